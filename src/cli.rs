@@ -1,0 +1,173 @@
+//! The command line of DESIGN.md. Every option also reads `WRENCHDESK_<OPTION>`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::server::{Config, Server};
+use crate::store::{self, Actor, Store, users};
+
+#[derive(Parser, Debug)]
+#[command(name = "wrenchdesk", version, about = "The back office of an independent auto repair shop.")]
+#[command(args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve the shop (the default).
+    Serve(ServeArgs),
+    /// Check the database: redb's integrity check and wrenchdesk's own invariants.
+    Check(DataArgs),
+    /// Manage users from the shop's box (with the server stopped).
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum UserCommand {
+    /// Give a user a new random password, to be changed at the next sign-in.
+    ResetPassword {
+        name: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(Args, Debug, Clone)]
+struct DataArgs {
+    /// Directory of the database.
+    #[arg(long, env = "WRENCHDESK_DATA", default_value = "./data")]
+    data: PathBuf,
+    /// Directory of backups.
+    #[arg(long, env = "WRENCHDESK_BACKUPS", default_value = "./backups")]
+    backups: PathBuf,
+}
+
+#[derive(Args, Debug, Clone)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "WRENCHDESK_ADDR", default_value = "0.0.0.0:8080")]
+    addr: SocketAddr,
+    #[command(flatten)]
+    data: DataArgs,
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let result = match cli.command.unwrap_or(Command::Serve(cli.serve)) {
+        Command::Serve(args) => serve(args),
+        Command::Check(args) => check(args),
+        Command::User(UserCommand::ResetPassword { name, data }) => reset_password(&name, data),
+    };
+    match result {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("wrenchdesk: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))
+}
+
+fn serve(args: ServeArgs) -> Result<ExitCode, String> {
+    let config = Config {
+        addr: args.addr,
+        data_dir: args.data.data.clone(),
+        backups_dir: args.data.backups.clone(),
+        admin_password: std::env::var("WRENCHDESK_ADMIN_PASSWORD").ok(),
+    };
+    runtime()?.block_on(async move {
+        let server = Server::start(config).await.map_err(|e| e.to_string())?;
+        if let Some(password) = &server.initial_admin_password {
+            println!("initial admin password: {password}");
+        }
+        let data = std::fs::canonicalize(&args.data.data).unwrap_or(args.data.data.clone());
+        println!("wrenchdesk listening on http://{}", server.addr);
+        println!("phones and other computers in the shop: {}", server.lan_base_url);
+        println!("data directory: {}", data.display());
+        shutdown_signal().await;
+        println!("shutting down…");
+        server.stop().await;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(term) => term,
+            Err(_) => {
+                let _ = ctrl_c.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
+
+fn check(args: DataArgs) -> Result<ExitCode, String> {
+    let report = store::check::run(&args.data).map_err(|e| e.to_string())?;
+    for line in &report.checked {
+        println!("ok      {line}");
+    }
+    for problem in &report.problems {
+        println!("PROBLEM {problem}");
+    }
+    if report.problems.is_empty() {
+        println!("the database is consistent");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!("{} problem(s) found", report.problems.len());
+        Ok(ExitCode::from(2))
+    }
+}
+
+fn reset_password(name: &str, data: DataArgs) -> Result<ExitCode, String> {
+    let name =
+        crate::domain::Username::parse(name).map_err(|_| format!("{name:?} is not a valid username"))?;
+    let store = Store::open(&data.data).map_err(|e| e.to_string())?;
+    let user = store
+        .read_now(|tx| users::find_by_name(tx, &name))
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("no user named {name}"))?;
+    let password = crate::password::random_password(16);
+    let hash = crate::password::hash(&password);
+    let actor = Actor::system();
+    store
+        .write_now(|tx| {
+            users::set_password_tx(tx, &actor, user.id, None, hash, true)?;
+            store::sessions::end_all_for_user_tx(tx, user.id)?;
+            Ok(())
+        })
+        .map_err(|e| e.to_string())?;
+    println!("new password for {name}: {password}");
+    println!("(it must be changed at the next sign-in)");
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,64 @@
+//! Login sessions and when they end.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::user::UserId;
+
+/// A server-side session. The id (128 random bits) is the key in the store and the cookie
+/// value; the CSRF token is separate so it can be put in pages.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    pub user_id: UserId,
+    pub csrf: String,
+    pub created_at: DateTime<Utc>,
+    pub last_seen: DateTime<Utc>,
+    /// Ends the session regardless of activity (a shift for technicians).
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The timeouts in force, from the shop's parameters.
+#[derive(Clone, Copy, Debug)]
+pub struct SessionRules {
+    pub idle: Duration,
+    pub absolute: Duration,
+}
+
+impl Session {
+    pub fn is_live(&self, now: DateTime<Utc>, rules: SessionRules) -> bool {
+        now < self.expires_at && now - self.last_seen < rules.idle
+    }
+
+    /// Whether `last_seen` is old enough to be worth writing again; sparing a write per
+    /// request costs at most this much idle-timeout precision.
+    pub fn needs_touch(&self, now: DateTime<Utc>) -> bool {
+        now - self.last_seen >= Duration::seconds(60)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session(now: DateTime<Utc>) -> Session {
+        Session {
+            user_id: UserId(1),
+            csrf: "x".into(),
+            created_at: now,
+            last_seen: now,
+            expires_at: now + Duration::hours(12),
+        }
+    }
+
+    #[test]
+    fn sessions_end_when_idle_or_too_old() {
+        let now = Utc::now();
+        let rules = SessionRules { idle: Duration::minutes(30), absolute: Duration::hours(12) };
+        let mut s = session(now);
+        assert!(s.is_live(now + Duration::minutes(29), rules));
+        assert!(!s.is_live(now + Duration::minutes(31), rules));
+        s.last_seen = now + Duration::hours(11) + Duration::minutes(50);
+        assert!(s.is_live(now + Duration::hours(11) + Duration::minutes(55), rules));
+        assert!(!s.is_live(now + Duration::hours(12), rules));
+    }
+}

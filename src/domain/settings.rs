@@ -1,0 +1,186 @@
+//! The shop's parameters: one typed record with defaults. Later modules add their own fields
+//! (with `#[serde(default)]`, so older databases decode).
+
+use serde::{Deserialize, Serialize};
+
+use super::field::{FieldErrors, Problem, number_in, optional_text, required_text};
+use super::user::PasswordPolicy;
+use crate::i18n::{Lang, Msg};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    pub shop_name: String,
+    pub shop_address: String,
+    pub shop_phone: String,
+    pub default_lang: Lang,
+    /// An IANA zone name; days, months and reports follow it.
+    pub time_zone: String,
+    pub password_min_len: u32,
+    pub session_idle_minutes: u32,
+    pub session_absolute_hours: u32,
+    /// Technicians log in once per shift.
+    pub technician_session_hours: u32,
+    /// Base of the URL in printed QR codes. Empty means "the LAN address found at start".
+    pub public_base_url: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            shop_name: "wrenchdesk".into(),
+            shop_address: String::new(),
+            shop_phone: String::new(),
+            default_lang: Lang::Zh,
+            time_zone: "Asia/Shanghai".into(),
+            password_min_len: 10,
+            session_idle_minutes: 120,
+            session_absolute_hours: 12,
+            technician_session_hours: 12,
+            public_base_url: String::new(),
+        }
+    }
+}
+
+/// The settings form as typed, before checking.
+#[derive(Clone, Debug, Default)]
+pub struct SettingsInput {
+    pub shop_name: String,
+    pub shop_address: String,
+    pub shop_phone: String,
+    pub default_lang: String,
+    pub time_zone: String,
+    pub password_min_len: String,
+    pub session_idle_minutes: String,
+    pub session_absolute_hours: String,
+    pub technician_session_hours: String,
+    pub public_base_url: String,
+}
+
+impl Settings {
+    pub fn tz(&self) -> chrono_tz::Tz {
+        self.time_zone.parse().unwrap_or(chrono_tz::Asia::Shanghai)
+    }
+
+    pub fn password_policy(&self) -> PasswordPolicy {
+        PasswordPolicy { min_len: self.password_min_len as usize }
+    }
+
+    /// The settings as the admin page shows them for editing.
+    pub fn to_input(&self) -> SettingsInput {
+        SettingsInput {
+            shop_name: self.shop_name.clone(),
+            shop_address: self.shop_address.clone(),
+            shop_phone: self.shop_phone.clone(),
+            default_lang: self.default_lang.code().into(),
+            time_zone: self.time_zone.clone(),
+            password_min_len: self.password_min_len.to_string(),
+            session_idle_minutes: self.session_idle_minutes.to_string(),
+            session_absolute_hours: self.session_absolute_hours.to_string(),
+            technician_session_hours: self.technician_session_hours.to_string(),
+            public_base_url: self.public_base_url.clone(),
+        }
+    }
+
+    /// Checks every field of the form; all problems are reported at once.
+    pub fn check(input: &SettingsInput) -> Result<Settings, FieldErrors> {
+        let mut e = FieldErrors::new();
+        let shop_name = e.check("shop_name", required_text(&input.shop_name, 80));
+        let shop_address = e.check("shop_address", optional_text(&input.shop_address, 200));
+        let shop_phone = e.check("shop_phone", optional_text(&input.shop_phone, 40));
+        let default_lang =
+            e.check("default_lang", Lang::parse(&input.default_lang).ok_or(Problem::new(Msg::LangInvalid)));
+        let time_zone = e.check("time_zone", parse_time_zone(&input.time_zone));
+        let password_min_len = e.check("password_min_len", number_in(&input.password_min_len, 8, 64));
+        let idle = e.check("session_idle_minutes", number_in(&input.session_idle_minutes, 5, 24 * 60));
+        let absolute = e.check("session_absolute_hours", number_in(&input.session_absolute_hours, 1, 24 * 7));
+        let technician =
+            e.check("technician_session_hours", number_in(&input.technician_session_hours, 1, 24));
+        let public_base_url = e.check("public_base_url", parse_base_url(&input.public_base_url));
+        e.into_result(|| Settings {
+            shop_name: shop_name.unwrap_or_default(),
+            shop_address: shop_address.unwrap_or_default(),
+            shop_phone: shop_phone.unwrap_or_default(),
+            default_lang: default_lang.unwrap_or_default(),
+            time_zone: time_zone.unwrap_or_default(),
+            password_min_len: password_min_len.unwrap_or_default(),
+            session_idle_minutes: idle.unwrap_or_default(),
+            session_absolute_hours: absolute.unwrap_or_default(),
+            technician_session_hours: technician.unwrap_or_default(),
+            public_base_url: public_base_url.unwrap_or_default(),
+        })
+    }
+}
+
+fn parse_time_zone(raw: &str) -> Result<String, Problem> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Err(Problem::new(Msg::Required));
+    }
+    raw.parse::<chrono_tz::Tz>()
+        .map(|tz| tz.name().to_string())
+        .map_err(|_| Problem::new(Msg::TimeZoneInvalid))
+}
+
+/// `http(s)://host[:port]`, no path, query or spaces; a trailing slash is dropped. Empty is
+/// allowed and means "automatic".
+pub fn parse_base_url(raw: &str) -> Result<String, Problem> {
+    let url = raw.trim().trim_end_matches('/');
+    if url.is_empty() {
+        return Ok(String::new());
+    }
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))
+        .ok_or(Problem::new(Msg::UrlInvalid))?;
+    let host_ok = !rest.is_empty()
+        && rest.len() <= 200
+        && rest.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'));
+    if host_ok { Ok(url.to_string()) } else { Err(Problem::new(Msg::UrlInvalid)) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_pass_their_own_check() {
+        let defaults = Settings::default();
+        assert_eq!(Settings::check(&defaults.to_input()).unwrap(), defaults);
+    }
+
+    #[test]
+    fn every_bad_field_is_reported() {
+        let mut input = Settings::default().to_input();
+        input.shop_name = " ".into();
+        input.time_zone = "Mars/Olympus".into();
+        input.password_min_len = "4".into();
+        input.public_base_url = "192.168.1.2".into();
+        let errors = Settings::check(&input).unwrap_err();
+        assert_eq!(errors.get("shop_name").unwrap().msg, Msg::Required);
+        assert_eq!(errors.get("time_zone").unwrap().msg, Msg::TimeZoneInvalid);
+        assert_eq!(errors.get("password_min_len").unwrap().msg, Msg::NumberRange);
+        assert_eq!(errors.get("public_base_url").unwrap().msg, Msg::UrlInvalid);
+        assert!(errors.get("session_idle_minutes").is_none());
+    }
+
+    #[test]
+    fn base_urls_are_host_and_port_only() {
+        assert_eq!(parse_base_url("http://192.168.1.20:8080/").unwrap(), "http://192.168.1.20:8080");
+        assert_eq!(parse_base_url("").unwrap(), "");
+        assert!(parse_base_url("http://x/\"><script>").is_err());
+        assert!(parse_base_url("ftp://host").is_err());
+    }
+
+    #[test]
+    fn older_records_decode_with_defaults() {
+        #[derive(Serialize)]
+        struct Old {
+            shop_name: String,
+        }
+        let bytes = rmp_serde::to_vec_named(&Old { shop_name: "老王汽修".into() }).unwrap();
+        let settings: Settings = rmp_serde::from_slice(&bytes).unwrap();
+        assert_eq!(settings.shop_name, "老王汽修");
+        assert_eq!(settings.password_min_len, 10);
+    }
+}

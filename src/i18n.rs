@@ -1,0 +1,330 @@
+//! The message catalog: every text a person sees, in Simplified Chinese and English.
+//!
+//! Each message is one variant of [`Msg`] with both translations side by side in one table, so
+//! the two catalogs cannot drift apart: a message missing a language does not compile. Texts may
+//! hold `{}` placeholders, filled in order by [`Lang::fmt`]; a unit test checks that both
+//! languages of a message carry the same number of them.
+//!
+//! This module is a leaf: the domain names the messages its rules produce, the web layer renders
+//! them in the user's language.
+
+use serde::{Deserialize, Serialize};
+
+/// A language the product speaks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    #[default]
+    Zh,
+    En,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::Zh, Lang::En];
+
+    /// The code used in forms, cookies and the `lang` attribute of pages.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn html_lang(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Lang> {
+        match code.trim().to_ascii_lowercase().as_str() {
+            "zh" | "zh-cn" | "zh-hans" | "zh_cn" => Some(Lang::Zh),
+            "en" | "en-us" | "en-gb" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The best language for an `Accept-Language` header, honouring q-values.
+    pub fn from_accept_language(header: &str) -> Option<Lang> {
+        let mut best: Option<(f32, Lang)> = None;
+        for part in header.split(',') {
+            let mut pieces = part.split(';');
+            let tag = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
+            let q = pieces
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|q| q.parse::<f32>().ok())
+                .unwrap_or(1.0);
+            let lang = if tag.starts_with("zh") {
+                Lang::Zh
+            } else if tag.starts_with("en") {
+                Lang::En
+            } else {
+                continue;
+            };
+            if best.is_none_or(|(bq, _)| q > bq) {
+                best = Some((q, lang));
+            }
+        }
+        best.map(|(_, lang)| lang)
+    }
+
+    pub fn t(self, msg: Msg) -> &'static str {
+        msg.text(self)
+    }
+
+    /// The message with its `{}` placeholders replaced by `args`, in order.
+    pub fn fmt(self, msg: Msg, args: &[&dyn std::fmt::Display]) -> String {
+        let mut out = String::new();
+        let mut args = args.iter();
+        let mut rest = msg.text(self);
+        while let Some(at) = rest.find("{}") {
+            out.push_str(&rest[..at]);
+            if let Some(arg) = args.next() {
+                out.push_str(&arg.to_string());
+            }
+            rest = &rest[at + 2..];
+        }
+        out.push_str(rest);
+        out
+    }
+}
+
+macro_rules! catalog {
+    ($($name:ident => $zh:literal, $en:literal;)*) => {
+        /// One text of the product; see the module documentation.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Msg { $($name,)* }
+
+        impl Msg {
+            pub const ALL: &'static [Msg] = &[$(Msg::$name,)*];
+
+            pub fn text(self, lang: Lang) -> &'static str {
+                match (self, lang) {
+                    $((Msg::$name, Lang::Zh) => $zh, (Msg::$name, Lang::En) => $en,)*
+                }
+            }
+
+            pub fn key(self) -> &'static str {
+                match self { $(Msg::$name => stringify!($name),)* }
+            }
+        }
+    };
+}
+
+catalog! {
+    // The product and its shell.
+    AppName => "扳手台", "wrenchdesk";
+    LangName => "中文", "English";
+    SwitchLang => "English", "中文";
+    SignedInAs => "当前用户", "Signed in as";
+    Home => "首页", "Home";
+    SkipToContent => "跳到正文", "Skip to content";
+    Saved => "已保存", "Saved";
+    Save => "保存", "Save";
+    Cancel => "取消", "Cancel";
+    Back => "返回", "Back";
+    Yes => "是", "Yes";
+    No => "否", "No";
+    Active => "有效", "Active";
+    Inactive => "已停用", "Inactive";
+    Never => "从未", "Never";
+    ComingSoon => "即将上线", "Coming soon";
+    Print => "打印", "Print";
+
+    // Login and accounts.
+    Login => "登录", "Sign in";
+    Logout => "退出", "Sign out";
+    LoginTitle => "登录扳手台", "Sign in to wrenchdesk";
+    LoginLead => "请输入您的用户名和密码。", "Enter your username and password.";
+    Username => "用户名", "Username";
+    Password => "密码", "Password";
+    DisplayName => "显示名称", "Display name";
+    LoginFailed => "用户名或密码不正确。", "Wrong username or password.";
+    LoginThrottled => "登录失败次数过多，请在 {} 秒后再试。", "Too many failed sign-ins. Try again in {} seconds.";
+    AccountInactive => "此账号已停用，请联系管理员。", "This account is deactivated. Ask your administrator.";
+    SessionExpired => "会话已过期，请重新登录。", "Your session has ended. Please sign in again.";
+    LoggedOut => "您已退出。", "You have signed out.";
+    ChangePassword => "修改密码", "Change password";
+    MustChangePassword => "首次登录请先设置您自己的密码。", "Please set your own password before you continue.";
+    CurrentPassword => "当前密码", "Current password";
+    NewPassword => "新密码", "New password";
+    ConfirmPassword => "确认新密码", "Confirm new password";
+    PasswordChanged => "密码已修改。", "Your password has been changed.";
+    PasswordWrongCurrent => "当前密码不正确。", "The current password is not correct.";
+    PasswordTooShort => "密码至少需要 {} 个字符。", "The password needs at least {} characters.";
+    PasswordTooLong => "密码最多 {} 个字符。", "The password can have at most {} characters.";
+    PasswordMismatch => "两次输入的新密码不一致。", "The two new passwords do not match.";
+    PasswordSameAsOld => "新密码不能与当前密码相同。", "The new password must differ from the current one.";
+    PasswordHint => "至少 {} 个字符。", "At least {} characters.";
+
+    // Field checks.
+    Required => "必填。", "Required.";
+    TooLong => "最多 {} 个字符。", "At most {} characters.";
+    UsernameInvalid => "用户名只能包含字母、数字、点、横线和下划线，3 到 32 个字符。", "A username has 3 to 32 letters, digits, dots, dashes or underscores.";
+    UsernameTaken => "该用户名已被使用。", "This username is taken.";
+    RolesRequired => "至少选择一个角色。", "Choose at least one role.";
+    RoleUnknown => "未知角色。", "Unknown role.";
+    NumberInvalid => "请输入整数。", "Enter a whole number.";
+    NumberRange => "请输入 {} 到 {} 之间的数。", "Enter a number from {} to {}.";
+    TimeZoneInvalid => "未知时区，例如 Asia/Shanghai。", "Unknown time zone, e.g. Asia/Shanghai.";
+    UrlInvalid => "请输入以 http:// 或 https:// 开头的地址，例如 http://192.168.1.20:8080。", "Enter an address starting with http:// or https://, e.g. http://192.168.1.20:8080.";
+    LangInvalid => "请选择一种语言。", "Choose a language.";
+    FormHasErrors => "请修改下面标出的内容。", "Please correct the fields marked below.";
+    StaleEdit => "此记录已被他人修改，请查看最新内容后再保存。", "Someone else changed this record. Check the latest version, then save again.";
+
+    // Roles.
+    RoleAdmin => "系统管理员", "Administrator";
+    RoleManager => "店长", "Manager";
+    RoleAdvisor => "业务接待", "Service advisor";
+    RoleTechnician => "维修技师", "Technician";
+    RoleCashier => "收银员", "Cashier";
+    RoleParts => "仓管员", "Parts clerk";
+    Roles => "角色", "Roles";
+
+    // Navigation and modules.
+    NavCustomers => "客户", "Customers";
+    NavVehicles => "车辆", "Vehicles";
+    NavReception => "接待开单", "Reception";
+    NavOrders => "工单", "Work orders";
+    NavBoard => "车间看板", "Shop board";
+    NavMyJobs => "我的工作", "My jobs";
+    NavCheckout => "结算收银", "Checkout";
+    NavParts => "配件库存", "Parts";
+    NavReports => "统计报表", "Reports";
+    NavAdmin => "系统管理", "Administration";
+    NavUsers => "用户与角色", "Users and roles";
+    NavSettings => "系统参数", "Settings";
+    NavAudit => "操作日志", "Audit log";
+    CardCustomers => "客户档案、联系记录、消费历史。", "Customer records, contact history, spending.";
+    CardVehicles => "车辆档案、保险、年检与保养提醒。", "Vehicle records, insurance, inspection and service reminders.";
+    CardReception => "查车牌、接车、开工单、客户确认。", "Plate lookup, check-in, work orders, customer approval.";
+    CardBoard => "所有在修车辆的实时进度。", "Live progress of every car in the shop.";
+    CardMyJobs => "扫描工单二维码，开始、暂停、完成维修项目。", "Scan an order's QR code to start, pause and finish your jobs.";
+    CardCheckout => "结算、分笔付款、挂账与日结。", "Settlement, split payments, receivables and day-end cash-up.";
+    CardParts => "配件目录、入库出库、盘点与低库存预警。", "Parts catalog, stock in and out, stocktake, low-stock alerts.";
+    CardReports => "营业额、业务量、技师产值、配件毛利。", "Revenue, volume, technician output, parts margin.";
+    CardUsers => "添加用户、分配角色、重置密码、停用账号。", "Add users, assign roles, reset passwords, deactivate accounts.";
+    CardSettings => "门店信息、时区、密码与会话规则、二维码地址。", "Shop profile, time zone, password and session rules, QR address.";
+    CardAudit => "谁在何时做了什么。", "Who did what, and when.";
+    HomeGreeting => "您好，{}", "Hello, {}";
+    HomeLead => "今天要做什么？", "What would you like to do?";
+
+    // Users administration.
+    UsersTitle => "用户与角色", "Users and roles";
+    NewUser => "新建用户", "New user";
+    CreateUser => "创建用户", "Create user";
+    UserCreated => "用户已创建。首次登录时需修改密码。", "User created. They must change the password at first sign-in.";
+    InitialPassword => "初始密码", "Initial password";
+    Status => "状态", "Status";
+    LastChanged => "最后修改", "Last changed";
+    EditUser => "编辑用户", "Edit user";
+    UpdateRoles => "保存角色", "Save roles";
+    RolesSaved => "角色已保存。", "Roles saved.";
+    ResetPassword => "重置密码", "Reset password";
+    PasswordReset => "密码已重置。该用户下次登录时需修改密码。", "Password reset. The user must change it at the next sign-in.";
+    Deactivate => "停用", "Deactivate";
+    Reactivate => "重新启用", "Reactivate";
+    UserDeactivated => "用户已停用，其所有会话已结束。", "User deactivated; all their sessions have ended.";
+    UserReactivated => "用户已重新启用。", "User reactivated.";
+    CannotDeactivateSelf => "不能停用自己的账号。", "You cannot deactivate your own account.";
+    LastAdmin => "至少要保留一个有效的系统管理员。", "At least one active administrator must remain.";
+    MustChangeFlag => "需修改密码", "Must change password";
+
+    // Settings.
+    SettingsTitle => "系统参数", "Settings";
+    ShopName => "门店名称", "Shop name";
+    ShopAddress => "门店地址", "Shop address";
+    ShopPhone => "门店电话", "Shop phone";
+    DefaultLang => "默认语言", "Default language";
+    TimeZone => "时区", "Time zone";
+    PasswordMinLen => "密码最小长度", "Minimum password length";
+    SessionIdleMinutes => "闲置超时（分钟）", "Idle timeout (minutes)";
+    SessionAbsoluteHours => "会话最长时间（小时）", "Session length (hours)";
+    TechnicianSessionHours => "技师会话最长时间（小时）", "Technician session length (hours)";
+    PublicBaseUrl => "二维码地址（手机访问本机的地址）", "QR address (how phones reach this box)";
+    PublicBaseUrlHelp => "打印在工单二维码中，手机扫码后打开此地址。", "Printed in work-order QR codes; phones open this address when they scan.";
+    SettingsSaved => "参数已保存。", "Settings saved.";
+    ShopSection => "门店", "Shop";
+    SecuritySection => "安全", "Security";
+
+    // Audit log.
+    AuditTitle => "操作日志", "Audit log";
+    AuditWhen => "时间", "When";
+    AuditWho => "操作人", "Who";
+    AuditAction => "操作", "Action";
+    AuditRecord => "记录", "Record";
+    AuditSummary => "摘要", "Summary";
+    AuditEmpty => "还没有记录。", "Nothing recorded yet.";
+    OlderEntries => "更早的记录", "Older entries";
+    System => "系统", "System";
+
+    // Errors.
+    NotFoundTitle => "页面不存在", "Page not found";
+    NotFoundLead => "您要找的页面不存在或已被移除。", "The page you asked for does not exist or was removed.";
+    ForbiddenTitle => "没有权限", "Not allowed";
+    ForbiddenLead => "您的角色不能使用此页面。如需使用，请联系管理员。", "Your role cannot use this page. Ask your administrator if you need it.";
+    CsrfFailed => "页面已过期，请刷新后重试。", "This page has expired. Reload it and try again.";
+    BadRequestTitle => "请求无法处理", "Request not understood";
+    BadRequestLead => "提交的内容不完整或格式不对。", "What was sent was incomplete or malformed.";
+    TooLargeLead => "提交的内容太大。", "What was sent is too large.";
+    ServerErrorTitle => "出错了", "Something went wrong";
+    ServerErrorLead => "操作没有完成，数据没有改变。请稍后再试；如果一直出现，请联系管理员。", "The action did not complete and nothing was changed. Try again; if it keeps happening, tell your administrator.";
+    UnavailableLead => "无法保存，数据没有改变。请稍后再试。", "Could not be saved; nothing was changed. Please try again.";
+    ConflictTitle => "记录冲突", "Conflict";
+    GoHome => "回到首页", "Go to the home page";
+    ErrorToast => "操作失败：{}", "That did not work: {}";
+    NetworkError => "无法连接到服务器，请检查网络。", "Cannot reach the server. Check the network.";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn placeholders(s: &str) -> usize {
+        s.matches("{}").count()
+    }
+
+    #[test]
+    fn both_catalogs_have_every_message_with_the_same_placeholders() {
+        for msg in Msg::ALL {
+            let (zh, en) = (msg.text(Lang::Zh), msg.text(Lang::En));
+            assert!(!zh.trim().is_empty(), "{} has no Chinese text", msg.key());
+            assert!(!en.trim().is_empty(), "{} has no English text", msg.key());
+            assert_eq!(
+                placeholders(zh),
+                placeholders(en),
+                "{} has different placeholders in Chinese and English",
+                msg.key()
+            );
+        }
+    }
+
+    #[test]
+    fn chinese_texts_are_chinese() {
+        // Every Chinese text has a CJK character, except the language switch, which names the
+        // other language on purpose.
+        let is_cjk = |c: char| ('\u{4e00}'..='\u{9fff}').contains(&c);
+        for msg in Msg::ALL {
+            if *msg == Msg::SwitchLang {
+                continue;
+            }
+            assert!(msg.text(Lang::Zh).chars().any(is_cjk), "{} is not translated to Chinese", msg.key());
+        }
+    }
+
+    #[test]
+    fn accept_language_prefers_the_highest_quality() {
+        assert_eq!(Lang::from_accept_language("en-US,en;q=0.9,zh-CN;q=0.8"), Some(Lang::En));
+        assert_eq!(Lang::from_accept_language("zh-CN,zh;q=0.9,en;q=0.8"), Some(Lang::Zh));
+        assert_eq!(Lang::from_accept_language("fr;q=1, zh;q=0.5"), Some(Lang::Zh));
+        assert_eq!(Lang::from_accept_language("de"), None);
+        assert_eq!(Lang::from_accept_language(""), None);
+    }
+
+    #[test]
+    fn fmt_fills_placeholders_in_order() {
+        assert_eq!(Lang::En.fmt(Msg::NumberRange, &[&1, &10]), "Enter a number from 1 to 10.");
+        assert_eq!(Lang::Zh.fmt(Msg::HomeGreeting, &[&"王"]), "您好，王");
+    }
+}

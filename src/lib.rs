@@ -1,0 +1,31 @@
+//! wrenchdesk: the back office of an independent auto repair shop, as one program with one
+//! database file.
+//!
+//! # Layout
+//!
+//! ```text
+//! web     HTTP: warp filters, forms, sessions, maud views   ──▶ store, domain
+//! store   redb: one write transaction per user action,      ──▶ domain
+//!         tables, indexes, migrations, audit log
+//! domain  pure types and rules: roles, users, settings,      (imports neither)
+//!         field checks
+//! ```
+//!
+//! - [`domain`]: what the shop's words mean and the rules over them; no I/O.
+//! - [`store`]: the redb database; functions ending in `_tx` run inside a caller's transaction.
+//! - [`web`]: routes per business area, each `routes(state)` boxed and joined in [`web::routes`].
+//! - [`i18n`]: every visible text in Simplified Chinese and English (a leaf all layers may use).
+//! - [`password`]: argon2id hashing (a leaf).
+//! - [`server`]: start and stop: store, first administrator, listener, background jobs.
+//! - [`cli`]: the command line of DESIGN.md; `main.rs` only calls [`cli::main`].
+//!
+//! Arrows point one way: `web` never opens redb, `store` never renders HTML, `domain` imports
+//! neither.
+
+pub mod cli;
+pub mod domain;
+pub mod i18n;
+pub mod password;
+pub mod server;
+pub mod store;
+pub mod web;

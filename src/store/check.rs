@@ -1,0 +1,158 @@
+//! `wrenchdesk check`: redb's own integrity check, then wrenchdesk's invariants, table by table.
+//! Every module adds the invariants of its tables here.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::Path;
+
+use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTable};
+
+use super::tables::*;
+use super::{DB_FILE, StoreError, StoreResult, migrate};
+
+#[derive(Debug, Default)]
+pub struct Report {
+    pub checked: Vec<String>,
+    pub problems: Vec<String>,
+}
+
+pub fn run(data_dir: &Path) -> StoreResult<Report> {
+    let path = data_dir.join(DB_FILE);
+    if !path.exists() {
+        return Err(StoreError::Storage(format!("no database at {}", path.display())));
+    }
+    let mut db = Database::builder().set_cache_size(64 * 1024 * 1024).open(&path).map_err(|e| match e {
+        redb::DatabaseError::DatabaseAlreadyOpen => StoreError::InUse(data_dir.to_path_buf()),
+        e => e.into(),
+    })?;
+    let mut report = Report::default();
+    match db.check_integrity() {
+        Ok(true) => report.checked.push("redb integrity".into()),
+        Ok(false) => {
+            report.problems.push("redb integrity: the file was damaged and has been repaired".into())
+        }
+        Err(e) => report.problems.push(format!("redb integrity: {e}")),
+    }
+    let version = migrate::version(&db)?;
+    if version == migrate::CURRENT {
+        report.checked.push(format!("schema version {version}"));
+    } else {
+        report.problems.push(format!("schema version {version}, expected {}", migrate::CURRENT));
+    }
+    let tx = db.begin_read()?;
+    invariants(&tx, &mut report)?;
+    Ok(report)
+}
+
+/// Runs one check, turning an undecodable record (a panic in decoding) into a problem.
+fn guarded(report: &mut Report, name: &str, check: impl FnOnce() -> StoreResult<Vec<String>>) {
+    match catch_unwind(AssertUnwindSafe(check)) {
+        Ok(Ok(problems)) if problems.is_empty() => report.checked.push(name.to_string()),
+        Ok(Ok(problems)) => report.problems.extend(problems.into_iter().map(|p| format!("{name}: {p}"))),
+        Ok(Err(e)) => report.problems.push(format!("{name}: {e}")),
+        Err(_) => report.problems.push(format!("{name}: a record could not be decoded")),
+    }
+}
+
+pub fn invariants(tx: &ReadTransaction, report: &mut Report) -> StoreResult<()> {
+    guarded(report, "users and their username index", || check_users(tx));
+    guarded(report, "sessions and their per-user index", || check_sessions(tx));
+    guarded(report, "settings record", || {
+        tx.open_table(SETTINGS)?.get(SETTINGS_KEY)?;
+        Ok(vec![])
+    });
+    guarded(report, "audit log and id sequences", || check_sequences(tx));
+    Ok(())
+}
+
+fn check_users(tx: &ReadTransaction) -> StoreResult<Vec<String>> {
+    let mut problems = Vec::new();
+    let users = tx.open_table(USERS)?;
+    let by_name = tx.open_table(USERS_BY_NAME)?;
+    for row in users.iter()? {
+        let (id, user) = row?;
+        let (id, user) = (id.value(), user.value());
+        if user.id.0 != id {
+            problems.push(format!("user {id} carries id {}", user.id));
+        }
+        match by_name.get(user.username.as_str())? {
+            Some(v) if v.value() == id => {}
+            Some(v) => problems.push(format!("username {} points to {} not {id}", user.username, v.value())),
+            None => problems.push(format!("user {id} ({}) missing from the index", user.username)),
+        }
+    }
+    for row in by_name.iter()? {
+        let (name, id) = row?;
+        match users.get(id.value())? {
+            Some(user) if user.value().username.as_str() == name.value() => {}
+            _ => problems.push(format!("index entry {} → {} has no matching user", name.value(), id.value())),
+        }
+    }
+    Ok(problems)
+}
+
+fn check_sessions(tx: &ReadTransaction) -> StoreResult<Vec<String>> {
+    let mut problems = Vec::new();
+    let sessions = tx.open_table(SESSIONS)?;
+    let by_user = tx.open_table(SESSIONS_BY_USER)?;
+    for row in sessions.iter()? {
+        let (id, session) = row?;
+        let (id, session) = (id.value(), session.value());
+        if by_user.get((session.user_id.0, id))?.is_none() {
+            problems.push(format!("session of user {} missing from the index", session.user_id));
+        }
+    }
+    for row in by_user.iter()? {
+        let ((user, id), ()) = (row?.0.value(), ());
+        match sessions.get(id)? {
+            Some(s) if s.value().user_id.0 == user => {}
+            _ => problems.push(format!("index entry for user {user} has no matching session")),
+        }
+    }
+    Ok(problems)
+}
+
+fn check_sequences(tx: &ReadTransaction) -> StoreResult<Vec<String>> {
+    let mut problems = Vec::new();
+    let seq = tx.open_table(SEQUENCES)?;
+    let last = |kind: &str| -> StoreResult<u64> { Ok(seq.get(kind)?.map(|v| v.value()).unwrap_or(0)) };
+    let max_user = tx.open_table(USERS)?.last()?.map(|(k, _)| k.value()).unwrap_or(0);
+    if max_user > last("user")? {
+        problems.push(format!("user id {max_user} is beyond the sequence"));
+    }
+    let audit = tx.open_table(AUDIT)?;
+    let max_audit = audit.last()?.map(|(k, _)| k.value()).unwrap_or(0);
+    if max_audit > last("audit")? {
+        problems.push(format!("audit entry {max_audit} is beyond the sequence"));
+    }
+    for row in audit.iter()? {
+        row?.1.value();
+    }
+    Ok(problems)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+
+    #[test]
+    fn a_fresh_database_passes_and_a_broken_index_is_found() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = Store::open(dir.path()).unwrap();
+            store.write_now(|tx| crate::store::users::create_first_admin_tx(tx, "h".into())).unwrap();
+        }
+        let report = run(dir.path()).unwrap();
+        assert!(report.problems.is_empty(), "{:?}", report.problems);
+
+        {
+            let db = Database::create(dir.path().join(DB_FILE)).unwrap();
+            let tx = db.begin_write().unwrap();
+            tx.open_table(USERS_BY_NAME).unwrap().insert("ghost", 99).unwrap();
+            tx.commit().unwrap();
+        }
+        let report = run(dir.path()).unwrap();
+        assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
+        assert!(report.problems[0].contains("ghost"));
+    }
+}

@@ -1,0 +1,140 @@
+//! Schema versions and the migration runner.
+//!
+//! The `meta` table holds `schema_version`. At start, [`run`] applies every numbered step above
+//! the stored version, in one write transaction, and refuses a database written by a newer
+//! program. Steps never change once released; a new step is appended for each change. Old record
+//! shapes that a step converts are kept as `Legacy*` types beside it.
+
+use redb::{Database, ReadableDatabase, WriteTransaction};
+
+use super::tables::*;
+use super::{StoreError, StoreResult};
+
+/// The schema version this program writes.
+pub const CURRENT: u64 = 1;
+
+type Step = fn(&WriteTransaction) -> StoreResult<()>;
+
+/// Step `n` (1-based) brings a database from version `n - 1` to `n`.
+const STEPS: [Step; CURRENT as usize] = [v1_create_tables];
+
+/// The schema version of an open database, `0` for a new, empty one.
+pub fn version(db: &Database) -> StoreResult<u64> {
+    let tx = db.begin_read()?;
+    match tx.open_table(META) {
+        Ok(meta) => Ok(meta.get("schema_version")?.map(|v| v.value()).unwrap_or(0)),
+        Err(redb::TableError::TableDoesNotExist(_)) => Ok(0),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Brings the database to [`CURRENT`]; returns the version it had before.
+pub fn run(db: &Database) -> StoreResult<u64> {
+    run_steps(db, &STEPS)
+}
+
+fn run_steps(db: &Database, steps: &[Step]) -> StoreResult<u64> {
+    let supported = steps.len() as u64;
+    let found = version(db)?;
+    if found > supported {
+        return Err(StoreError::NewerSchema { found, supported });
+    }
+    if found == supported {
+        return Ok(found);
+    }
+    let tx = db.begin_write()?;
+    for step in &steps[found as usize..] {
+        step(&tx)?;
+    }
+    tx.open_table(META)?.insert("schema_version", supported)?;
+    super::audit::append_tx(
+        &tx,
+        &super::Actor::system(),
+        "schema.migrate",
+        "meta:schema_version",
+        format!("schema version {found} → {supported}"),
+    )?;
+    tx.commit()?;
+    tracing::info!(from = found, to = supported, "database schema migrated");
+    Ok(found)
+}
+
+fn v1_create_tables(tx: &WriteTransaction) -> StoreResult<()> {
+    tx.open_table(META)?;
+    tx.open_table(SEQUENCES)?;
+    tx.open_table(USERS)?;
+    tx.open_table(USERS_BY_NAME)?;
+    tx.open_table(SESSIONS)?;
+    tx.open_table(SESSIONS_BY_USER)?;
+    tx.open_table(SETTINGS)?;
+    tx.open_table(AUDIT)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use redb::{ReadableTable, TableDefinition};
+
+    fn temp_db() -> (Database, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::create(dir.path().join("t.redb")).unwrap();
+        (db, dir)
+    }
+
+    #[test]
+    fn a_new_database_gets_the_current_version() {
+        let (db, _dir) = temp_db();
+        assert_eq!(version(&db).unwrap(), 0);
+        assert_eq!(run(&db).unwrap(), 0);
+        assert_eq!(version(&db).unwrap(), CURRENT);
+        // Running again changes nothing.
+        assert_eq!(run(&db).unwrap(), CURRENT);
+    }
+
+    #[test]
+    fn a_newer_database_is_refused() {
+        let (db, _dir) = temp_db();
+        run(&db).unwrap();
+        let tx = db.begin_write().unwrap();
+        tx.open_table(META).unwrap().insert("schema_version", CURRENT + 1).unwrap();
+        tx.commit().unwrap();
+        let err = run(&db).unwrap_err();
+        assert!(matches!(err, StoreError::NewerSchema { found, supported }
+            if found == CURRENT + 1 && supported == CURRENT));
+        assert!(err.to_string().contains("newer than this program"));
+    }
+
+    #[test]
+    fn later_steps_run_in_order_from_the_stored_version() {
+        const NOTES: TableDefinition<&str, &str> = TableDefinition::new("test_notes");
+        fn v2(tx: &WriteTransaction) -> StoreResult<()> {
+            tx.open_table(NOTES)?.insert("step", "2")?;
+            Ok(())
+        }
+        fn v3(tx: &WriteTransaction) -> StoreResult<()> {
+            let mut t = tx.open_table(NOTES)?;
+            let seen = t.get("step")?.map(|v| v.value().to_string());
+            assert_eq!(seen.as_deref(), Some("2"), "v3 runs after v2");
+            t.insert("step", "3")?;
+            Ok(())
+        }
+        let (db, _dir) = temp_db();
+        run(&db).unwrap();
+        assert_eq!(run_steps(&db, &[v1_create_tables, v2, v3]).unwrap(), 1);
+        assert_eq!(version(&db).unwrap(), 3);
+        let tx = db.begin_read().unwrap();
+        assert_eq!(tx.open_table(NOTES).unwrap().get("step").unwrap().unwrap().value(), "3");
+    }
+
+    #[test]
+    fn a_failed_step_leaves_the_old_version() {
+        fn broken(_: &WriteTransaction) -> StoreResult<()> {
+            Err(StoreError::Internal("step failed".into()))
+        }
+        let (db, _dir) = temp_db();
+        run(&db).unwrap();
+        assert!(run_steps(&db, &[v1_create_tables, broken]).is_err());
+        assert_eq!(version(&db).unwrap(), 1);
+    }
+}

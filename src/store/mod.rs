@@ -1,0 +1,190 @@
+//! The store: one redb file, one write transaction per user action.
+//!
+//! Functions that run inside a transaction end in `_tx` and take it as their first argument, so
+//! one action composes several of them and commits once. [`Store::write`] and [`Store::read`]
+//! run that work on tokio's blocking threads, never on the async ones, and no transaction lives
+//! across an `.await`. Every change to business data appends an [`audit`] entry in the same
+//! transaction.
+
+pub mod audit;
+pub mod check;
+pub mod codec;
+pub mod migrate;
+pub mod sessions;
+pub mod settings;
+pub mod tables;
+pub mod users;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use redb::{Database, Durability, ReadTransaction, ReadableDatabase, ReadableTable, WriteTransaction};
+
+use crate::domain::FieldErrors;
+use crate::i18n::Msg;
+
+pub use audit::{Actor, AuditEntry};
+
+/// The database file inside the data directory.
+pub const DB_FILE: &str = "wrenchdesk.redb";
+
+/// redb's page cache. The default (1 GiB) is a quarter of the smallest box we run on.
+const CACHE_BYTES: usize = 64 * 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A rule refused the input; the form shows these beside its fields.
+    #[error("invalid input: {0:?}")]
+    Invalid(FieldErrors),
+    /// A rule refused the action as a whole.
+    #[error("refused: {0:?}")]
+    Refused(Msg),
+    /// The record changed since the user loaded it.
+    #[error("stale edit")]
+    Stale,
+    #[error("not found")]
+    NotFound,
+    /// The database could not be read or written; nothing was committed.
+    #[error("storage: {0}")]
+    Storage(String),
+    #[error(
+        "the database has schema version {found}, newer than this program understands \
+         ({supported}); run the newer wrenchdesk that wrote it, or restore a backup"
+    )]
+    NewerSchema { found: u64, supported: u64 },
+    #[error("the data directory {0} is in use by another wrenchdesk process")]
+    InUse(PathBuf),
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+macro_rules! storage_errors {
+    ($($t:ty),*) => {$(
+        impl From<$t> for StoreError {
+            fn from(e: $t) -> Self {
+                StoreError::Storage(e.to_string())
+            }
+        }
+    )*};
+}
+storage_errors!(
+    redb::Error,
+    redb::DatabaseError,
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError,
+    redb::SetDurabilityError
+);
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A handle on the open database; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    db: Arc<Database>,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (or creates) the database in `data_dir` and brings its schema up to date.
+    pub fn open(data_dir: &Path) -> StoreResult<Store> {
+        std::fs::create_dir_all(data_dir)
+            .map_err(|e| StoreError::Storage(format!("cannot create {}: {e}", data_dir.display())))?;
+        let path = data_dir.join(DB_FILE);
+        let db = Database::builder().set_cache_size(CACHE_BYTES).create(&path).map_err(|e| match e {
+            redb::DatabaseError::DatabaseAlreadyOpen => StoreError::InUse(data_dir.to_path_buf()),
+            e => e.into(),
+        })?;
+        migrate::run(&db)?;
+        Ok(Store { db: Arc::new(db), path })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `f` in one durable write transaction on a blocking thread. The transaction commits
+    /// only if `f` returns `Ok`; an error drops it, so nothing of it is kept.
+    pub async fn write<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&WriteTransaction) -> StoreResult<T> + Send + 'static,
+    {
+        let db = self.db.clone();
+        blocking(move || write_with(&db, Durability::Immediate, f)).await
+    }
+
+    /// Like [`Store::write`] but not synced to disk on commit: for bookkeeping that may be lost
+    /// in a power cut without harm (a session's last-seen time). It becomes durable with the
+    /// next durable commit.
+    pub async fn write_lazy<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&WriteTransaction) -> StoreResult<T> + Send + 'static,
+    {
+        let db = self.db.clone();
+        blocking(move || write_with(&db, Durability::None, f)).await
+    }
+
+    /// Runs `f` in one read transaction (a consistent snapshot) on a blocking thread.
+    pub async fn read<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&ReadTransaction) -> StoreResult<T> + Send + 'static,
+    {
+        let db = self.db.clone();
+        blocking(move || {
+            let tx = db.begin_read()?;
+            f(&tx)
+        })
+        .await
+    }
+
+    /// The same as [`Store::write`], for command-line tools and start-up outside the runtime.
+    pub fn write_now<T>(&self, f: impl FnOnce(&WriteTransaction) -> StoreResult<T>) -> StoreResult<T> {
+        write_with(&self.db, Durability::Immediate, f)
+    }
+
+    pub fn read_now<T>(&self, f: impl FnOnce(&ReadTransaction) -> StoreResult<T>) -> StoreResult<T> {
+        let tx = self.db.begin_read()?;
+        f(&tx)
+    }
+}
+
+fn write_with<T>(
+    db: &Database,
+    durability: Durability,
+    f: impl FnOnce(&WriteTransaction) -> StoreResult<T>,
+) -> StoreResult<T> {
+    let mut tx = db.begin_write()?;
+    tx.set_durability(durability)?;
+    let out = f(&tx)?;
+    tx.commit()?;
+    Ok(out)
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> StoreResult<T> + Send + 'static) -> StoreResult<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| StoreError::Internal(format!("store task failed: {e}")))?
+}
+
+/// Hands out the next id of a record kind.
+pub fn next_id_tx(tx: &WriteTransaction, kind: &str) -> StoreResult<u64> {
+    let mut seq = tx.open_table(tables::SEQUENCES)?;
+    let next = seq.get(kind)?.map(|v| v.value()).unwrap_or(0) + 1;
+    seq.insert(kind, next)?;
+    Ok(next)
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::*;
+
+    /// A store in a fresh temporary directory (kept alive by the returned guard).
+    pub fn temp_store() -> (Store, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        (Store::open(dir.path()).unwrap(), dir)
+    }
+}

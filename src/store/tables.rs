@@ -1,0 +1,35 @@
+//! Every table of the database, in one place: the data model at a glance.
+//!
+//! Keys are ids (`u64`, handed out by [`SEQUENCES`]) or composite index keys with `()` values.
+//! Values are [`Msgpack`] records. Each index is written in the same transaction as its record.
+
+use redb::TableDefinition;
+
+use super::codec::Msgpack;
+use crate::domain::{Session, Settings, User};
+use crate::store::audit::AuditEntry;
+
+/// Single values about the database itself, e.g. `schema_version`.
+pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+
+/// The last id handed out, per record kind (`"user"`, `"audit"`, …).
+pub const SEQUENCES: TableDefinition<&str, u64> = TableDefinition::new("sequences");
+
+/// Users by id.
+pub const USERS: TableDefinition<u64, Msgpack<User>> = TableDefinition::new("users");
+
+/// Index: lower-case username → user id. Unique.
+pub const USERS_BY_NAME: TableDefinition<&str, u64> = TableDefinition::new("users_by_name");
+
+/// Login sessions by their 128-bit id.
+pub const SESSIONS: TableDefinition<u128, Msgpack<Session>> = TableDefinition::new("sessions");
+
+/// Index: (user id, session id) → (), to end every session of a user at once.
+pub const SESSIONS_BY_USER: TableDefinition<(u64, u128), ()> = TableDefinition::new("sessions_by_user");
+
+/// The shop's parameters: one record under the key [`SETTINGS_KEY`].
+pub const SETTINGS: TableDefinition<&str, Msgpack<Settings>> = TableDefinition::new("settings");
+pub const SETTINGS_KEY: &str = "shop";
+
+/// The audit log, append-only, keyed by a sequence number (so by time of commit).
+pub const AUDIT: TableDefinition<u64, Msgpack<AuditEntry>> = TableDefinition::new("audit");

@@ -1,0 +1,581 @@
+//! Signing in and out, changing one's password, choosing a language.
+//!
+//! Password hashing runs on blocking threads behind a semaphore (at most one hash per core at a
+//! time), and failed sign-ins are throttled per client address and per account.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use maud::{Markup, html};
+use tokio::sync::Semaphore;
+use warp::Filter;
+use warp::filters::BoxedFilter;
+use warp::hyper::body::Bytes;
+use warp::reply::Response;
+
+use super::ctx::{Ctx, LANG_COOKIE, PRE_COOKIE, SESSION_COOKIE, session_rules};
+use super::error::{AppError, AppResult, redirect_to};
+use super::form::Form;
+use super::layout::{self, Field, csrf_field, notice};
+use super::{AppState, BODY_LIMIT, html_response, run, set_cookie};
+use crate::domain::{FieldErrors, Problem, Session, Username};
+use crate::i18n::{Lang, Msg};
+use crate::password;
+use crate::store::{audit, sessions, users};
+
+/// Password hashing off the async threads, a bounded number at a time.
+pub struct Hasher {
+    permits: Semaphore,
+}
+
+impl Hasher {
+    pub fn new() -> Hasher {
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        Hasher { permits: Semaphore::new(cores) }
+    }
+
+    pub async fn hash(&self, password: String) -> AppResult<String> {
+        let _permit = self.permits.acquire().await.map_err(|e| AppError::Internal(e.to_string()))?;
+        tokio::task::spawn_blocking(move || password::hash(&password))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))
+    }
+
+    pub async fn verify(&self, password: String, phc: String) -> AppResult<bool> {
+        let _permit = self.permits.acquire().await.map_err(|e| AppError::Internal(e.to_string()))?;
+        tokio::task::spawn_blocking(move || password::verify(&password, &phc))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))
+    }
+}
+
+impl Default for Hasher {
+    fn default() -> Self {
+        Hasher::new()
+    }
+}
+
+/// Failed sign-ins, kept in memory (a restart forgets them, which only helps the patient).
+///
+/// A client address is slowed down after [`ADDR_FREE`] failures on any accounts; an account
+/// after [`ACCOUNT_FREE`] failures from all addresses together, which catches guessing spread
+/// over many machines. Each further failure doubles the wait, up to [`MAX_WAIT`]. A correct
+/// password clears only the failures of the address it came from.
+#[derive(Default)]
+pub struct Throttle {
+    state: Mutex<ThrottleState>,
+}
+
+#[derive(Default)]
+struct ThrottleState {
+    by_addr: HashMap<IpAddr, Failures>,
+    by_account: HashMap<String, HashMap<IpAddr, Failures>>,
+}
+
+#[derive(Clone, Copy)]
+struct Failures {
+    count: u32,
+    last: Instant,
+}
+
+const ADDR_FREE: u32 = 5;
+const ACCOUNT_FREE: u32 = 20;
+const MAX_WAIT: Duration = Duration::from_secs(15 * 60);
+/// Failures older than this are forgotten.
+const MEMORY: Duration = Duration::from_secs(60 * 60);
+
+fn wait_for(count: u32, free: u32, last: Instant, now: Instant) -> Option<Duration> {
+    if count < free {
+        return None;
+    }
+    let wait = Duration::from_secs(1u64 << (count - free).min(20)).min(MAX_WAIT);
+    let until = last + wait;
+    (until > now).then(|| until - now)
+}
+
+impl Throttle {
+    /// How long this address must wait before trying this account again, if at all.
+    pub fn check(&self, account: &str, addr: IpAddr) -> Option<Duration> {
+        let now = Instant::now();
+        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let by_addr = state.by_addr.get(&addr).and_then(|f| wait_for(f.count, ADDR_FREE, f.last, now));
+        let by_account = state.by_account.get(account).and_then(|per_addr| {
+            let count = per_addr.values().map(|f| f.count).sum();
+            let last = per_addr.values().map(|f| f.last).max()?;
+            wait_for(count, ACCOUNT_FREE, last, now)
+        });
+        by_addr.max(by_account)
+    }
+
+    pub fn failed(&self, account: &str, addr: IpAddr) {
+        let now = Instant::now();
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if state.by_addr.len() > 50_000 {
+            state.forget_old(now);
+        }
+        let bump = |f: &mut Failures| {
+            f.count += 1;
+            f.last = now;
+        };
+        bump(state.by_addr.entry(addr).or_insert(Failures { count: 0, last: now }));
+        bump(
+            state
+                .by_account
+                .entry(account.to_string())
+                .or_default()
+                .entry(addr)
+                .or_insert(Failures { count: 0, last: now }),
+        );
+    }
+
+    pub fn succeeded(&self, account: &str, addr: IpAddr) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.by_addr.remove(&addr);
+        if let Some(per_addr) = state.by_account.get_mut(account) {
+            per_addr.remove(&addr);
+        }
+    }
+}
+
+impl ThrottleState {
+    fn forget_old(&mut self, now: Instant) {
+        self.by_addr.retain(|_, f| now - f.last < MEMORY);
+        for per_addr in self.by_account.values_mut() {
+            per_addr.retain(|_, f| now - f.last < MEMORY);
+        }
+        self.by_account.retain(|_, per_addr| !per_addr.is_empty());
+    }
+}
+
+pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
+    let ctx = super::ctx::ctx(state.clone());
+    let body = warp::body::content_length_limit(BODY_LIMIT).and(warp::body::bytes());
+    let s = state.clone();
+
+    let login_page = warp::path!("login")
+        .and(warp::get())
+        .and(ctx.clone())
+        .and(warp::query::<HashMap<String, String>>().or(warp::any().map(HashMap::new)).unify())
+        .then(|ctx: Ctx, q: HashMap<String, String>| async move {
+            let next = after_login(q.get("next").map(String::as_str).unwrap_or("/"));
+            let note = q.get("notice").and_then(|n| notice_msg(n));
+            run(&ctx, login_page(&ctx, next, note).await)
+        });
+
+    let login = warp::path!("login").and(warp::post()).and(ctx.clone()).and(body).then(
+        move |ctx: Ctx, body: Bytes| {
+            let s = s.clone();
+            async move { run(&ctx, login(&s, &ctx, &body).await) }
+        },
+    );
+
+    let s = state.clone();
+    let logout = warp::path!("logout").and(warp::post()).and(ctx.clone()).and(body).then(
+        move |ctx: Ctx, body: Bytes| {
+            let s = s.clone();
+            async move { run(&ctx, logout(&s, &ctx, &body).await) }
+        },
+    );
+
+    let password_page =
+        warp::path!("account" / "password").and(warp::get()).and(ctx.clone()).then(|ctx: Ctx| async move {
+            let result = password_page_for(&ctx, &FieldErrors::new());
+            run(&ctx, result)
+        });
+
+    let s = state.clone();
+    let change_password =
+        warp::path!("account" / "password").and(warp::post()).and(ctx.clone()).and(body).then(
+            move |ctx: Ctx, body: Bytes| {
+                let s = s.clone();
+                async move { run(&ctx, change_password(&s, &ctx, &body).await) }
+            },
+        );
+
+    let s = state.clone();
+    let set_lang = warp::path!("account" / "lang").and(warp::post()).and(ctx.clone()).and(body).then(
+        move |ctx: Ctx, body: Bytes| {
+            let s = s.clone();
+            async move { run(&ctx, set_lang(&s, &ctx, &body).await) }
+        },
+    );
+
+    let lang_cookie = warp::path!("lang" / String)
+        .and(warp::get())
+        .and(ctx)
+        .and(warp::query::<HashMap<String, String>>().or(warp::any().map(HashMap::new)).unify())
+        .then(|code: String, ctx: Ctx, q: HashMap<String, String>| async move {
+            let next = safe_next(q.get("next").map(String::as_str).unwrap_or("/")).to_string();
+            let result = match Lang::parse(&code) {
+                Some(lang) => {
+                    let mut response = redirect_to(&next, false);
+                    set_cookie(&mut response, &lang_cookie(&ctx, lang));
+                    Ok(response)
+                }
+                None => Err(AppError::NotFound),
+            };
+            run(&ctx, result)
+        });
+
+    login_page
+        .or(login)
+        .unify()
+        .or(logout)
+        .unify()
+        .or(password_page)
+        .unify()
+        .or(change_password)
+        .unify()
+        .or(set_lang)
+        .unify()
+        .or(lang_cookie)
+        .unify()
+        .boxed()
+}
+
+/// Only local paths are followed after an action, never another site.
+pub fn safe_next(next: &str) -> &str {
+    let local = next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\");
+    if local { next } else { "/" }
+}
+
+/// Where to go after signing in: a local page other than the login page itself.
+fn after_login(next: &str) -> &str {
+    let next = safe_next(next);
+    if next.starts_with("/login") { "/" } else { next }
+}
+
+/// One-shot notices carried in a redirect's query (`?notice=…`).
+pub fn notice_msg(code: &str) -> Option<Msg> {
+    Some(match code {
+        "logged_out" => Msg::LoggedOut,
+        "password_changed" => Msg::PasswordChanged,
+        "expired" => Msg::SessionExpired,
+        "saved" => Msg::Saved,
+        _ => return None,
+    })
+}
+
+fn lang_cookie(ctx: &Ctx, lang: Lang) -> String {
+    let secure = if ctx.https { "; Secure" } else { "" };
+    format!("{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Strict{secure}", lang.code())
+}
+
+fn random_hex() -> String {
+    format!("{:032x}", rand::random::<u128>())
+}
+
+async fn login_page(ctx: &Ctx, next: &str, note: Option<Msg>) -> AppResult<Response> {
+    if ctx.user.is_some() {
+        return Ok(redirect_to(next, ctx.htmx));
+    }
+    let pre = ctx.cookie(PRE_COOKIE).filter(|t| t.len() == 32).map(str::to_string);
+    let token = pre.clone().unwrap_or_else(random_hex);
+    let body = login_form(ctx, &token, next, "", note.map(|m| ("ok", m)), &FieldErrors::new());
+    let mut response = html_response(layout::page(ctx, ctx.lang.t(Msg::Login), body));
+    if pre.is_none() {
+        let secure = if ctx.https { "; Secure" } else { "" };
+        set_cookie(
+            &mut response,
+            &format!("{PRE_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{secure}"),
+        );
+    }
+    Ok(response)
+}
+
+fn login_form(
+    ctx: &Ctx,
+    token: &str,
+    next: &str,
+    username: &str,
+    banner: Option<(&str, Msg)>,
+    errors: &FieldErrors,
+) -> Markup {
+    let lang = ctx.lang;
+    html! {
+        section.auth-page {
+            div.panel {
+                h1 { (lang.t(Msg::LoginTitle)) }
+                p.lead { (ctx.settings.shop_name) }
+                @if let Some((kind, msg)) = banner {
+                    (notice(kind, lang.t(msg)))
+                }
+                form method="post" action="/login" novalidate {
+                    input type="hidden" name="csrf" value=(token);
+                    input type="hidden" name="next" value=(next);
+                    (Field::text("username", lang.t(Msg::Username), username)
+                        .required().autocomplete("username").render(lang, errors))
+                    (Field::password("password", lang.t(Msg::Password), "current-password").render(lang, errors))
+                    button.wide type="submit" { (lang.t(Msg::Login)) }
+                }
+            }
+        }
+    }
+}
+
+async fn login(state: &AppState, ctx: &Ctx, body: &[u8]) -> AppResult<Response> {
+    let form = Form::parse(body);
+    let next = after_login(form.get("next")).to_string();
+    // Signed out, the form's token is the double-submit cookie; signed in, the session's.
+    ctx.form(body)?;
+    let token = ctx.cookie(PRE_COOKIE).unwrap_or("").to_string();
+    let typed = form.get("username").trim().to_string();
+    let refuse = |status: u16, msg: Msg, errors: FieldErrors| {
+        let banner = Some(("error", msg));
+        let body = login_form(ctx, &token, &next, &typed, banner, &errors);
+        let mut response = html_response(layout::page(ctx, ctx.lang.t(Msg::Login), body));
+        *response.status_mut() = warp::http::StatusCode::from_u16(status).unwrap();
+        response
+    };
+
+    let mut errors = FieldErrors::new();
+    if typed.is_empty() {
+        errors.add("username", Msg::Required);
+    }
+    if form.get("password").is_empty() {
+        errors.add("password", Msg::Required);
+    }
+    if !errors.is_empty() {
+        return Ok(refuse(422, Msg::FormHasErrors, errors));
+    }
+
+    let account = typed.to_ascii_lowercase();
+    if let Some(wait) = state.throttle.check(&account, ctx.client) {
+        let secs = wait.as_secs().max(1);
+        let mut response = refuse(429, Msg::LoginFailed, FieldErrors::new());
+        let body = login_form(
+            ctx,
+            &token,
+            &next,
+            &typed,
+            None,
+            &FieldErrors::one("password", Problem::with(Msg::LoginThrottled, &[&secs])),
+        );
+        *response.body_mut() = layout::page(ctx, ctx.lang.t(Msg::Login), body).into_string().into();
+        response.headers_mut().insert("retry-after", secs.into());
+        return Ok(response);
+    }
+
+    let user = match Username::parse(&typed) {
+        Ok(name) => state.store.read(move |tx| users::find_by_name(tx, &name)).await?,
+        Err(_) => None,
+    };
+    let phc =
+        user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| password::dummy_hash().to_string());
+    let matches = state.hasher.verify(form.owned("password"), phc).await?;
+    let Some(user) = user.filter(|_| matches) else {
+        state.throttle.failed(&account, ctx.client);
+        tracing::warn!(account = %account, client = %ctx.client, "failed sign-in");
+        return Ok(refuse(401, Msg::LoginFailed, FieldErrors::new()));
+    };
+    if !user.active {
+        return Ok(refuse(403, Msg::AccountInactive, FieldErrors::new()));
+    }
+    state.throttle.succeeded(&account, ctx.client);
+
+    // A new session id at every sign-in; the one the browser had (if any) ends.
+    let old = ctx.cookie(SESSION_COOKIE).and_then(super::ctx::parse_session_id);
+    let id = rand::random::<u128>();
+    let now = Utc::now();
+    let rules = session_rules(&ctx.settings, &user);
+    let session = Session {
+        user_id: user.id,
+        csrf: random_hex(),
+        created_at: now,
+        last_seen: now,
+        expires_at: now + rules.absolute,
+    };
+    let actor = crate::store::Actor::user(user.id, user.username.as_str());
+    let client = ctx.client.to_string();
+    state
+        .store
+        .write(move |tx| {
+            if let Some(old) = old {
+                sessions::remove_tx(tx, old)?;
+            }
+            sessions::insert_tx(tx, id, &session)?;
+            audit::append_tx(
+                tx,
+                &actor,
+                "session.login",
+                &format!("user:{}", actor.user_id.unwrap()),
+                format!("from {client}"),
+            )
+        })
+        .await?;
+
+    let target = if user.must_change_password { "/account/password" } else { next.as_str() };
+    let mut response = redirect_to(target, false);
+    let secure = if ctx.https { "; Secure" } else { "" };
+    set_cookie(
+        &mut response,
+        &format!(
+            "{SESSION_COOKIE}={id:032x}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
+            rules.absolute.num_seconds()
+        ),
+    );
+    set_cookie(&mut response, &format!("{PRE_COOKIE}=; Path=/; Max-Age=0"));
+    Ok(response)
+}
+
+async fn logout(state: &AppState, ctx: &Ctx, body: &[u8]) -> AppResult<Response> {
+    let Some(user) = &ctx.user else {
+        return Ok(redirect_to("/login", ctx.htmx));
+    };
+    ctx.form(body)?;
+    let id = user.session_id;
+    let actor = user.actor();
+    state
+        .store
+        .write(move |tx| {
+            sessions::remove_tx(tx, id)?;
+            audit::append_tx(tx, &actor, "session.logout", &format!("user:{}", actor.user_id.unwrap()), "")
+        })
+        .await?;
+    let mut response = redirect_to("/login?notice=logged_out", ctx.htmx);
+    set_cookie(&mut response, &format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"));
+    Ok(response)
+}
+
+fn password_page_for(ctx: &Ctx, errors: &FieldErrors) -> AppResult<Response> {
+    let user = ctx.user.as_ref().ok_or(AppError::Unauthenticated)?;
+    let lang = ctx.lang;
+    let min = ctx.settings.password_min_len;
+    let body = html! {
+        section.auth-page {
+            div.panel {
+                h1 { (lang.t(Msg::ChangePassword)) }
+                @if user.user.must_change_password {
+                    (notice("info", lang.t(Msg::MustChangePassword)))
+                } @else if !errors.is_empty() {
+                    (notice("error", lang.t(Msg::FormHasErrors)))
+                }
+                form method="post" action="/account/password" novalidate {
+                    (csrf_field(ctx))
+                    input type="text" name="username" value=(user.user.username) autocomplete="username" hidden;
+                    (Field::password("current_password", lang.t(Msg::CurrentPassword), "current-password").render(lang, errors))
+                    (Field::password("new_password", lang.t(Msg::NewPassword), "new-password")
+                        .hint(lang.fmt(Msg::PasswordHint, &[&min])).render(lang, errors))
+                    (Field::password("confirm_password", lang.t(Msg::ConfirmPassword), "new-password").render(lang, errors))
+                    button.wide type="submit" { (lang.t(Msg::ChangePassword)) }
+                }
+            }
+        }
+    };
+    let mut response = html_response(layout::page(ctx, lang.t(Msg::ChangePassword), body));
+    if !errors.is_empty() {
+        *response.status_mut() = warp::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(response)
+}
+
+async fn change_password(state: &AppState, ctx: &Ctx, body: &[u8]) -> AppResult<Response> {
+    let user = ctx.user.as_ref().ok_or(AppError::Unauthenticated)?;
+    let form = ctx.form(body)?;
+    let (current, new, confirm) =
+        (form.get("current_password"), form.get("new_password"), form.get("confirm_password"));
+
+    let mut errors = FieldErrors::new();
+    if current.is_empty() {
+        errors.add("current_password", Msg::Required);
+    }
+    errors.check("new_password", ctx.settings.password_policy().check(new));
+    if confirm != new {
+        errors.add("confirm_password", Msg::PasswordMismatch);
+    }
+    if errors.is_empty() && new == current {
+        errors.add("new_password", Msg::PasswordSameAsOld);
+    }
+    if errors.is_empty() {
+        let ok = state.hasher.verify(current.to_string(), user.user.password_hash.clone()).await?;
+        if !ok {
+            errors.add("current_password", Msg::PasswordWrongCurrent);
+        }
+    }
+    if !errors.is_empty() {
+        return password_page_for(ctx, &errors);
+    }
+
+    let hash = state.hasher.hash(new.to_string()).await?;
+    let (id, version, session, actor) = (user.user.id, user.user.version, user.session_id, user.actor());
+    state
+        .store
+        .write(move |tx| {
+            users::set_password_tx(tx, &actor, id, Some(version), hash, false)?;
+            // Other devices signed in with the old password are signed out.
+            sessions::end_all_for_user_except_tx(tx, id, Some(session))?;
+            Ok(())
+        })
+        .await?;
+    Ok(redirect_to("/?notice=password_changed", ctx.htmx))
+}
+
+async fn set_lang(state: &AppState, ctx: &Ctx, body: &[u8]) -> AppResult<Response> {
+    let form = ctx.form(body)?;
+    let lang = Lang::parse(form.get("lang")).ok_or(AppError::BadRequest)?;
+    if let Some(user) = &ctx.user {
+        let id = user.user.id;
+        state.store.write(move |tx| users::set_lang_tx(tx, id, lang)).await?;
+    }
+    let mut response = redirect_to(safe_next(form.get("next")), ctx.htmx);
+    set_cookie(&mut response, &lang_cookie(ctx, lang));
+    Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_followed() {
+        assert_eq!(safe_next("/t/abc"), "/t/abc");
+        assert_eq!(safe_next("https://evil.example/"), "/");
+        assert_eq!(safe_next("//evil.example"), "/");
+        assert_eq!(safe_next("/\\evil.example"), "/");
+        assert_eq!(safe_next(""), "/");
+        assert_eq!(after_login("/login?next=/x"), "/");
+        assert_eq!(after_login("/t/abc"), "/t/abc");
+    }
+
+    #[test]
+    fn an_address_is_slowed_after_five_failures_and_success_clears_only_its_own() {
+        let throttle = Throttle::default();
+        let (a, b): (IpAddr, IpAddr) = ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
+        for _ in 0..4 {
+            throttle.failed("wang", b);
+        }
+        assert!(throttle.check("wang", b).is_none());
+        throttle.failed("wang", b);
+        assert!(throttle.check("wang", b).is_some());
+        // Another address is not slowed by b's failures on this account (yet).
+        assert!(throttle.check("wang", a).is_none());
+        throttle.succeeded("wang", a);
+        assert!(throttle.check("wang", b).is_some(), "a's success does not free b");
+        throttle.succeeded("wang", b);
+        assert!(throttle.check("wang", b).is_none());
+    }
+
+    #[test]
+    fn an_account_is_slowed_after_many_failures_from_many_addresses() {
+        let throttle = Throttle::default();
+        for i in 0..ACCOUNT_FREE {
+            let addr: IpAddr = format!("10.0.1.{i}").parse().unwrap();
+            throttle.failed("boss", addr);
+        }
+        let fresh: IpAddr = "10.0.2.1".parse().unwrap();
+        assert!(throttle.check("boss", fresh).is_some());
+        assert!(throttle.check("someone-else", fresh).is_none());
+    }
+
+    #[test]
+    fn waits_double_and_are_capped() {
+        let now = Instant::now();
+        assert_eq!(wait_for(4, 5, now, now), None);
+        assert_eq!(wait_for(5, 5, now, now), Some(Duration::from_secs(1)));
+        assert_eq!(wait_for(8, 5, now, now), Some(Duration::from_secs(8)));
+        assert_eq!(wait_for(40, 5, now, now), Some(MAX_WAIT));
+    }
+}

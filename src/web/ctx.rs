@@ -1,0 +1,253 @@
+//! The request context: who is asking, in which language, and whether htmx is asking.
+//!
+//! Every route starts from [`Ctx`]; it loads the session from the store, applies the idle and
+//! absolute timeouts, and offers the permission checks (`user`, `require`, `admin`) and the CSRF
+//! check for submitted forms ([`Ctx::form`]).
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+
+use chrono::{Duration, Utc};
+use warp::Filter;
+use warp::http::HeaderMap;
+
+use super::AppState;
+use super::error::{AppError, AppResult};
+use super::form::Form;
+use crate::domain::{AdminCap, Area, Role, Session, SessionRules, Settings, User};
+use crate::i18n::Lang;
+use crate::store::{Actor, sessions, users};
+
+pub const SESSION_COOKIE: &str = "wd_session";
+pub const LANG_COOKIE: &str = "wd_lang";
+/// Double-submit token that protects the login form, which has no session yet.
+pub const PRE_COOKIE: &str = "wd_pre";
+
+/// The signed-in user of a request.
+#[derive(Clone, Debug)]
+pub struct CurrentUser {
+    pub user: User,
+    pub session_id: u128,
+    pub session: Session,
+}
+
+impl CurrentUser {
+    pub fn actor(&self) -> Actor {
+        Actor::user(self.user.id, self.user.username.as_str())
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Ctx {
+    pub lang: Lang,
+    pub htmx: bool,
+    /// Path and query of this request, to come back to after signing in.
+    pub path_and_query: String,
+    pub user: Option<CurrentUser>,
+    pub settings: Arc<Settings>,
+    pub client: IpAddr,
+    /// Whether the page was reached over HTTPS (through a reverse proxy), for `Secure` cookies.
+    pub https: bool,
+    headers: HeaderMap,
+}
+
+impl Ctx {
+    /// The signed-in user, who has chosen their own password.
+    pub fn user(&self) -> AppResult<&CurrentUser> {
+        let user = self.user.as_ref().ok_or(AppError::Unauthenticated)?;
+        if user.user.must_change_password {
+            return Err(AppError::MustChangePassword);
+        }
+        Ok(user)
+    }
+
+    /// The signed-in user, if their roles may use `area`.
+    pub fn require(&self, area: Area) -> AppResult<&CurrentUser> {
+        let user = self.user()?;
+        if user.user.roles.may(area) { Ok(user) } else { Err(AppError::Forbidden) }
+    }
+
+    /// The signed-in administrator and the capability admin-only store calls need.
+    pub fn admin(&self) -> AppResult<(&CurrentUser, AdminCap)> {
+        let user = self.user()?;
+        let cap = user.user.roles.admin_cap().ok_or(AppError::Forbidden)?;
+        Ok((user, cap))
+    }
+
+    pub fn csrf_token(&self) -> Option<&str> {
+        self.user.as_ref().map(|u| u.session.csrf.as_str())
+    }
+
+    pub fn cookie(&self, name: &str) -> Option<&str> {
+        cookie(&self.headers, name)
+    }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Reads a submitted form after checking where it came from: the `Origin` (when the browser
+    /// sends one) must be this server, and the CSRF token (header `X-CSRF-Token` or field
+    /// `csrf`) must be the session's, or for a signed-out form the `wd_pre` cookie's.
+    pub fn form(&self, body: &[u8]) -> AppResult<Form> {
+        if !self.same_origin() {
+            return Err(AppError::Csrf);
+        }
+        let form = Form::parse(body);
+        let sent = self.header("x-csrf-token").unwrap_or_else(|| form.get("csrf"));
+        let expected = match &self.user {
+            Some(user) => Some(user.session.csrf.as_str()),
+            None => self.cookie(PRE_COOKIE),
+        };
+        match expected {
+            Some(expected) if !sent.is_empty() && ct_eq(sent.as_bytes(), expected.as_bytes()) => Ok(form),
+            _ => Err(AppError::Csrf),
+        }
+    }
+
+    fn same_origin(&self) -> bool {
+        let Some(origin) = self.header("origin") else { return true };
+        let host = self.header("host").unwrap_or("");
+        let origin_host =
+            origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")).unwrap_or("");
+        !host.is_empty() && origin_host.eq_ignore_ascii_case(host)
+    }
+}
+
+/// Constant-time comparison of secrets.
+pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all("cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim())
+}
+
+pub fn parse_session_id(hex: &str) -> Option<u128> {
+    (hex.len() == 32).then(|| u128::from_str_radix(hex, 16).ok()).flatten()
+}
+
+pub fn session_rules(settings: &Settings, user: &User) -> SessionRules {
+    let technician_only = user.roles.iter().all(|r| r == Role::Technician);
+    let hours =
+        if technician_only { settings.technician_session_hours } else { settings.session_absolute_hours };
+    SessionRules {
+        idle: Duration::minutes(i64::from(settings.session_idle_minutes)),
+        absolute: Duration::hours(i64::from(hours)),
+    }
+}
+
+/// The filter that builds a [`Ctx`] for every request.
+pub fn ctx(state: Arc<AppState>) -> impl Filter<Extract = (Ctx,), Error = std::convert::Infallible> + Clone {
+    let query = warp::query::raw().or(warp::any().map(String::new)).unify();
+    warp::header::headers_cloned().and(warp::path::full()).and(query).and(warp::addr::remote()).then(
+        move |headers: HeaderMap, path: warp::path::FullPath, query: String, remote: Option<SocketAddr>| {
+            let state = state.clone();
+            async move { build(&state, headers, path.as_str(), &query, remote).await }
+        },
+    )
+}
+
+async fn build(
+    state: &AppState,
+    headers: HeaderMap,
+    path: &str,
+    query: &str,
+    remote: Option<SocketAddr>,
+) -> Ctx {
+    let settings = state.settings();
+    let user = match cookie(&headers, SESSION_COOKIE).and_then(parse_session_id) {
+        Some(id) => load_user(state, &settings, id).await,
+        None => None,
+    };
+    let lang = user
+        .as_ref()
+        .and_then(|u| u.user.lang)
+        .or_else(|| cookie(&headers, LANG_COOKIE).and_then(Lang::parse))
+        .or_else(|| {
+            headers.get("accept-language").and_then(|v| v.to_str().ok()).and_then(Lang::from_accept_language)
+        })
+        .unwrap_or(settings.default_lang);
+    let htmx = headers.get("hx-request").is_some_and(|v| v == "true");
+    let https = settings.public_base_url.starts_with("https://")
+        || headers.get("x-forwarded-proto").is_some_and(|v| v == "https");
+    let path_and_query = if query.is_empty() { path.to_string() } else { format!("{path}?{query}") };
+    Ctx {
+        lang,
+        htmx,
+        path_and_query,
+        user,
+        settings,
+        client: remote.map(|a| a.ip()).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
+        https,
+        headers,
+    }
+}
+
+/// The live session's user, ending a session that has timed out or whose user was
+/// deactivated. A storage failure here reads as "not signed in", and the login page then says
+/// what is wrong.
+async fn load_user(state: &AppState, settings: &Settings, id: u128) -> Option<CurrentUser> {
+    let found = state
+        .store
+        .read(move |tx| {
+            let Some(session) = sessions::get(tx, id)? else { return Ok(None) };
+            Ok(users::get(tx, session.user_id)?.map(|user| (session, user)))
+        })
+        .await;
+    let (session, user) = match found {
+        Ok(Some(pair)) => pair,
+        Ok(None) => return None,
+        Err(e) => {
+            tracing::error!(error = %e, "session lookup failed");
+            return None;
+        }
+    };
+    let now = Utc::now();
+    if !user.active || !session.is_live(now, session_rules(settings, &user)) {
+        let _ = state.store.write_lazy(move |tx| sessions::remove_tx(tx, id).map(|_| ())).await;
+        return None;
+    }
+    if session.needs_touch(now) {
+        let _ = state.store.write_lazy(move |tx| sessions::touch_tx(tx, id, now)).await;
+    }
+    Some(CurrentUser { user, session_id: id, session })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_ids_are_32_hex_digits() {
+        assert_eq!(parse_session_id(&format!("{:032x}", 42u128)), Some(42));
+        assert_eq!(parse_session_id("42"), None);
+        assert_eq!(parse_session_id(&"g".repeat(32)), None);
+    }
+
+    #[test]
+    fn cookies_are_found_among_others() {
+        let mut headers = HeaderMap::new();
+        headers.insert("cookie", "a=1; wd_lang=en; wd_session=abc".parse().unwrap());
+        assert_eq!(cookie(&headers, "wd_lang"), Some("en"));
+        assert_eq!(cookie(&headers, "wd_session"), Some("abc"));
+        assert_eq!(cookie(&headers, "b"), None);
+    }
+
+    #[test]
+    fn constant_time_equality() {
+        assert!(ct_eq(b"abc", b"abc"));
+        assert!(!ct_eq(b"abc", b"abd"));
+        assert!(!ct_eq(b"abc", b"ab"));
+    }
+}

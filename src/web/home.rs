@@ -1,0 +1,70 @@
+//! The home page: one card per area the user's roles allow. Areas whose module has not landed
+//! yet show as "coming soon" cards without a link, so there are no dead links.
+
+use std::collections::HashMap;
+
+use maud::html;
+use warp::Filter;
+use warp::filters::BoxedFilter;
+use warp::reply::Response;
+
+use super::ctx::Ctx;
+use super::error::AppResult;
+use super::layout::{self, notice};
+use super::{AppState, html_response, run};
+use crate::domain::Area;
+use crate::i18n::Msg;
+
+/// Per area: title, description, and the page it opens once its module exists.
+const CARDS: &[(Area, Msg, Msg, Option<&str>)] = &[
+    (Area::Reception, Msg::NavReception, Msg::CardReception, None),
+    (Area::Customers, Msg::NavCustomers, Msg::CardCustomers, None),
+    (Area::Vehicles, Msg::NavVehicles, Msg::CardVehicles, None),
+    (Area::MyJobs, Msg::NavMyJobs, Msg::CardMyJobs, None),
+    (Area::Board, Msg::NavBoard, Msg::CardBoard, None),
+    (Area::Checkout, Msg::NavCheckout, Msg::CardCheckout, None),
+    (Area::Parts, Msg::NavParts, Msg::CardParts, None),
+    (Area::Reports, Msg::NavReports, Msg::CardReports, None),
+    (Area::Admin, Msg::NavUsers, Msg::CardUsers, Some("/admin/users")),
+    (Area::Admin, Msg::NavSettings, Msg::CardSettings, Some("/admin/settings")),
+    (Area::Admin, Msg::NavAudit, Msg::CardAudit, Some("/admin/audit")),
+];
+
+pub fn routes(state: std::sync::Arc<AppState>) -> BoxedFilter<(Response,)> {
+    warp::path::end()
+        .and(warp::get())
+        .and(super::ctx::ctx(state))
+        .and(warp::query::<HashMap<String, String>>().or(warp::any().map(HashMap::new)).unify())
+        .then(|ctx: Ctx, q: HashMap<String, String>| async move {
+            let note = q.get("notice").and_then(|n| super::auth::notice_msg(n));
+            let result = home(&ctx, note);
+            run(&ctx, result)
+        })
+        .boxed()
+}
+
+fn home(ctx: &Ctx, note: Option<Msg>) -> AppResult<Response> {
+    let user = ctx.user()?;
+    let lang = ctx.lang;
+    let roles = user.user.roles;
+    let body = html! {
+        h1 { (lang.fmt(Msg::HomeGreeting, &[&user.user.display_name])) }
+        p.lead { (lang.t(Msg::HomeLead)) }
+        @if let Some(msg) = note { (notice("ok", lang.t(msg))) }
+        div.cards {
+            @for (area, title, text, href) in CARDS.iter().filter(|c| roles.may(c.0)) {
+                @let _ = area;
+                @if let Some(href) = href {
+                    a.card href=(href) { h3 { (lang.t(*title)) } p { (lang.t(*text)) } }
+                } @else {
+                    div.card.soon {
+                        h3 { (lang.t(*title)) }
+                        p { (lang.t(*text)) }
+                        span.badge { (lang.t(Msg::ComingSoon)) }
+                    }
+                }
+            }
+        }
+    };
+    Ok(html_response(layout::page(ctx, lang.t(Msg::Home), body)))
+}

@@ -1,0 +1,211 @@
+//! The page shell and the small view pieces every page shares: header, navigation, language
+//! switch, form fields with their messages. Views are plain functions returning `Markup`.
+
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+
+use super::assets;
+use super::ctx::Ctx;
+use crate::domain::{Area, FieldErrors};
+use crate::i18n::{Lang, Msg};
+
+/// A navigation entry: the area it belongs to, its label and where it goes. Only areas that
+/// have pages appear; a module adds its entry when it lands.
+const NAV: &[(Area, Msg, &str)] = &[(Area::Admin, Msg::NavAdmin, "/admin")];
+
+/// A whole page: the shell around `body`, or `body` alone for an htmx request.
+pub fn page(ctx: &Ctx, title: &str, body: Markup) -> Markup {
+    if ctx.htmx {
+        return body;
+    }
+    let lang = ctx.lang;
+    html! {
+        (DOCTYPE)
+        html lang=(lang.html_lang()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                @if let Some(token) = ctx.csrf_token() {
+                    meta name="csrf-token" content=(token);
+                }
+                // Kiosk pages keep no customer data in the browser's history cache.
+                meta name="htmx-config" content=r#"{"historyCacheSize":0,"includeIndicatorStyles":false,"defaultSettleDelay":0}"#;
+                title { (title) " · " (ctx.settings.shop_name) }
+                link rel="stylesheet" href=(assets::css_path());
+                script src=(assets::htmx_path()) defer {}
+                script src=(assets::js_path()) defer {}
+            }
+            body data-network-error=(lang.t(Msg::NetworkError)) {
+                a.skip href="#main" { (lang.t(Msg::SkipToContent)) }
+                (header(ctx))
+                main id="main" { (body) }
+                div id="toasts" aria-live="polite" {}
+            }
+        }
+    }
+}
+
+fn header(ctx: &Ctx) -> Markup {
+    let lang = ctx.lang;
+    html! {
+        header.topbar {
+            a.brand href="/" {
+                span.logo aria-hidden="true" { (PreEscaped(LOGO)) }
+                span.shop { (ctx.settings.shop_name) }
+            }
+            @if let Some(user) = ctx.user.as_ref().filter(|u| !u.user.must_change_password) {
+                nav.mainnav {
+                    a href="/" { (lang.t(Msg::Home)) }
+                    @for (area, label, href) in NAV {
+                        @if user.user.roles.may(*area) {
+                            a href=(href) { (lang.t(*label)) }
+                        }
+                    }
+                }
+            }
+            div.account {
+                (lang_switch(ctx))
+                @if let Some(user) = &ctx.user {
+                    a.who href="/account/password" title=(lang.t(Msg::ChangePassword)) {
+                        (user.user.display_name)
+                    }
+                    form method="post" action="/logout" {
+                        (csrf_field(ctx))
+                        button.linklike type="submit" { (lang.t(Msg::Logout)) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn lang_switch(ctx: &Ctx) -> Markup {
+    let other = match ctx.lang {
+        Lang::Zh => Lang::En,
+        Lang::En => Lang::Zh,
+    };
+    let label = ctx.lang.t(Msg::SwitchLang);
+    html! {
+        @if ctx.user.is_some() {
+            form method="post" action="/account/lang" {
+                (csrf_field(ctx))
+                input type="hidden" name="lang" value=(other.code());
+                input type="hidden" name="next" value=(ctx.path_and_query);
+                button.linklike type="submit" lang=(other.html_lang()) { (label) }
+            }
+        } @else {
+            a.linklike lang=(other.html_lang())
+                href={ "/lang/" (other.code()) "?next=" (super::error::encode(&ctx.path_and_query)) } { (label) }
+        }
+    }
+}
+
+/// The hidden CSRF field of a plain form.
+pub fn csrf_field(ctx: &Ctx) -> Markup {
+    html! {
+        @if let Some(token) = ctx.csrf_token() {
+            input type="hidden" name="csrf" value=(token);
+        }
+    }
+}
+
+/// A labelled input with its message beside it when the field was refused.
+pub struct Field<'a> {
+    pub name: &'a str,
+    pub label: &'a str,
+    pub value: &'a str,
+    pub kind: &'a str,
+    pub required: bool,
+    pub hint: Option<String>,
+    pub autocomplete: Option<&'a str>,
+}
+
+impl<'a> Field<'a> {
+    pub fn text(name: &'a str, label: &'a str, value: &'a str) -> Self {
+        Field { name, label, value, kind: "text", required: false, hint: None, autocomplete: None }
+    }
+
+    pub fn password(name: &'a str, label: &'a str, autocomplete: &'a str) -> Self {
+        Field {
+            name,
+            label,
+            value: "",
+            kind: "password",
+            required: true,
+            hint: None,
+            autocomplete: Some(autocomplete),
+        }
+    }
+
+    pub fn kind(mut self, kind: &'a str) -> Self {
+        self.kind = kind;
+        self
+    }
+
+    pub fn required(mut self) -> Self {
+        self.required = true;
+        self
+    }
+
+    pub fn hint(mut self, hint: String) -> Self {
+        self.hint = Some(hint);
+        self
+    }
+
+    pub fn autocomplete(mut self, value: &'a str) -> Self {
+        self.autocomplete = Some(value);
+        self
+    }
+
+    pub fn render(&self, lang: Lang, errors: &FieldErrors) -> Markup {
+        let problem = errors.get(self.name);
+        let id = format!("f-{}", self.name);
+        let msg_id = format!("{id}-msg");
+        html! {
+            div.field.invalid[problem.is_some()] {
+                label for=(id) { (self.label) @if self.required { span.req aria-hidden="true" { " *" } } }
+                input id=(id) name=(self.name) type=(self.kind) value=(self.value)
+                    required[self.required] autocomplete=[self.autocomplete]
+                    aria-invalid=[problem.map(|_| "true")]
+                    aria-describedby=[problem.map(|_| msg_id.as_str())];
+                @if let Some(problem) = problem {
+                    p.field-msg id=(msg_id) { (problem.text(lang)) }
+                } @else if let Some(hint) = &self.hint {
+                    p.field-hint { (hint) }
+                }
+            }
+        }
+    }
+}
+
+/// A banner at the top of a form or page.
+pub fn notice(kind: &str, text: &str) -> Markup {
+    html! { div class={ "notice " (kind) } role=(if kind == "error" { "alert" } else { "status" }) { (text) } }
+}
+
+/// A select of fixed choices, keeping the chosen value.
+pub fn select(
+    name: &str,
+    label: &str,
+    value: &str,
+    choices: &[(&str, &str)],
+    errors: &FieldErrors,
+    lang: Lang,
+) -> Markup {
+    let problem = errors.get(name);
+    let id = format!("f-{name}");
+    html! {
+        div.field.invalid[problem.is_some()] {
+            label for=(id) { (label) }
+            select id=(id) name=(name) {
+                @for (code, text) in choices {
+                    option value=(code) selected[*code == value] { (text) }
+                }
+            }
+            @if let Some(problem) = problem {
+                p.field-msg { (problem.text(lang)) }
+            }
+        }
+    }
+}
+
+const LOGO: &str = r#"<svg viewBox="0 0 24 24" width="28" height="28" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"><path d="M14.7 6.3a1 1 0 0 0 0 1.4l1.6 1.6a1 1 0 0 0 1.4 0l3.77-3.77a6 6 0 0 1-7.94 7.94l-6.91 6.91a2.12 2.12 0 0 1-3-3l6.91-6.91a6 6 0 0 1 7.94-7.94l-3.76 3.76z"/></svg>"#;

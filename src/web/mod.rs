@@ -1,0 +1,212 @@
+//! The HTTP layer: warp filters, forms, sessions and maud views. It calls the store for every
+//! action and never touches redb itself.
+//!
+//! Each area exposes `routes(state)`, boxed, and [`routes`] joins them. Handlers return
+//! `AppResult<Response>`; [`run`] turns errors into pages. Rejections only mean "no route
+//! matched" and are turned into 404/405/413 pages by [`recover`].
+
+pub mod admin;
+pub mod assets;
+pub mod auth;
+pub mod ctx;
+pub mod error;
+pub mod form;
+pub mod home;
+pub mod layout;
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::{Arc, RwLock};
+
+use maud::Markup;
+use tokio::net::TcpListener;
+use warp::Filter;
+use warp::filters::BoxedFilter;
+use warp::http::{HeaderValue, StatusCode};
+use warp::reply::{Reply, Response};
+
+use crate::domain::Settings;
+use crate::i18n::Msg;
+use crate::store::{Store, StoreResult, settings as settings_store};
+use auth::{Hasher, Throttle};
+use ctx::Ctx;
+use error::AppResult;
+
+/// Largest request body accepted by form routes.
+pub const BODY_LIMIT: u64 = 64 * 1024;
+
+/// What every handler shares.
+pub struct AppState {
+    pub store: Store,
+    settings: RwLock<Arc<Settings>>,
+    pub hasher: Hasher,
+    pub throttle: Throttle,
+    /// `http://<LAN address>:<port>`, the QR address when the settings leave it empty.
+    pub lan_base_url: String,
+}
+
+impl AppState {
+    pub fn new(store: Store, lan_base_url: String) -> StoreResult<Arc<AppState>> {
+        let settings = store.read_now(settings_store::get)?;
+        Ok(Arc::new(AppState {
+            store,
+            settings: RwLock::new(Arc::new(settings)),
+            hasher: Hasher::new(),
+            throttle: Throttle::default(),
+            lan_base_url,
+        }))
+    }
+
+    /// The settings in force (a cached copy of the stored record).
+    pub fn settings(&self) -> Arc<Settings> {
+        self.settings.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Replaces the cached settings after they were saved.
+    pub fn set_settings(&self, settings: Settings) {
+        *self.settings.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(settings);
+    }
+
+    /// Where phones reach this box: the parameter if set, else the LAN address.
+    pub fn public_base_url(&self) -> String {
+        let configured = self.settings().public_base_url.clone();
+        if configured.is_empty() { self.lan_base_url.clone() } else { configured }
+    }
+}
+
+/// A page or fragment, marked as varying with `HX-Request`.
+pub fn html_response(markup: Markup) -> Response {
+    let mut response = warp::reply::html(markup.into_string()).into_response();
+    response.headers_mut().insert("vary", HeaderValue::from_static("HX-Request"));
+    response
+}
+
+pub fn set_cookie(response: &mut Response, cookie: &str) {
+    if let Ok(value) = HeaderValue::from_str(cookie) {
+        response.headers_mut().append("set-cookie", value);
+    }
+}
+
+/// The response for a handler's result.
+pub fn run(ctx: &Ctx, result: AppResult<Response>) -> Response {
+    result.unwrap_or_else(|e| e.into_response(ctx))
+}
+
+/// Every route of the application.
+pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
+    let s = state.clone();
+    let healthz = warp::path!("healthz").and(warp::get()).then(move || {
+        let s = s.clone();
+        async move {
+            let ok = s.store.read(|tx| settings_store::get(tx).map(|_| ())).await.is_ok();
+            let (status, text) =
+                if ok { (StatusCode::OK, "ok") } else { (StatusCode::SERVICE_UNAVAILABLE, "unavailable") };
+            warp::reply::with_status(text, status).into_response()
+        }
+    });
+
+    let app = healthz
+        .boxed()
+        .or(assets::routes())
+        .unify()
+        .or(home::routes(state.clone()))
+        .unify()
+        .or(auth::routes(state.clone()))
+        .unify()
+        .or(admin::routes(state.clone()))
+        .unify();
+
+    app.recover(recover).unify().map(secure_headers).boxed()
+}
+
+/// Rejections: no route matched (404), wrong method (405), body too large or unreadable.
+/// The page says it in both languages: a rejection comes before we know who is asking.
+async fn recover(rejection: warp::Rejection) -> Result<Response, Infallible> {
+    let (status, title, lead) = if rejection.is_not_found() {
+        (StatusCode::NOT_FOUND, Msg::NotFoundTitle, Msg::NotFoundLead)
+    } else if rejection.find::<warp::reject::PayloadTooLarge>().is_some() {
+        (StatusCode::PAYLOAD_TOO_LARGE, Msg::BadRequestTitle, Msg::TooLargeLead)
+    } else if rejection.find::<warp::reject::LengthRequired>().is_some() {
+        (StatusCode::LENGTH_REQUIRED, Msg::BadRequestTitle, Msg::BadRequestLead)
+    } else if rejection.find::<warp::reject::MethodNotAllowed>().is_some() {
+        (StatusCode::METHOD_NOT_ALLOWED, Msg::NotFoundTitle, Msg::NotFoundLead)
+    } else {
+        tracing::debug!(?rejection, "request rejected");
+        (StatusCode::BAD_REQUEST, Msg::BadRequestTitle, Msg::BadRequestLead)
+    };
+    let zh = crate::i18n::Lang::Zh;
+    let en = crate::i18n::Lang::En;
+    let page = maud::html! {
+        (maud::DOCTYPE)
+        html lang="zh-CN" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (zh.t(title)) " / " (en.t(title)) }
+                link rel="stylesheet" href=(assets::css_path());
+            }
+            body {
+                main {
+                    section.error-page {
+                        h1 { (zh.t(title)) } p.lead { (zh.t(lead)) }
+                        h1 lang="en" { (en.t(title)) } p.lead lang="en" { (en.t(lead)) }
+                        p { a.button href="/" { (zh.t(Msg::GoHome)) " / " (en.t(Msg::GoHome)) } }
+                    }
+                }
+            }
+        }
+    };
+    let mut response = warp::reply::html(page.into_string()).into_response();
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+fn secure_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    headers.insert("referrer-policy", HeaderValue::from_static("same-origin"));
+    headers.insert(
+        "content-security-policy",
+        HeaderValue::from_static(
+            "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; \
+             object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+        ),
+    );
+    if !headers.contains_key("cache-control") {
+        headers.insert("cache-control", HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
+/// Serves `routes` on `listener` until `shutdown` completes, then lets open requests finish.
+pub async fn serve(
+    listener: TcpListener,
+    state: Arc<AppState>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) {
+    warp::serve(routes(state)).incoming(listener).graceful(shutdown).run().await;
+}
+
+/// `http://<address a phone on the LAN would use>:<port>`; loopback when no LAN route exists.
+pub fn lan_base_url(bound: SocketAddr) -> String {
+    let ip = if bound.ip().is_unspecified() {
+        lan_ip().unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST))
+    } else {
+        bound.ip()
+    };
+    match ip {
+        std::net::IpAddr::V6(v6) => format!("http://[{v6}]:{}", bound.port()),
+        v4 => format!("http://{v4}:{}", bound.port()),
+    }
+}
+
+/// The address of the interface that routes to private networks. Connecting a UDP socket sends
+/// nothing; it only makes the kernel choose a source address.
+fn lan_ip() -> Option<std::net::IpAddr> {
+    let socket = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
+    socket.connect("192.168.0.1:9").or_else(|_| socket.connect("10.0.0.1:9")).ok()?;
+    let ip = socket.local_addr().ok()?.ip();
+    (!ip.is_unspecified()).then_some(ip)
+}

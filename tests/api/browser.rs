@@ -1,0 +1,168 @@
+//! Browser tests in headless Chromium through chromedriver. Where Chromium is not installed they
+//! print one line and pass, so `cargo test` works on a fresh machine; with
+//! `WRENCHDESK_REQUIRE_BROWSER=1` (set by `.ci/run`) a missing browser fails instead.
+//! Screenshots land in `target/screenshots/`.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+
+use crate::helpers::*;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+pub struct Browser {
+    pub client: Client,
+    driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    /// A headless Chromium with a window of `width`×`height`, or `None` (after saying so) when
+    /// none is installed and the environment does not require one.
+    pub async fn start(width: u32, height: u32) -> Option<Browser> {
+        let installed =
+            std::path::Path::new(CHROMIUM).exists() && std::path::Path::new(CHROMEDRIVER).exists();
+        if !installed {
+            if std::env::var("WRENCHDESK_REQUIRE_BROWSER").is_ok_and(|v| v == "1") {
+                panic!(
+                    "Chromium is required (WRENCHDESK_REQUIRE_BROWSER=1) but {CHROMIUM} or {CHROMEDRIVER} is missing"
+                );
+            }
+            eprintln!(
+                "browser test skipped: install Chromium with `apt-get install -y chromium chromium-driver`"
+            );
+            return None;
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let driver = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let profile = tempfile::tempdir().unwrap();
+        let caps = serde_json::json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": CHROMIUM,
+                // A shop's kiosk speaks Chinese.
+                "prefs": { "intl.accept_languages": "zh-CN,zh" },
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--no-first-run", "--disable-quic", "--hide-scrollbars", "--lang=zh-CN",
+                    format!("--window-size={width},{height}"),
+                    format!("--user-data-dir={}", profile.path().display()),
+                ]
+            }
+        });
+        let caps = caps.as_object().unwrap().clone();
+        let url = format!("http://127.0.0.1:{port}");
+        let mut last_error = None;
+        for _ in 0..50 {
+            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+            match ClientBuilder::new(connector).capabilities(caps.clone()).connect(&url).await {
+                Ok(client) => {
+                    client.set_window_size(width, height).await.ok();
+                    return Some(Browser { client, driver, _profile: profile });
+                }
+                Err(e) => {
+                    last_error = Some(e);
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+        }
+        panic!("chromedriver did not answer: {last_error:?}");
+    }
+
+    pub async fn screenshot(&self, name: &str) -> PathBuf {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, self.client.screenshot().await.unwrap()).unwrap();
+        path
+    }
+
+    pub async fn fill(&self, css: &str, text: &str) {
+        let field = self.client.find(Locator::Css(css)).await.unwrap();
+        field.clear().await.unwrap();
+        field.send_keys(text).await.unwrap();
+    }
+
+    pub async fn click(&self, css: &str) {
+        self.client.find(Locator::Css(css)).await.unwrap().click().await.unwrap();
+    }
+
+    pub async fn path(&self) -> String {
+        self.client.current_url().await.unwrap().path().to_string()
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+#[tokio::test]
+async fn admin_signs_in_for_the_first_time_in_a_browser() {
+    let app = spawn_app().await;
+    let Some(kiosk) = Browser::start(1280, 800).await else { return };
+
+    kiosk.client.goto(&app.url("/")).await.unwrap();
+    assert_eq!(kiosk.path().await, "/login", "signed-out visitors land on the login page");
+    kiosk.screenshot("login-1280x800").await;
+
+    kiosk.fill("#f-username", "admin").await;
+    kiosk.fill("#f-password", ADMIN_INITIAL).await;
+    kiosk.click("button[type=submit]").await;
+    assert_eq!(kiosk.path().await, "/account/password");
+    kiosk.screenshot("first-password-1280x800").await;
+
+    // A mismatch is shown beside the field, then fixed.
+    kiosk.fill("#f-current_password", ADMIN_INITIAL).await;
+    kiosk.fill("#f-new_password", ADMIN_PASSWORD).await;
+    kiosk.fill("#f-confirm_password", "something-else-entirely").await;
+    kiosk.click("main button[type=submit]").await;
+    let message = kiosk.client.find(Locator::Css("#f-confirm_password-msg")).await.unwrap();
+    let text = message.text().await.unwrap();
+    assert!(text.contains("不一致"), "{text}");
+    kiosk.screenshot("password-mismatch-1280x800").await;
+
+    kiosk.fill("#f-current_password", ADMIN_INITIAL).await;
+    kiosk.fill("#f-new_password", ADMIN_PASSWORD).await;
+    kiosk.fill("#f-confirm_password", ADMIN_PASSWORD).await;
+    kiosk.click("main button[type=submit]").await;
+    assert_eq!(kiosk.path().await, "/");
+    let title = kiosk.client.find(Locator::Css("main h1")).await.unwrap().text().await.unwrap();
+    assert!(title.contains("Administrator"), "{title}");
+    kiosk.screenshot("home-admin-1280x800").await;
+
+    kiosk.client.goto(&app.url("/admin/users")).await.unwrap();
+    kiosk.screenshot("admin-users-1280x800").await;
+    kiosk.client.goto(&app.url("/admin/settings")).await.unwrap();
+    kiosk.screenshot("admin-settings-1280x800").await;
+
+    // English, chosen in the header, stays.
+    kiosk.client.goto(&app.url("/")).await.unwrap();
+    kiosk.click(".account form[action='/account/lang'] button").await;
+    let title = kiosk.client.find(Locator::Css("main h1")).await.unwrap().text().await.unwrap();
+    assert_eq!(title, "Hello, Administrator");
+    kiosk.screenshot("home-admin-en-1280x800").await;
+    kiosk.close().await;
+
+    // The same pages on a phone.
+    let Some(phone) = Browser::start(390, 844).await else { return };
+    phone.client.goto(&app.url("/login")).await.unwrap();
+    phone.screenshot("login-390x844").await;
+    phone.fill("#f-username", "admin").await;
+    phone.fill("#f-password", ADMIN_PASSWORD).await;
+    phone.click("button[type=submit]").await;
+    assert_eq!(phone.path().await, "/");
+    phone.screenshot("home-admin-390x844").await;
+    phone.close().await;
+}

@@ -1,0 +1,188 @@
+//! `spawn_app()` and the small vocabulary the tests are written in.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+
+use reqwest::{Client, Response, StatusCode};
+use tempfile::TempDir;
+use wrenchdesk::server::{Config, Server};
+
+pub const ADMIN_INITIAL: &str = "first-start-secret";
+pub const ADMIN_PASSWORD: &str = "admin-chosen-password";
+
+pub struct TestApp {
+    pub base: String,
+    pub addr: SocketAddr,
+    pub data: PathBuf,
+    _dir: TempDir,
+    server: Option<Server>,
+}
+
+/// A server on a random loopback port over a new, empty data directory. The first admin's
+/// password is [`ADMIN_INITIAL`].
+pub async fn spawn_app() -> TestApp {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let data = dir.path().join("data");
+    let server = start(&data).await;
+    TestApp {
+        base: format!("http://{}", server.addr),
+        addr: server.addr,
+        data,
+        _dir: dir,
+        server: Some(server),
+    }
+}
+
+async fn start(data: &std::path::Path) -> Server {
+    let config = Config {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        data_dir: data.to_path_buf(),
+        backups_dir: data.with_file_name("backups"),
+        admin_password: Some(ADMIN_INITIAL.into()),
+    };
+    Server::start(config).await.expect("server starts")
+}
+
+/// A browser-like client: keeps cookies, does not follow redirects (tests look at them).
+pub fn client() -> Client {
+    Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+/// The same, connecting from another loopback address (another machine, as far as the server
+/// can tell).
+pub fn client_from(ip: &str) -> Client {
+    let ip: IpAddr = ip.parse().unwrap();
+    Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .local_address(ip)
+        .build()
+        .unwrap()
+}
+
+pub fn location(response: &Response) -> String {
+    response.headers().get("location").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default()
+}
+
+/// The `content` of `<meta name="csrf-token">` or the `csrf` hidden field in a page.
+pub fn csrf_in(html: &str) -> Option<String> {
+    for marker in ["name=\"csrf-token\" content=\"", "name=\"csrf\" value=\""] {
+        if let Some(at) = html.find(marker) {
+            let rest = &html[at + marker.len()..];
+            return Some(rest[..rest.find('"')?].to_string());
+        }
+    }
+    None
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn get(&self, client: &Client, path: &str) -> Response {
+        client.get(self.url(path)).send().await.expect("GET")
+    }
+
+    pub async fn get_text(&self, client: &Client, path: &str) -> (StatusCode, String) {
+        let response = self.get(client, path).await;
+        let status = response.status();
+        (status, response.text().await.unwrap())
+    }
+
+    /// The CSRF token a page gives this client.
+    pub async fn csrf(&self, client: &Client, path: &str) -> String {
+        let (_, html) = self.get_text(client, path).await;
+        csrf_in(&html).unwrap_or_else(|| panic!("no CSRF token on {path}"))
+    }
+
+    /// Posts a form with the CSRF token of the page at `from`.
+    pub async fn post_form(
+        &self,
+        client: &Client,
+        from: &str,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> Response {
+        let token = self.csrf(client, from).await;
+        let mut fields: Vec<(&str, &str)> = fields.to_vec();
+        fields.push(("csrf", &token));
+        client.post(self.url(path)).form(&fields).send().await.expect("POST")
+    }
+
+    pub async fn login(&self, client: &Client, username: &str, password: &str) -> Response {
+        self.post_form(client, "/login", "/login", &[("username", username), ("password", password)]).await
+    }
+
+    pub async fn change_password(&self, client: &Client, current: &str, new: &str) -> Response {
+        self.post_form(
+            client,
+            "/account/password",
+            "/account/password",
+            &[("current_password", current), ("new_password", new), ("confirm_password", new)],
+        )
+        .await
+    }
+
+    /// A client signed in as the admin, past the first-login password change. Call once per
+    /// app; later admin clients come from [`TestApp::admin_again`].
+    pub async fn admin(&self) -> Client {
+        let client = client();
+        let response = self.login(&client, "admin", ADMIN_INITIAL).await;
+        assert_eq!(location(&response), "/account/password", "first sign-in asks for a new password");
+        let response = self.change_password(&client, ADMIN_INITIAL, ADMIN_PASSWORD).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "admin sets a password");
+        client
+    }
+
+    /// Another admin session, after [`TestApp::admin`] set the password.
+    pub async fn admin_again(&self) -> Client {
+        let client = client();
+        let response = self.login(&client, "admin", ADMIN_PASSWORD).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        client
+    }
+
+    /// Creates a user through the admin page; returns a client signed in as that user (past
+    /// the first-login change, with password `<username>-password`).
+    pub async fn user_with_roles(&self, admin: &Client, username: &str, roles: &[&str]) -> Client {
+        let initial = format!("{username}-initial");
+        let mut fields =
+            vec![("username", username), ("display_name", username), ("password", initial.as_str())];
+        for role in roles {
+            fields.push(("roles", role));
+        }
+        let response = self.post_form(admin, "/admin/users", "/admin/users", &fields).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "user {username} created");
+        let client = client();
+        let response = self.login(&client, username, &initial).await;
+        assert_eq!(location(&response), "/account/password");
+        let response = self.change_password(&client, &initial, &format!("{username}-password")).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        client
+    }
+
+    /// The id of a user, from the admin's user list.
+    pub async fn user_id(&self, admin: &Client, username: &str) -> u64 {
+        let (_, page) = self.get_text(admin, "/admin/users").await;
+        let link = format!(">{username}</a>");
+        let end = page.find(&link).unwrap_or_else(|| panic!("{username} listed"));
+        let start = page[..end].rfind("/admin/users/").unwrap() + "/admin/users/".len();
+        page[start..end - 1].parse().unwrap()
+    }
+
+    /// Stops the server (closing the database) and starts it again on the same data.
+    pub async fn restart(&mut self) {
+        self.server.take().expect("running").stop().await;
+        let server = start(&self.data).await;
+        self.addr = server.addr;
+        self.base = format!("http://{}", server.addr);
+        self.server = Some(server);
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(server) = self.server.take() {
+            server.stop().await;
+        }
+    }
+}

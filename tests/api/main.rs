@@ -1,0 +1,9 @@
+//! The one integration-test binary: every test starts the real server on port 0 with a fresh
+//! temporary data directory and talks HTTP to it.
+
+mod helpers;
+
+mod accounts;
+mod admin;
+mod browser;
+mod shell;
