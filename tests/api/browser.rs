@@ -67,7 +67,15 @@ impl Browser {
             let connector = hyper_util::client::legacy::connect::HttpConnector::new();
             match ClientBuilder::new(connector).capabilities(caps.clone()).connect(&url).await {
                 Ok(client) => {
-                    client.set_window_size(width, height).await.ok();
+                    // The window includes the browser's frame: size it so the page (the
+                    // viewport) is exactly width×height.
+                    let frame = client
+                        .execute("return [window.outerWidth - window.innerWidth, window.outerHeight - window.innerHeight]", vec![])
+                        .await
+                        .unwrap();
+                    let dx = frame[0].as_u64().unwrap_or(0) as u32;
+                    let dy = frame[1].as_u64().unwrap_or(0) as u32;
+                    client.set_window_size(width + dx, height + dy).await.unwrap();
                     return Some(Browser { client, driver, _profile: profile });
                 }
                 Err(e) => {
