@@ -32,6 +32,20 @@
     toast((el && el.textContent || "").trim() || String(evt.detail.xhr.status));
   });
 
+  // The plate keypad types into its target field; works with or without htmx.
+  document.addEventListener("click", function (evt) {
+    var key = evt.target.closest("[data-key]");
+    if (!key) return;
+    var pad = key.closest("[data-keypad-target]");
+    var input = pad && document.getElementById(pad.getAttribute("data-keypad-target"));
+    if (!input) return;
+    var k = key.getAttribute("data-key");
+    if (k === "⌫") input.value = input.value.slice(0, -1);
+    else if (k === "clear") input.value = "";
+    else input.value += k;
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+  });
+
   document.addEventListener("htmx:sendError", function () {
     toast(document.body.getAttribute("data-network-error"));
   });

@@ -8,15 +8,22 @@ use crate::i18n::{Lang, Msg};
 pub struct Problem {
     pub msg: Msg,
     pub args: Vec<String>,
+    /// A page that explains or resolves the problem (the existing record of a duplicate).
+    pub link: Option<String>,
 }
 
 impl Problem {
     pub fn new(msg: Msg) -> Self {
-        Problem { msg, args: Vec::new() }
+        Problem { msg, args: Vec::new(), link: None }
     }
 
     pub fn with(msg: Msg, args: &[&dyn std::fmt::Display]) -> Self {
-        Problem { msg, args: args.iter().map(|a| a.to_string()).collect() }
+        Problem { msg, args: args.iter().map(|a| a.to_string()).collect(), link: None }
+    }
+
+    pub fn linked(mut self, href: String) -> Self {
+        self.link = Some(href);
+        self
     }
 
     pub fn text(&self, lang: Lang) -> String {
@@ -71,6 +78,10 @@ impl FieldErrors {
 
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &Problem)> + '_ {
+        self.0.iter().map(|(f, p)| (*f, p))
     }
 
     pub fn fields(&self) -> impl Iterator<Item = &'static str> + '_ {

@@ -23,6 +23,29 @@ pub struct Settings {
     pub technician_session_hours: u32,
     /// Base of the URL in printed QR codes. Empty means "the LAN address found at start".
     pub public_base_url: String,
+    /// Where customers come from (客户来源); built-in codes are shown translated.
+    pub customer_sources: Vec<String>,
+    /// Customer levels (客户等级); built-in codes are shown translated.
+    pub customer_levels: Vec<String>,
+}
+
+/// The built-in customer sources and levels, with their labels.
+pub const BUILT_IN_CHOICES: &[(&str, Msg)] = &[
+    ("walk_in", Msg::SourceWalkIn),
+    ("referral", Msg::SourceReferral),
+    ("online", Msg::SourceOnline),
+    ("insurer", Msg::SourceInsurer),
+    ("fleet", Msg::SourceFleet),
+    ("other", Msg::SourceOther),
+    ("ordinary", Msg::LevelOrdinary),
+    ("silver", Msg::LevelSilver),
+    ("gold", Msg::LevelGold),
+    ("vip", Msg::LevelVip),
+];
+
+/// The label of a configured choice: built-in codes translated, the shop's own as typed.
+pub fn choice_label(code: &str, lang: Lang) -> &str {
+    BUILT_IN_CHOICES.iter().find(|(c, _)| *c == code).map(|(_, m)| lang.t(*m)).unwrap_or(code)
 }
 
 impl Default for Settings {
@@ -38,6 +61,10 @@ impl Default for Settings {
             session_absolute_hours: 12,
             technician_session_hours: 12,
             public_base_url: String::new(),
+            customer_sources: ["walk_in", "referral", "online", "insurer", "fleet", "other"]
+                .map(String::from)
+                .to_vec(),
+            customer_levels: ["ordinary", "silver", "gold", "vip"].map(String::from).to_vec(),
         }
     }
 }
@@ -55,6 +82,9 @@ pub struct SettingsInput {
     pub session_absolute_hours: String,
     pub technician_session_hours: String,
     pub public_base_url: String,
+    /// One choice per line.
+    pub customer_sources: String,
+    pub customer_levels: String,
 }
 
 impl Settings {
@@ -79,6 +109,8 @@ impl Settings {
             session_absolute_hours: self.session_absolute_hours.to_string(),
             technician_session_hours: self.technician_session_hours.to_string(),
             public_base_url: self.public_base_url.clone(),
+            customer_sources: self.customer_sources.join("\n"),
+            customer_levels: self.customer_levels.join("\n"),
         }
     }
 
@@ -97,6 +129,8 @@ impl Settings {
         let technician =
             e.check("technician_session_hours", number_in(&input.technician_session_hours, 1, 24));
         let public_base_url = e.check("public_base_url", parse_base_url(&input.public_base_url));
+        let customer_sources = e.check("customer_sources", choice_list(&input.customer_sources));
+        let customer_levels = e.check("customer_levels", choice_list(&input.customer_levels));
         e.into_result(|| Settings {
             shop_name: shop_name.unwrap_or_default(),
             shop_address: shop_address.unwrap_or_default(),
@@ -108,7 +142,27 @@ impl Settings {
             session_absolute_hours: absolute.unwrap_or_default(),
             technician_session_hours: technician.unwrap_or_default(),
             public_base_url: public_base_url.unwrap_or_default(),
+            customer_sources: customer_sources.unwrap_or_default(),
+            customer_levels: customer_levels.unwrap_or_default(),
         })
+    }
+}
+
+/// One choice per line, trimmed, without repeats: 1 to 30 choices of at most 30 characters.
+fn choice_list(raw: &str) -> Result<Vec<String>, Problem> {
+    let mut out: Vec<String> = Vec::new();
+    for line in raw.lines() {
+        let choice = optional_text(line, 30)?;
+        if !choice.is_empty() && !out.contains(&choice) {
+            out.push(choice);
+        }
+    }
+    if out.is_empty() {
+        Err(Problem::new(Msg::Required))
+    } else if out.len() > 30 {
+        Err(Problem::with(Msg::TooManyChoices, &[&30]))
+    } else {
+        Ok(out)
     }
 }
 

@@ -11,12 +11,12 @@ use super::tables::*;
 use super::{StoreError, StoreResult};
 
 /// The schema version this program writes.
-pub const CURRENT: u64 = 1;
+pub const CURRENT: u64 = 2;
 
 type Step = fn(&WriteTransaction) -> StoreResult<()>;
 
 /// Step `n` (1-based) brings a database from version `n - 1` to `n`.
-const STEPS: [Step; CURRENT as usize] = [v1_create_tables];
+const STEPS: [Step; CURRENT as usize] = [v1_create_tables, v2_customers_and_vehicles];
 
 /// The schema version of an open database, `0` for a new, empty one.
 pub fn version(db: &Database) -> StoreResult<u64> {
@@ -71,6 +71,17 @@ fn v1_create_tables(tx: &WriteTransaction) -> StoreResult<()> {
     Ok(())
 }
 
+fn v2_customers_and_vehicles(tx: &WriteTransaction) -> StoreResult<()> {
+    tx.open_table(CUSTOMERS)?;
+    tx.open_table(CUSTOMERS_BY_PHONE)?;
+    tx.open_table(CUSTOMER_CONTACTS)?;
+    tx.open_table(VEHICLES)?;
+    tx.open_table(VEHICLES_BY_PLATE)?;
+    tx.open_table(VEHICLES_BY_VIN)?;
+    tx.open_table(VEHICLES_BY_CUSTOMER)?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,8 +132,8 @@ mod tests {
         }
         let (db, _dir) = temp_db();
         run(&db).unwrap();
-        assert_eq!(run_steps(&db, &[v1_create_tables, v2, v3]).unwrap(), 1);
-        assert_eq!(version(&db).unwrap(), 3);
+        assert_eq!(run_steps(&db, &[v1_create_tables, v2_customers_and_vehicles, v2, v3]).unwrap(), 2);
+        assert_eq!(version(&db).unwrap(), 4);
         let tx = db.begin_read().unwrap();
         assert_eq!(tx.open_table(NOTES).unwrap().get("step").unwrap().unwrap().value(), "3");
     }
@@ -134,7 +145,7 @@ mod tests {
         }
         let (db, _dir) = temp_db();
         run(&db).unwrap();
-        assert!(run_steps(&db, &[v1_create_tables, broken]).is_err());
-        assert_eq!(version(&db).unwrap(), 1);
+        assert!(run_steps(&db, &[v1_create_tables, v2_customers_and_vehicles, broken]).is_err());
+        assert_eq!(version(&db).unwrap(), CURRENT);
     }
 }

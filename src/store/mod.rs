@@ -9,21 +9,26 @@
 pub mod audit;
 pub mod check;
 pub mod codec;
+pub mod customers;
 pub mod migrate;
+pub mod search;
 pub mod sessions;
 pub mod settings;
 pub mod tables;
 pub mod users;
+pub mod vehicles;
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use redb::{Database, Durability, ReadTransaction, ReadableDatabase, ReadableTable, WriteTransaction};
 
-use crate::domain::FieldErrors;
+use crate::domain::{CustomerId, FieldErrors};
 use crate::i18n::Msg;
 
 pub use audit::{Actor, AuditEntry};
+pub use search::{CustomerFilter, CustomerIndex, CustomerRow, Page};
 
 /// The database file inside the data directory.
 pub const DB_FILE: &str = "wrenchdesk.redb";
@@ -84,6 +89,21 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub struct Store {
     db: Arc<Database>,
     path: PathBuf,
+    search: Arc<RwLock<CustomerIndex>>,
+}
+
+/// The customers a write transaction touched, whose search entries are refreshed from the
+/// database once it has committed. Only the store makes one, so a write that changes
+/// customers or vehicles cannot skip the refresh.
+#[derive(Debug, Default)]
+pub struct Touched {
+    customers: BTreeSet<CustomerId>,
+}
+
+impl Touched {
+    pub fn customer(&mut self, id: CustomerId) {
+        self.customers.insert(id);
+    }
 }
 
 impl Store {
@@ -97,7 +117,51 @@ impl Store {
             e => e.into(),
         })?;
         migrate::run(&db)?;
-        Ok(Store { db: Arc::new(db), path })
+        let store = Store { db: Arc::new(db), path, search: Arc::default() };
+        store.rebuild_search()?;
+        Ok(store)
+    }
+
+    /// Builds the customer search index from the database.
+    fn rebuild_search(&self) -> StoreResult<()> {
+        let tx = self.db.begin_read()?;
+        let index = search::build(&tx)?;
+        *self.search.write().unwrap_or_else(|e| e.into_inner()) = index;
+        Ok(())
+    }
+
+    /// Reads the search index (held briefly: searches take microseconds).
+    pub fn search<T>(&self, f: impl FnOnce(&CustomerIndex) -> T) -> T {
+        f(&self.search.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Like [`Store::write`], for actions that change customers or vehicles: after the commit,
+    /// the touched customers' search entries are refreshed from the database.
+    pub async fn write_touching<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&WriteTransaction, &mut Touched) -> StoreResult<T> + Send + 'static,
+    {
+        let db = self.db.clone();
+        let index = self.search.clone();
+        blocking(move || {
+            let mut touched = Touched::default();
+            let out = write_with(&db, Durability::Immediate, |tx| f(tx, &mut touched))?;
+            refresh(&db, &index, &touched)?;
+            Ok(out)
+        })
+        .await
+    }
+
+    /// [`Store::write_touching`] for tools and tests outside the runtime.
+    pub fn write_touching_now<T>(
+        &self,
+        f: impl FnOnce(&WriteTransaction, &mut Touched) -> StoreResult<T>,
+    ) -> StoreResult<T> {
+        let mut touched = Touched::default();
+        let out = write_with(&self.db, Durability::Immediate, |tx| f(tx, &mut touched))?;
+        refresh(&self.db, &self.search, &touched)?;
+        Ok(out)
     }
 
     pub fn path(&self) -> &Path {
@@ -162,6 +226,20 @@ fn write_with<T>(
     let out = f(&tx)?;
     tx.commit()?;
     Ok(out)
+}
+
+/// Re-reads touched customers into the search index. The read happens under the index's
+/// write lock, so whichever refresh runs last reads the latest committed state.
+fn refresh(db: &Database, index: &RwLock<CustomerIndex>, touched: &Touched) -> StoreResult<()> {
+    if touched.customers.is_empty() {
+        return Ok(());
+    }
+    let mut index = index.write().unwrap_or_else(|e| e.into_inner());
+    let tx = db.begin_read()?;
+    for id in &touched.customers {
+        search::refresh_one(&tx, &mut index, *id)?;
+    }
+    Ok(())
 }
 
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> StoreResult<T> + Send + 'static) -> StoreResult<T> {

@@ -45,6 +45,8 @@ fn changed_fields(old: &Settings, new: &Settings) -> Vec<&'static str> {
         ("session_absolute_hours", a.session_absolute_hours != b.session_absolute_hours),
         ("technician_session_hours", a.technician_session_hours != b.technician_session_hours),
         ("public_base_url", a.public_base_url != b.public_base_url),
+        ("customer_sources", a.customer_sources != b.customer_sources),
+        ("customer_levels", a.customer_levels != b.customer_levels),
     ]
     .into_iter()
     .filter_map(|(name, changed)| changed.then_some(name))

@@ -6,7 +6,7 @@
 use redb::TableDefinition;
 
 use super::codec::Msgpack;
-use crate::domain::{Session, Settings, User};
+use crate::domain::{ContactEntry, Customer, Session, Settings, User, Vehicle};
 use crate::store::audit::AuditEntry;
 
 /// Single values about the database itself, e.g. `schema_version`.
@@ -33,3 +33,27 @@ pub const SETTINGS_KEY: &str = "shop";
 
 /// The audit log, append-only, keyed by a sequence number (so by time of commit).
 pub const AUDIT: TableDefinition<u64, Msgpack<AuditEntry>> = TableDefinition::new("audit");
+
+/// Customers by id.
+pub const CUSTOMERS: TableDefinition<u64, Msgpack<Customer>> = TableDefinition::new("customers");
+
+/// Index: (phone as stored, customer id) → (), for both phone fields; finds customers who
+/// share a number (families do).
+pub const CUSTOMERS_BY_PHONE: TableDefinition<(&str, u64), ()> = TableDefinition::new("customers_by_phone");
+
+/// Contact history: (customer id, entry number) → entry, oldest first.
+pub const CUSTOMER_CONTACTS: TableDefinition<(u64, u64), Msgpack<ContactEntry>> =
+    TableDefinition::new("customer_contacts");
+
+/// Vehicles by id.
+pub const VEHICLES: TableDefinition<u64, Msgpack<Vehicle>> = TableDefinition::new("vehicles");
+
+/// Index: normalised plate → vehicle id. Unique.
+pub const VEHICLES_BY_PLATE: TableDefinition<&str, u64> = TableDefinition::new("vehicles_by_plate");
+
+/// Index: VIN → vehicle id. Unique.
+pub const VEHICLES_BY_VIN: TableDefinition<&str, u64> = TableDefinition::new("vehicles_by_vin");
+
+/// Index: (customer id, vehicle id) → (), the vehicles a customer owns now.
+pub const VEHICLES_BY_CUSTOMER: TableDefinition<(u64, u64), ()> =
+    TableDefinition::new("vehicles_by_customer");

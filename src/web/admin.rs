@@ -13,7 +13,7 @@ use warp::reply::Response;
 use super::ctx::Ctx;
 use super::error::{AppError, AppResult, redirect_to};
 use super::form::Form;
-use super::layout::{self, Field, csrf_field, notice, select};
+use super::layout::{self, Field, csrf_field, notice, select, textarea};
 use super::{AppState, BODY_LIMIT, html_response, run};
 use crate::domain::field::required_text;
 use crate::domain::settings::SettingsInput;
@@ -446,6 +446,13 @@ fn settings_page(
                 }
             }
             fieldset {
+                legend { (lang.t(Msg::CustomersSection)) }
+                div.form-grid {
+                    (textarea("customer_sources", lang.t(Msg::CustomerSources), &typed.customer_sources, Some(lang.t(Msg::OnePerLine)), errors, lang))
+                    (textarea("customer_levels", lang.t(Msg::CustomerLevels), &typed.customer_levels, Some(lang.t(Msg::OnePerLine)), errors, lang))
+                }
+            }
+            fieldset {
                 legend { (lang.t(Msg::SecuritySection)) }
                 div.form-grid {
                     (Field::text("password_min_len", lang.t(Msg::PasswordMinLen), &typed.password_min_len).kind("number").required().render(lang, errors))
@@ -478,6 +485,8 @@ async fn save_settings(state: &AppState, ctx: &Ctx, body: &[u8]) -> AppResult<Re
         session_absolute_hours: form.owned("session_absolute_hours"),
         technician_session_hours: form.owned("technician_session_hours"),
         public_base_url: form.owned("public_base_url"),
+        customer_sources: form.owned("customer_sources"),
+        customer_levels: form.owned("customer_levels"),
     };
     let settings = match Settings::check(&typed) {
         Ok(settings) => settings,

@@ -82,6 +82,16 @@ impl Ctx {
         cookie(&self.headers, name)
     }
 
+    /// The element an htmx request will swap its answer into (`HX-Target`).
+    pub fn hx_target(&self) -> Option<&str> {
+        if self.htmx { self.header("hx-target") } else { None }
+    }
+
+    /// Today in the shop's time zone.
+    pub fn today(&self) -> chrono::NaiveDate {
+        Utc::now().with_timezone(&self.settings.tz()).date_naive()
+    }
+
     fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }

@@ -17,9 +17,9 @@ use crate::i18n::Msg;
 
 /// Per area: title, description, and the page it opens once its module exists.
 const CARDS: &[(Area, Msg, Msg, Option<&str>)] = &[
-    (Area::Reception, Msg::NavReception, Msg::CardReception, None),
-    (Area::Customers, Msg::NavCustomers, Msg::CardCustomers, None),
-    (Area::Vehicles, Msg::NavVehicles, Msg::CardVehicles, None),
+    (Area::Reception, Msg::NavReception, Msg::CardReception, Some("/lookup")),
+    (Area::Customers, Msg::NavCustomers, Msg::CardCustomers, Some("/customers")),
+    (Area::Vehicles, Msg::NavVehicles, Msg::CardVehicles, Some("/vehicles")),
     (Area::MyJobs, Msg::NavMyJobs, Msg::CardMyJobs, None),
     (Area::Board, Msg::NavBoard, Msg::CardBoard, None),
     (Area::Checkout, Msg::NavCheckout, Msg::CardCheckout, None),

@@ -10,7 +10,12 @@ use crate::i18n::{Lang, Msg};
 
 /// A navigation entry: the area it belongs to, its label and where it goes. Only areas that
 /// have pages appear; a module adds its entry when it lands.
-const NAV: &[(Area, Msg, &str)] = &[(Area::Admin, Msg::NavAdmin, "/admin")];
+const NAV: &[(Area, Msg, &str)] = &[
+    (Area::Reception, Msg::NavReception, "/lookup"),
+    (Area::Customers, Msg::NavCustomers, "/customers"),
+    (Area::Vehicles, Msg::NavVehicles, "/vehicles"),
+    (Area::Admin, Msg::NavAdmin, "/admin"),
+];
 
 /// A whole page: the shell around `body`, or `body` alone for an htmx request.
 pub fn page(ctx: &Ctx, title: &str, body: Markup) -> Markup {
@@ -168,7 +173,12 @@ impl<'a> Field<'a> {
                     aria-invalid=[problem.map(|_| "true")]
                     aria-describedby=[problem.map(|_| msg_id.as_str())];
                 @if let Some(problem) = problem {
-                    p.field-msg id=(msg_id) { (problem.text(lang)) }
+                    p.field-msg id=(msg_id) {
+                        (problem.text(lang))
+                        @if let Some(href) = &problem.link {
+                            " " a href=(href) { (lang.t(Msg::OpenIt)) }
+                        }
+                    }
                 } @else if let Some(hint) = &self.hint {
                     p.field-hint { (hint) }
                 }
@@ -203,6 +213,30 @@ pub fn select(
             }
             @if let Some(problem) = problem {
                 p.field-msg { (problem.text(lang)) }
+            }
+        }
+    }
+}
+
+/// A labelled multi-line text field.
+pub fn textarea(
+    name: &str,
+    label: &str,
+    value: &str,
+    hint: Option<&str>,
+    errors: &FieldErrors,
+    lang: Lang,
+) -> Markup {
+    let problem = errors.get(name);
+    let id = format!("f-{name}");
+    html! {
+        div.field.invalid[problem.is_some()] {
+            label for=(id) { (label) }
+            textarea id=(id) name=(name) rows="4" { (value) }
+            @if let Some(problem) = problem {
+                p.field-msg { (problem.text(lang)) }
+            } @else if let Some(hint) = hint {
+                p.field-hint { (hint) }
             }
         }
     }

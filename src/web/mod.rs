@@ -9,10 +9,12 @@ pub mod admin;
 pub mod assets;
 pub mod auth;
 pub mod ctx;
+pub mod customers;
 pub mod error;
 pub mod form;
 pub mod home;
 pub mod layout;
+pub mod vehicles;
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -115,6 +117,10 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
         .or(auth::routes(state.clone()))
         .unify()
         .or(admin::routes(state.clone()))
+        .unify()
+        .or(customers::routes(state.clone()))
+        .unify()
+        .or(vehicles::routes(state.clone()))
         .unify();
 
     app.recover(recover).unify().map(secure_headers).boxed()

@@ -156,6 +156,8 @@ async fn settings_are_checked_saved_and_audited() {
         ("session_absolute_hours", "10"),
         ("technician_session_hours", "12"),
         ("public_base_url", "http://192.168.1.20:8080"),
+        ("customer_sources", "walk_in\n抖音\nreferral"),
+        ("customer_levels", "ordinary\nvip"),
     ];
     let response = app.post_form(&admin, "/admin/settings", "/admin/settings", &fields).await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -170,6 +172,12 @@ async fn settings_are_checked_saved_and_audited() {
     assert_eq!(location(&response), "/admin/settings?saved=1");
     let (_, home) = app.get_text(&admin, "/").await;
     assert!(home.contains("老王汽修"), "the header shows the new shop name");
+    let (_, form) = app.get_text(&admin, "/customers/new").await;
+    assert!(form.contains("<option value=\"抖音\">抖音</option>"), "the shop's own source is offered");
+    assert!(
+        form.contains("自然到店") && !form.contains("银卡"),
+        "built-in codes translated, removed ones gone"
+    );
 
     // The new minimum applies at once.
     let response = app

@@ -174,3 +174,64 @@ async fn admin_signs_in_for_the_first_time_in_a_browser() {
     phone.screenshot("home-admin-390x844").await;
     phone.close().await;
 }
+
+#[tokio::test]
+async fn advisor_registers_a_new_car_and_owner_from_the_kiosk_plate_keypad() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    app.user_with_roles(&admin, "desk", &["advisor"]).await;
+    let Some(kiosk) = Browser::start(1280, 800).await else { return };
+    kiosk.client.goto(&app.url("/login")).await.unwrap();
+    kiosk.fill("#f-username", "desk").await;
+    kiosk.fill("#f-password", "desk-password").await;
+    kiosk.click("button[type=submit]").await;
+
+    kiosk.client.goto(&app.url("/lookup")).await.unwrap();
+    // Tap the plate in on the keypad: 粤 B 1 2 3 4 5, one mistake, backspace.
+    for key in ["粤", "B", "1", "2", "3", "9", "⌫", "4", "5"] {
+        kiosk.click(&format!("button[data-key='{key}']")).await;
+    }
+    let typed = kiosk.client.find(Locator::Css("#f-plate")).await.unwrap().prop("value").await.unwrap();
+    assert_eq!(typed.as_deref(), Some("粤B12345"));
+    kiosk.screenshot("kiosk-lookup-1280x800").await;
+    kiosk.click(".plate-entry button[type=submit]").await;
+
+    // Unknown plate: one form for the car and its owner.
+    assert_eq!(kiosk.path().await, "/lookup");
+    kiosk.fill("#f-make", "比亚迪").await;
+    kiosk.fill("#f-model", "秦PLUS").await;
+    kiosk.fill("#f-mileage", "18000").await;
+    kiosk.fill("#f-name", "陈先生").await;
+    kiosk.fill("#f-phone", "139 1234 5678").await;
+    kiosk.screenshot("kiosk-new-car-1280x800").await;
+    kiosk.click("form.kiosk-form button[type=submit]").await;
+
+    let path = kiosk.path().await;
+    assert!(path.starts_with("/vehicles/"), "{path}");
+    let title = kiosk.client.find(Locator::Css("main h1")).await.unwrap().text().await.unwrap();
+    assert!(title.contains("粤B·12345") && title.contains("比亚迪"), "{title}");
+    kiosk.screenshot("vehicle-page-1280x800").await;
+
+    // Quick search as you type finds the new owner.
+    kiosk.client.goto(&app.url("/customers")).await.unwrap();
+    kiosk.fill("input[name=q]", "陈").await;
+    kiosk
+        .client
+        .wait()
+        .for_element(Locator::XPath("//section[@id='results']//a[contains(., '陈先生')]"))
+        .await
+        .unwrap();
+    kiosk.screenshot("customers-search-1280x800").await;
+    kiosk.close().await;
+
+    let Some(phone) = Browser::start(390, 844).await else { return };
+    phone.client.goto(&app.url("/login")).await.unwrap();
+    phone.fill("#f-username", "desk").await;
+    phone.fill("#f-password", "desk-password").await;
+    phone.click("button[type=submit]").await;
+    phone.client.goto(&app.url("/customers?q=%E9%99%88")).await.unwrap();
+    phone.screenshot("customers-390x844").await;
+    phone.client.goto(&app.url("/lookup")).await.unwrap();
+    phone.screenshot("lookup-390x844").await;
+    phone.close().await;
+}

@@ -6,4 +6,5 @@ mod helpers;
 mod accounts;
 mod admin;
 mod browser;
+mod customers;
 mod shell;
