@@ -23,6 +23,21 @@ struct Cli {
 enum Command {
     /// Serve the shop (the default).
     Serve(ServeArgs),
+    /// Seed a realistic demo shop into a new data directory, then serve it.
+    Demo {
+        #[arg(long, env = "WRENCHDESK_ADDR", default_value = "0.0.0.0:8080")]
+        addr: SocketAddr,
+        #[arg(long, env = "WRENCHDESK_DATA", default_value = "./demo-data")]
+        data: PathBuf,
+    },
+    /// Generate a deterministic dataset into a new data directory.
+    Seed {
+        /// `demo` (a few hundred records) or `ten-years` (the reference dataset).
+        #[arg(long, value_parser = ["demo", "ten-years"])]
+        profile: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
     /// Check the database: redb's integrity check and wrenchdesk's own invariants.
     Check(DataArgs),
     /// Manage users from the shop's box (with the server stopped).
@@ -60,11 +75,23 @@ struct ServeArgs {
 }
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    main_from(std::env::args_os())
+}
+
+/// The command line with explicit arguments (the first is the program name); the benchmark
+/// starts the server through it.
+pub fn main_from<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = Cli::parse_from(args);
     init_tracing();
     let result = match cli.command.unwrap_or(Command::Serve(cli.serve)) {
         Command::Serve(args) => serve(args),
         Command::Check(args) => check(args),
+        Command::Seed { profile, data } => seed(&profile, &data.data).map(|_| ExitCode::SUCCESS),
+        Command::Demo { addr, data } => demo(addr, data),
         Command::User(UserCommand::ResetPassword { name, data }) => reset_password(&name, data),
     };
     match result {
@@ -130,6 +157,43 @@ async fn shutdown_signal() {
     }
     #[cfg(not(unix))]
     let _ = ctrl_c.await;
+}
+
+fn seed(profile: &str, data: &std::path::Path) -> Result<(), String> {
+    let profile = crate::seed::Profile::parse(profile).ok_or_else(|| format!("unknown profile {profile}"))?;
+    let store = Store::open(data).map_err(|e| e.to_string())?;
+    let mut last = std::time::Instant::now();
+    let summary = crate::seed::run(&store, profile, &mut |line| {
+        if last.elapsed().as_millis() >= 500 {
+            eprintln!("seeding: {line}");
+            last = std::time::Instant::now();
+        }
+    })
+    .map_err(|e| e.to_string())?;
+    println!(
+        "seeded {} users, {} customers, {} vehicles, {} contacts in {:.1} s into {}",
+        summary.users,
+        summary.customers,
+        summary.vehicles,
+        summary.contacts,
+        summary.seconds,
+        data.display()
+    );
+    println!(
+        "staff accounts (admin, manager, advisor, tech, cashier, parts, …) use the password: {}",
+        crate::seed::STAFF_PASSWORD
+    );
+    Ok(())
+}
+
+fn demo(addr: SocketAddr, data: PathBuf) -> Result<ExitCode, String> {
+    let fresh = !data.join(store::DB_FILE).exists();
+    if fresh {
+        seed("demo", &data)?;
+    } else {
+        println!("using the demo shop already in {}", data.display());
+    }
+    serve(ServeArgs { addr, data: DataArgs { data: data.clone(), backups: data.join("backups") } })
 }
 
 fn check(args: DataArgs) -> Result<ExitCode, String> {

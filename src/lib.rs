@@ -17,6 +17,7 @@
 //! - [`i18n`]: every visible text in Simplified Chinese and English (a leaf all layers may use).
 //! - [`password`]: argon2id hashing (a leaf).
 //! - [`server`]: start and stop: store, first administrator, listener, background jobs.
+//! - [`seed`]: deterministic generated data (the demo shop, the ten-years reference dataset).
 //! - [`cli`]: the command line of DESIGN.md; `main.rs` only calls [`cli::main`].
 //!
 //! Arrows point one way: `web` never opens redb, `store` never renders HTML, `domain` imports
@@ -26,6 +27,7 @@ pub mod cli;
 pub mod domain;
 pub mod i18n;
 pub mod password;
+pub mod seed;
 pub mod server;
 pub mod store;
 pub mod web;

@@ -60,6 +60,8 @@ pub fn invariants(tx: &ReadTransaction, report: &mut Report) -> StoreResult<()> 
         tx.open_table(SETTINGS)?.get(SETTINGS_KEY)?;
         Ok(vec![])
     });
+    guarded(report, "customers and their phone index", || check_customers(tx));
+    guarded(report, "vehicles and their plate, VIN and owner indexes", || check_vehicles(tx));
     guarded(report, "audit log and id sequences", || check_sequences(tx));
     Ok(())
 }
@@ -107,6 +109,79 @@ fn check_sessions(tx: &ReadTransaction) -> StoreResult<Vec<String>> {
             Some(s) if s.value().user_id.0 == user => {}
             _ => problems.push(format!("index entry for user {user} has no matching session")),
         }
+    }
+    Ok(problems)
+}
+
+fn check_customers(tx: &ReadTransaction) -> StoreResult<Vec<String>> {
+    let mut problems = Vec::new();
+    let customers = tx.open_table(CUSTOMERS)?;
+    let by_phone = tx.open_table(CUSTOMERS_BY_PHONE)?;
+    let mut expected = std::collections::BTreeSet::new();
+    for row in customers.iter()? {
+        let (id, c) = row?;
+        let (id, c) = (id.value(), c.value());
+        if c.id.0 != id {
+            problems.push(format!("customer {id} carries id {}", c.id));
+        }
+        expected.insert((c.details.phone.as_str().to_string(), id));
+        if let Some(p2) = &c.details.phone2 {
+            expected.insert((p2.as_str().to_string(), id));
+        }
+    }
+    let mut found = std::collections::BTreeSet::new();
+    for row in by_phone.iter()? {
+        let (key, _) = row?;
+        let (phone, id) = key.value();
+        found.insert((phone.to_string(), id));
+    }
+    for missing in expected.difference(&found) {
+        problems.push(format!("phone {} of customer {} missing from the index", missing.0, missing.1));
+    }
+    for extra in found.difference(&expected) {
+        problems.push(format!("phone index entry {} → {} matches no customer", extra.0, extra.1));
+    }
+    Ok(problems)
+}
+
+fn check_vehicles(tx: &ReadTransaction) -> StoreResult<Vec<String>> {
+    let mut problems = Vec::new();
+    let vehicles = tx.open_table(VEHICLES)?;
+    let customers = tx.open_table(CUSTOMERS)?;
+    let by_plate = tx.open_table(VEHICLES_BY_PLATE)?;
+    let by_vin = tx.open_table(VEHICLES_BY_VIN)?;
+    let by_customer = tx.open_table(VEHICLES_BY_CUSTOMER)?;
+    let mut count = 0u64;
+    let mut vins = 0u64;
+    for row in vehicles.iter()? {
+        let (id, v) = row?;
+        let (id, v) = (id.value(), v.value());
+        count += 1;
+        if customers.get(v.customer_id.0)?.is_none() {
+            problems.push(format!("vehicle {id} belongs to missing customer {}", v.customer_id));
+        }
+        if by_plate.get(v.details.plate.as_str())?.map(|x| x.value()) != Some(id) {
+            problems.push(format!("plate {} of vehicle {id} not indexed to it", v.details.plate.as_str()));
+        }
+        if let Some(vin) = &v.details.vin {
+            vins += 1;
+            if by_vin.get(vin.as_str())?.map(|x| x.value()) != Some(id) {
+                problems.push(format!("VIN {vin} of vehicle {id} not indexed to it"));
+            }
+        }
+        if by_customer.get((v.customer_id.0, id))?.is_none() {
+            problems.push(format!("vehicle {id} missing from its owner's index"));
+        }
+    }
+    use redb::ReadableTableMetadata;
+    if by_plate.len()? != count {
+        problems.push(format!("{} plate index entries for {count} vehicles", by_plate.len()?));
+    }
+    if by_vin.len()? != vins {
+        problems.push(format!("{} VIN index entries for {vins} VINs", by_vin.len()?));
+    }
+    if by_customer.len()? != count {
+        problems.push(format!("{} owner index entries for {count} vehicles", by_customer.len()?));
     }
     Ok(problems)
 }

@@ -1,6 +1,6 @@
 //! Customers: records, the phone index, contact history, status and deletion.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use redb::{ReadTransaction, ReadableTable, WriteTransaction};
 
 use super::audit::{Actor, append_tx};
@@ -67,16 +67,20 @@ pub fn create_tx(
     actor: &Actor,
     details: CustomerDetails,
 ) -> StoreResult<Customer> {
+    create_at_tx(tx, touched, actor, details, Utc::now())
+}
+
+/// [`create_tx`] with the time the customer came to the shop (imports, generated data).
+pub fn create_at_tx(
+    tx: &WriteTransaction,
+    touched: &mut Touched,
+    actor: &Actor,
+    details: CustomerDetails,
+    at: DateTime<Utc>,
+) -> StoreResult<Customer> {
     let id = CustomerId(next_id_tx(tx, "customer")?);
-    let now = Utc::now();
-    let customer = Customer {
-        id,
-        details,
-        status: CustomerStatus::Active,
-        version: 1,
-        created_at: now,
-        updated_at: now,
-    };
+    let customer =
+        Customer { id, details, status: CustomerStatus::Active, version: 1, created_at: at, updated_at: at };
     tx.open_table(CUSTOMERS)?.insert(id.0, &customer)?;
     index_phones_tx(tx, id, None, Some(&customer.details))?;
     append_tx(

@@ -90,6 +90,7 @@ pub struct Store {
     db: Arc<Database>,
     path: PathBuf,
     search: Arc<RwLock<CustomerIndex>>,
+    sessions: Arc<sessions::SessionCache>,
 }
 
 /// The customers a write transaction touched, whose search entries are refreshed from the
@@ -117,15 +118,21 @@ impl Store {
             e => e.into(),
         })?;
         migrate::run(&db)?;
-        let store = Store { db: Arc::new(db), path, search: Arc::default() };
+        let store = Store { db: Arc::new(db), path, search: Arc::default(), sessions: Arc::default() };
         store.rebuild_search()?;
         Ok(store)
     }
 
     /// Builds the customer search index from the database.
     fn rebuild_search(&self) -> StoreResult<()> {
+        let started = std::time::Instant::now();
         let tx = self.db.begin_read()?;
         let index = search::build(&tx)?;
+        tracing::info!(
+            customers = index.len(),
+            ms = started.elapsed().as_millis() as u64,
+            "search index built"
+        );
         *self.search.write().unwrap_or_else(|e| e.into_inner()) = index;
         Ok(())
     }
@@ -142,11 +149,10 @@ impl Store {
         T: Send + 'static,
         F: FnOnce(&WriteTransaction, &mut Touched) -> StoreResult<T> + Send + 'static,
     {
-        let db = self.db.clone();
-        let index = self.search.clone();
+        let (db, index, cache) = (self.db.clone(), self.search.clone(), self.sessions.clone());
         blocking(move || {
             let mut touched = Touched::default();
-            let out = write_with(&db, Durability::Immediate, |tx| f(tx, &mut touched))?;
+            let out = write_with(&db, &cache, Durability::Immediate, |tx| f(tx, &mut touched))?;
             refresh(&db, &index, &touched)?;
             Ok(out)
         })
@@ -159,7 +165,7 @@ impl Store {
         f: impl FnOnce(&WriteTransaction, &mut Touched) -> StoreResult<T>,
     ) -> StoreResult<T> {
         let mut touched = Touched::default();
-        let out = write_with(&self.db, Durability::Immediate, |tx| f(tx, &mut touched))?;
+        let out = write_with(&self.db, &self.sessions, Durability::Immediate, |tx| f(tx, &mut touched))?;
         refresh(&self.db, &self.search, &touched)?;
         Ok(out)
     }
@@ -175,8 +181,8 @@ impl Store {
         T: Send + 'static,
         F: FnOnce(&WriteTransaction) -> StoreResult<T> + Send + 'static,
     {
-        let db = self.db.clone();
-        blocking(move || write_with(&db, Durability::Immediate, f)).await
+        let (db, cache) = (self.db.clone(), self.sessions.clone());
+        blocking(move || write_with(&db, &cache, Durability::Immediate, f)).await
     }
 
     /// Like [`Store::write`] but not synced to disk on commit: for bookkeeping that may be lost
@@ -187,8 +193,31 @@ impl Store {
         T: Send + 'static,
         F: FnOnce(&WriteTransaction) -> StoreResult<T> + Send + 'static,
     {
-        let db = self.db.clone();
-        blocking(move || write_with(&db, Durability::None, f)).await
+        let (db, cache) = (self.db.clone(), self.sessions.clone());
+        blocking(move || write_with(&db, &cache, Durability::None, f)).await
+    }
+
+    /// A session and its user, from memory when possible. Every request asks this, so the
+    /// answer is cached; the cache is emptied after every committed write (see `write_with`),
+    /// and a lookup that raced with a write does not fill it.
+    pub async fn session(
+        &self,
+        id: u128,
+    ) -> StoreResult<Option<(crate::domain::Session, crate::domain::User)>> {
+        if let Some(hit) = self.sessions.get(id) {
+            return Ok(Some(hit));
+        }
+        let generation = self.sessions.generation();
+        let found = self
+            .read(move |tx| {
+                let Some(session) = sessions::get(tx, id)? else { return Ok(None) };
+                Ok(users::get(tx, session.user_id)?.map(|user| (session, user)))
+            })
+            .await?;
+        if let Some(pair) = &found {
+            self.sessions.fill(generation, id, pair.clone());
+        }
+        Ok(found)
     }
 
     /// Runs `f` in one read transaction (a consistent snapshot) on a blocking thread.
@@ -207,7 +236,7 @@ impl Store {
 
     /// The same as [`Store::write`], for command-line tools and start-up outside the runtime.
     pub fn write_now<T>(&self, f: impl FnOnce(&WriteTransaction) -> StoreResult<T>) -> StoreResult<T> {
-        write_with(&self.db, Durability::Immediate, f)
+        write_with(&self.db, &self.sessions, Durability::Immediate, f)
     }
 
     pub fn read_now<T>(&self, f: impl FnOnce(&ReadTransaction) -> StoreResult<T>) -> StoreResult<T> {
@@ -216,8 +245,11 @@ impl Store {
     }
 }
 
+/// Every write goes through here: one transaction, committed only if `f` succeeds, and then
+/// the session cache is emptied, so no cached session or user outlives a committed change.
 fn write_with<T>(
     db: &Database,
+    cache: &sessions::SessionCache,
     durability: Durability,
     f: impl FnOnce(&WriteTransaction) -> StoreResult<T>,
 ) -> StoreResult<T> {
@@ -225,6 +257,7 @@ fn write_with<T>(
     tx.set_durability(durability)?;
     let out = f(&tx)?;
     tx.commit()?;
+    cache.clear();
     Ok(out)
 }
 

@@ -12,7 +12,7 @@
 //! n-gram and verifies the candidates by substring match.
 
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 use chrono::{DateTime, Utc};
 use redb::{ReadTransaction, ReadableTable};
@@ -21,7 +21,7 @@ use super::StoreResult;
 use super::tables::{CUSTOMERS, VEHICLES};
 
 use crate::domain::customer::search_folded;
-use crate::domain::{Customer, CustomerId, CustomerKind, CustomerStatus};
+use crate::domain::{Customer, CustomerId, CustomerKind, CustomerStatus, Plate};
 
 /// What a result row shows and what filters look at.
 #[derive(Clone, Debug, PartialEq)]
@@ -34,14 +34,22 @@ pub struct CustomerRow {
     pub source: String,
     pub level: String,
     pub created_at: DateTime<Utc>,
-    /// Plates of the vehicles the customer owns now, normalised.
+    /// Plates of the vehicles the customer owns now, as people read them (`粤B·12345`).
     pub plates: Vec<String>,
 }
 
 struct Entry {
     row: CustomerRow,
-    /// Folded searchable texts: name, contact person, phone digits, plates.
+    /// Folded searchable texts: names first (name, contact person), then phone digits and
+    /// plates; `names` says how many are names.
     texts: Vec<String>,
+    names: usize,
+}
+
+impl Entry {
+    fn grams(&self) -> Vec<u64> {
+        grams(&self.texts[..self.names], &self.texts[self.names..])
+    }
 }
 
 /// Filters of the advanced search; `None` means any.
@@ -76,8 +84,31 @@ pub struct Page {
 
 #[derive(Default)]
 pub struct CustomerIndex {
-    entries: HashMap<u64, Entry>,
-    postings: HashMap<u64, Vec<u32>>,
+    /// By customer id (ids are dense, so a vector beats a map).
+    entries: Vec<Option<Entry>>,
+    len: usize,
+    /// n-gram hash → sorted customer ids.
+    postings: HashMap<u64, Vec<u32>, BuildHasherDefault<PreHashed>>,
+}
+
+/// The postings' keys are already hashes: use them as they are.
+#[derive(Default)]
+struct PreHashed(u64);
+
+impl Hasher for PreHashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 << 8) | u64::from(*b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
 }
 
 fn gram_key(gram: &[char]) -> u64 {
@@ -86,16 +117,23 @@ fn gram_key(gram: &[char]) -> u64 {
     h.finish()
 }
 
-/// The distinct 1-, 2- and 3-grams of a set of texts.
-fn grams(texts: &[String]) -> Vec<u64> {
+/// The distinct n-grams a customer is found by: 1-, 2- and 3-grams of names (a surname alone
+/// is a fair search), only 3-grams of phones and plates (phone searches take 4+ digits).
+fn grams(names: &[String], codes: &[String]) -> Vec<u64> {
     let mut keys = Vec::new();
-    for text in texts {
+    let mut add = |text: &str, sizes: std::ops::RangeInclusive<usize>| {
         let chars: Vec<char> = text.chars().collect();
-        for n in 1..=3 {
+        for n in sizes {
             for window in chars.windows(n) {
                 keys.push(gram_key(window));
             }
         }
+    };
+    for name in names {
+        add(name, 1..=3);
+    }
+    for code in codes {
+        add(code, 3..=3);
     }
     keys.sort_unstable();
     keys.dedup();
@@ -109,11 +147,15 @@ fn fold_plate(plate: &str) -> String {
 
 impl CustomerIndex {
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.len
     }
 
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.len == 0
+    }
+
+    fn entry(&self, id: u64) -> Option<&Entry> {
+        self.entries.get(id as usize).and_then(Option::as_ref)
     }
 
     /// Puts a customer (with the plates of their vehicles) in the index, replacing any entry.
@@ -124,18 +166,23 @@ impl CustomerIndex {
         if !d.contact_person.is_empty() {
             texts.push(search_folded(&d.contact_person));
         }
+        let names = texts.len();
         texts.push(d.phone.digits().to_string());
         if let Some(p) = &d.phone2 {
             texts.push(p.digits().to_string());
         }
         texts.extend(plates.iter().map(|p| fold_plate(p)));
         let id = customer.id.0;
-        for key in grams(&texts) {
+        for key in grams(&texts[..names], &texts[names..]) {
             let list = self.postings.entry(key).or_default();
             if let Err(at) = list.binary_search(&(id as u32)) {
                 list.insert(at, id as u32);
             }
         }
+        let plates = plates
+            .iter()
+            .map(|p| Plate::parse(p).map(|p| p.to_string()).unwrap_or_else(|_| p.clone()))
+            .collect();
         let row = CustomerRow {
             id: customer.id,
             name: d.name.clone(),
@@ -147,12 +194,18 @@ impl CustomerIndex {
             created_at: customer.created_at,
             plates,
         };
-        self.entries.insert(id, Entry { row, texts });
+        let slot = id as usize;
+        if self.entries.len() <= slot {
+            self.entries.resize_with(slot + 1, || None);
+        }
+        self.entries[slot] = Some(Entry { row, texts, names });
+        self.len += 1;
     }
 
     pub fn remove(&mut self, id: CustomerId) {
-        let Some(entry) = self.entries.remove(&id.0) else { return };
-        for key in grams(&entry.texts) {
+        let Some(entry) = self.entries.get_mut(id.0 as usize).and_then(Option::take) else { return };
+        self.len -= 1;
+        for key in entry.grams() {
             if let Some(list) = self.postings.get_mut(&key) {
                 if let Ok(at) = list.binary_search(&(id.0 as u32)) {
                     list.remove(at);
@@ -165,7 +218,7 @@ impl CustomerIndex {
     }
 
     pub fn get(&self, id: CustomerId) -> Option<&CustomerRow> {
-        self.entries.get(&id.0).map(|e| &e.row)
+        self.entry(id.0).map(|e| &e.row)
     }
 
     /// Quick search (with `query`) or the filtered list (without), one page of it.
@@ -177,40 +230,42 @@ impl CustomerIndex {
         let q = search_folded(query);
         if q.is_empty() {
             let mut rows: Vec<&CustomerRow> =
-                self.entries.values().map(|e| &e.row).filter(|r| filter.accepts(r)).collect();
+                self.entries.iter().flatten().map(|e| &e.row).filter(|r| filter.accepts(r)).collect();
             page_of(&mut rows, |r| std::cmp::Reverse(r.id), |r| r, offset, limit)
         } else {
             let q_chars: Vec<char> = q.chars().collect();
             let n = q_chars.len().min(3);
-            // The rarest n-gram of the query bounds the candidates.
-            let mut best: Option<&Vec<u32>> = None;
+            // Every n-gram of the query must be posted for a match: intersect their lists,
+            // rarest first, so only a handful of candidates are verified by substring.
+            let mut lists: Vec<&Vec<u32>> = Vec::new();
             for window in q_chars.windows(n) {
                 match self.postings.get(&gram_key(window)) {
                     None => return Page::default(),
-                    Some(list) if best.is_none_or(|b| list.len() < b.len()) => best = Some(list),
-                    _ => {}
+                    Some(list) => lists.push(list),
                 }
             }
-            let Some(candidates) = best else { return Page::default() };
+            lists.sort_unstable_by_key(|l| l.len());
+            let mut candidates: Vec<u32> = lists[0].clone();
+            for list in &lists[1..] {
+                if candidates.len() <= 32 {
+                    break;
+                }
+                candidates = intersect(&candidates, list);
+            }
             let mut hits: Vec<(u8, &CustomerRow)> = Vec::new();
             for id in candidates {
-                let Some(entry) = self.entries.get(&u64::from(*id)) else { continue };
+                let Some(entry) = self.entry(u64::from(id)) else { continue };
                 if !filter.accepts(&entry.row) {
                     continue;
                 }
                 let rank = entry
                     .texts
                     .iter()
-                    .filter_map(|t| {
-                        if *t == q {
-                            Some(0)
-                        } else if t.starts_with(&q) {
-                            Some(1)
-                        } else if t.contains(&q) {
-                            Some(2)
-                        } else {
-                            None
-                        }
+                    .filter_map(|t| match t.find(&q) {
+                        Some(0) if t.len() == q.len() => Some(0),
+                        Some(0) => Some(1),
+                        Some(_) => Some(2),
+                        None => None,
                     })
                     .min();
                 if let Some(rank) = rank {
@@ -238,6 +293,9 @@ pub fn build(tx: &ReadTransaction) -> StoreResult<CustomerIndex> {
         let plates = plates.remove(&customer.id.0).unwrap_or_default();
         index.upsert(&customer, plates);
     }
+    for list in index.postings.values_mut() {
+        list.shrink_to_fit();
+    }
     Ok(index)
 }
 
@@ -257,6 +315,24 @@ pub fn refresh_one(tx: &ReadTransaction, index: &mut CustomerIndex, id: Customer
         None => index.remove(id),
     }
     Ok(())
+}
+
+/// The ids in both sorted lists.
+fn intersect(a: &[u32], b: &[u32]) -> Vec<u32> {
+    let mut out = Vec::with_capacity(a.len().min(b.len()));
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                out.push(a[i]);
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out
 }
 
 /// One page of `items` in `key` order, sorting only as much as the page needs.

@@ -1,11 +1,54 @@
 //! Login sessions, stored so they survive a restart.
 
+use std::collections::HashMap;
+use std::sync::RwLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use chrono::{DateTime, Utc};
 use redb::{ReadTransaction, ReadableTable, WriteTransaction};
 
 use super::StoreResult;
 use super::tables::{SESSIONS, SESSIONS_BY_USER};
-use crate::domain::{Session, UserId};
+use crate::domain::{Session, User, UserId};
+
+/// Live sessions with their users, in memory. Emptied after every committed write; the
+/// generation number makes a lookup that started before a write leave the cache alone.
+#[derive(Default)]
+pub struct SessionCache {
+    generation: AtomicU64,
+    map: RwLock<HashMap<u128, (Session, User)>>,
+}
+
+/// Beyond this many cached sessions the cache starts over (a shop has tens of staff).
+const MAX_CACHED: usize = 10_000;
+
+impl SessionCache {
+    pub fn get(&self, id: u128) -> Option<(Session, User)> {
+        self.map.read().unwrap_or_else(|e| e.into_inner()).get(&id).cloned()
+    }
+
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Caches what a lookup read, unless a write committed since it started.
+    pub fn fill(&self, generation: u64, id: u128, value: (Session, User)) {
+        let mut map = self.map.write().unwrap_or_else(|e| e.into_inner());
+        if self.generation.load(Ordering::Acquire) != generation {
+            return;
+        }
+        if map.len() >= MAX_CACHED {
+            map.clear();
+        }
+        map.insert(id, value);
+    }
+
+    pub fn clear(&self) {
+        let mut map = self.map.write().unwrap_or_else(|e| e.into_inner());
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        map.clear();
+    }
+}
 
 pub fn get(tx: &ReadTransaction, id: u128) -> StoreResult<Option<Session>> {
     Ok(tx.open_table(SESSIONS)?.get(id)?.map(|v| v.value()))

@@ -39,6 +39,13 @@ pub fn find_by_name(tx: &ReadTransaction, name: &Username) -> StoreResult<Option
     get(tx, UserId(id))
 }
 
+pub fn find_by_name_tx(tx: &WriteTransaction, name: &Username) -> StoreResult<Option<User>> {
+    let Some(id) = tx.open_table(USERS_BY_NAME)?.get(name.as_str())?.map(|v| v.value()) else {
+        return Ok(None);
+    };
+    Ok(Some(get_tx(tx, UserId(id))?))
+}
+
 /// Every user, by username.
 pub fn list(tx: &ReadTransaction) -> StoreResult<Vec<User>> {
     let users = tx.open_table(USERS)?;

@@ -1,6 +1,6 @@
 //! Vehicles: records, the unique plate and VIN indexes, the owner index, ownership transfer.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use redb::{ReadTransaction, ReadableTable, WriteTransaction};
 
 use super::audit::{Actor, append_tx};
@@ -74,21 +74,32 @@ pub fn create_tx(
     customer_id: CustomerId,
     details: VehicleDetails,
 ) -> StoreResult<Vehicle> {
+    create_at_tx(tx, touched, actor, customer_id, details, Utc::now())
+}
+
+/// [`create_tx`] with the time the vehicle came to the shop (imports, generated data).
+pub fn create_at_tx(
+    tx: &WriteTransaction,
+    touched: &mut Touched,
+    actor: &Actor,
+    customer_id: CustomerId,
+    details: VehicleDetails,
+    at: DateTime<Utc>,
+) -> StoreResult<Vehicle> {
     customers::get_tx(tx, customer_id).map_err(|e| match e {
         StoreError::NotFound => StoreError::Invalid(FieldErrors::one("customer_id", Msg::CustomerUnknown)),
         e => e,
     })?;
     check_unique_tx(tx, &details, None)?;
     let id = VehicleId(next_id_tx(tx, "vehicle")?);
-    let now = Utc::now();
     let vehicle = Vehicle {
         id,
         customer_id,
         details,
         previous_owners: vec![],
         version: 1,
-        created_at: now,
-        updated_at: now,
+        created_at: at,
+        updated_at: at,
     };
     tx.open_table(VEHICLES)?.insert(id.0, &vehicle)?;
     index_tx(tx, &vehicle, true)?;

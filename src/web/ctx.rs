@@ -16,7 +16,7 @@ use super::error::{AppError, AppResult};
 use super::form::Form;
 use crate::domain::{AdminCap, Area, Role, Session, SessionRules, Settings, User};
 use crate::i18n::Lang;
-use crate::store::{Actor, sessions, users};
+use crate::store::{Actor, sessions};
 
 pub const SESSION_COOKIE: &str = "wd_session";
 pub const LANG_COOKIE: &str = "wd_lang";
@@ -208,13 +208,7 @@ async fn build(
 /// deactivated. A storage failure here reads as "not signed in", and the login page then says
 /// what is wrong.
 async fn load_user(state: &AppState, settings: &Settings, id: u128) -> Option<CurrentUser> {
-    let found = state
-        .store
-        .read(move |tx| {
-            let Some(session) = sessions::get(tx, id)? else { return Ok(None) };
-            Ok(users::get(tx, session.user_id)?.map(|user| (session, user)))
-        })
-        .await;
+    let found = state.store.session(id).await;
     let (session, user) = match found {
         Ok(Some(pair)) => pair,
         Ok(None) => return None,

@@ -304,15 +304,11 @@ fn result_row(lang: Lang, row: &CustomerRow) -> Markup {
                 @if row.kind == CustomerKind::Company { " " span.badge { (lang.t(Msg::KindCompany)) } }
             }
             td.nowrap { (row.phone) }
-            td { @for plate in &row.plates { span.plate { (plate_display(plate)) } " " } }
+            td { @for plate in &row.plates { span.plate { (plate) } " " } }
             td { (choice_label(&row.level, lang)) }
             td { (status_badge(lang, row.status)) }
         }
     }
-}
-
-fn plate_display(plate: &str) -> String {
-    crate::domain::Plate::parse(plate).map(|p| p.to_string()).unwrap_or_else(|_| plate.to_string())
 }
 
 /// A compact customer search that hands the chosen customer to another form: the vehicle

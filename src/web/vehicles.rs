@@ -493,7 +493,7 @@ async fn view_page(state: &AppState, ctx: &Ctx, id: VehicleId, q: &Query) -> App
                     dt { (lang.t(Msg::EngineNo)) } dd { (dash(&d.engine_no)) }
                     dt { (lang.t(Msg::Color)) } dd { (dash(&d.color)) }
                     dt { (lang.t(Msg::Mileage)) } dd { (d.mileage.map(|m| format!("{m} km")).unwrap_or("—".into())) }
-                    dt { (lang.t(Msg::Insurer)) } dd { (dash(&d.insurer)) " " (dash(&d.policy_no)) }
+                    dt { (lang.t(Msg::Insurer)) } dd { (dash(&d.insurer)) @if !d.policy_no.is_empty() { " · " (lang.t(Msg::PolicyNo)) " " (d.policy_no) } }
                     dt { (lang.t(Msg::InsuranceExpiry)) } dd { (date(d.insurance_expiry)) }
                     dt { (lang.t(Msg::InspectionDue)) } dd { (date(d.inspection_due)) }
                     dt { (lang.t(Msg::NextService)) } dd { (date(d.next_service_date)) @if let Some(km) = d.next_service_km { " / " (km) " km" } }

@@ -1,0 +1,571 @@
+//! The benchmark: how fast wrenchdesk answers on a seeded dataset, next to a bare warp "hello"
+//! server built with the same warp and runtime settings (the floor no real page can beat).
+//!
+//!     cargo run --release --bin wrenchdesk -- seed --profile ten-years --data /tmp/ten
+//!     cargo run --release --bin bench -- --data /tmp/ten
+//!
+//! It copies the data, starts the real server on the copy as a child process (this binary in
+//! server mode), logs in as a service advisor, and drives each scenario with its own load
+//! generator: N keep-alive connections, a warm-up, then a fixed duration. It prints a table and
+//! writes every figure, the machine and the git commit to a JSON file. It asserts nothing.
+
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().collect();
+    match args.get(1).map(String::as_str) {
+        Some("__server") => wrenchdesk::cli::main_from(
+            std::iter::once("wrenchdesk".to_string())
+                .chain(std::iter::once("serve".to_string()))
+                .chain(args[2..].iter().cloned()),
+        ),
+        Some("__hello") => hello(&args[2]),
+        _ => match Options::parse(&args[1..]) {
+            Ok(options) => run(options),
+            Err(e) => {
+                eprintln!(
+                    "bench: {e}\n\nusage: bench --data DIR [--connections 32] [--seconds 10] [--warmup 2] [--out FILE]"
+                );
+                ExitCode::from(2)
+            }
+        },
+    }
+}
+
+/// The bare warp server: same warp, same runtime, one route.
+fn hello(addr: &str) -> ExitCode {
+    use warp::Filter;
+    let addr: SocketAddr = addr.parse().expect("address");
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(addr).await.expect("bind");
+        let route = warp::any().map(|| "hello");
+        warp::serve(route).incoming(listener).run().await;
+    });
+    ExitCode::SUCCESS
+}
+
+struct Options {
+    data: PathBuf,
+    connections: usize,
+    seconds: u64,
+    warmup: u64,
+    out: PathBuf,
+}
+
+impl Options {
+    fn parse(args: &[String]) -> Result<Options, String> {
+        let mut o = Options {
+            data: PathBuf::new(),
+            connections: 32,
+            seconds: 10,
+            warmup: 2,
+            out: PathBuf::from("target/bench/bench.json"),
+        };
+        let mut it = args.iter();
+        while let Some(flag) = it.next() {
+            let mut value = || it.next().cloned().ok_or(format!("{flag} needs a value"));
+            match flag.as_str() {
+                "--data" => o.data = PathBuf::from(value()?),
+                "--connections" => o.connections = value()?.parse().map_err(|_| "bad --connections")?,
+                "--seconds" => o.seconds = value()?.parse().map_err(|_| "bad --seconds")?,
+                "--warmup" => o.warmup = value()?.parse().map_err(|_| "bad --warmup")?,
+                "--out" => o.out = PathBuf::from(value()?),
+                other => return Err(format!("unknown option {other}")),
+            }
+        }
+        if o.data.as_os_str().is_empty() {
+            return Err("--data DIR (a seeded data directory) is required".into());
+        }
+        Ok(o)
+    }
+}
+
+/// What the scenarios pick from: real ids, plates and search words from the dataset.
+struct Samples {
+    customer_ids: Vec<u64>,
+    vehicle_ids: Vec<u64>,
+    plates: Vec<String>,
+    queries: Vec<String>,
+}
+
+fn samples(data: &Path) -> Samples {
+    use wrenchdesk::store::{Store, customers, tables::VEHICLES};
+    let store = Store::open(data).expect("open the copied data");
+    let mut rng = wrenchdesk::seed::Rng::new(42);
+    let (customer_ids, vehicle_ids, plates, mut queries) = store
+        .read_now(|tx| {
+            use redb::ReadableTable;
+            let table = tx.open_table(VEHICLES)?;
+            let mut vehicle_ids = Vec::new();
+            let mut plates = Vec::new();
+            let mut customer_ids = Vec::new();
+            let mut queries = Vec::new();
+            for row in table.iter()?.step_by(97) {
+                let v = row?.1.value();
+                vehicle_ids.push(v.id.0);
+                plates.push(v.details.plate.as_str().to_string());
+                customer_ids.push(v.customer_id.0);
+                if let Some(c) = customers::get(tx, v.customer_id)? {
+                    // What people type: a name's first two characters, four digits of a phone.
+                    let name: String = c.details.name.chars().take(2).collect();
+                    queries.push(name);
+                    let phone = c.details.phone.digits().to_string();
+                    queries.push(phone[phone.len() - 4..].to_string());
+                }
+            }
+            Ok((customer_ids, vehicle_ids, plates, queries))
+        })
+        .expect("read samples");
+    // And plates typed the lazy way: lower case with a space.
+    for _ in 0..200 {
+        let p = &plates[rng.below(plates.len())];
+        let mut chars: Vec<char> = p.to_lowercase().chars().collect();
+        chars.insert(2, ' ');
+        queries.push(chars.into_iter().collect());
+    }
+    Samples { customer_ids, vehicle_ids, plates, queries }
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b == b'-' { (b as char).to_string() } else { format!("%{b:02X}") }
+        })
+        .collect()
+}
+
+/// One request of a scenario.
+#[derive(Clone)]
+struct Req {
+    method: &'static str,
+    path: String,
+    body: Option<String>,
+    htmx_target: Option<&'static str>,
+}
+
+impl Req {
+    fn get(path: String) -> Req {
+        Req { method: "GET", path, body: None, htmx_target: None }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Hello,
+    Search,
+    Lookup,
+    CustomerPage,
+    VehiclePage,
+    Write,
+    Mixed,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Hello => "bare warp hello",
+            Kind::Search => "quick customer search",
+            Kind::Lookup => "plate lookup",
+            Kind::CustomerPage => "customer page",
+            Kind::VehiclePage => "vehicle page",
+            Kind::Write => "durable write: log a contact",
+            Kind::Mixed => "busy Saturday (mixed)",
+        }
+    }
+}
+
+fn request(kind: Kind, s: &Samples, csrf: &str, rng: &mut wrenchdesk::seed::Rng) -> Req {
+    match kind {
+        Kind::Hello => Req::get("/".into()),
+        Kind::Search => Req {
+            htmx_target: Some("results"),
+            ..Req::get(format!("/customers?q={}", urlencode(&s.queries[rng.below(s.queries.len())])))
+        },
+        Kind::Lookup => {
+            Req::get(format!("/lookup?plate={}", urlencode(&s.plates[rng.below(s.plates.len())])))
+        }
+        Kind::CustomerPage => {
+            Req::get(format!("/customers/{}", s.customer_ids[rng.below(s.customer_ids.len())]))
+        }
+        Kind::VehiclePage => Req::get(format!("/vehicles/{}", s.vehicle_ids[rng.below(s.vehicle_ids.len())])),
+        Kind::Write => Req {
+            method: "POST",
+            path: format!("/customers/{}/contacts", s.customer_ids[rng.below(s.customer_ids.len())]),
+            body: Some(format!("csrf={csrf}&kind=call&summary=bench+follow-up+call")),
+            htmx_target: None,
+        },
+        Kind::Mixed => {
+            let roll = rng.below(100);
+            let kind = match roll {
+                0..40 => Kind::Search,
+                40..60 => Kind::Lookup,
+                60..75 => Kind::CustomerPage,
+                75..90 => Kind::VehiclePage,
+                _ => Kind::Write,
+            };
+            request(kind, s, csrf, rng)
+        }
+    }
+}
+
+/// A keep-alive HTTP/1.1 connection, just enough of a client for a load generator.
+struct Conn {
+    stream: TcpStream,
+    buf: Vec<u8>,
+}
+
+impl Conn {
+    async fn open(addr: SocketAddr) -> std::io::Result<Conn> {
+        let stream = TcpStream::connect(addr).await?;
+        stream.set_nodelay(true)?;
+        Ok(Conn { stream, buf: Vec::with_capacity(64 * 1024) })
+    }
+
+    /// Sends a request; returns the status and the response's `Set-Cookie` and body.
+    async fn send(&mut self, req: &Req, cookie: &str) -> std::io::Result<(u16, Vec<String>, Vec<u8>)> {
+        let mut head = format!("{} {} HTTP/1.1\r\nHost: bench\r\n", req.method, req.path);
+        if !cookie.is_empty() {
+            head.push_str(&format!("Cookie: {cookie}\r\n"));
+        }
+        if let Some(target) = req.htmx_target {
+            head.push_str(&format!("HX-Request: true\r\nHX-Target: {target}\r\n"));
+        }
+        if let Some(body) = &req.body {
+            head.push_str(&format!(
+                "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            ));
+        } else {
+            head.push_str("\r\n");
+        }
+        self.stream.write_all(head.as_bytes()).await?;
+        self.buf.clear();
+        let header_end = loop {
+            if let Some(at) = find(&self.buf, b"\r\n\r\n") {
+                break at + 4;
+            }
+            let mut chunk = [0u8; 16 * 1024];
+            let n = self.stream.read(&mut chunk).await?;
+            if n == 0 {
+                return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "closed"));
+            }
+            self.buf.extend_from_slice(&chunk[..n]);
+        };
+        let head = String::from_utf8_lossy(&self.buf[..header_end]).to_string();
+        let status: u16 = head.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
+        let mut length = 0usize;
+        let mut cookies = Vec::new();
+        for line in head.lines() {
+            let lower = line.to_ascii_lowercase();
+            if let Some(v) = lower.strip_prefix("content-length:") {
+                length = v.trim().parse().unwrap_or(0);
+            }
+            if lower.starts_with("set-cookie:") {
+                cookies.push(line["set-cookie:".len()..].trim().to_string());
+            }
+        }
+        while self.buf.len() < header_end + length {
+            let mut chunk = [0u8; 64 * 1024];
+            let n = self.stream.read(&mut chunk).await?;
+            if n == 0 {
+                return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "closed"));
+            }
+            self.buf.extend_from_slice(&chunk[..n]);
+        }
+        Ok((status, cookies, self.buf[header_end..header_end + length].to_vec()))
+    }
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+#[derive(Default, Clone)]
+struct Figures {
+    name: String,
+    requests: u64,
+    errors: u64,
+    rps: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    max_ms: f64,
+    ratio: Option<f64>,
+}
+
+async fn drive(
+    addr: SocketAddr,
+    kind: Kind,
+    s: Arc<Samples>,
+    cookie: Arc<String>,
+    csrf: Arc<String>,
+    o: &Options,
+) -> Figures {
+    let warm_until = Instant::now() + Duration::from_secs(o.warmup);
+    let end = warm_until + Duration::from_secs(o.seconds);
+    let mut tasks = Vec::new();
+    for worker in 0..o.connections {
+        let (s, cookie, csrf) = (s.clone(), cookie.clone(), csrf.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut rng = wrenchdesk::seed::Rng::new(worker as u64 * 7919 + 1);
+            let mut latencies: Vec<u32> = Vec::with_capacity(100_000);
+            let mut errors = 0u64;
+            let mut conn = Conn::open(addr).await.ok();
+            loop {
+                let now = Instant::now();
+                if now >= end {
+                    break;
+                }
+                let req = request(kind, &s, &csrf, &mut rng);
+                let Some(c) = conn.as_mut() else {
+                    errors += 1;
+                    conn = Conn::open(addr).await.ok();
+                    continue;
+                };
+                let started = Instant::now();
+                let result = c.send(&req, &cookie).await;
+                let took = started.elapsed();
+                let ok = matches!(&result, Ok((status, _, _)) if *status < 400 || (*status == 404 && kind != Kind::Hello && req.path.starts_with("/lookup")));
+                if started >= warm_until {
+                    if ok {
+                        latencies.push(took.as_micros().min(u128::from(u32::MAX)) as u32);
+                    } else {
+                        errors += 1;
+                    }
+                }
+                if result.is_err() {
+                    conn = Conn::open(addr).await.ok();
+                }
+            }
+            (latencies, errors)
+        }));
+    }
+    let mut all = Vec::new();
+    let mut errors = 0;
+    for t in tasks {
+        let (l, e) = t.await.expect("worker");
+        all.extend(l);
+        errors += e;
+    }
+    all.sort_unstable();
+    let pct = |p: f64| -> f64 {
+        if all.is_empty() {
+            return 0.0;
+        }
+        let i = ((all.len() as f64 * p).ceil() as usize).clamp(1, all.len()) - 1;
+        f64::from(all[i]) / 1000.0
+    };
+    Figures {
+        name: kind.name().into(),
+        requests: all.len() as u64,
+        errors,
+        rps: all.len() as f64 / o.seconds as f64,
+        p50_ms: pct(0.50),
+        p99_ms: pct(0.99),
+        max_ms: all.last().map(|m| f64::from(*m) / 1000.0).unwrap_or(0.0),
+        ratio: None,
+    }
+}
+
+fn free_addr() -> SocketAddr {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap()
+}
+
+fn proc_kb(pid: u32, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with(field)).and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+struct Guard(Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn wait_ready(addr: SocketAddr, limit: Duration) -> Option<Duration> {
+    let started = Instant::now();
+    while started.elapsed() < limit {
+        let ready = match Conn::open(addr).await {
+            Ok(mut c) => matches!(c.send(&Req::get("/healthz".into()), "").await, Ok((200, _, _))),
+            Err(_) => false,
+        };
+        if ready {
+            return Some(started.elapsed());
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    None
+}
+
+/// Signs in as the service advisor; returns the session cookie and the CSRF token.
+async fn login(addr: SocketAddr) -> (String, String) {
+    let mut c = Conn::open(addr).await.expect("connect");
+    let (_, cookies, _) = c.send(&Req::get("/login".into()), "").await.expect("login page");
+    let pre = cookies
+        .iter()
+        .find_map(|c| c.split(';').next().filter(|p| p.starts_with("wd_pre=")))
+        .expect("pre cookie")
+        .to_string();
+    let token = pre["wd_pre=".len()..].to_string();
+    let form = format!("username=advisor&password={}&csrf={token}", wrenchdesk::seed::STAFF_PASSWORD);
+    let req = Req { method: "POST", path: "/login".into(), body: Some(form), htmx_target: None };
+    let (status, cookies, _) = c.send(&req, &pre).await.expect("login");
+    assert_eq!(status, 303, "the advisor signs in");
+    let session = cookies
+        .iter()
+        .find_map(|c| c.split(';').next().filter(|p| p.starts_with("wd_session=")))
+        .expect("session")
+        .to_string();
+    let (_, _, home) = c.send(&Req::get("/".into()), &session).await.expect("home");
+    let home = String::from_utf8_lossy(&home);
+    let marker = "name=\"csrf-token\" content=\"";
+    let at = home.find(marker).expect("csrf meta") + marker.len();
+    let csrf = home[at..at + 32].to_string();
+    (session, csrf)
+}
+
+fn run(o: Options) -> ExitCode {
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    rt.block_on(async move {
+        let exe = std::env::current_exe().expect("own path");
+        let work = std::env::temp_dir().join(format!("wrenchdesk-bench-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&work);
+        std::fs::create_dir_all(&work).expect("work dir");
+        let db = wrenchdesk::store::DB_FILE;
+        std::fs::copy(o.data.join(db), work.join(db)).expect("copy the seeded database (is --data seeded?)");
+        let db_bytes = std::fs::metadata(work.join(db)).map(|m| m.len()).unwrap_or(0);
+        eprintln!("bench: reading samples from the dataset…");
+        let samples = Arc::new(samples(&work));
+
+        // The floor.
+        let hello_addr = free_addr();
+        let hello = Guard(Command::new(&exe).args(["__hello", &hello_addr.to_string()]).spawn().expect("hello server"));
+        wait_ready_hello(hello_addr).await;
+
+        // The real server, cold.
+        let addr = free_addr();
+        let started = Instant::now();
+        let server = Guard(
+            Command::new(&exe)
+                .args(["__server", "--addr", &addr.to_string(), "--data", work.to_str().unwrap()])
+                .env("RUST_LOG", "warn")
+                .stdout(Stdio::null())
+                .spawn()
+                .expect("server"),
+        );
+        let pid = server.0.id();
+        let cold = wait_ready(addr, Duration::from_secs(60)).await.map(|_| started.elapsed());
+        let rss_start = proc_kb(pid, "VmRSS:");
+        let (cookie, csrf) = login(addr).await;
+        let (cookie, csrf) = (Arc::new(cookie), Arc::new(csrf));
+
+        let mut results = Vec::new();
+        eprintln!("bench: {} connections, {} s warm-up, {} s per scenario", o.connections, o.warmup, o.seconds);
+        let hello_figures = drive(hello_addr, Kind::Hello, samples.clone(), Arc::new(String::new()), csrf.clone(), &o).await;
+        eprintln!("bench: {:<32} {:>9.0} req/s", hello_figures.name, hello_figures.rps);
+        let floor = hello_figures.rps;
+        results.push(hello_figures);
+        for kind in [Kind::Search, Kind::Lookup, Kind::CustomerPage, Kind::VehiclePage, Kind::Write, Kind::Mixed] {
+            let mut f = drive(addr, kind, samples.clone(), cookie.clone(), csrf.clone(), &o).await;
+            f.ratio = Some(f.rps / floor);
+            eprintln!("bench: {:<32} {:>9.0} req/s", f.name, f.rps);
+            results.push(f);
+        }
+
+        // 1,000 idle connections, then real requests beside them.
+        let mut idle = Vec::new();
+        for _ in 0..1000 {
+            match TcpStream::connect(addr).await {
+                Ok(s) => idle.push(s),
+                Err(_) => break,
+            }
+        }
+        let idle_open = idle.len();
+        let mut ok = 0;
+        for i in 0..200 {
+            if let Ok(mut c) = Conn::open(addr).await {
+                let req = Req::get(format!("/customers/{}", samples.customer_ids[i % samples.customer_ids.len()]));
+                if let Ok((200, _, _)) = c.send(&req, &cookie).await {
+                    ok += 1;
+                }
+            }
+        }
+        drop(idle);
+        let rss_peak = proc_kb(pid, "VmHWM:");
+        drop(server);
+        drop(hello);
+        let _ = std::fs::remove_dir_all(&work);
+
+        let commit = Command::new("git").args(["rev-parse", "--short", "HEAD"]).output().ok()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string()).unwrap_or_default();
+        let cpu = std::fs::read_to_string("/proc/cpuinfo").ok()
+            .and_then(|s| s.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string()))
+            .unwrap_or_default();
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
+
+        println!();
+        println!("wrenchdesk benchmark · commit {commit} · {cores} cores · {cpu}");
+        println!("dataset {} ({:.1} MB) · {} connections · {} s per scenario after {} s warm-up",
+            o.data.display(), db_bytes as f64 / 1e6, o.connections, o.seconds, o.warmup);
+        println!();
+        println!("{:<32} {:>10} {:>9} {:>9} {:>9} {:>7} {:>8}", "scenario", "req/s", "p50 ms", "p99 ms", "max ms", "errors", "÷ hello");
+        for f in &results {
+            println!("{:<32} {:>10.0} {:>9.3} {:>9.3} {:>9.1} {:>7} {:>8}", f.name, f.rps, f.p50_ms, f.p99_ms, f.max_ms, f.errors,
+                f.ratio.map(|r| format!("{r:.2}")).unwrap_or("—".into()));
+        }
+        println!();
+        println!("cold start to first 200: {}", cold.map(|d| format!("{:.0} ms", d.as_secs_f64() * 1000.0)).unwrap_or("never".into()));
+        println!("server RSS after start: {:.1} MB · peak under load: {:.1} MB", rss_start as f64 / 1024.0, rss_peak as f64 / 1024.0);
+        println!("1,000 idle connections: {idle_open} opened; {ok}/200 requests beside them succeeded");
+
+        let mut json = String::new();
+        json.push_str(&format!("{{\n  \"commit\": \"{commit}\",\n  \"cores\": {cores},\n  \"cpu\": {:?},\n", cpu));
+        json.push_str(&format!("  \"dataset\": {:?},\n  \"db_bytes\": {db_bytes},\n  \"connections\": {},\n  \"seconds\": {},\n  \"warmup\": {},\n",
+            o.data.display().to_string(), o.connections, o.seconds, o.warmup));
+        json.push_str(&format!("  \"cold_start_ms\": {},\n", cold.map(|d| format!("{:.1}", d.as_secs_f64() * 1000.0)).unwrap_or("null".into())));
+        json.push_str(&format!("  \"rss_start_kb\": {rss_start},\n  \"rss_peak_kb\": {rss_peak},\n"));
+        json.push_str(&format!("  \"idle_connections_opened\": {idle_open},\n  \"requests_ok_beside_idle\": {ok},\n  \"scenarios\": [\n"));
+        for (i, f) in results.iter().enumerate() {
+            json.push_str(&format!(
+                "    {{\"name\": {:?}, \"requests\": {}, \"errors\": {}, \"rps\": {:.1}, \"p50_ms\": {:.3}, \"p99_ms\": {:.3}, \"max_ms\": {:.3}, \"ratio_to_hello\": {}}}{}\n",
+                f.name, f.requests, f.errors, f.rps, f.p50_ms, f.p99_ms, f.max_ms,
+                f.ratio.map(|r| format!("{r:.3}")).unwrap_or("null".into()),
+                if i + 1 < results.len() { "," } else { "" }));
+        }
+        json.push_str("  ]\n}\n");
+        if let Some(parent) = o.out.parent() {
+            let _ = std::fs::create_dir_all(parent);
+        }
+        let written = std::fs::File::create(&o.out).and_then(|mut f| f.write_all(json.as_bytes()));
+        match written {
+            Ok(()) => println!("figures written to {}", o.out.display()),
+            Err(e) => eprintln!("bench: cannot write {}: {e}", o.out.display()),
+        }
+        ExitCode::SUCCESS
+    })
+}
+
+async fn wait_ready_hello(addr: SocketAddr) {
+    for _ in 0..5000 {
+        if TcpStream::connect(addr).await.is_ok() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    panic!("the hello server did not start");
+}

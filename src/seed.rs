@@ -1,0 +1,494 @@
+//! Deterministic generated data: the `demo` shop and the `ten-years` reference dataset of
+//! DESIGN.md. Everything goes through the same domain checks and store functions the server
+//! uses, in batched transactions. It generates only what the modules that exist can hold
+//! (today: users, customers, vehicles, contact history) and grows with them.
+
+use std::time::Instant;
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
+
+use crate::domain::customer::CustomerInput;
+use crate::domain::plate::check_digit;
+use crate::domain::vehicle::VehicleInput;
+use crate::domain::{
+    ContactKind, CustomerDetails, CustomerId, Role, Roles, Settings, Username, VehicleDetails,
+};
+use crate::password;
+use crate::store::users::NewUser;
+use crate::store::{Actor, Store, StoreError, StoreResult, customers, users, vehicles};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Profile {
+    Demo,
+    TenYears,
+}
+
+impl Profile {
+    pub fn parse(name: &str) -> Option<Profile> {
+        match name {
+            "demo" => Some(Profile::Demo),
+            "ten-years" => Some(Profile::TenYears),
+            _ => None,
+        }
+    }
+
+    fn customers(self) -> usize {
+        match self {
+            Profile::Demo => 300,
+            Profile::TenYears => 50_000,
+        }
+    }
+
+    fn vehicles(self) -> usize {
+        match self {
+            Profile::Demo => 420,
+            Profile::TenYears => 70_000,
+        }
+    }
+}
+
+/// The password of every generated staff account (generated data only, never a real shop).
+pub const STAFF_PASSWORD: &str = "wrenchdesk-demo";
+
+/// What was generated.
+#[derive(Debug, Default)]
+pub struct Summary {
+    pub users: usize,
+    pub customers: usize,
+    pub vehicles: usize,
+    pub contacts: usize,
+    pub seconds: f64,
+}
+
+/// SplitMix64: small, fast, and the same sequence on every machine and every version, which a
+/// library RNG does not promise.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `0..n`.
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n as u64) as usize
+    }
+
+    pub fn chance(&mut self, percent: u64) -> bool {
+        self.next_u64() % 100 < percent
+    }
+
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+}
+
+const SURNAMES: &[&str] = &[
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何",
+    "高", "林", "罗", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹", "彭", "曾", "肖", "田",
+    "董", "袁", "潘", "于", "蒋", "蔡", "余", "杜", "叶", "程", "苏", "魏", "吕", "丁", "任", "沈", "姚",
+    "卢", "姜", "崔", "钟", "谭", "陆", "汪", "范", "金", "石", "廖", "贾", "夏", "韦", "方", "白", "邹",
+    "孟", "熊", "秦", "邱", "江", "尹", "薛", "欧阳",
+];
+const GIVEN: &[&str] = &[
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超",
+    "秀英", "霞", "平", "刚", "桂英", "华", "建国", "建华", "志强", "晓东", "海燕", "雪", "慧", "宇", "浩",
+    "婷", "鑫", "俊", "欣怡", "子涵", "梓萱", "宇轩", "浩然", "一鸣", "晨", "凯", "斌", "鹏", "辉", "玲",
+    "红", "文", "博",
+];
+const PINYIN_GIVEN: &[&str] =
+    &["Wei", "Fang", "Na", "Min", "Jing", "Lei", "Jun", "Yang", "Jie", "Tao", "Ming", "Chao", "Hui"];
+const PINYIN_SURNAMES: &[&str] =
+    &["Zhang", "Wang", "Li", "Liu", "Chen", "Yang", "Huang", "Zhao", "Wu", "Zhou", "Lin"];
+const WESTERN: &[&str] = &[
+    "Michael Brown",
+    "Anna Schmidt",
+    "David Miller",
+    "Sarah Johnson",
+    "Tom Becker",
+    "Olga Ivanova",
+    "Kenji Sato",
+];
+const COMPANY_PREFIX: &[&str] =
+    &["鹏程", "华通", "顺达", "安捷", "宏远", "金桥", "新航", "联运", "恒信", "南山"];
+const COMPANY_KIND: &[&str] =
+    &["物流有限公司", "出租汽车有限公司", "建设工程有限公司", "商贸有限公司", "租车服务有限公司"];
+const STREETS: &[&str] =
+    &["深南大道", "滨海大道", "北环大道", "宝安大道", "龙岗大道", "南海大道", "红荔路", "福华路"];
+const DISTRICTS: &[&str] = &["南山区", "福田区", "罗湖区", "宝安区", "龙岗区", "龙华区"];
+/// The shop is in Shenzhen: most plates are 粤B, some from elsewhere.
+const PROVINCE_PLATES: &[(&str, u64)] =
+    &[("粤B", 80), ("粤A", 6), ("湘", 4), ("赣", 3), ("桂", 3), ("川", 2), ("鄂", 2)];
+const LETTERS: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ";
+
+/// World manufacturer identifiers with the makes and models sold under them.
+const MAKES: &[(&str, &str, &[&str])] = &[
+    ("LSV", "大众", &["朗逸", "帕萨特", "途观L", "速腾"]),
+    ("LFV", "一汽大众", &["迈腾", "宝来", "探岳", "高尔夫"]),
+    ("LVG", "广汽丰田", &["凯美瑞", "汉兰达", "雷凌"]),
+    ("LHG", "广汽本田", &["雅阁", "飞度", "缤智"]),
+    ("LGB", "东风日产", &["轩逸", "天籁", "奇骏"]),
+    ("LGX", "比亚迪", &["汉", "秦PLUS", "宋PLUS", "元PLUS"]),
+    ("LSG", "别克", &["英朗", "君越", "GL8"]),
+    ("LBV", "华晨宝马", &["3系", "5系", "X3"]),
+    ("LE4", "北京奔驰", &["C级", "E级", "GLC"]),
+    ("LRW", "特斯拉", &["Model 3", "Model Y"]),
+];
+const COLORS: &[&str] = &["白色", "黑色", "银色", "灰色", "蓝色", "红色", "珍珠白", "香槟金"];
+const INSURERS: &[&str] = &["中国人保", "平安保险", "太平洋保险", "中国人寿财险", "大地保险"];
+const CONTACT_NOTES: &[&str] = &[
+    "保养到期提醒，客户说下周来",
+    "回访：对上次维修满意",
+    "询问轮胎价格",
+    "年检提醒已发送",
+    "客户来店咨询钣金报价",
+    "保险续保提醒",
+];
+
+fn person_name(rng: &mut Rng) -> String {
+    if rng.chance(5) {
+        return rng.pick(WESTERN).to_string();
+    }
+    if rng.chance(6) {
+        return format!("{} {}", rng.pick(PINYIN_GIVEN), rng.pick(PINYIN_SURNAMES));
+    }
+    let given = if rng.chance(60) {
+        format!("{}{}", rng.pick(GIVEN), rng.pick(GIVEN))
+    } else {
+        rng.pick(GIVEN).to_string()
+    };
+    format!("{}{}", rng.pick(SURNAMES), given)
+}
+
+fn mobile(rng: &mut Rng) -> String {
+    let second = *rng.pick(b"35789") as char;
+    format!("1{second}{:09}", rng.next_u64() % 1_000_000_000)
+}
+
+fn plate(rng: &mut Rng) -> String {
+    let roll = rng.below(100) as u64;
+    let mut acc = 0;
+    let mut prefix = PROVINCE_PLATES[0].0.to_string();
+    for (p, weight) in PROVINCE_PLATES {
+        acc += weight;
+        if roll < acc {
+            prefix = p.to_string();
+            break;
+        }
+    }
+    if prefix.chars().count() == 1 {
+        prefix.push(LETTERS[rng.below(8)] as char);
+    }
+    if rng.chance(12) {
+        // New-energy plate: D or F then five digits.
+        let kind = if rng.chance(70) { 'D' } else { 'F' };
+        return format!("{prefix}{kind}{:05}", rng.next_u64() % 100_000);
+    }
+    let mut tail = String::new();
+    for i in 0..5 {
+        let letter = i < 2 && rng.chance(30);
+        if letter {
+            tail.push(LETTERS[rng.below(LETTERS.len())] as char);
+        } else {
+            tail.push((b'0' + rng.below(10) as u8) as char);
+        }
+    }
+    format!("{prefix}{tail}")
+}
+
+fn vin(rng: &mut Rng, wmi: &str, year: i32) -> String {
+    const VIN_CHARS: &[u8] = b"ABCDEFGHJKLMNPRSTUVWXYZ0123456789";
+    const YEAR_CODES: &[u8] = b"ABCDEFGHJKLMNPRSTVWXY123456789";
+    let mut v: Vec<u8> = wmi.bytes().collect();
+    for _ in 3..8 {
+        v.push(VIN_CHARS[rng.below(VIN_CHARS.len())]);
+    }
+    v.push(b'0');
+    v.push(YEAR_CODES[((year - 2010).rem_euclid(30)) as usize]);
+    v.push(VIN_CHARS[rng.below(23)]);
+    for _ in 11..17 {
+        v.push(b'0' + rng.below(10) as u8);
+    }
+    let text = String::from_utf8(v).expect("ASCII");
+    let digit = check_digit(&text);
+    let mut bytes = text.into_bytes();
+    bytes[8] = digit;
+    String::from_utf8(bytes).expect("ASCII")
+}
+
+/// A moment in the ten years before `end`, busier in spring and before the Spring Festival.
+fn when(rng: &mut Rng, end: DateTime<Utc>) -> DateTime<Utc> {
+    loop {
+        let days = rng.below(3650) as i64;
+        let at = end - Duration::days(days) - Duration::minutes(rng.below(9 * 60) as i64);
+        let busy = match at.month() {
+            1 | 3 | 4 | 12 => 100,
+            2 | 7 | 8 => 60,
+            _ => 80,
+        };
+        if rng.chance(busy) {
+            // Opening hours: 08:30–17:30 Beijing time.
+            let day = at.with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+            let local =
+                day.and_hms_opt(8, 30, 0).expect("valid") + Duration::minutes(rng.below(9 * 60) as i64);
+            return chrono_tz::Asia::Shanghai
+                .from_local_datetime(&local)
+                .earliest()
+                .map(|t| t.with_timezone(&Utc))
+                .unwrap_or(at);
+        }
+    }
+}
+
+fn date_around(rng: &mut Rng, today: NaiveDate, back: i64, ahead: i64) -> String {
+    (today - Duration::days(back) + Duration::days(rng.below((back + ahead) as usize) as i64)).to_string()
+}
+
+/// Fills `store` (which must hold no customers yet) with a profile's data.
+pub fn run(store: &Store, profile: Profile, progress: &mut dyn FnMut(&str)) -> StoreResult<Summary> {
+    let started = Instant::now();
+    let existing = store.search(|index| index.len());
+    if existing > 0 {
+        return Err(StoreError::Internal(format!(
+            "the database already holds {existing} customers; seed only into a new data directory"
+        )));
+    }
+    let mut rng = Rng::new(0x5EED_2026);
+    let mut summary = Summary::default();
+    let settings = Settings::default();
+    let end = Utc.with_ymd_and_hms(2026, 11, 1, 9, 0, 0).single().expect("valid");
+    let today = end.date_naive();
+
+    // Staff: one hash, shared (hashing 16 passwords would be a third of the demo's time).
+    let hash = password::hash(STAFF_PASSWORD);
+    let staff: Vec<(&str, &str, &[Role])> = vec![
+        ("admin", "系统管理员", &[Role::Admin]),
+        ("manager", "刘店长", &[Role::Manager]),
+        ("advisor", "王接待", &[Role::Advisor]),
+        ("advisor2", "李接待", &[Role::Advisor]),
+        ("tech", "张师傅", &[Role::Technician]),
+        ("tech2", "赵师傅", &[Role::Technician]),
+        ("tech3", "孙师傅", &[Role::Technician]),
+        ("cashier", "陈收银", &[Role::Cashier]),
+        ("parts", "周仓管", &[Role::Parts]),
+    ];
+    let system = Actor::system();
+    let cap = Roles::of(&[Role::Admin]).admin_cap().expect("admin");
+    store.write_now(|tx| {
+        for (name, display, roles) in &staff {
+            let username = Username::parse(name).expect("valid name");
+            if users::find_by_name_tx(tx, &username)?.is_some() {
+                continue;
+            }
+            let new = NewUser {
+                username,
+                display_name: display.to_string(),
+                password_hash: hash.clone(),
+                roles: Roles::of(roles),
+                must_change_password: false,
+            };
+            users::create_tx(tx, &cap, &system, new)?;
+            summary.users += 1;
+        }
+        Ok(())
+    })?;
+
+    // Customers, then vehicles, in batches of one transaction each.
+    const BATCH: usize = 2_000;
+    let total_customers = profile.customers();
+    let mut phones: Vec<String> = Vec::with_capacity(total_customers);
+    let mut customer_ids: Vec<(CustomerId, DateTime<Utc>, bool)> = Vec::with_capacity(total_customers);
+    while customer_ids.len() < total_customers {
+        let batch = BATCH.min(total_customers - customer_ids.len());
+        let mut inputs = Vec::with_capacity(batch);
+        for _ in 0..batch {
+            let company = rng.chance(7);
+            let phone = if !phones.is_empty() && rng.chance(3) {
+                rng.pick(&phones).clone()
+            } else {
+                mobile(&mut rng)
+            };
+            phones.push(phone.clone());
+            let input = CustomerInput {
+                kind: if company { "company" } else { "person" }.into(),
+                name: if company {
+                    format!("深圳市{}{}", rng.pick(COMPANY_PREFIX), rng.pick(COMPANY_KIND))
+                } else {
+                    person_name(&mut rng)
+                },
+                gender: if company { String::new() } else { rng.pick(&["male", "female", ""]).to_string() },
+                phone,
+                phone2: if rng.chance(10) { mobile(&mut rng) } else { String::new() },
+                email: if rng.chance(15) {
+                    format!("c{}@example.cn", rng.next_u64() % 1_000_000)
+                } else {
+                    String::new()
+                },
+                address: format!(
+                    "深圳市{}{}{}号",
+                    rng.pick(DISTRICTS),
+                    rng.pick(STREETS),
+                    1 + rng.below(999)
+                ),
+                source: rng.pick(&settings.customer_sources).clone(),
+                level: rng.pick(&settings.customer_levels).clone(),
+                birthday: if !company && rng.chance(40) {
+                    date_around(&mut rng, today, 365 * 80, -365 * 18)
+                } else {
+                    String::new()
+                },
+                notes: String::new(),
+                contact_person: if company { person_name(&mut rng) } else { String::new() },
+                tax_no: if company {
+                    format!("91440300{:010}", rng.next_u64() % 10_000_000_000)
+                } else {
+                    String::new()
+                },
+            };
+            let details =
+                CustomerDetails::check(&input, today, &settings.customer_sources, &settings.customer_levels)
+                    .map_err(|e| StoreError::Internal(format!("generated customer refused: {e:?}")))?;
+            inputs.push((details, when(&mut rng, end), company));
+        }
+        let created = store.write_touching_now(|tx, touched| {
+            let mut out = Vec::with_capacity(inputs.len());
+            for (details, at, company) in inputs {
+                let c = customers::create_at_tx(tx, touched, &system, details, at)?;
+                out.push((c.id, at, company));
+            }
+            Ok(out)
+        })?;
+        customer_ids.extend(created);
+        summary.customers = customer_ids.len();
+        progress(&format!("customers {}/{}", summary.customers, total_customers));
+    }
+
+    let total_vehicles = profile.vehicles();
+    let mut made = 0;
+    let mut plates = std::collections::HashSet::new();
+    while made < total_vehicles {
+        let batch = BATCH.min(total_vehicles - made);
+        let mut inputs = Vec::with_capacity(batch);
+        for i in 0..batch {
+            // Everyone has a car; the rest go to random customers, fleets more often.
+            let n = made + i;
+            let (owner, since, _) = if n < customer_ids.len() {
+                customer_ids[n]
+            } else {
+                loop {
+                    let candidate = *rng.pick(&customer_ids);
+                    if candidate.2 || rng.chance(40) {
+                        break candidate;
+                    }
+                }
+            };
+            let plate = loop {
+                let p = plate(&mut rng);
+                if plates.insert(p.clone()) {
+                    break p;
+                }
+            };
+            let (wmi, make, models) = *rng.pick(MAKES);
+            let year = 2010 + rng.below(17) as i32;
+            let age = (2026 - year).max(0) as u32;
+            let input = VehicleInput {
+                plate,
+                vin: vin(&mut rng, wmi, year),
+                make: make.into(),
+                model: rng.pick(models).to_string(),
+                year: year.to_string(),
+                color: rng.pick(COLORS).to_string(),
+                engine_no: format!(
+                    "{}{:07}",
+                    ["EA", "2ZR", "L15", "BYD"][rng.below(4)],
+                    rng.next_u64() % 10_000_000
+                ),
+                mileage: (age * 12_000 + rng.below(15_000) as u32).to_string(),
+                insurer: rng.pick(INSURERS).to_string(),
+                policy_no: format!("P{:012}", rng.next_u64() % 1_000_000_000_000),
+                insurance_expiry: date_around(&mut rng, today, 60, 365),
+                inspection_due: date_around(&mut rng, today, 30, 700),
+                next_service_date: date_around(&mut rng, today, 30, 180),
+                next_service_km: String::new(),
+                notes: String::new(),
+            };
+            let details = VehicleDetails::check(&input, today)
+                .map_err(|e| StoreError::Internal(format!("generated vehicle refused: {e:?}")))?;
+            let at = since.max(when(&mut rng, end));
+            inputs.push((owner, details, at));
+        }
+        store.write_touching_now(|tx, touched| {
+            for (owner, details, at) in inputs {
+                vehicles::create_at_tx(tx, touched, &system, owner, details, at)?;
+            }
+            Ok(())
+        })?;
+        made += batch;
+        summary.vehicles = made;
+        progress(&format!("vehicles {made}/{total_vehicles}"));
+    }
+
+    // A few contacts (follow-up calls) per hundred customers.
+    let contacts = total_customers / 20;
+    store.write_now(|tx| {
+        for _ in 0..contacts {
+            let (id, _, _) = *rng.pick(&customer_ids);
+            let kind = *rng.pick(ContactKind::ALL);
+            customers::add_contact_tx(tx, &system, id, kind, rng.pick(CONTACT_NOTES).to_string())?;
+        }
+        Ok(())
+    })?;
+    summary.contacts = contacts;
+    summary.seconds = started.elapsed().as_secs_f64();
+    Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Plate, Vin};
+
+    #[test]
+    fn generated_values_pass_the_domain_checks() {
+        let mut rng = Rng::new(7);
+        for _ in 0..2_000 {
+            let p = plate(&mut rng);
+            assert!(Plate::parse(&p).is_ok(), "{p}");
+            let (wmi, _, _) = *rng.pick(MAKES);
+            let v = vin(&mut rng, wmi, 2019);
+            assert_eq!(Vin::parse(&v).map(|(_, ok)| ok), Ok(true), "{v}");
+            assert!(crate::domain::Phone::parse(&mobile(&mut rng)).is_ok());
+        }
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_data() {
+        let (mut a, mut b) = (Rng::new(1), Rng::new(1));
+        let xs: Vec<String> = (0..50).map(|_| person_name(&mut a)).collect();
+        let ys: Vec<String> = (0..50).map(|_| person_name(&mut b)).collect();
+        assert_eq!(xs, ys);
+    }
+
+    #[test]
+    fn the_demo_shop_seeds_and_checks_clean() {
+        let dir = tempfile::tempdir().unwrap();
+        let summary = {
+            let store = Store::open(dir.path()).unwrap();
+            let summary = run(&store, Profile::Demo, &mut |_| {}).unwrap();
+            assert_eq!(store.search(|i| i.len()), 300);
+            assert!(run(&store, Profile::Demo, &mut |_| {}).is_err(), "refuses to seed twice");
+            summary
+        };
+        assert_eq!((summary.customers, summary.vehicles), (300, 420));
+        let report = crate::store::check::run(dir.path()).unwrap();
+        assert!(report.problems.is_empty(), "{:?}", report.problems);
+    }
+}
