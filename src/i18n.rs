@@ -348,6 +348,30 @@ catalog! {
     OnePerLine => "每行一个。", "One per line.";
     TooManyChoices => "最多 {} 项。", "At most {} choices.";
 
+    ExportXlsx => "导出 Excel", "Export Excel";
+    CustomerDeleted => "客户已删除。", "Customer deleted.";
+    ImportTitle => "导入客户", "Import customers";
+    ImportLead => "从 Excel (.xlsx) 或 CSV 文件导入客户及其车辆。先预览，确认后一次导入。", "Import customers with their vehicles from an Excel (.xlsx) or CSV file. You see a preview first; confirming imports everything at once.";
+    ImportFile => "文件 (.xlsx 或 UTF-8 编码的 .csv)", "File (.xlsx, or .csv in UTF-8)";
+    ImportColumns => "第一行为表头，中文或英文均可，至少要有姓名和电话两列。可用的列：", "The first row names the columns, in Chinese or English; name and phone are required. Columns understood:";
+    ImportCheck => "检查并预览", "Check and preview";
+    ImportBadFile => "无法读取该文件。请使用 .xlsx，或保存为 UTF-8 编码的 CSV。", "The file could not be read. Use .xlsx, or save it as CSV in UTF-8.";
+    ImportTooManyRows => "一次最多导入 {} 行。", "At most {} rows per import.";
+    ImportNeedsColumns => "表头中找不到姓名和电话两列。", "The header row has no name and phone columns.";
+    ImportPreview => "导入预览", "Import preview";
+    ImportNew => "将新建", "Will be created";
+    ImportDuplicate => "重复", "Duplicates";
+    ImportError => "有错误", "Errors";
+    ImportLine => "行号", "Row";
+    ImportSameCustomer => "已有同名同电话的客户。", "A customer with this name and phone exists.";
+    ImportRepeatedRow => "文件中前面已有同一客户。", "The same customer appears earlier in the file.";
+    ImportRepeatedPlate => "在文件中重复出现。", "appears more than once in the file.";
+    ImportConfirmLead => "将新建 {} 位客户；重复和有错误的行会被跳过。", "{} customers will be created; duplicates and rows with errors are skipped.";
+    ImportConfirm => "确认导入 {} 位客户", "Import {} customers";
+    ImportNothingToDo => "没有可以导入的新客户。", "There are no new customers to import.";
+    ImportExpired => "预览已过期，请重新上传文件。", "The preview has expired. Please upload the file again.";
+    ImportDone => "已导入 {} 位客户、{} 辆车。", "Imported {} customers and {} vehicles.";
+
     // Vehicles and the kiosk lookup.
     Vehicle => "车辆", "Vehicle";
     NewVehicle => "新建车辆", "New vehicle";

@@ -37,6 +37,15 @@ pub fn sharing_phone(
     Ok(out)
 }
 
+pub fn sharing_phone_tx(tx: &WriteTransaction, phone: &Phone) -> StoreResult<Vec<CustomerId>> {
+    let index = tx.open_table(CUSTOMERS_BY_PHONE)?;
+    let mut out = Vec::new();
+    for row in index.range((phone.as_str(), 0)..=(phone.as_str(), u64::MAX))? {
+        out.push(CustomerId(row?.0.value().1));
+    }
+    Ok(out)
+}
+
 fn phones(d: &CustomerDetails) -> Vec<&str> {
     let mut out = vec![d.phone.as_str()];
     if let Some(p) = d.phone2.as_ref().filter(|p| *p != &d.phone) {

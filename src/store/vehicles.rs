@@ -25,6 +25,10 @@ pub fn find_by_plate(tx: &ReadTransaction, plate: &Plate) -> StoreResult<Option<
     get(tx, VehicleId(id))
 }
 
+pub fn find_by_plate_tx(tx: &WriteTransaction, plate: &Plate) -> StoreResult<Option<VehicleId>> {
+    Ok(tx.open_table(VEHICLES_BY_PLATE)?.get(plate.as_str())?.map(|v| VehicleId(v.value())))
+}
+
 /// Refuses a plate or VIN that another vehicle already has, naming that vehicle.
 fn check_unique_tx(
     tx: &WriteTransaction,

@@ -100,17 +100,24 @@ impl Ctx {
     /// sends one) must be this server, and the CSRF token (header `X-CSRF-Token` or field
     /// `csrf`) must be the session's, or for a signed-out form the `wd_pre` cookie's.
     pub fn form(&self, body: &[u8]) -> AppResult<Form> {
+        let form = Form::parse(body);
+        self.check_csrf(form.get("csrf"))?;
+        Ok(form)
+    }
+
+    /// The CSRF and origin check of [`Ctx::form`], for bodies that are not urlencoded
+    /// (multipart uploads send the token as a part named `csrf`).
+    pub fn check_csrf(&self, field: &str) -> AppResult<()> {
         if !self.same_origin() {
             return Err(AppError::Csrf);
         }
-        let form = Form::parse(body);
-        let sent = self.header("x-csrf-token").unwrap_or_else(|| form.get("csrf"));
+        let sent = self.header("x-csrf-token").unwrap_or(field);
         let expected = match &self.user {
             Some(user) => Some(user.session.csrf.as_str()),
             None => self.cookie(PRE_COOKIE),
         };
         match expected {
-            Some(expected) if !sent.is_empty() && ct_eq(sent.as_bytes(), expected.as_bytes()) => Ok(form),
+            Some(expected) if !sent.is_empty() && ct_eq(sent.as_bytes(), expected.as_bytes()) => Ok(()),
             _ => Err(AppError::Csrf),
         }
     }

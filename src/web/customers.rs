@@ -215,9 +215,15 @@ fn list_page(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Response> {
             h1 { (lang.t(Msg::NavCustomers)) }
             div.actions {
                 a.button href="/customers/new" { "+ " (lang.t(Msg::NewCustomer)) }
+                a.button.secondary href="/customers/import" { (lang.t(Msg::ImportTitle)) }
                 a.button.secondary href={ "/customers/export.csv?" (query_string(q, &[])) } { (lang.t(Msg::ExportCsv)) }
+                a.button.secondary href={ "/customers/export.xlsx?" (query_string(q, &[])) } { (lang.t(Msg::ExportXlsx)) }
             }
         }
+        @if let Some(n) = q.get("imported") {
+            (notice("ok", &lang.fmt(Msg::ImportDone, &[n, q.get("vehicles").unwrap_or(&String::new())])))
+        }
+        @if q.get("notice").is_some_and(|n| n == "deleted") { (notice("ok", lang.t(Msg::CustomerDeleted))) }
         form.search-form method="get" action="/customers" {
             div.searchbox {
                 input type="search" name="q" value=(text) autofocus autocomplete="off"
@@ -718,11 +724,9 @@ async fn act(state: &AppState, ctx: &Ctx, id: CustomerId, action: &str, body: &[
     }
 }
 
-/// CSV export of the list with its current filters, every page. A UTF-8 byte-order mark
-/// makes Excel read the Chinese text right; cells that a spreadsheet would run as a formula
-/// are prefixed with `'`.
-async fn export_csv(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Response> {
-    ctx.require(Area::Customers)?;
+/// The list with its current filters, every page, as a table with a header row: what both
+/// exports write.
+pub async fn export_rows(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Vec<Vec<String>>> {
     let (text, filter) = filter_of(ctx, q);
     let ids: Vec<CustomerId> = state
         .store
@@ -744,32 +748,42 @@ async fn export_csv(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Respons
             Ok(out)
         })
         .await?;
-    let mut csv = String::from("\u{feff}");
-    csv_line(&mut csv, &CSV_COLUMNS.map(|c| c.to_string()));
+    let tz = ctx.settings.tz();
+    let mut table = vec![CSV_COLUMNS.map(String::from).to_vec()];
     for (c, plates) in &rows {
         let d = &c.details;
-        csv_line(
-            &mut csv,
-            &[
-                c.id.to_string(),
-                d.kind.code().into(),
-                d.name.clone(),
-                d.gender.map(|g| g.code().to_string()).unwrap_or_default(),
-                d.phone.as_str().into(),
-                d.phone2.as_ref().map(|p| p.as_str().to_string()).unwrap_or_default(),
-                d.email.clone(),
-                d.address.clone(),
-                d.source.clone(),
-                d.level.clone(),
-                d.birthday.map(|b| b.to_string()).unwrap_or_default(),
-                c.status.code().into(),
-                plates.join(" "),
-                d.contact_person.clone(),
-                d.tax_no.clone(),
-                d.notes.clone(),
-                c.created_at.with_timezone(&ctx.settings.tz()).format("%Y-%m-%d %H:%M").to_string(),
-            ],
-        );
+        table.push(vec![
+            c.id.to_string(),
+            d.kind.code().into(),
+            d.name.clone(),
+            d.gender.map(|g| g.code().to_string()).unwrap_or_default(),
+            d.phone.as_str().into(),
+            d.phone2.as_ref().map(|p| p.as_str().to_string()).unwrap_or_default(),
+            d.email.clone(),
+            d.address.clone(),
+            d.source.clone(),
+            d.level.clone(),
+            d.birthday.map(|b| b.to_string()).unwrap_or_default(),
+            c.status.code().into(),
+            plates.join(","),
+            d.contact_person.clone(),
+            d.tax_no.clone(),
+            d.notes.clone(),
+            c.created_at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),
+        ]);
+    }
+    Ok(table)
+}
+
+/// CSV export of the list with its current filters. A UTF-8 byte-order mark makes Excel read
+/// the Chinese text right; cells that a spreadsheet would run as a formula are prefixed
+/// with `'`.
+async fn export_csv(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Response> {
+    ctx.require(Area::Customers)?;
+    let table = export_rows(state, ctx, q).await?;
+    let mut csv = String::from("\u{feff}");
+    for row in &table {
+        csv_line(&mut csv, row);
     }
     let mut response = Response::new(csv.into());
     let headers = response.headers_mut();

@@ -13,6 +13,7 @@ pub mod customers;
 pub mod error;
 pub mod form;
 pub mod home;
+pub mod import;
 pub mod layout;
 pub mod vehicles;
 
@@ -44,6 +45,8 @@ pub struct AppState {
     settings: RwLock<Arc<Settings>>,
     pub hasher: Hasher,
     pub throttle: Throttle,
+    /// Checked customer imports waiting for their confirmation.
+    pub imports: import::PendingImports,
     /// `http://<LAN address>:<port>`, the QR address when the settings leave it empty.
     pub lan_base_url: String,
 }
@@ -56,6 +59,7 @@ impl AppState {
             settings: RwLock::new(Arc::new(settings)),
             hasher: Hasher::new(),
             throttle: Throttle::default(),
+            imports: import::PendingImports::default(),
             lan_base_url,
         }))
     }
@@ -117,6 +121,8 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
         .or(auth::routes(state.clone()))
         .unify()
         .or(admin::routes(state.clone()))
+        .unify()
+        .or(import::routes(state.clone()))
         .unify()
         .or(customers::routes(state.clone()))
         .unify()

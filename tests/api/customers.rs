@@ -37,7 +37,7 @@ pub async fn create_vehicle(app: &TestApp, c: &Client, customer: u64, plate: &st
 
 pub fn id_in(location: &str, prefix: &str) -> u64 {
     let rest = &location[location.find(prefix).unwrap() + prefix.len()..];
-    rest.split(['?', '/']).next().unwrap().parse().unwrap()
+    rest.chars().take_while(char::is_ascii_digit).collect::<String>().parse().unwrap()
 }
 
 async fn advisor(app: &TestApp) -> Client {
@@ -325,4 +325,101 @@ async fn the_list_exports_to_csv_and_search_survives_a_restart() {
     app.restart().await;
     let (_, page) = app.get_text(&c, "/customers?q=%E8%8B%8Fe%201234").await;
     assert!(page.contains("冯八"), "the search index is rebuilt from the database");
+}
+
+async fn upload(app: &TestApp, c: &Client, name: &str, bytes: Vec<u8>) -> reqwest::Response {
+    let token = app.csrf(c, "/customers/import").await;
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", token)
+        .part("file", reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()));
+    c.post(app.url("/customers/import")).multipart(form).send().await.unwrap()
+}
+
+fn token_in(html: &str) -> String {
+    let marker = "name=\"token\" value=\"";
+    let at = html.find(marker).expect("a confirm token") + marker.len();
+    html[at..at + 32].to_string()
+}
+
+#[tokio::test]
+async fn a_spreadsheet_imports_good_rows_and_reports_duplicates_and_errors() {
+    let app = spawn_app().await;
+    let c = advisor(&app).await;
+    let existing = create_customer(&app, &c, "老客户", "13000000001").await;
+    create_vehicle(&app, &c, existing, "粤B00001").await;
+
+    let csv = "\u{feff}姓名,手机,车牌号,品牌,车型,生日\r\n\
+               新客户甲,13000000002,粤B00002,大众,朗逸,1980-05-01\r\n\
+               老客户,130-0000-0001,,,,\r\n\
+               \"坏, 电话\",12345,,,,\r\n\
+               抢车牌,13000000003,粤B00001,,,\r\n\
+               新客户乙,13000000004,\"粤B00004,粤B00005\",丰田,卡罗拉,\r\n\
+               坏日期,13000000005,,,,1990-02-30\r\n";
+    let response = upload(&app, &c, "customers.csv", csv.as_bytes().to_vec()).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let html = response.text().await.unwrap();
+    // Two new, one duplicate, three errors, each with its reason.
+    assert!(html.contains("已有同名同电话的客户"), "duplicate of an existing customer");
+    assert!(html.contains("电话号码不对"), "broken phone");
+    assert!(html.contains("这个车牌已属于另一辆车"), "plate already on file");
+    assert!(html.contains("日期格式为"), "impossible date");
+    assert!(html.contains("确认导入 2 位客户"));
+
+    // Nothing is written before the confirmation.
+    let (_, list) = app.get_text(&c, "/customers?q=%E6%96%B0%E5%AE%A2%E6%88%B7").await;
+    assert!(!list.contains("新客户甲"));
+
+    let response = app
+        .post_form(&c, "/customers/import", "/customers/import/confirm", &[("token", &token_in(&html))])
+        .await;
+    assert_eq!(location(&response), "/customers?imported=2&vehicles=3");
+    let (_, list) = app.get_text(&c, "/customers?q=%E6%96%B0%E5%AE%A2%E6%88%B7").await;
+    assert!(list.contains("新客户甲") && list.contains("新客户乙") && list.contains("粤B·00005"));
+
+    // The same token twice imports nothing more.
+    let again = app
+        .post_form(&c, "/customers/import", "/customers/import/confirm", &[("token", &token_in(&html))])
+        .await;
+    assert!(again.text().await.unwrap().contains("预览已过期"));
+}
+
+#[tokio::test]
+async fn an_excel_file_round_trips_through_export_and_import() {
+    let app = spawn_app().await;
+    let c = advisor(&app).await;
+    // An .xlsx as a shop would bring it: phone numbers stored as numbers, a date cell.
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (col, h) in ["name", "phone", "plates", "birthday"].iter().enumerate() {
+        sheet.write_string(0, col as u16, *h).unwrap();
+    }
+    sheet.write_string(1, 0, "Excel客户").unwrap();
+    sheet.write_number(1, 1, 13912345678.0).unwrap();
+    sheet.write_string(1, 2, "京A88888").unwrap();
+    let date = rust_xlsxwriter::ExcelDateTime::from_ymd(1988, 8, 8).unwrap();
+    let format = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
+    sheet.write_datetime_with_format(1, 3, &date, &format).unwrap();
+    let response = upload(&app, &c, "shop.xlsx", book.save_to_buffer().unwrap()).await;
+    let html = response.text().await.unwrap();
+    assert!(html.contains("确认导入 1 位客户"), "{html}");
+    app.post_form(&c, "/customers/import", "/customers/import/confirm", &[("token", &token_in(&html))]).await;
+
+    let (_, page) = app.get_text(&c, "/customers?q=Excel").await;
+    let results = &page[page.find("id=\"results\"").unwrap()..];
+    let id = id_in(results, "href=\"/customers/");
+    let (_, page) = app.get_text(&c, &format!("/customers/{id}")).await;
+    assert!(page.contains("139 1234 5678") && page.contains("1988-08-08") && page.contains("京A·88888"));
+
+    // The export reads back: same columns, the customer in it.
+    let response = app.get(&c, "/customers/export.xlsx").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let bytes = response.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"PK"), "a zip container");
+    let table = wrenchdesk::web::import::read_xlsx(&bytes).unwrap();
+    assert_eq!(table[0][2], "name");
+    assert!(
+        table
+            .iter()
+            .any(|row| row.contains(&"Excel客户".to_string()) && row.contains(&"13912345678".to_string()))
+    );
 }
