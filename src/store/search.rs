@@ -245,6 +245,7 @@ impl CustomerIndex {
                 }
             }
             lists.sort_unstable_by_key(|l| l.len());
+            let single_gram = lists.len() == 1;
             let mut candidates: Vec<u32> = lists[0].clone();
             for list in &lists[1..] {
                 if candidates.len() <= 32 {
@@ -258,16 +259,18 @@ impl CustomerIndex {
                 if !filter.accepts(&entry.row) {
                     continue;
                 }
-                let rank = entry
+                let prefix = entry
                     .texts
                     .iter()
-                    .filter_map(|t| match t.find(&q) {
-                        Some(0) if t.len() == q.len() => Some(0),
-                        Some(0) => Some(1),
-                        Some(_) => Some(2),
-                        None => None,
-                    })
+                    .filter(|t| t.starts_with(&q))
+                    .map(|t| u8::from(t.len() != q.len()))
                     .min();
+                // A query of one n-gram is in every text posted under it, so only the rank
+                // needs working out; longer queries are verified by substring search.
+                let rank = prefix.or_else(|| {
+                    let contained = single_gram || entry.texts.iter().any(|t| t.contains(&q));
+                    contained.then_some(2)
+                });
                 if let Some(rank) = rank {
                     hits.push((rank, &entry.row));
                 }
