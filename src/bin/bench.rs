@@ -221,17 +221,20 @@ fn request(kind: Kind, s: &Samples, csrf: &str, rng: &mut wrenchdesk::seed::Rng)
 struct Conn {
     stream: TcpStream,
     buf: Vec<u8>,
+    server_ms: Option<f64>,
 }
 
 impl Conn {
     async fn open(addr: SocketAddr) -> std::io::Result<Conn> {
         let stream = TcpStream::connect(addr).await?;
         stream.set_nodelay(true)?;
-        Ok(Conn { stream, buf: Vec::with_capacity(64 * 1024) })
+        Ok(Conn { stream, buf: Vec::with_capacity(64 * 1024), server_ms: None })
     }
 
-    /// Sends a request; returns the status and the response's `Set-Cookie` and body.
+    /// Sends a request; returns the status and the response's `Set-Cookie` and body. The
+    /// server's own time (`Server-Timing`) is left in `self.server_ms`.
     async fn send(&mut self, req: &Req, cookie: &str) -> std::io::Result<(u16, Vec<String>, Vec<u8>)> {
+        self.server_ms = None;
         let mut head = format!("{} {} HTTP/1.1\r\nHost: bench\r\n", req.method, req.path);
         if !cookie.is_empty() {
             head.push_str(&format!("Cookie: {cookie}\r\n"));
@@ -269,6 +272,9 @@ impl Conn {
             if let Some(v) = lower.strip_prefix("content-length:") {
                 length = v.trim().parse().unwrap_or(0);
             }
+            if let Some(v) = lower.strip_prefix("server-timing:") {
+                self.server_ms = v.split("dur=").nth(1).and_then(|d| d.trim().parse().ok());
+            }
             if lower.starts_with("set-cookie:") {
                 cookies.push(line["set-cookie:".len()..].trim().to_string());
             }
@@ -298,6 +304,8 @@ struct Figures {
     p50_ms: f64,
     p99_ms: f64,
     max_ms: f64,
+    server_p50_ms: Option<f64>,
+    server_p99_ms: Option<f64>,
     ratio: Option<f64>,
 }
 
@@ -317,6 +325,7 @@ async fn drive(
         tasks.push(tokio::spawn(async move {
             let mut rng = wrenchdesk::seed::Rng::new(worker as u64 * 7919 + 1);
             let mut latencies: Vec<u32> = Vec::with_capacity(100_000);
+            let mut server: Vec<u32> = Vec::with_capacity(100_000);
             let mut errors = 0u64;
             let mut conn = Conn::open(addr).await.ok();
             loop {
@@ -337,6 +346,9 @@ async fn drive(
                 if started >= warm_until {
                     if ok {
                         latencies.push(took.as_micros().min(u128::from(u32::MAX)) as u32);
+                        if let Some(ms) = c.server_ms {
+                            server.push((ms * 1000.0) as u32);
+                        }
                     } else {
                         errors += 1;
                     }
@@ -345,24 +357,29 @@ async fn drive(
                     conn = Conn::open(addr).await.ok();
                 }
             }
-            (latencies, errors)
+            (latencies, server, errors)
         }));
     }
     let mut all = Vec::new();
+    let mut server = Vec::new();
     let mut errors = 0;
     for t in tasks {
-        let (l, e) = t.await.expect("worker");
+        let (l, sv, e) = t.await.expect("worker");
         all.extend(l);
+        server.extend(sv);
         errors += e;
     }
     all.sort_unstable();
-    let pct = |p: f64| -> f64 {
-        if all.is_empty() {
+    server.sort_unstable();
+    let pct_of = |v: &[u32], p: f64| -> f64 {
+        if v.is_empty() {
             return 0.0;
         }
-        let i = ((all.len() as f64 * p).ceil() as usize).clamp(1, all.len()) - 1;
-        f64::from(all[i]) / 1000.0
+        let i = ((v.len() as f64 * p).ceil() as usize).clamp(1, v.len()) - 1;
+        f64::from(v[i]) / 1000.0
     };
+    let pct = |p: f64| pct_of(&all, p);
+    let has_server = !server.is_empty();
     Figures {
         name: kind.name().into(),
         requests: all.len() as u64,
@@ -371,6 +388,8 @@ async fn drive(
         p50_ms: pct(0.50),
         p99_ms: pct(0.99),
         max_ms: all.last().map(|m| f64::from(*m) / 1000.0).unwrap_or(0.0),
+        server_p50_ms: has_server.then(|| pct_of(&server, 0.50)),
+        server_p99_ms: has_server.then(|| pct_of(&server, 0.99)),
         ratio: None,
     }
 }
@@ -523,9 +542,12 @@ fn run(o: Options) -> ExitCode {
         println!("dataset {} ({:.1} MB) · {} connections · {} s per scenario after {} s warm-up",
             o.data.display(), db_bytes as f64 / 1e6, o.connections, o.seconds, o.warmup);
         println!();
-        println!("{:<32} {:>10} {:>9} {:>9} {:>9} {:>7} {:>8}", "scenario", "req/s", "p50 ms", "p99 ms", "max ms", "errors", "÷ hello");
+        println!("client times include queueing behind the other connections; server times are the server's own (Server-Timing)");
+        println!("{:<32} {:>10} {:>9} {:>9} {:>9} {:>10} {:>10} {:>7} {:>8}", "scenario", "req/s", "p50 ms", "p99 ms", "max ms", "srv p50", "srv p99", "errors", "÷ hello");
+        let opt = |v: Option<f64>| v.map(|v| format!("{v:.3}")).unwrap_or("—".into());
         for f in &results {
-            println!("{:<32} {:>10.0} {:>9.3} {:>9.3} {:>9.1} {:>7} {:>8}", f.name, f.rps, f.p50_ms, f.p99_ms, f.max_ms, f.errors,
+            println!("{:<32} {:>10.0} {:>9.3} {:>9.3} {:>9.1} {:>10} {:>10} {:>7} {:>8}", f.name, f.rps, f.p50_ms, f.p99_ms, f.max_ms,
+                opt(f.server_p50_ms), opt(f.server_p99_ms), f.errors,
                 f.ratio.map(|r| format!("{r:.2}")).unwrap_or("—".into()));
         }
         println!();
@@ -542,8 +564,10 @@ fn run(o: Options) -> ExitCode {
         json.push_str(&format!("  \"idle_connections_opened\": {idle_open},\n  \"requests_ok_beside_idle\": {ok},\n  \"scenarios\": [\n"));
         for (i, f) in results.iter().enumerate() {
             json.push_str(&format!(
-                "    {{\"name\": {:?}, \"requests\": {}, \"errors\": {}, \"rps\": {:.1}, \"p50_ms\": {:.3}, \"p99_ms\": {:.3}, \"max_ms\": {:.3}, \"ratio_to_hello\": {}}}{}\n",
+                "    {{\"name\": {:?}, \"requests\": {}, \"errors\": {}, \"rps\": {:.1}, \"p50_ms\": {:.3}, \"p99_ms\": {:.3}, \"max_ms\": {:.3}, \"server_p50_ms\": {}, \"server_p99_ms\": {}, \"ratio_to_hello\": {}}}{}\n",
                 f.name, f.requests, f.errors, f.rps, f.p50_ms, f.p99_ms, f.max_ms,
+                f.server_p50_ms.map(|v| format!("{v:.3}")).unwrap_or("null".into()),
+                f.server_p99_ms.map(|v| format!("{v:.3}")).unwrap_or("null".into()),
                 f.ratio.map(|r| format!("{r:.3}")).unwrap_or("null".into()),
                 if i + 1 < results.len() { "," } else { "" }));
         }

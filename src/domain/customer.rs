@@ -241,9 +241,13 @@ pub struct ContactEntry {
     pub by_name: String,
 }
 
-/// The text that quick search matches a customer on: name, contact person, phones.
+/// Folds text for quick search: lower case, without spaces and the separators people type or
+/// see in plates and phone numbers (`京A·12345`, `138-0013-8000`, `(010) 1234`).
 pub fn search_folded(text: &str) -> String {
-    text.chars().flat_map(char::to_lowercase).filter(|c| !c.is_whitespace()).collect()
+    text.chars()
+        .flat_map(char::to_lowercase)
+        .filter(|c| !c.is_whitespace() && !matches!(c, '·' | '•' | '.' | '-' | '(' | ')' | '（' | '）' | '+'))
+        .collect()
 }
 
 #[cfg(test)]
@@ -312,5 +316,7 @@ mod tests {
     fn search_text_is_folded() {
         assert_eq!(search_folded("Wei Zhang"), "weizhang");
         assert_eq!(search_folded("张 伟"), "张伟");
+        assert_eq!(search_folded("京A·12345"), "京a12345");
+        assert_eq!(search_folded("138-0013-8000"), "13800138000");
     }
 }

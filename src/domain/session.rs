@@ -25,8 +25,10 @@ pub struct SessionRules {
 }
 
 impl Session {
+    /// Live while neither timeout has passed; the absolute one is checked against both the
+    /// expiry set at sign-in and the rules now in force (a shortened shift applies at once).
     pub fn is_live(&self, now: DateTime<Utc>, rules: SessionRules) -> bool {
-        now < self.expires_at && now - self.last_seen < rules.idle
+        now < self.expires_at && now - self.created_at < rules.absolute && now - self.last_seen < rules.idle
     }
 
     /// Whether `last_seen` is old enough to be worth writing again; sparing a write per

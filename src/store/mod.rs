@@ -153,7 +153,7 @@ impl Store {
         blocking(move || {
             let mut touched = Touched::default();
             let out = write_with(&db, &cache, Durability::Immediate, |tx| f(tx, &mut touched))?;
-            refresh(&db, &index, &touched)?;
+            refresh_or_rebuild(&db, &index, &touched);
             Ok(out)
         })
         .await
@@ -166,7 +166,7 @@ impl Store {
     ) -> StoreResult<T> {
         let mut touched = Touched::default();
         let out = write_with(&self.db, &self.sessions, Durability::Immediate, |tx| f(tx, &mut touched))?;
-        refresh(&self.db, &self.search, &touched)?;
+        refresh_or_rebuild(&self.db, &self.search, &touched);
         Ok(out)
     }
 
@@ -259,6 +259,19 @@ fn write_with<T>(
     tx.commit()?;
     cache.clear();
     Ok(out)
+}
+
+/// After a commit the change is saved whatever happens here, so a failed refresh must not turn
+/// into an error for the user: it is logged and the whole index is rebuilt instead.
+fn refresh_or_rebuild(db: &Database, index: &RwLock<CustomerIndex>, touched: &Touched) {
+    if let Err(e) = refresh(db, index, touched) {
+        tracing::error!(error = %e, "search index refresh failed; rebuilding it");
+        let rebuilt = db.begin_read().map_err(StoreError::from).and_then(|tx| search::build(&tx));
+        match rebuilt {
+            Ok(fresh) => *index.write().unwrap_or_else(|e| e.into_inner()) = fresh,
+            Err(e) => tracing::error!(error = %e, "search index rebuild failed"),
+        }
+    }
 }
 
 /// Re-reads touched customers into the search index. The read happens under the index's

@@ -29,6 +29,14 @@ pub fn find_by_plate_tx(tx: &WriteTransaction, plate: &Plate) -> StoreResult<Opt
     Ok(tx.open_table(VEHICLES_BY_PLATE)?.get(plate.as_str())?.map(|v| VehicleId(v.value())))
 }
 
+pub fn find_by_vin(tx: &ReadTransaction, vin: &crate::domain::Vin) -> StoreResult<Option<VehicleId>> {
+    Ok(tx.open_table(VEHICLES_BY_VIN)?.get(vin.as_str())?.map(|v| VehicleId(v.value())))
+}
+
+pub fn find_by_vin_tx(tx: &WriteTransaction, vin: &crate::domain::Vin) -> StoreResult<Option<VehicleId>> {
+    Ok(tx.open_table(VEHICLES_BY_VIN)?.get(vin.as_str())?.map(|v| VehicleId(v.value())))
+}
+
 /// Refuses a plate or VIN that another vehicle already has, naming that vehicle.
 fn check_unique_tx(
     tx: &WriteTransaction,

@@ -238,8 +238,11 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
 
 /// Only local paths are followed after an action, never another site.
 pub fn safe_next(next: &str) -> &str {
-    let local = next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\");
-    if local { next } else { "/" }
+    // Browsers drop tabs and line breaks from URLs and read `\` as `/`, so `/\t/evil` would
+    // become `//evil`: refuse any of them anywhere.
+    let clean = !next.chars().any(|c| c.is_control() || c.is_whitespace() || c == '\\');
+    let local = next.starts_with('/') && !next.starts_with("//");
+    if clean && local { next } else { "/" }
 }
 
 /// Where to go after signing in: a local page other than the login page itself.
@@ -536,6 +539,10 @@ mod tests {
         assert_eq!(safe_next("//evil.example"), "/");
         assert_eq!(safe_next("/\\evil.example"), "/");
         assert_eq!(safe_next(""), "/");
+        assert_eq!(safe_next("/\t/evil.example"), "/");
+        assert_eq!(safe_next("/\n/evil.example"), "/");
+        assert_eq!(safe_next("/x\\y"), "/");
+        assert_eq!(safe_next("/customers?q=a b"), "/");
         assert_eq!(after_login("/login?next=/x"), "/");
         assert_eq!(after_login("/t/abc"), "/t/abc");
     }

@@ -819,9 +819,11 @@ fn csv_line(out: &mut String, cells: &[String]) {
             out.push(',');
         }
         let mut cell = cell.as_str().to_string();
+        // A leading sign is only safe on a plain number (a phone like +8613800138000).
+        let plain_number =
+            cell.chars().count() > 1 && cell.chars().skip(1).all(|c| c.is_ascii_digit() || c == ' ');
         let risky = cell.starts_with(['=', '@', '\t', '\r'])
-            || ((cell.starts_with('+') || cell.starts_with('-'))
-                && !cell[1..].starts_with(|c: char| c.is_ascii_digit()));
+            || ((cell.starts_with('+') || cell.starts_with('-')) && !plain_number);
         if risky {
             cell.insert(0, '\'');
         }
@@ -843,10 +845,8 @@ mod tests {
     #[test]
     fn csv_cells_are_quoted_and_defused() {
         let mut out = String::new();
-        csv_line(
-            &mut out,
-            &["a,b".into(), "say \"hi\"".into(), "=1+1".into(), "+8613800138000".into(), "-x".into()],
-        );
-        assert_eq!(out, "\"a,b\",\"say \"\"hi\"\"\",'=1+1,+8613800138000,'-x\r\n");
+        let cells = ["a,b", "say \"hi\"", "=1+1", "+8613800138000", "-x", "-2+3+cmd", "冯八"];
+        csv_line(&mut out, &cells.map(String::from));
+        assert_eq!(out, "\"a,b\",\"say \"\"hi\"\"\",'=1+1,+8613800138000,'-x,'-2+3+cmd,冯八\r\n");
     }
 }

@@ -32,6 +32,8 @@ use crate::store::{Actor, StoreError, customers, vehicles};
 pub const UPLOAD_LIMIT: u64 = 5 * 1024 * 1024;
 /// Most rows in one import.
 const MAX_ROWS: usize = 20_000;
+/// Most columns read from a spreadsheet.
+const MAX_COLUMNS: usize = 64;
 /// How long a checked upload waits for its confirmation.
 const PENDING_FOR: Duration = Duration::from_secs(30 * 60);
 
@@ -57,7 +59,8 @@ impl PendingImports {
     fn put(&self, user: UserId, rows: Vec<ReadyRow>) -> String {
         let token = format!("{:032x}", rand::random::<u128>());
         let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
-        map.retain(|_, p| p.at.elapsed() < PENDING_FOR);
+        // One waiting import per user: a new upload replaces the previous preview.
+        map.retain(|_, p| p.at.elapsed() < PENDING_FOR && p.user != user);
         map.insert(token.clone(), Pending { user, at: Instant::now(), rows });
         token
     }
@@ -166,11 +169,15 @@ async fn upload(state: &AppState, ctx: &Ctx, form: warp::multipart::FormData) ->
         return Ok(upload_page(ctx, Some(lang.t(Msg::ImportBadFile).into())));
     };
     ctx.check_csrf(&csrf)?;
-    let table = if name.ends_with(".xlsx") || file.starts_with(b"PK\x03\x04") {
-        read_xlsx(&file)
-    } else {
-        read_csv(&file)
-    };
+    let table = tokio::task::spawn_blocking(move || {
+        if name.ends_with(".xlsx") || file.starts_with(b"PK\x03\x04") {
+            read_xlsx(&file)
+        } else {
+            read_csv(&file)
+        }
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?;
     let Some(table) = table.filter(|t| t.len() >= 2) else {
         return Ok(upload_page(ctx, Some(lang.t(Msg::ImportBadFile).into())));
     };
@@ -292,6 +299,7 @@ async fn classify(
         .read(move |tx| {
             let mut seen_people = HashSet::new();
             let mut seen_plates = HashSet::new();
+            let mut seen_vins = HashSet::new();
             let mut out = Vec::with_capacity(checked.len());
             for (line, result) in checked {
                 let row = match result {
@@ -336,6 +344,16 @@ async fn classify(
                     } else if !seen_plates.insert(v.plate.clone()) {
                         kind = VerdictKind::Error;
                         reasons.push(format!("{} {}", v.plate, lang.t(Msg::ImportRepeatedPlate)));
+                    }
+                    if let Some(vin) = &v.vin {
+                        if let Some(existing) = vehicles::find_by_vin(tx, vin)? {
+                            kind = VerdictKind::Error;
+                            reasons.push(format!("{vin} {}", lang.t(Msg::VinTaken)));
+                            link.get_or_insert(format!("/vehicles/{existing}"));
+                        } else if !seen_vins.insert(vin.clone()) {
+                            kind = VerdictKind::Error;
+                            reasons.push(format!("{vin} {}", lang.t(Msg::ImportRepeatedPlate)));
+                        }
                     }
                 }
                 out.push(Verdict {
@@ -431,11 +449,14 @@ async fn confirm(state: &AppState, ctx: &Ctx, body: &[u8]) -> AppResult<Response
                 if exists {
                     continue;
                 }
-                let mut plates_free = true;
+                let mut free = true;
                 for vehicle in &row.vehicles {
-                    plates_free &= vehicles::find_by_plate_tx(tx, &vehicle.plate)?.is_none();
+                    free &= vehicles::find_by_plate_tx(tx, &vehicle.plate)?.is_none();
+                    if let Some(vin) = &vehicle.vin {
+                        free &= vehicles::find_by_vin_tx(tx, vin)?.is_none();
+                    }
                 }
-                if !plates_free {
+                if !free {
                     continue;
                 }
                 let customer = customers::create_tx(tx, touched, &actor, row.customer)?;
@@ -571,32 +592,42 @@ pub fn read_csv(bytes: &[u8]) -> Option<Vec<Vec<String>>> {
 }
 
 /// The first sheet of an .xlsx workbook, every cell as text (numbers without a trailing
-/// `.0`, so phone numbers stored as numbers come out right; dates as YYYY-MM-DD).
+/// `.0`, so phone numbers stored as numbers come out right; dates as YYYY-MM-DD). Cells are
+/// read one by one, so a sheet that claims a huge area costs nothing; more than
+/// [`MAX_ROWS`] rows or [`MAX_COLUMNS`] columns is refused.
 pub fn read_xlsx(bytes: &[u8]) -> Option<Vec<Vec<String>>> {
-    use calamine::{Data, Reader, Xlsx};
+    use calamine::{DataRef, Reader, Xlsx};
     let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).ok()?;
-    let range = book.worksheet_range_at(0)?.ok()?;
-    Some(
-        range
-            .rows()
-            .map(|row| {
-                row.iter()
-                    .map(|cell| match cell {
-                        Data::Empty => String::new(),
-                        Data::String(s) => s.clone(),
-                        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-                        Data::Float(f) => f.to_string(),
-                        Data::Int(i) => i.to_string(),
-                        Data::Bool(b) => b.to_string(),
-                        Data::DateTime(d) => excel_date(d.as_f64()),
-                        Data::DateTimeIso(s) => s.chars().take(10).collect(),
-                        Data::DurationIso(s) => s.clone(),
-                        Data::Error(_) => String::new(),
-                    })
-                    .collect()
-            })
-            .collect(),
-    )
+    let first = book.sheet_names().first()?.clone();
+    let mut cells = book.worksheet_cells_reader(&first).ok()?;
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    while let Some(cell) = cells.next_cell().ok()? {
+        let (r, c) = cell.get_position();
+        let (r, c) = (r as usize, c as usize);
+        if r > MAX_ROWS || c >= MAX_COLUMNS {
+            return None;
+        }
+        let text = match cell.get_value() {
+            DataRef::Empty | DataRef::Error(_) => continue,
+            DataRef::String(s) => s.clone(),
+            DataRef::SharedString(s) => s.to_string(),
+            DataRef::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+            DataRef::Float(f) => f.to_string(),
+            DataRef::Int(i) => i.to_string(),
+            DataRef::Bool(b) => b.to_string(),
+            DataRef::DateTime(d) => excel_date(d.as_f64()),
+            DataRef::DateTimeIso(s) => s.chars().take(10).collect(),
+            DataRef::DurationIso(s) => s.clone(),
+        };
+        if rows.len() <= r {
+            rows.resize_with(r + 1, Vec::new);
+        }
+        if rows[r].len() <= c {
+            rows[r].resize(c + 1, String::new());
+        }
+        rows[r][c] = text;
+    }
+    Some(rows)
 }
 
 /// An Excel serial day number as YYYY-MM-DD (1900 date system).

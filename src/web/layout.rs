@@ -33,7 +33,7 @@ pub fn page(ctx: &Ctx, title: &str, body: Markup) -> Markup {
                     meta name="csrf-token" content=(token);
                 }
                 // Kiosk pages keep no customer data in the browser's history cache.
-                meta name="htmx-config" content=r#"{"historyCacheSize":0,"includeIndicatorStyles":false,"defaultSettleDelay":0}"#;
+                meta name="htmx-config" content=r#"{"historyCacheSize":0,"historyRestoreAsHxRequest":false,"includeIndicatorStyles":false,"defaultSettleDelay":0}"#;
                 title { (title) " · " (ctx.settings.shop_name) }
                 link rel="stylesheet" href=(assets::css_path());
                 script src=(assets::htmx_path()) defer {}

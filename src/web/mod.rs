@@ -21,6 +21,7 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
+use std::time::Instant;
 
 use maud::Markup;
 use tokio::net::TcpListener;
@@ -129,7 +130,19 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
         .or(vehicles::routes(state.clone()))
         .unify();
 
-    app.recover(recover).unify().map(secure_headers).boxed()
+    // Server-Timing: how long the server worked on the request, shown by browsers' developer
+    // tools and read by the benchmark.
+    warp::any()
+        .map(Instant::now)
+        .and(app.recover(recover).unify())
+        .map(|started: Instant, mut response: Response| {
+            let ms = started.elapsed().as_secs_f64() * 1000.0;
+            if let Ok(value) = HeaderValue::from_str(&format!("app;dur={ms:.3}")) {
+                response.headers_mut().insert("server-timing", value);
+            }
+            secure_headers(response)
+        })
+        .boxed()
 }
 
 /// Rejections: no route matched (404), wrong method (405), body too large or unreadable.

@@ -532,7 +532,10 @@ async fn update(state: &AppState, ctx: &Ctx, id: VehicleId, body: &[u8]) -> AppR
     let user = ctx.require(Area::Vehicles)?;
     let form = ctx.form(body)?;
     let version: u64 = form.get("version").parse().map_err(|_| AppError::BadRequest)?;
-    let (v, owner, _) = load(state, id).await?;
+    let (mut v, owner, _) = load(state, id).await?;
+    // The form goes back with the version it was loaded at, so a change made meanwhile by
+    // someone else is still detected when it is sent again.
+    v.version = version;
     let input = vehicle_input(&form);
     let details = match VehicleDetails::check(&input, ctx.today()) {
         Ok(d) => d,

@@ -277,4 +277,48 @@ async fn signing_in_from_a_scanned_link_comes_back_to_it() {
         .await
         .unwrap();
     assert_eq!(location(&response), "/");
+
+    // Nor through characters browsers drop or rewrite, on any route that follows `next`.
+    for next in ["/%09/evil.example", "/%0A/evil.example", "/%5Cevil.example"] {
+        let response = app.get(&client(), &format!("/lang/en?next={next}")).await;
+        assert_eq!(location(&response), "/", "{next}");
+        let response = app.get(&client(), &format!("/login?next={next}")).await;
+        let html = response.text().await.unwrap();
+        assert!(html.contains("name=\"next\" value=\"/\""), "{next}");
+    }
+}
+
+#[tokio::test]
+async fn every_state_changing_route_refuses_a_missing_csrf_token() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let routes = [
+        "/logout",
+        "/account/password",
+        "/account/lang",
+        "/admin/users",
+        "/admin/users/1/roles",
+        "/admin/users/1/password",
+        "/admin/users/1/active",
+        "/admin/settings",
+        "/customers",
+        "/customers/1",
+        "/customers/1/status",
+        "/customers/1/contacts",
+        "/customers/1/delete",
+        "/customers/import/confirm",
+        "/vehicles",
+        "/vehicles/1",
+        "/vehicles/1/transfer",
+        "/lookup/new",
+    ];
+    for route in routes {
+        let response = admin.post(app.url(route)).form(&[("x", "y")]).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{route}");
+    }
+    let upload = reqwest::multipart::Form::new().text("file", "name,phone\n");
+    let response = admin.post(app.url("/customers/import")).multipart(upload).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN, "import upload");
+    // And the admin is still signed in: the refusals changed nothing.
+    assert_eq!(app.get(&admin, "/").await.status(), StatusCode::OK);
 }

@@ -109,6 +109,27 @@ impl Browser {
         self.client.current_url().await.unwrap().path().to_string()
     }
 
+    /// Clicks a submit button and waits for the browser to load the next page (a new document,
+    /// even at the same address).
+    pub async fn submit(&self, css: &str) {
+        self.client.execute("window.__wdOld = true", vec![]).await.unwrap();
+        self.click(css).await;
+        for _ in 0..200 {
+            let done = self
+                .client
+                .execute("return window.__wdOld === undefined && document.readyState === 'complete'", vec![])
+                .await
+                .ok()
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false);
+            if done {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("no new page after clicking {css}");
+    }
+
     pub async fn close(mut self) {
         let _ = self.client.clone().close().await;
         let _ = self.driver.kill();
@@ -127,7 +148,7 @@ async fn admin_signs_in_for_the_first_time_in_a_browser() {
 
     kiosk.fill("#f-username", "admin").await;
     kiosk.fill("#f-password", ADMIN_INITIAL).await;
-    kiosk.click("button[type=submit]").await;
+    kiosk.submit("button[type=submit]").await;
     assert_eq!(kiosk.path().await, "/account/password");
     kiosk.screenshot("first-password-1280x800").await;
 
@@ -135,7 +156,7 @@ async fn admin_signs_in_for_the_first_time_in_a_browser() {
     kiosk.fill("#f-current_password", ADMIN_INITIAL).await;
     kiosk.fill("#f-new_password", ADMIN_PASSWORD).await;
     kiosk.fill("#f-confirm_password", "something-else-entirely").await;
-    kiosk.click("main button[type=submit]").await;
+    kiosk.submit("main button[type=submit]").await;
     let message = kiosk.client.find(Locator::Css("#f-confirm_password-msg")).await.unwrap();
     let text = message.text().await.unwrap();
     assert!(text.contains("不一致"), "{text}");
@@ -144,7 +165,7 @@ async fn admin_signs_in_for_the_first_time_in_a_browser() {
     kiosk.fill("#f-current_password", ADMIN_INITIAL).await;
     kiosk.fill("#f-new_password", ADMIN_PASSWORD).await;
     kiosk.fill("#f-confirm_password", ADMIN_PASSWORD).await;
-    kiosk.click("main button[type=submit]").await;
+    kiosk.submit("main button[type=submit]").await;
     assert_eq!(kiosk.path().await, "/");
     let title = kiosk.client.find(Locator::Css("main h1")).await.unwrap().text().await.unwrap();
     assert!(title.contains("Administrator"), "{title}");
@@ -157,7 +178,7 @@ async fn admin_signs_in_for_the_first_time_in_a_browser() {
 
     // English, chosen in the header, stays.
     kiosk.client.goto(&app.url("/")).await.unwrap();
-    kiosk.click(".account form[action='/account/lang'] button").await;
+    kiosk.submit(".account form[action='/account/lang'] button").await;
     let title = kiosk.client.find(Locator::Css("main h1")).await.unwrap().text().await.unwrap();
     assert_eq!(title, "Hello, Administrator");
     kiosk.screenshot("home-admin-en-1280x800").await;
@@ -169,7 +190,7 @@ async fn admin_signs_in_for_the_first_time_in_a_browser() {
     phone.screenshot("login-390x844").await;
     phone.fill("#f-username", "admin").await;
     phone.fill("#f-password", ADMIN_PASSWORD).await;
-    phone.click("button[type=submit]").await;
+    phone.submit("button[type=submit]").await;
     assert_eq!(phone.path().await, "/");
     phone.screenshot("home-admin-390x844").await;
     phone.close().await;
@@ -184,7 +205,7 @@ async fn advisor_registers_a_new_car_and_owner_from_the_kiosk_plate_keypad() {
     kiosk.client.goto(&app.url("/login")).await.unwrap();
     kiosk.fill("#f-username", "desk").await;
     kiosk.fill("#f-password", "desk-password").await;
-    kiosk.click("button[type=submit]").await;
+    kiosk.submit("button[type=submit]").await;
 
     kiosk.client.goto(&app.url("/lookup")).await.unwrap();
     // Tap the plate in on the keypad: 粤 B 1 2 3 4 5, one mistake, backspace.
@@ -194,7 +215,7 @@ async fn advisor_registers_a_new_car_and_owner_from_the_kiosk_plate_keypad() {
     let typed = kiosk.client.find(Locator::Css("#f-plate")).await.unwrap().prop("value").await.unwrap();
     assert_eq!(typed.as_deref(), Some("粤B12345"));
     kiosk.screenshot("kiosk-lookup-1280x800").await;
-    kiosk.click(".plate-entry button[type=submit]").await;
+    kiosk.submit(".plate-entry button[type=submit]").await;
 
     // Unknown plate: one form for the car and its owner.
     assert_eq!(kiosk.path().await, "/lookup");
@@ -204,7 +225,7 @@ async fn advisor_registers_a_new_car_and_owner_from_the_kiosk_plate_keypad() {
     kiosk.fill("#f-name", "陈先生").await;
     kiosk.fill("#f-phone", "139 1234 5678").await;
     kiosk.screenshot("kiosk-new-car-1280x800").await;
-    kiosk.click("form.kiosk-form button[type=submit]").await;
+    kiosk.submit("form.kiosk-form button[type=submit]").await;
 
     let path = kiosk.path().await;
     assert!(path.starts_with("/vehicles/"), "{path}");
@@ -212,15 +233,28 @@ async fn advisor_registers_a_new_car_and_owner_from_the_kiosk_plate_keypad() {
     assert!(title.contains("粤B·12345") && title.contains("比亚迪"), "{title}");
     kiosk.screenshot("vehicle-page-1280x800").await;
 
-    // Quick search as you type finds the new owner.
+    // Quick search as you type: with two customers listed, typing narrows to one.
+    app.post_form(&admin, "/customers/new", "/customers", &[("name", "王女士"), ("phone", "13700001111")])
+        .await;
     kiosk.client.goto(&app.url("/customers")).await.unwrap();
-    kiosk.fill("input[name=q]", "陈").await;
     kiosk
         .client
         .wait()
-        .for_element(Locator::XPath("//section[@id='results']//a[contains(., '陈先生')]"))
+        .for_element(Locator::XPath("//section[@id='results']//a[contains(., '王女士')]"))
         .await
         .unwrap();
+    kiosk.fill("input[name=q]", "陈").await;
+    let mut narrowed = false;
+    for _ in 0..100 {
+        let results = kiosk.client.find(Locator::Css("#results")).await.unwrap().text().await.unwrap();
+        if results.contains("陈先生") && !results.contains("王女士") {
+            narrowed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(narrowed, "the results follow the typing without a page load");
+    assert_eq!(kiosk.path().await, "/customers", "no navigation happened");
     kiosk.screenshot("customers-search-1280x800").await;
     kiosk.close().await;
 
@@ -228,7 +262,7 @@ async fn advisor_registers_a_new_car_and_owner_from_the_kiosk_plate_keypad() {
     phone.client.goto(&app.url("/login")).await.unwrap();
     phone.fill("#f-username", "desk").await;
     phone.fill("#f-password", "desk-password").await;
-    phone.click("button[type=submit]").await;
+    phone.submit("button[type=submit]").await;
     phone.client.goto(&app.url("/customers?q=%E9%99%88")).await.unwrap();
     phone.screenshot("customers-390x844").await;
     phone.client.goto(&app.url("/lookup")).await.unwrap();

@@ -193,6 +193,30 @@ async fn a_plate_belongs_to_one_vehicle_and_moves_with_its_history() {
     assert!(response.text().await.unwrap().contains("里程比上次记录的 52000 公里还少"));
     let response = app.post_form(&c, &format!("{path}/edit"), &path, &edit("1000", true)).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
+
+    // A form refused for a typo keeps the version it was loaded at: if someone else saved in
+    // between, sending it again is refused as stale, not an overwrite.
+    let refused =
+        app.post_form(&c, &format!("{path}/edit"), &path, &[("version", "3"), ("plate", "x")]).await;
+    assert!(refused.text().await.unwrap().contains("name=\"version\" value=\"3\""));
+    let other = app
+        .post_form(
+            &c,
+            &format!("{path}/edit"),
+            &path,
+            &[("version", "3"), ("plate", "沪B54321"), ("color", "红色")],
+        )
+        .await;
+    assert_eq!(other.status(), StatusCode::SEE_OTHER);
+    let again = app
+        .post_form(
+            &c,
+            &format!("{path}/edit"),
+            &path,
+            &[("version", "3"), ("plate", "沪B54321"), ("color", "蓝色")],
+        )
+        .await;
+    assert!(again.text().await.unwrap().contains("此记录已被他人修改"));
 }
 
 #[tokio::test]
@@ -300,11 +324,26 @@ async fn only_front_office_roles_see_customers() {
     let admin = app.admin().await;
     for role in ["technician", "cashier", "parts"] {
         let c = app.user_with_roles(&admin, &format!("{role}9"), &[role]).await;
-        for path in ["/customers", "/customers/new", "/vehicles", "/lookup", "/customers/export.csv"] {
+        let paths = [
+            "/customers",
+            "/customers/new",
+            "/customers/import",
+            "/customers/pick?q=a",
+            "/customers/export.csv",
+            "/customers/export.xlsx",
+            "/vehicles",
+            "/vehicles/new",
+            "/lookup",
+        ];
+        for path in paths {
             assert_eq!(app.get(&c, path).await.status(), StatusCode::FORBIDDEN, "{role} {path}");
         }
-        let response = app.post_form(&c, "/", "/customers", &[("name", "x"), ("phone", "13800000000")]).await;
-        assert_eq!(response.status(), StatusCode::FORBIDDEN);
+        for route in
+            ["/customers", "/vehicles", "/lookup/new", "/vehicles/1/transfer", "/customers/import/confirm"]
+        {
+            let response = app.post_form(&c, "/", route, &[("name", "x"), ("phone", "13800000000")]).await;
+            assert_eq!(response.status(), StatusCode::FORBIDDEN, "{role} POST {route}");
+        }
     }
     let manager = app.user_with_roles(&admin, "manager9", &["manager"]).await;
     assert_eq!(app.get(&manager, "/customers").await.status(), StatusCode::OK);
@@ -355,6 +394,10 @@ async fn a_spreadsheet_imports_good_rows_and_reports_duplicates_and_errors() {
                抢车牌,13000000003,粤B00001,,,\r\n\
                新客户乙,13000000004,\"粤B00004,粤B00005\",丰田,卡罗拉,\r\n\
                坏日期,13000000005,,,,1990-02-30\r\n";
+    let csv = csv
+        .replace("车型,生日", "车型,生日,车架号")
+        .replace("朗逸,1980-05-01", "朗逸,1980-05-01,1M8GDM9AXKP042788");
+    let csv = format!("{csv}同车架号,13000000006,粤B00006,,,,1M8GDM9AXKP042788\r\n");
     let response = upload(&app, &c, "customers.csv", csv.as_bytes().to_vec()).await;
     assert_eq!(response.status(), StatusCode::OK);
     let html = response.text().await.unwrap();
@@ -363,6 +406,7 @@ async fn a_spreadsheet_imports_good_rows_and_reports_duplicates_and_errors() {
     assert!(html.contains("电话号码不对"), "broken phone");
     assert!(html.contains("这个车牌已属于另一辆车"), "plate already on file");
     assert!(html.contains("日期格式为"), "impossible date");
+    assert!(html.contains("1M8GDM9AXKP042788 在文件中重复出现"), "a VIN twice in the file");
     assert!(html.contains("确认导入 2 位客户"));
 
     // Nothing is written before the confirmation.

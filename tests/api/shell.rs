@@ -110,12 +110,14 @@ async fn bad_input_gets_a_4xx_never_a_5xx() {
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(response.text().await.unwrap().contains("必填"));
 
-    // Malformed bodies and odd bytes.
+    // Malformed bodies and odd bytes, with a valid token so they reach the form parser.
     for body in [&b"%%%&&&==="[..], &[0xff, 0xfe, 0x00, 0x80], b"username=%E4%B8&password=%ZZ", b""] {
+        let mut body = body.to_vec();
+        body.extend_from_slice(format!("&csrf={token}").as_bytes());
         let response = c
             .post(app.url("/login"))
             .header("content-type", "application/x-www-form-urlencoded")
-            .body(body.to_vec())
+            .body(body.clone())
             .send()
             .await
             .unwrap();
@@ -125,9 +127,14 @@ async fn bad_input_gets_a_4xx_never_a_5xx() {
     // A wrong method, a path with junk, a bad id.
     assert!(c.delete(app.url("/login")).send().await.unwrap().status().is_client_error());
     let admin = app.admin().await;
-    for path in ["/admin/users/99999", "/admin/users/abc", "/admin/users/-1", "/admin/audit?before=x"] {
-        let status = app.get(&admin, path).await.status();
-        assert!(status.is_client_error() || status == StatusCode::OK, "{path} → {status}");
+    for path in
+        ["/admin/users/99999", "/admin/users/abc", "/admin/users/-1", "/customers/99999", "/vehicles/0"]
+    {
+        assert_eq!(app.get(&admin, path).await.status(), StatusCode::NOT_FOUND, "{path}");
+    }
+    // A junk page number or date filter is ignored, not an error.
+    for path in ["/admin/audit?before=x", "/customers?page=-3&created_from=2026-13-45"] {
+        assert_eq!(app.get(&admin, path).await.status(), StatusCode::OK, "{path}");
     }
     let response =
         app.post_form(&admin, "/admin/users", "/admin/users/99999/active", &[("active", "false")]).await;
