@@ -386,6 +386,9 @@ catalog! {
     EngineNo => "发动机号", "Engine number";
     Mileage => "里程", "Mileage";
     MileageKm => "里程 (公里)", "Mileage (km)";
+    Km => "{} 公里", "{} km";
+    ListSeparator => "、", ", ";
+    SummaryRequired => "请填写联系内容摘要（最多 500 字）。", "Write what was said (at most 500 characters).";
     Insurer => "保险公司", "Insurer";
     PolicyNo => "保单号", "Policy number";
     InsuranceExpiry => "保险到期", "Insurance expiry";

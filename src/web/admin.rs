@@ -160,7 +160,7 @@ fn role_checks(lang: Lang, chosen: Roles, errors: &FieldErrors) -> Markup {
 }
 
 fn role_list(lang: Lang, roles: Roles) -> String {
-    roles.iter().map(|r| lang.t(r.label())).collect::<Vec<_>>().join("、")
+    roles.iter().map(|r| lang.t(r.label())).collect::<Vec<_>>().join(lang.t(Msg::ListSeparator))
 }
 
 /// The new-user form as typed.

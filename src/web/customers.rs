@@ -542,7 +542,11 @@ async fn view_page(state: &AppState, ctx: &Ctx, id: CustomerId, q: &Query) -> Ap
             _ => None,
         }
     });
-    let refused = q.get("refused").and_then(|r| (r == "business").then_some(Msg::CustomerHasBusiness));
+    let refused = q.get("refused").and_then(|r| match r.as_str() {
+        "business" => Some(Msg::CustomerHasBusiness),
+        "summary" => Some(Msg::SummaryRequired),
+        _ => None,
+    });
     let is_admin = user.user.roles.admin_cap().is_some();
     Ok(html_response(layout::page(
         ctx,
@@ -621,7 +625,7 @@ fn customer_body(
                         tr {
                             td { a.plate href={ "/vehicles/" (v.id) } { (v.details.plate) } }
                             td { (v.details.title()) }
-                            td.nowrap { (v.details.mileage.map(|m| format!("{m} km")).unwrap_or("—".into())) }
+                            td.nowrap { (v.details.mileage.map(|m| lang.fmt(Msg::Km, &[&m])).unwrap_or("—".into())) }
                             td { (due_badges(lang, &v.details, today)) }
                         }
                     } }
@@ -705,7 +709,9 @@ async fn act(state: &AppState, ctx: &Ctx, id: CustomerId, action: &str, body: &[
         }
         "contacts" => {
             let kind = ContactKind::parse(form.get("kind")).ok_or(AppError::BadRequest)?;
-            let summary = required_text(form.get("summary"), 500).map_err(|_| AppError::BadRequest)?;
+            let Ok(summary) = required_text(form.get("summary"), 500) else {
+                return Ok(redirect_to(&format!("/customers/{id}?refused=summary"), ctx.htmx));
+            };
             state.store.write(move |tx| customers::add_contact_tx(tx, &actor, id, kind, summary)).await?;
             Ok(redirect_to(&format!("/customers/{id}?notice=contact"), ctx.htmx))
         }

@@ -225,7 +225,7 @@ async fn lookup_found(state: &AppState, ctx: &Ctx, vehicle: Vehicle) -> AppResul
             }
             p { (due_badges(lang, d, ctx.today())) }
             dl.details {
-                dt { (lang.t(Msg::Mileage)) } dd { (d.mileage.map(|m| format!("{m} km")).unwrap_or("—".into())) }
+                dt { (lang.t(Msg::Mileage)) } dd { (d.mileage.map(|m| lang.fmt(Msg::Km, &[&m])).unwrap_or("—".into())) }
                 dt { (lang.t(Msg::OpenOrders)) } dd { (lang.t(Msg::NoOrdersYet)) }
             }
             div.actions {
@@ -492,11 +492,11 @@ async fn view_page(state: &AppState, ctx: &Ctx, id: VehicleId, q: &Query) -> App
                     dt { (lang.t(Msg::Vin)) } dd { (d.vin.as_ref().map(|v| v.to_string()).unwrap_or("—".into())) }
                     dt { (lang.t(Msg::EngineNo)) } dd { (dash(&d.engine_no)) }
                     dt { (lang.t(Msg::Color)) } dd { (dash(&d.color)) }
-                    dt { (lang.t(Msg::Mileage)) } dd { (d.mileage.map(|m| format!("{m} km")).unwrap_or("—".into())) }
+                    dt { (lang.t(Msg::Mileage)) } dd { (d.mileage.map(|m| lang.fmt(Msg::Km, &[&m])).unwrap_or("—".into())) }
                     dt { (lang.t(Msg::Insurer)) } dd { (dash(&d.insurer)) @if !d.policy_no.is_empty() { " · " (lang.t(Msg::PolicyNo)) " " (d.policy_no) } }
                     dt { (lang.t(Msg::InsuranceExpiry)) } dd { (date(d.insurance_expiry)) }
                     dt { (lang.t(Msg::InspectionDue)) } dd { (date(d.inspection_due)) }
-                    dt { (lang.t(Msg::NextService)) } dd { (date(d.next_service_date)) @if let Some(km) = d.next_service_km { " / " (km) " km" } }
+                    dt { (lang.t(Msg::NextService)) } dd { (date(d.next_service_date)) @if let Some(km) = d.next_service_km { " / " (lang.fmt(Msg::Km, &[&km])) } }
                 }
                 @if !d.notes.is_empty() { p.notes { (d.notes) } }
             }
