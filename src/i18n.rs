@@ -485,7 +485,8 @@ mod tests {
     fn chinese_texts_are_chinese() {
         // Every Chinese text has a CJK character, except the language switch, which names the
         // other language on purpose.
-        let is_cjk = |c: char| ('\u{4e00}'..='\u{9fff}').contains(&c);
+        // CJK ideographs or CJK punctuation (the list separator is only "、").
+        let is_cjk = |c: char| ('\u{4e00}'..='\u{9fff}').contains(&c) || ('\u{3000}'..='\u{303f}').contains(&c);
         for msg in Msg::ALL {
             if *msg == Msg::SwitchLang {
                 continue;
