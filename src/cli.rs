@@ -40,6 +40,21 @@ enum Command {
     },
     /// Check the database: redb's integrity check and wrenchdesk's own invariants.
     Check(DataArgs),
+    /// Make a consistent, verified copy of the database (with the server stopped).
+    Backup {
+        /// Where to write it; default `<backups>/wrenchdesk-<date>-<time>.redb`.
+        #[arg(long)]
+        to: Option<PathBuf>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Replace the database with a verified backup (with the server stopped); what it replaces
+    /// is kept in the backups directory.
+    Restore {
+        file: PathBuf,
+        #[command(flatten)]
+        data: DataArgs,
+    },
     /// Manage users from the shop's box (with the server stopped).
     #[command(subcommand)]
     User(UserCommand),
@@ -90,6 +105,8 @@ where
     let result = match cli.command.unwrap_or(Command::Serve(cli.serve)) {
         Command::Serve(args) => serve(args),
         Command::Check(args) => check(args),
+        Command::Backup { to, data } => backup(to, data),
+        Command::Restore { file, data } => restore(&file, data),
         Command::Seed { profile, data } => seed(&profile, &data.data).map(|_| ExitCode::SUCCESS),
         Command::Demo { addr, data } => demo(addr, data),
         Command::User(UserCommand::ResetPassword { name, data }) => reset_password(&name, data),
@@ -194,6 +211,55 @@ fn demo(addr: SocketAddr, data: PathBuf) -> Result<ExitCode, String> {
         println!("using the demo shop already in {}", data.display());
     }
     serve(ServeArgs { addr, data: DataArgs { data: data.clone(), backups: data.join("backups") } })
+}
+
+fn backup(to: Option<PathBuf>, data: DataArgs) -> Result<ExitCode, String> {
+    let store = Store::open(&data.data).map_err(|e| match e {
+        store::StoreError::InUse(_) => format!(
+            "the server is running on {}: stop it to make a backup (backups through the running server are not built yet)",
+            data.data.display()
+        ),
+        e => e.to_string(),
+    })?;
+    let to = to.unwrap_or_else(|| {
+        data.backups.join(format!("wrenchdesk-{}.redb", chrono::Utc::now().format("%Y%m%d-%H%M%S")))
+    });
+    if let Some(dir) = to.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    let started = std::time::Instant::now();
+    let info = store.backup_to(&to).map_err(|e| e.to_string())?;
+    println!(
+        "backup written and verified: {} ({:.1} MB, {} records, schema version {}) in {:.1} s",
+        info.path.display(),
+        info.bytes as f64 / 1e6,
+        info.records,
+        info.schema_version,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn restore(file: &std::path::Path, data: DataArgs) -> Result<ExitCode, String> {
+    let started = std::time::Instant::now();
+    let (info, kept) = store::backup::restore(file, &data.data, &data.backups).map_err(|e| match e {
+        store::StoreError::InUse(_) => {
+            format!("the server is running on {}: stop it before restoring", data.data.display())
+        }
+        e => e.to_string(),
+    })?;
+    if let Some(kept) = kept {
+        println!("the data it replaces is kept in {}", kept.display());
+    }
+    println!(
+        "restored {} ({} records, schema version {}) into {} in {:.1} s",
+        info.path.display(),
+        info.records,
+        info.schema_version,
+        data.data.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn check(args: DataArgs) -> Result<ExitCode, String> {

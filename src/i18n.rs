@@ -486,7 +486,8 @@ mod tests {
         // Every Chinese text has a CJK character, except the language switch, which names the
         // other language on purpose.
         // CJK ideographs or CJK punctuation (the list separator is only "、").
-        let is_cjk = |c: char| ('\u{4e00}'..='\u{9fff}').contains(&c) || ('\u{3000}'..='\u{303f}').contains(&c);
+        let is_cjk =
+            |c: char| ('\u{4e00}'..='\u{9fff}').contains(&c) || ('\u{3000}'..='\u{303f}').contains(&c);
         for msg in Msg::ALL {
             if *msg == Msg::SwitchLang {
                 continue;

@@ -7,6 +7,7 @@
 //! transaction.
 
 pub mod audit;
+pub mod backup;
 pub mod check;
 pub mod codec;
 pub mod customers;
@@ -172,6 +173,11 @@ impl Store {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// A consistent, verified copy of the database at `to` (see [`backup`]).
+    pub fn backup_to(&self, to: &Path) -> StoreResult<backup::BackupInfo> {
+        backup::backup_from(&self.db, to)
     }
 
     /// Runs `f` in one durable write transaction on a blocking thread. The transaction commits

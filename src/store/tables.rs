@@ -57,3 +57,73 @@ pub const VEHICLES_BY_VIN: TableDefinition<&str, u64> = TableDefinition::new("ve
 /// Index: (customer id, vehicle id) → (), the vehicles a customer owns now.
 pub const VEHICLES_BY_CUSTOMER: TableDefinition<(u64, u64), ()> =
     TableDefinition::new("vehicles_by_customer");
+
+/// Runs `$body` once for every table, with `$t` bound to its definition. Everything that must
+/// touch every table (creating, copying for backups, checking coverage) goes through this one
+/// list, so a new table cannot be forgotten by one of them.
+#[macro_export]
+macro_rules! for_each_table {
+    ($t:ident => $body:block) => {{
+        use $crate::store::tables::*;
+        {
+            let $t = META;
+            $body
+        }
+        {
+            let $t = SEQUENCES;
+            $body
+        }
+        {
+            let $t = USERS;
+            $body
+        }
+        {
+            let $t = USERS_BY_NAME;
+            $body
+        }
+        {
+            let $t = SESSIONS;
+            $body
+        }
+        {
+            let $t = SESSIONS_BY_USER;
+            $body
+        }
+        {
+            let $t = SETTINGS;
+            $body
+        }
+        {
+            let $t = AUDIT;
+            $body
+        }
+        {
+            let $t = CUSTOMERS;
+            $body
+        }
+        {
+            let $t = CUSTOMERS_BY_PHONE;
+            $body
+        }
+        {
+            let $t = CUSTOMER_CONTACTS;
+            $body
+        }
+        {
+            let $t = VEHICLES;
+            $body
+        }
+        {
+            let $t = VEHICLES_BY_PLATE;
+            $body
+        }
+        {
+            let $t = VEHICLES_BY_VIN;
+            $body
+        }
+        {
+            let $t = VEHICLES_BY_CUSTOMER;
+            $body
+        }
+    }};
+}

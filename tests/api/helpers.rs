@@ -180,7 +180,8 @@ impl TestApp {
         self.server = Some(server);
     }
 
-    pub async fn stop(mut self) {
+    /// Stops the server; the data directory stays until the app is dropped.
+    pub async fn stop(&mut self) {
         if let Some(server) = self.server.take() {
             server.stop().await;
         }

@@ -8,3 +8,4 @@ mod admin;
 mod browser;
 mod customers;
 mod shell;
+mod tools;
