@@ -84,10 +84,6 @@ impl FieldErrors {
         self.0.iter().map(|(f, p)| (*f, p))
     }
 
-    pub fn fields(&self) -> impl Iterator<Item = &'static str> + '_ {
-        self.0.iter().map(|(f, _)| *f)
-    }
-
     /// `Ok(value)` when nothing was recorded, otherwise the errors.
     pub fn into_result<T>(self, value: impl FnOnce() -> T) -> Result<T, FieldErrors> {
         if self.is_empty() { Ok(value()) } else { Err(self) }
@@ -133,7 +129,7 @@ mod tests {
         errors.add("name", Msg::Required);
         errors.add("name", Msg::TooLong);
         assert_eq!(errors.get("name").unwrap().msg, Msg::Required);
-        assert_eq!(errors.fields().count(), 1);
+        assert_eq!(errors.iter().count(), 1);
     }
 
     #[test]

@@ -61,10 +61,6 @@ impl Role {
 pub struct Roles(u8);
 
 impl Roles {
-    pub fn empty() -> Self {
-        Roles(0)
-    }
-
     pub fn of(roles: &[Role]) -> Self {
         Roles(roles.iter().fold(0, |bits, r| bits | r.bit()))
     }

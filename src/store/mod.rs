@@ -89,7 +89,6 @@ pub type StoreResult<T> = Result<T, StoreError>;
 #[derive(Clone)]
 pub struct Store {
     db: Arc<Database>,
-    path: PathBuf,
     search: Arc<RwLock<CustomerIndex>>,
     sessions: Arc<sessions::SessionCache>,
 }
@@ -119,7 +118,7 @@ impl Store {
             e => e.into(),
         })?;
         migrate::run(&db)?;
-        let store = Store { db: Arc::new(db), path, search: Arc::default(), sessions: Arc::default() };
+        let store = Store { db: Arc::new(db), search: Arc::default(), sessions: Arc::default() };
         store.rebuild_search()?;
         Ok(store)
     }
@@ -169,10 +168,6 @@ impl Store {
         let out = write_with(&self.db, &self.sessions, Durability::Immediate, |tx| f(tx, &mut touched))?;
         refresh_or_rebuild(&self.db, &self.search, &touched);
         Ok(out)
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
     }
 
     /// A consistent, verified copy of the database at `to` (see [`backup`]).

@@ -17,10 +17,6 @@ impl Form {
         self.pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("")
     }
 
-    pub fn has(&self, name: &str) -> bool {
-        self.pairs.iter().any(|(k, _)| k == name)
-    }
-
     /// Every value of a repeated field.
     pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
         self.pairs.iter().filter(move |(k, _)| k == name).map(|(_, v)| v.as_str())
@@ -42,7 +38,6 @@ mod tests {
         assert_eq!(form.all("roles").collect::<Vec<_>>(), vec!["advisor", "cashier"]);
         assert_eq!(form.get("name"), "王 伟");
         assert_eq!(form.get("missing"), "");
-        assert!(!form.has("missing"));
     }
 
     #[test]
