@@ -355,7 +355,11 @@ async fn lookup_create(state: &AppState, ctx: &Ctx, body: &[u8]) -> AppResult<Re
         .await;
     match result {
         Ok(vehicle) => Ok(redirect_to(&format!("/vehicles/{}?notice=saved", vehicle.id), ctx.htmx)),
-        Err(StoreError::Invalid(errors)) => {
+        Err(StoreError::Invalid(mut errors)) => {
+            // The chosen owner has no field of its own on this form: say it beside the name.
+            if let Some(problem) = errors.get("customer_id").cloned() {
+                errors.add("name", problem);
+            }
             Ok(lookup_new_page(ctx, &customer_input, &vehicle_input, &errors, &[]))
         }
         Err(e) => Err(e.into()),

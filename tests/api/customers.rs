@@ -313,6 +313,12 @@ async fn the_kiosk_creates_an_unknown_plates_car_and_owner_in_one_go() {
     let (_, page) = app.get_text(&c, &location(&response)).await;
     assert!(page.contains("浙A·88888") && page.contains("郑七") && page.contains("丰田 卡罗拉"));
 
+    // An owner chosen from a list that no longer exists is named, not a bare error.
+    let fields = [("plate", "浙A77777"), ("owner", "999999"), ("name", ""), ("phone", "")];
+    let response = app.post_form(&c, "/lookup", "/lookup/new", &fields).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(response.text().await.unwrap().contains("找不到该客户"));
+
     // Now the plate is known: the lookup shows car and owner.
     let (_, page) = app.get_text(&c, "/lookup?plate=%E6%B5%99a88888").await;
     assert!(page.contains("郑七") && page.contains("车辆档案"));
