@@ -162,26 +162,44 @@ impl<'a> Field<'a> {
     }
 
     pub fn render(&self, lang: Lang, errors: &FieldErrors) -> Markup {
-        let problem = errors.get(self.name);
         let id = format!("f-{}", self.name);
+        let invalid = errors.get(self.name).is_some();
         let msg_id = format!("{id}-msg");
-        html! {
-            div.field.invalid[problem.is_some()] {
-                label for=(id) { (self.label) @if self.required { span.req aria-hidden="true" { " *" } } }
-                input id=(id) name=(self.name) type=(self.kind) value=(self.value)
-                    required[self.required] autocomplete=[self.autocomplete]
-                    aria-invalid=[problem.map(|_| "true")]
-                    aria-describedby=[problem.map(|_| msg_id.as_str())];
-                @if let Some(problem) = problem {
-                    p.field-msg id=(msg_id) {
-                        (problem.text(lang))
-                        @if let Some(href) = &problem.link {
-                            " " a href=(href) { (lang.t(Msg::OpenIt)) }
-                        }
+        let control = html! {
+            input id=(id) name=(self.name) type=(self.kind) value=(self.value)
+                required[self.required] autocomplete=[self.autocomplete]
+                aria-invalid=[invalid.then_some("true")]
+                aria-describedby=[invalid.then_some(msg_id.as_str())];
+        };
+        field_shell(self.name, self.label, self.required, control, self.hint.as_deref(), errors, lang)
+    }
+}
+
+/// What every form field shares: the wrapper marked invalid, the label, the control, and below
+/// it the field's message (with a link to the record it concerns, if any) or its hint.
+fn field_shell(
+    name: &str,
+    label: &str,
+    required: bool,
+    control: Markup,
+    hint: Option<&str>,
+    errors: &FieldErrors,
+    lang: Lang,
+) -> Markup {
+    let problem = errors.get(name);
+    html! {
+        div.field.invalid[problem.is_some()] {
+            label for={ "f-" (name) } { (label) @if required { span.req aria-hidden="true" { " *" } } }
+            (control)
+            @if let Some(problem) = problem {
+                p.field-msg id={ "f-" (name) "-msg" } {
+                    (problem.text(lang))
+                    @if let Some(href) = &problem.link {
+                        " " a href=(href) { (lang.t(Msg::OpenIt)) }
                     }
-                } @else if let Some(hint) = &self.hint {
-                    p.field-hint { (hint) }
                 }
+            } @else if let Some(hint) = hint {
+                p.field-hint { (hint) }
             }
         }
     }
@@ -201,21 +219,14 @@ pub fn select(
     errors: &FieldErrors,
     lang: Lang,
 ) -> Markup {
-    let problem = errors.get(name);
-    let id = format!("f-{name}");
-    html! {
-        div.field.invalid[problem.is_some()] {
-            label for=(id) { (label) }
-            select id=(id) name=(name) {
-                @for (code, text) in choices {
-                    option value=(code) selected[*code == value] { (text) }
-                }
-            }
-            @if let Some(problem) = problem {
-                p.field-msg { (problem.text(lang)) }
+    let control = html! {
+        select id={ "f-" (name) } name=(name) {
+            @for (code, text) in choices {
+                option value=(code) selected[*code == value] { (text) }
             }
         }
-    }
+    };
+    field_shell(name, label, false, control, None, errors, lang)
 }
 
 /// A labelled multi-line text field.
@@ -227,19 +238,8 @@ pub fn textarea(
     errors: &FieldErrors,
     lang: Lang,
 ) -> Markup {
-    let problem = errors.get(name);
-    let id = format!("f-{name}");
-    html! {
-        div.field.invalid[problem.is_some()] {
-            label for=(id) { (label) }
-            textarea id=(id) name=(name) rows="4" { (value) }
-            @if let Some(problem) = problem {
-                p.field-msg { (problem.text(lang)) }
-            } @else if let Some(hint) = hint {
-                p.field-hint { (hint) }
-            }
-        }
-    }
+    let control = html! { textarea id={ "f-" (name) } name=(name) rows="4" { (value) } };
+    field_shell(name, label, false, control, hint, errors, lang)
 }
 
 const LOGO: &str = r#"<svg viewBox="0 0 24 24" width="28" height="28" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"><path d="M14.7 6.3a1 1 0 0 0 0 1.4l1.6 1.6a1 1 0 0 0 1.4 0l3.77-3.77a6 6 0 0 1-7.94 7.94l-6.91 6.91a2.12 2.12 0 0 1-3-3l6.91-6.91a6 6 0 0 1 7.94-7.94l-3.76 3.76z"/></svg>"#;

@@ -55,6 +55,16 @@ async fn a_password_is_reset_from_the_box() {
     app.stop().await;
     let (ok, text) = wrenchdesk(&["user", "reset-password", "admin", "--data", &data]);
     assert!(ok && text.contains("new password for admin:"), "{text}");
+    let password =
+        text.split("new password for admin: ").nth(1).unwrap().lines().next().unwrap().trim().to_string();
     let (ok, text) = wrenchdesk(&["user", "reset-password", "nobody", "--data", &data]);
     assert!(!ok && text.contains("no user named nobody"), "{text}");
+    // The printed password works, and must be changed right away; the old one is gone.
+    app.restart().await;
+    let c = client();
+    assert_eq!(location(&app.login(&c, "admin", &password).await), "/account/password");
+    assert_eq!(
+        app.login(&client(), "admin", ADMIN_PASSWORD).await.status(),
+        reqwest::StatusCode::UNAUTHORIZED
+    );
 }
