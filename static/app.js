@@ -50,3 +50,104 @@
     toast(document.body.getAttribute("data-network-error"));
   });
 })();
+
+// Work orders: quick values, the line form's kind, the approval's method, printing, and the
+// signature pad. Everything also works as a plain form; these only make touch use easier.
+(function () {
+  "use strict";
+
+  document.addEventListener("click", function (evt) {
+    var set = evt.target.closest("[data-set]");
+    if (set) {
+      var input = document.getElementById(set.getAttribute("data-set"));
+      if (input) input.value = set.getAttribute("data-value");
+    }
+    if (evt.target.closest("[data-print]")) window.print();
+  });
+
+  function syncKind(root) {
+    (root || document).querySelectorAll(".line-grid").forEach(function (grid) {
+      var form = grid.closest("form");
+      var checked = form && form.querySelector('input[name="kind"]:checked');
+      if (checked) grid.setAttribute("data-kind", checked.value);
+    });
+  }
+
+  function syncMethod(root) {
+    (root || document).querySelectorAll("[data-signature-form]").forEach(function (form) {
+      var method = form.querySelector('[name="method"]');
+      var box = form.querySelector('[data-only-method]');
+      if (method && box) box.hidden = method.value !== box.getAttribute("data-only-method");
+    });
+  }
+
+  document.addEventListener("change", function (evt) {
+    if (evt.target.name === "kind") syncKind();
+    if (evt.target.name === "method") syncMethod();
+  });
+
+  // Strokes are sent as "x,y x,y;x,y …" in a 1000 × 400 box, whatever the canvas's size on
+  // screen; the server accepts nothing else.
+  function setupPad(canvas) {
+    if (canvas.dataset.ready) return;
+    canvas.dataset.ready = "1";
+    var form = canvas.closest("form");
+    var field = form.querySelector('input[name="signature"]');
+    var ctx = canvas.getContext("2d");
+    var strokes = [];
+    var current = null;
+    ctx.lineWidth = 6;
+    ctx.lineCap = "round";
+    ctx.lineJoin = "round";
+    ctx.strokeStyle = "#1c2430";
+
+    function point(evt) {
+      var r = canvas.getBoundingClientRect();
+      var x = Math.round((evt.clientX - r.left) * canvas.width / r.width);
+      var y = Math.round((evt.clientY - r.top) * canvas.height / r.height);
+      return [Math.max(0, Math.min(canvas.width, x)), Math.max(0, Math.min(canvas.height, y))];
+    }
+    function save() {
+      field.value = strokes.map(function (s) {
+        return s.map(function (p) { return p[0] + "," + p[1]; }).join(" ");
+      }).join(";");
+    }
+    canvas.addEventListener("pointerdown", function (evt) {
+      evt.preventDefault();
+      canvas.setPointerCapture(evt.pointerId);
+      current = [point(evt)];
+      strokes.push(current);
+      ctx.beginPath();
+      ctx.moveTo(current[0][0], current[0][1]);
+    });
+    canvas.addEventListener("pointermove", function (evt) {
+      if (!current) return;
+      var p = point(evt);
+      var last = current[current.length - 1];
+      if (Math.abs(p[0] - last[0]) + Math.abs(p[1] - last[1]) < 3) return;
+      current.push(p);
+      ctx.lineTo(p[0], p[1]);
+      ctx.stroke();
+    });
+    function end() {
+      if (!current) return;
+      current = null;
+      save();
+    }
+    canvas.addEventListener("pointerup", end);
+    canvas.addEventListener("pointercancel", end);
+    form.querySelector("[data-clear-signature]").addEventListener("click", function () {
+      strokes = [];
+      field.value = "";
+      ctx.clearRect(0, 0, canvas.width, canvas.height);
+    });
+  }
+
+  function init(root) {
+    syncKind(root);
+    syncMethod(root);
+    (root || document).querySelectorAll(".signature-pad canvas").forEach(setupPad);
+  }
+  document.addEventListener("DOMContentLoaded", function () { init(document); });
+  document.addEventListener("htmx:load", function (evt) { init(evt.target); });
+})();

@@ -43,6 +43,8 @@ macro_rules! code_enum {
     };
 }
 
+pub(crate) use code_enum;
+
 code_enum!(
     /// A private person or a company (单位).
     CustomerKind { Person = "person" => KindPerson, Company = "company" => KindCompany }

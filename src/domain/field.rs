@@ -119,6 +119,40 @@ pub fn number_in(value: &str, min: u32, max: u32) -> Result<u32, Problem> {
     Ok(n)
 }
 
+/// A decimal number with at most `places` decimal places, within `min..=max`. Accepts the
+/// full-width digits and point a Chinese input method may type.
+pub fn decimal_in(
+    value: &str,
+    places: u32,
+    min: rust_decimal::Decimal,
+    max: rust_decimal::Decimal,
+) -> Result<rust_decimal::Decimal, Problem> {
+    let ascii: String = value
+        .trim()
+        .chars()
+        .map(|c| match c {
+            '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
+            '．' | '。' => '.',
+            c => c,
+        })
+        .collect();
+    let plain = !ascii.is_empty()
+        && ascii.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '-')
+        && ascii.chars().filter(|c| *c == '.').count() <= 1;
+    let n: rust_decimal::Decimal = if plain {
+        ascii.parse().map_err(|_| Problem::new(Msg::DecimalInvalid))?
+    } else {
+        return Err(Problem::new(Msg::DecimalInvalid));
+    };
+    if n.normalize().scale() > places {
+        return Err(Problem::with(Msg::DecimalPlaces, &[&places]));
+    }
+    if n < min || n > max {
+        return Err(Problem::with(Msg::NumberRange, &[&min, &max]));
+    }
+    Ok(n.normalize())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,6 +174,19 @@ mod tests {
         assert_eq!(optional_text("a\u{0}b\nc", 5).unwrap(), "ab\nc");
         // Length counts characters, not bytes.
         assert!(optional_text("张三李四王", 5).is_ok());
+    }
+
+    #[test]
+    fn decimals_keep_their_exact_value() {
+        use rust_decimal::Decimal;
+        let (lo, hi) = (Decimal::ZERO, Decimal::from(1000));
+        assert_eq!(decimal_in("12.50", 2, lo, hi).unwrap().to_string(), "12.5");
+        assert_eq!(decimal_in("１２．５", 2, lo, hi).unwrap().to_string(), "12.5");
+        assert_eq!(decimal_in("1.234", 2, lo, hi).unwrap_err().msg, Msg::DecimalPlaces);
+        assert_eq!(decimal_in("1e3", 2, lo, hi).unwrap_err().msg, Msg::DecimalInvalid);
+        assert_eq!(decimal_in("", 2, lo, hi).unwrap_err().msg, Msg::DecimalInvalid);
+        assert_eq!(decimal_in("-1", 2, lo, hi).unwrap_err().msg, Msg::NumberRange);
+        assert_eq!(decimal_in("1.2.3", 2, lo, hi).unwrap_err().msg, Msg::DecimalInvalid);
     }
 
     #[test]

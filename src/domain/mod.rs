@@ -11,8 +11,10 @@ pub mod plate;
 pub mod role;
 pub mod session;
 pub mod settings;
+pub mod template;
 pub mod user;
 pub mod vehicle;
+pub mod work_order;
 
 pub use contact::Phone;
 pub use customer::{
@@ -25,3 +27,4 @@ pub use session::{Session, SessionRules};
 pub use settings::Settings;
 pub use user::{PasswordPolicy, User, UserId, Username};
 pub use vehicle::{Vehicle, VehicleDetails, VehicleId};
+pub use work_order::{Line, LineKind, OrderId, OrderState, WorkOrder};

@@ -86,7 +86,7 @@ impl Roles {
             Area::MyJobs => &[Technician],
             Area::Checkout => &[Admin, Manager, Cashier],
             Area::Parts => &[Admin, Manager, Parts],
-            Area::Reports => &[Admin, Manager],
+            Area::Reports | Area::Templates => &[Admin, Manager],
             Area::Admin => &[Admin],
         };
         allowed.iter().any(|r| self.has(*r))
@@ -110,11 +110,13 @@ pub enum Area {
     Checkout,
     Parts,
     Reports,
+    /// Service templates (保养套餐): managed by managers.
+    Templates,
     Admin,
 }
 
 impl Area {
-    pub const ALL: [Area; 10] = [
+    pub const ALL: [Area; 11] = [
         Area::Customers,
         Area::Vehicles,
         Area::Reception,
@@ -124,6 +126,7 @@ impl Area {
         Area::Checkout,
         Area::Parts,
         Area::Reports,
+        Area::Templates,
         Area::Admin,
     ];
 }

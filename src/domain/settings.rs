@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::field::{FieldErrors, Problem, number_in, optional_text, required_text};
+use super::field::{FieldErrors, Problem, decimal_in, number_in, optional_text, required_text};
 use super::user::PasswordPolicy;
 use crate::i18n::{Lang, Msg};
 
@@ -27,6 +27,10 @@ pub struct Settings {
     pub customer_sources: Vec<String>,
     /// Customer levels (客户等级); built-in codes are shown translated.
     pub customer_levels: Vec<String>,
+    /// The hourly labour rate a labour line takes unless priced otherwise.
+    pub labour_rate: rust_decimal::Decimal,
+    /// Work order numbers: `{date}` or `{yymmdd}` plus `{seq}`, the day's sequence.
+    pub order_number_format: String,
 }
 
 /// The built-in customer sources and levels, with their labels.
@@ -65,6 +69,8 @@ impl Default for Settings {
                 .map(String::from)
                 .to_vec(),
             customer_levels: ["ordinary", "silver", "gold", "vip"].map(String::from).to_vec(),
+            labour_rate: rust_decimal::Decimal::from(120),
+            order_number_format: "{date}-{seq}".into(),
         }
     }
 }
@@ -85,6 +91,8 @@ pub struct SettingsInput {
     /// One choice per line.
     pub customer_sources: String,
     pub customer_levels: String,
+    pub labour_rate: String,
+    pub order_number_format: String,
 }
 
 impl Settings {
@@ -111,6 +119,8 @@ impl Settings {
             public_base_url: self.public_base_url.clone(),
             customer_sources: self.customer_sources.join("\n"),
             customer_levels: self.customer_levels.join("\n"),
+            labour_rate: self.labour_rate.to_string(),
+            order_number_format: self.order_number_format.clone(),
         }
     }
 
@@ -131,6 +141,17 @@ impl Settings {
         let public_base_url = e.check("public_base_url", parse_base_url(&input.public_base_url));
         let customer_sources = e.check("customer_sources", choice_list(&input.customer_sources));
         let customer_levels = e.check("customer_levels", choice_list(&input.customer_levels));
+        let labour_rate = e.check(
+            "labour_rate",
+            decimal_in(
+                &input.labour_rate,
+                2,
+                rust_decimal::Decimal::ZERO,
+                rust_decimal::Decimal::from(100_000),
+            ),
+        );
+        let order_number_format = e
+            .check("order_number_format", super::work_order::check_number_format(&input.order_number_format));
         e.into_result(|| Settings {
             shop_name: shop_name.unwrap_or_default(),
             shop_address: shop_address.unwrap_or_default(),
@@ -144,6 +165,8 @@ impl Settings {
             public_base_url: public_base_url.unwrap_or_default(),
             customer_sources: customer_sources.unwrap_or_default(),
             customer_levels: customer_levels.unwrap_or_default(),
+            labour_rate: labour_rate.unwrap_or_default(),
+            order_number_format: order_number_format.unwrap_or_default(),
         })
     }
 }

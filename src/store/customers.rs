@@ -240,6 +240,9 @@ pub fn delete_tx(
 /// another vehicle's history as a previous owner (and, once those modules exist, work orders
 /// and payments).
 pub fn has_business_tx(tx: &WriteTransaction, id: CustomerId) -> StoreResult<bool> {
+    if super::orders::customer_has_orders_tx(tx, id)? {
+        return Ok(true);
+    }
     for vehicle in vehicle_ids_tx(tx, id)? {
         if vehicles::has_history_tx(tx, vehicle)? {
             return Ok(true);

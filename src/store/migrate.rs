@@ -11,12 +11,12 @@ use super::tables::*;
 use super::{StoreError, StoreResult};
 
 /// The schema version this program writes.
-pub const CURRENT: u64 = 2;
+pub const CURRENT: u64 = 3;
 
 type Step = fn(&WriteTransaction) -> StoreResult<()>;
 
 /// Step `n` (1-based) brings a database from version `n - 1` to `n`.
-const STEPS: [Step; CURRENT as usize] = [v1_create_tables, v2_customers_and_vehicles];
+const STEPS: [Step; CURRENT as usize] = [v1_create_tables, v2_customers_and_vehicles, v3_work_orders];
 
 /// The schema version of an open database, `0` for a new, empty one.
 pub fn version(db: &Database) -> StoreResult<u64> {
@@ -82,6 +82,19 @@ fn v2_customers_and_vehicles(tx: &WriteTransaction) -> StoreResult<()> {
     Ok(())
 }
 
+fn v3_work_orders(tx: &WriteTransaction) -> StoreResult<()> {
+    tx.open_table(ORDERS)?;
+    tx.open_table(ORDERS_BY_NUMBER)?;
+    tx.open_table(ORDERS_BY_TOKEN)?;
+    tx.open_table(RETIRED_TOKENS)?;
+    tx.open_table(ORDERS_BY_VEHICLE)?;
+    tx.open_table(ORDERS_BY_CUSTOMER)?;
+    tx.open_table(ORDERS_BY_STATE)?;
+    tx.open_table(ORDERS_BY_TECHNICIAN)?;
+    tx.open_table(TEMPLATES)?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,8 +145,10 @@ mod tests {
         }
         let (db, _dir) = temp_db();
         run(&db).unwrap();
-        assert_eq!(run_steps(&db, &[v1_create_tables, v2_customers_and_vehicles, v2, v3]).unwrap(), 2);
-        assert_eq!(version(&db).unwrap(), 4);
+        let mut steps = STEPS.to_vec();
+        steps.extend([v2 as Step, v3]);
+        assert_eq!(run_steps(&db, &steps).unwrap(), CURRENT);
+        assert_eq!(version(&db).unwrap(), CURRENT + 2);
         let tx = db.begin_read().unwrap();
         assert_eq!(tx.open_table(NOTES).unwrap().get("step").unwrap().unwrap().value(), "3");
     }
@@ -145,7 +160,9 @@ mod tests {
         }
         let (db, _dir) = temp_db();
         run(&db).unwrap();
-        assert!(run_steps(&db, &[v1_create_tables, v2_customers_and_vehicles, broken]).is_err());
+        let mut steps = STEPS.to_vec();
+        steps.push(broken);
+        assert!(run_steps(&db, &steps).is_err());
         assert_eq!(version(&db).unwrap(), CURRENT);
     }
 }

@@ -12,15 +12,18 @@ pub mod check;
 pub mod codec;
 pub mod customers;
 pub mod migrate;
+pub mod orders;
 pub mod search;
 pub mod sessions;
 pub mod settings;
 pub mod tables;
+pub mod templates;
 pub mod users;
 pub mod vehicles;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use redb::{Database, Durability, ReadTransaction, ReadableDatabase, ReadableTable, WriteTransaction};
@@ -91,6 +94,8 @@ pub struct Store {
     db: Arc<Database>,
     search: Arc<RwLock<CustomerIndex>>,
     sessions: Arc<sessions::SessionCache>,
+    /// Goes up after every committed change to work orders; live pages poll it.
+    orders_changed: Arc<AtomicU64>,
 }
 
 /// The customers a write transaction touched, whose search entries are refreshed from the
@@ -99,11 +104,17 @@ pub struct Store {
 #[derive(Debug, Default)]
 pub struct Touched {
     customers: BTreeSet<CustomerId>,
+    orders: bool,
 }
 
 impl Touched {
     pub fn customer(&mut self, id: CustomerId) {
         self.customers.insert(id);
+    }
+
+    /// A work order changed: the board and open order pages refresh.
+    pub fn order(&mut self, _id: crate::domain::OrderId) {
+        self.orders = true;
     }
 }
 
@@ -118,7 +129,15 @@ impl Store {
             e => e.into(),
         })?;
         migrate::run(&db)?;
-        let store = Store { db: Arc::new(db), search: Arc::default(), sessions: Arc::default() };
+        // Start from the clock, so a page polling across a restart sees a new value.
+        let start =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64);
+        let store = Store {
+            db: Arc::new(db),
+            search: Arc::default(),
+            sessions: Arc::default(),
+            orders_changed: Arc::new(AtomicU64::new(start.unwrap_or(1))),
+        };
         store.rebuild_search()?;
         Ok(store)
     }
@@ -137,6 +156,11 @@ impl Store {
         Ok(())
     }
 
+    /// A number that changes whenever a work order changes (for live pages to poll).
+    pub fn orders_changed(&self) -> u64 {
+        self.orders_changed.load(Ordering::SeqCst)
+    }
+
     /// Reads the search index (held briefly: searches take microseconds).
     pub fn search<T>(&self, f: impl FnOnce(&CustomerIndex) -> T) -> T {
         f(&self.search.read().unwrap_or_else(|e| e.into_inner()))
@@ -150,10 +174,14 @@ impl Store {
         F: FnOnce(&WriteTransaction, &mut Touched) -> StoreResult<T> + Send + 'static,
     {
         let (db, index, cache) = (self.db.clone(), self.search.clone(), self.sessions.clone());
+        let orders = self.orders_changed.clone();
         blocking(move || {
             let mut touched = Touched::default();
             let out = write_with(&db, &cache, Durability::Immediate, |tx| f(tx, &mut touched))?;
             refresh_or_rebuild(&db, &index, &touched);
+            if touched.orders {
+                orders.fetch_add(1, Ordering::SeqCst);
+            }
             Ok(out)
         })
         .await
@@ -167,6 +195,9 @@ impl Store {
         let mut touched = Touched::default();
         let out = write_with(&self.db, &self.sessions, Durability::Immediate, |tx| f(tx, &mut touched))?;
         refresh_or_rebuild(&self.db, &self.search, &touched);
+        if touched.orders {
+            self.orders_changed.fetch_add(1, Ordering::SeqCst);
+        }
         Ok(out)
     }
 

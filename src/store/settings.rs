@@ -47,6 +47,8 @@ fn changed_fields(old: &Settings, new: &Settings) -> Vec<&'static str> {
         ("public_base_url", a.public_base_url != b.public_base_url),
         ("customer_sources", a.customer_sources != b.customer_sources),
         ("customer_levels", a.customer_levels != b.customer_levels),
+        ("labour_rate", a.labour_rate != b.labour_rate),
+        ("order_number_format", a.order_number_format != b.order_number_format),
     ]
     .into_iter()
     .filter_map(|(name, changed)| changed.then_some(name))

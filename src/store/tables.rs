@@ -6,7 +6,8 @@
 use redb::TableDefinition;
 
 use super::codec::Msgpack;
-use crate::domain::{ContactEntry, Customer, Session, Settings, User, Vehicle};
+use crate::domain::template::ServiceTemplate;
+use crate::domain::{ContactEntry, Customer, Session, Settings, User, Vehicle, WorkOrder};
 use crate::store::audit::AuditEntry;
 
 /// Single values about the database itself, e.g. `schema_version`.
@@ -57,6 +58,35 @@ pub const VEHICLES_BY_VIN: TableDefinition<&str, u64> = TableDefinition::new("ve
 /// Index: (customer id, vehicle id) → (), the vehicles a customer owns now.
 pub const VEHICLES_BY_CUSTOMER: TableDefinition<(u64, u64), ()> =
     TableDefinition::new("vehicles_by_customer");
+
+/// Work orders by id (ids grow with time, so the newest are last).
+pub const ORDERS: TableDefinition<u64, Msgpack<WorkOrder>> = TableDefinition::new("orders");
+
+/// Index: order number → order id. Unique.
+pub const ORDERS_BY_NUMBER: TableDefinition<&str, u64> = TableDefinition::new("orders_by_number");
+
+/// Index: the QR token printed on an order's current sheet → order id.
+pub const ORDERS_BY_TOKEN: TableDefinition<u128, u64> = TableDefinition::new("orders_by_token");
+
+/// Tokens of sheets that were reprinted with a new QR → order id, so an old sheet gets a clear
+/// answer instead of "not found".
+pub const RETIRED_TOKENS: TableDefinition<u128, u64> = TableDefinition::new("retired_tokens");
+
+/// Index: (vehicle id, order id) → (), a vehicle's repair history.
+pub const ORDERS_BY_VEHICLE: TableDefinition<(u64, u64), ()> = TableDefinition::new("orders_by_vehicle");
+
+/// Index: (customer id, order id) → (), the customer who owned the car when it was opened.
+pub const ORDERS_BY_CUSTOMER: TableDefinition<(u64, u64), ()> = TableDefinition::new("orders_by_customer");
+
+/// Index: (state code, order id) → (), for the board and the order list.
+pub const ORDERS_BY_STATE: TableDefinition<(&str, u64), ()> = TableDefinition::new("orders_by_state");
+
+/// Index: (technician's user id, order id) → (), orders with a live labour line of theirs.
+pub const ORDERS_BY_TECHNICIAN: TableDefinition<(u64, u64), ()> =
+    TableDefinition::new("orders_by_technician");
+
+/// Service templates (保养套餐) by id.
+pub const TEMPLATES: TableDefinition<u64, Msgpack<ServiceTemplate>> = TableDefinition::new("templates");
 
 /// Runs `$body` once for every table, with `$t` bound to its definition. Everything that must
 /// touch every table (creating, copying for backups, checking coverage) goes through this one
@@ -123,6 +153,42 @@ macro_rules! for_each_table {
         }
         {
             let $t = VEHICLES_BY_CUSTOMER;
+            $body
+        }
+        {
+            let $t = ORDERS;
+            $body
+        }
+        {
+            let $t = ORDERS_BY_NUMBER;
+            $body
+        }
+        {
+            let $t = ORDERS_BY_TOKEN;
+            $body
+        }
+        {
+            let $t = RETIRED_TOKENS;
+            $body
+        }
+        {
+            let $t = ORDERS_BY_VEHICLE;
+            $body
+        }
+        {
+            let $t = ORDERS_BY_CUSTOMER;
+            $body
+        }
+        {
+            let $t = ORDERS_BY_STATE;
+            $body
+        }
+        {
+            let $t = ORDERS_BY_TECHNICIAN;
+            $body
+        }
+        {
+            let $t = TEMPLATES;
             $body
         }
     }};

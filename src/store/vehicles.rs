@@ -205,10 +205,38 @@ pub fn transfer_tx(
     Ok(vehicle)
 }
 
-/// Whether the vehicle has a past worth keeping: earlier owners (and, once they exist, work
-/// orders).
+/// Whether the vehicle has a past worth keeping: earlier owners or work orders.
 pub fn has_history_tx(tx: &WriteTransaction, id: VehicleId) -> StoreResult<bool> {
-    Ok(!get_tx(tx, id)?.previous_owners.is_empty())
+    Ok(!get_tx(tx, id)?.previous_owners.is_empty() || super::orders::vehicle_has_orders_tx(tx, id)?)
+}
+
+/// Records the odometer reading taken at reception (already checked against the last one).
+pub fn set_mileage_tx(
+    tx: &WriteTransaction,
+    touched: &mut Touched,
+    actor: &Actor,
+    id: VehicleId,
+    mileage: Option<u32>,
+) -> StoreResult<()> {
+    let mut vehicle = get_tx(tx, id)?;
+    if mileage.is_none() || vehicle.details.mileage == mileage {
+        return Ok(());
+    }
+    let before = vehicle.details.mileage;
+    vehicle.details.mileage = mileage;
+    vehicle.version += 1;
+    vehicle.updated_at = Utc::now();
+    tx.open_table(VEHICLES)?.insert(id.0, &vehicle)?;
+    let show = |m: Option<u32>| m.map(|m| m.to_string()).unwrap_or("-".into());
+    append_tx(
+        tx,
+        actor,
+        "vehicle.mileage",
+        &format!("vehicle:{id}"),
+        format!("{}: {} → {} km", vehicle.details.plate, show(before), show(mileage)),
+    )?;
+    touched.customer(vehicle.customer_id);
+    Ok(())
 }
 
 /// Removes a vehicle that has no history (only when its owner is deleted).

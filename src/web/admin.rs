@@ -453,6 +453,14 @@ fn settings_page(
                 }
             }
             fieldset {
+                legend { (lang.t(Msg::OrdersSection)) }
+                div.form-grid {
+                    (Field::text("labour_rate", lang.t(Msg::LabourRate), &typed.labour_rate).kind("text").required().render(lang, errors))
+                    (Field::text("order_number_format", lang.t(Msg::OrderNumberFormat), &typed.order_number_format)
+                        .required().hint(lang.t(Msg::OrderNumberFormatHelp).to_string()).render(lang, errors))
+                }
+            }
+            fieldset {
                 legend { (lang.t(Msg::SecuritySection)) }
                 div.form-grid {
                     (Field::text("password_min_len", lang.t(Msg::PasswordMinLen), &typed.password_min_len).kind("number").required().render(lang, errors))
@@ -487,6 +495,8 @@ async fn save_settings(state: &AppState, ctx: &Ctx, body: &[u8]) -> AppResult<Re
         public_base_url: form.owned("public_base_url"),
         customer_sources: form.owned("customer_sources"),
         customer_levels: form.owned("customer_levels"),
+        labour_rate: form.owned("labour_rate"),
+        order_number_format: form.owned("order_number_format"),
     };
     let settings = match Settings::check(&typed) {
         Ok(settings) => settings,

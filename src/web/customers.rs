@@ -22,7 +22,7 @@ use crate::domain::settings::choice_label;
 use crate::domain::vehicle::{Due, due};
 use crate::domain::{
     Area, ContactKind, Customer, CustomerDetails, CustomerId, CustomerKind, CustomerStatus, FieldErrors,
-    Phone, Vehicle,
+    OrderState, Phone, Vehicle,
 };
 use crate::i18n::{Lang, Msg};
 use crate::store::{CustomerFilter, CustomerRow, Page, StoreError, customers, vehicles};
@@ -516,6 +516,8 @@ struct CustomerView {
     customer: Customer,
     vehicles: Vec<Vehicle>,
     contacts: Vec<crate::domain::ContactEntry>,
+    /// Newest first.
+    orders: Vec<crate::domain::WorkOrder>,
 }
 
 async fn view_page(state: &AppState, ctx: &Ctx, id: CustomerId, q: &Query) -> AppResult<Response> {
@@ -531,7 +533,8 @@ async fn view_page(state: &AppState, ctx: &Ctx, id: CustomerId, q: &Query) -> Ap
                 }
             }
             let contacts = customers::contacts(tx, id, 50)?;
-            Ok(Some(CustomerView { customer, vehicles: list, contacts }))
+            let orders = crate::store::orders::for_customer(tx, id)?;
+            Ok(Some(CustomerView { customer, vehicles: list, contacts, orders }))
         })
         .await?
         .ok_or(AppError::NotFound)?;
@@ -606,12 +609,26 @@ fn customer_body(
             }
             section.panel {
                 h2 { (lang.t(Msg::Consumption)) }
+                @let visits = view.orders.iter().filter(|o| o.state != OrderState::Cancelled).count();
+                @let spent: rust_decimal::Decimal = view.orders.iter()
+                    .filter(|o| matches!(o.state, OrderState::Settled | OrderState::Delivered))
+                    .map(|o| o.totals().estimate).sum();
                 dl.details {
-                    dt { (lang.t(Msg::Visits)) } dd { "0" }
-                    dt { (lang.t(Msg::TotalSpent)) } dd { "0.00" }
-                    dt { (lang.t(Msg::LastVisit)) } dd { "—" }
+                    dt { (lang.t(Msg::Visits)) } dd { (visits) }
+                    dt { (lang.t(Msg::TotalSpent)) } dd { (super::orders::money(spent)) }
+                    dt { (lang.t(Msg::LastVisit)) } dd { (view.orders.first().map(|o| local(&o.created_at)).unwrap_or("—".into())) }
                 }
-                p.muted { (lang.t(Msg::NoOrdersYet)) }
+                @if view.orders.is_empty() {
+                    p.muted { (lang.t(Msg::NoOrdersYet)) }
+                } @else {
+                    ul.timeline { @for o in view.orders.iter().take(20) {
+                        li {
+                            a href={ "/orders/" (o.id) } { (o.number) } " " (super::orders::state_badge(lang, o.state))
+                            " " (super::orders::money(o.totals().estimate))
+                            div.muted { (local(&o.created_at)) " · " (o.reception.complaint.chars().take(40).collect::<String>()) }
+                        }
+                    } }
+                }
             }
         }
         section.panel {

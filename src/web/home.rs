@@ -18,13 +18,15 @@ use crate::i18n::Msg;
 /// Per area: title, description, and the page it opens once its module exists.
 const CARDS: &[(Area, Msg, Msg, Option<&str>)] = &[
     (Area::Reception, Msg::NavReception, Msg::CardReception, Some("/lookup")),
+    (Area::Orders, Msg::NavOrders, Msg::CardOrders, Some("/orders")),
     (Area::Customers, Msg::NavCustomers, Msg::CardCustomers, Some("/customers")),
     (Area::Vehicles, Msg::NavVehicles, Msg::CardVehicles, Some("/vehicles")),
     (Area::MyJobs, Msg::NavMyJobs, Msg::CardMyJobs, None),
-    (Area::Board, Msg::NavBoard, Msg::CardBoard, None),
+    (Area::Board, Msg::NavBoard, Msg::CardBoard, Some("/board")),
     (Area::Checkout, Msg::NavCheckout, Msg::CardCheckout, None),
     (Area::Parts, Msg::NavParts, Msg::CardParts, None),
     (Area::Reports, Msg::NavReports, Msg::CardReports, None),
+    (Area::Templates, Msg::NavTemplates, Msg::CardTemplates, Some("/templates")),
     (Area::Admin, Msg::NavUsers, Msg::CardUsers, Some("/admin/users")),
     (Area::Admin, Msg::NavSettings, Msg::CardSettings, Some("/admin/settings")),
     (Area::Admin, Msg::NavAudit, Msg::CardAudit, Some("/admin/audit")),

@@ -12,8 +12,11 @@ use crate::i18n::{Lang, Msg};
 /// have pages appear; a module adds its entry when it lands.
 const NAV: &[(Area, Msg, &str)] = &[
     (Area::Reception, Msg::NavReception, "/lookup"),
+    (Area::Orders, Msg::NavOrders, "/orders"),
+    (Area::Board, Msg::NavBoard, "/board"),
     (Area::Customers, Msg::NavCustomers, "/customers"),
     (Area::Vehicles, Msg::NavVehicles, "/vehicles"),
+    (Area::Templates, Msg::NavTemplates, "/templates"),
     (Area::Admin, Msg::NavAdmin, "/admin"),
 ];
 

@@ -8,6 +8,7 @@
 pub mod admin;
 pub mod assets;
 pub mod auth;
+pub mod board;
 pub mod ctx;
 pub mod customers;
 pub mod error;
@@ -15,6 +16,8 @@ pub mod form;
 pub mod home;
 pub mod import;
 pub mod layout;
+pub mod orders;
+pub mod templates;
 pub mod vehicles;
 
 use std::convert::Infallible;
@@ -128,6 +131,12 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
         .or(customers::routes(state.clone()))
         .unify()
         .or(vehicles::routes(state.clone()))
+        .unify()
+        .or(orders::routes(state.clone()))
+        .unify()
+        .or(board::routes(state.clone()))
+        .unify()
+        .or(templates::routes(state.clone()))
         .unify();
 
     // Server-Timing: how long the server worked on the request, shown by browsers' developer

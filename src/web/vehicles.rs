@@ -212,8 +212,17 @@ async fn find_page(state: &AppState, ctx: &Ctx, q: &Query, path: &'static str) -
 
 async fn lookup_found(state: &AppState, ctx: &Ctx, vehicle: Vehicle) -> AppResult<Response> {
     let lang = ctx.lang;
-    let owner_id = vehicle.customer_id;
-    let owner = state.store.read(move |tx| customers::get(tx, owner_id)).await?;
+    let (owner_id, vehicle_id) = (vehicle.customer_id, vehicle.id);
+    let (owner, open) = state
+        .store
+        .read(move |tx| {
+            let open: Vec<_> = crate::store::orders::for_vehicle(tx, vehicle_id)?
+                .into_iter()
+                .filter(|o| o.state.on_board() || o.state == crate::domain::OrderState::Draft)
+                .collect();
+            Ok((customers::get(tx, owner_id)?, open))
+        })
+        .await?;
     let d = &vehicle.details;
     let body = html! {
         p { a href="/lookup" { "← " (lang.t(Msg::LookupAnother)) } }
@@ -226,10 +235,16 @@ async fn lookup_found(state: &AppState, ctx: &Ctx, vehicle: Vehicle) -> AppResul
             p { (due_badges(lang, d, ctx.today())) }
             dl.details {
                 dt { (lang.t(Msg::Mileage)) } dd { (d.mileage.map(|m| lang.fmt(Msg::Km, &[&m])).unwrap_or("—".into())) }
-                dt { (lang.t(Msg::OpenOrders)) } dd { (lang.t(Msg::NoOrdersYet)) }
+                dt { (lang.t(Msg::OpenOrders)) } dd {
+                    @if open.is_empty() { (lang.t(Msg::NoOrdersYet)) }
+                    @for o in &open {
+                        div { a.button.big.secondary href={ "/orders/" (o.id) } { (o.number) " · " (lang.t(o.state.label())) } }
+                    }
+                }
             }
             div.actions {
-                a.button.big href={ "/vehicles/" (vehicle.id) } { (lang.t(Msg::VehiclePage)) }
+                a.button.big href={ "/orders/new?vehicle_id=" (vehicle.id) } { "+ " (lang.t(Msg::OpenOrder)) }
+                a.button.big.secondary href={ "/vehicles/" (vehicle.id) } { (lang.t(Msg::VehiclePage)) }
                 @if let Some(owner) = &owner { a.button.big.secondary href={ "/customers/" (owner.id) } { (lang.t(Msg::CustomerPage)) } }
             }
         }
@@ -469,6 +484,7 @@ async fn view_page(state: &AppState, ctx: &Ctx, id: VehicleId, q: &Query) -> App
     ctx.require(Area::Vehicles)?;
     let lang = ctx.lang;
     let (v, owner, previous) = load(state, id).await?;
+    let history = state.store.read(move |tx| crate::store::orders::for_vehicle(tx, id)).await?;
     let d = &v.details;
     let tz = ctx.settings.tz();
     let today = ctx.today();
@@ -483,7 +499,10 @@ async fn view_page(state: &AppState, ctx: &Ctx, id: VehicleId, q: &Query) -> App
         @if let Some(owner) = &owner { p { a href={ "/customers/" (owner.id) } { "← " (owner.details.name) } } }
         div.page-head {
             h1 { span.plate-big { (d.plate) } " " (d.title()) }
-            div.actions { a.button.secondary href={ "/vehicles/" (v.id) "/edit" } { (lang.t(Msg::Edit)) } }
+            div.actions {
+                a.button href={ "/orders/new?vehicle_id=" (v.id) } { "+ " (lang.t(Msg::OpenOrder)) }
+                a.button.secondary href={ "/vehicles/" (v.id) "/edit" } { (lang.t(Msg::Edit)) }
+            }
         }
         @if let Some(msg) = note { (notice("ok", lang.t(msg))) }
         @if d.vin_check_ok() == Some(false) { (notice("warn", lang.t(Msg::VinCheckWarning))) }
@@ -506,7 +525,21 @@ async fn view_page(state: &AppState, ctx: &Ctx, id: VehicleId, q: &Query) -> App
             }
             section.panel {
                 h2 { (lang.t(Msg::RepairHistory)) }
-                p.muted { (lang.t(Msg::NoOrdersYet)) }
+                @if history.is_empty() {
+                    p.muted { (lang.t(Msg::NoOrdersYet)) }
+                } @else {
+                    ul.timeline { @for o in &history {
+                        li {
+                            a href={ "/orders/" (o.id) } { (o.number) } " " (super::orders::state_badge(lang, o.state))
+                            " " (super::orders::money(o.totals().estimate))
+                            div.muted {
+                                (o.created_at.with_timezone(&tz).format("%Y-%m-%d"))
+                                @if let Some(m) = o.reception.mileage { " · " (lang.fmt(Msg::Km, &[&m])) }
+                                " · " (o.reception.complaint.chars().take(60).collect::<String>())
+                            }
+                        }
+                    } }
+                }
                 @if !previous.is_empty() {
                     h3 { (lang.t(Msg::PreviousOwners)) }
                     ul.timeline { @for (cid, name, until) in &previous {

@@ -158,6 +158,8 @@ async fn settings_are_checked_saved_and_audited() {
         ("public_base_url", "http://192.168.1.20:8080"),
         ("customer_sources", "walk_in\n抖音\nreferral"),
         ("customer_levels", "ordinary\nvip"),
+        ("labour_rate", "150"),
+        ("order_number_format", "WO{date}-{seq}"),
     ];
     let response = app.post_form(&admin, "/admin/settings", "/admin/settings", &fields).await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
