@@ -10,12 +10,17 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use crate::domain::customer::CustomerInput;
 use crate::domain::plate::check_digit;
 use crate::domain::vehicle::VehicleInput;
+use crate::domain::work_order::{
+    ApprovalDetails, ApprovalMethod, Assignment, Decision, LineDetails, LineInput, Reception, Transition,
+    check_transition,
+};
 use crate::domain::{
-    ContactKind, CustomerDetails, CustomerId, Role, Roles, Settings, Username, VehicleDetails,
+    ContactKind, CustomerDetails, CustomerId, Line, OrderId, OrderState, Role, Roles, Settings, UserId,
+    Username, VehicleDetails, VehicleId, WorkOrder,
 };
 use crate::password;
 use crate::store::users::NewUser;
-use crate::store::{Actor, Store, StoreError, StoreResult, customers, users, vehicles};
+use crate::store::{Actor, Store, StoreError, StoreResult, customers, orders, users, vehicles};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Profile {
@@ -45,6 +50,21 @@ impl Profile {
             Profile::TenYears => 70_000,
         }
     }
+
+    fn orders(self) -> usize {
+        match self {
+            Profile::Demo => 900,
+            Profile::TenYears => 200_000,
+        }
+    }
+
+    /// Orders still in the shop (on the board) at the end of the generated period.
+    fn in_shop(self) -> usize {
+        match self {
+            Profile::Demo => 24,
+            Profile::TenYears => 60,
+        }
+    }
 }
 
 /// The password of every generated staff account (generated data only, never a real shop).
@@ -57,6 +77,8 @@ pub struct Summary {
     pub customers: usize,
     pub vehicles: usize,
     pub contacts: usize,
+    pub orders: usize,
+    pub lines: usize,
     pub seconds: f64,
 }
 
@@ -144,6 +166,47 @@ const MAKES: &[(&str, &str, &[&str])] = &[
 ];
 const COLORS: &[&str] = &["白色", "黑色", "银色", "灰色", "蓝色", "红色", "珍珠白", "香槟金"];
 const INSURERS: &[&str] = &["中国人保", "平安保险", "太平洋保险", "中国人寿财险", "大地保险"];
+const COMPLAINTS: &[&str] = &[
+    "刹车时有异响",
+    "常规保养",
+    "发动机故障灯亮",
+    "空调不制冷",
+    "方向盘抖动",
+    "怠速不稳",
+    "更换轮胎",
+    "年检前检查",
+    "电瓶亏电，启动困难",
+    "底盘异响，过减速带咯噔响",
+    "变速箱换挡顿挫",
+    "钣金喷漆：左前门刮擦",
+];
+/// Labour: description and hours.
+const LABOUR: &[(&str, &str)] = &[
+    ("保养工时", "0.5"),
+    ("更换刹车片工时", "1"),
+    ("四轮定位", "1"),
+    ("发动机故障诊断", "1.5"),
+    ("空调系统检修", "2"),
+    ("更换减震器工时", "2.5"),
+    ("变速箱油更换", "1"),
+    ("钣金喷漆", "4"),
+];
+/// Parts: description and unit price.
+const PARTS: &[(&str, &str)] = &[
+    ("机油 5W-30 (升)", "58"),
+    ("机油滤清器", "45"),
+    ("空气滤清器", "68"),
+    ("空调滤清器", "75"),
+    ("前刹车片", "380"),
+    ("火花塞", "65"),
+    ("蓄电池 60Ah", "620"),
+    ("雨刮片", "88"),
+    ("防冻液 (升)", "35"),
+    ("轮胎 205/55R16", "520"),
+    ("减震器", "860"),
+];
+const FEES: &[(&str, &str)] = &[("废油处理费", "10"), ("检测费", "50"), ("拖车费", "200")];
+
 const CONTACT_NOTES: &[&str] = &[
     "保养到期提醒，客户说下周来",
     "回访：对上次维修满意",
@@ -374,6 +437,7 @@ pub fn run(store: &Store, profile: Profile, progress: &mut dyn FnMut(&str)) -> S
     let total_vehicles = profile.vehicles();
     let mut made = 0;
     let mut plates = std::collections::HashSet::new();
+    let mut fleet: Vec<(VehicleId, CustomerId, DateTime<Utc>)> = Vec::with_capacity(total_vehicles);
     while made < total_vehicles {
         let batch = BATCH.min(total_vehicles - made);
         let mut inputs = Vec::with_capacity(batch);
@@ -425,12 +489,14 @@ pub fn run(store: &Store, profile: Profile, progress: &mut dyn FnMut(&str)) -> S
             let at = since.max(when(&mut rng, end));
             inputs.push((owner, details, at));
         }
-        store.write_touching_now(|tx, touched| {
+        let created = store.write_touching_now(|tx, touched| {
+            let mut out = Vec::with_capacity(inputs.len());
             for (owner, details, at) in inputs {
-                vehicles::create_at_tx(tx, touched, &system, owner, details, at)?;
+                out.push((vehicles::create_at_tx(tx, touched, &system, owner, details, at)?.id, owner, at));
             }
-            Ok(())
+            Ok(out)
         })?;
+        fleet.extend(created);
         made += batch;
         summary.vehicles = made;
         progress(&format!("vehicles {made}/{total_vehicles}"));
@@ -447,8 +513,198 @@ pub fn run(store: &Store, profile: Profile, progress: &mut dyn FnMut(&str)) -> S
         Ok(())
     })?;
     summary.contacts = contacts;
+
+    // Work orders, in time order so that ids grow with time; the newest are still in the shop.
+    let (techs, advisors) = store.read_now(|tx| {
+        let all = users::list(tx)?;
+        let with = |role| all.iter().filter(|u| u.roles.has(role)).map(|u| u.id).collect::<Vec<_>>();
+        Ok((with(Role::Technician), with(Role::Advisor)))
+    })?;
+    let total_orders = profile.orders();
+    let mut plan: Vec<(usize, DateTime<Utc>)> = (0..total_orders)
+        .map(|_| {
+            let v = rng.below(fleet.len());
+            (v, fleet[v].2.max(when(&mut rng, end)))
+        })
+        .collect();
+    plan.sort_by_key(|(_, at)| *at);
+    let first_in_shop = total_orders.saturating_sub(profile.in_shop());
+    for (batch_no, batch) in plan.chunks(BATCH).enumerate() {
+        let mut made = Vec::with_capacity(batch.len());
+        for (i, (v, at)) in batch.iter().enumerate() {
+            let n = batch_no * BATCH + i;
+            let target = if n >= first_in_shop {
+                OrderState::BOARD[(n - first_in_shop) % OrderState::BOARD.len()]
+            } else if rng.chance(3) {
+                OrderState::Cancelled
+            } else {
+                OrderState::Delivered
+            };
+            let (vehicle, customer, _) = fleet[*v];
+            let order =
+                generated_order(&mut rng, &settings, vehicle, customer, *at, target, &techs, &advisors)?;
+            summary.lines += order.lines.len();
+            made.push(order);
+        }
+        store.write_touching_now(|tx, touched| {
+            for order in made {
+                orders::record_tx(tx, touched, &system, &settings, order)?;
+            }
+            Ok(())
+        })?;
+        summary.orders += batch.len();
+        progress(&format!("work orders {}/{total_orders}", summary.orders));
+    }
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
+}
+
+/// One order as it would have gone through the shop: lines (checked like a typed form),
+/// the customer's approval, and every transition allowed by the state machine up to `target`.
+#[allow(clippy::too_many_arguments)]
+fn generated_order(
+    rng: &mut Rng,
+    settings: &Settings,
+    vehicle: VehicleId,
+    customer: CustomerId,
+    at: DateTime<Utc>,
+    target: OrderState,
+    techs: &[UserId],
+    advisors: &[UserId],
+) -> StoreResult<WorkOrder> {
+    let refused = |what: &str, e: &dyn std::fmt::Debug| {
+        StoreError::Internal(format!("generated {what} refused: {e:?}"))
+    };
+    let advisor = advisors.get(rng.below(advisors.len().max(1))).copied();
+    let mut inputs = Vec::new();
+    for _ in 0..1 + rng.below(2) {
+        let (description, hours) = *rng.pick(LABOUR);
+        let technician = techs.get(rng.below(techs.len().max(1))).map(|t| t.to_string()).unwrap_or_default();
+        inputs.push(LineInput {
+            kind: "labor".into(),
+            description: description.into(),
+            hours: hours.into(),
+            technician_id: technician,
+            ..Default::default()
+        });
+    }
+    for _ in 0..2 + rng.below(5) {
+        let (description, price) = *rng.pick(PARTS);
+        let qty = (1 + rng.below(4)).to_string();
+        inputs.push(LineInput {
+            kind: "part".into(),
+            description: description.into(),
+            qty,
+            unit_price: price.into(),
+            ..Default::default()
+        });
+    }
+    if rng.chance(40) {
+        let (description, price) = *rng.pick(FEES);
+        inputs.push(LineInput {
+            kind: "fee".into(),
+            description: description.into(),
+            unit_price: price.into(),
+            ..Default::default()
+        });
+    }
+    let mut lines = Vec::new();
+    for (i, input) in inputs.iter().enumerate() {
+        let details =
+            LineDetails::check(input, settings.labour_rate, techs).map_err(|e| refused("line", &e))?;
+        let assignments = details
+            .technician
+            .map(|t| vec![Assignment { technician: Some(t), at, by: advisor }])
+            .unwrap_or_default();
+        lines.push(Line {
+            no: i as u32 + 1,
+            details,
+            assignments,
+            decision: Decision::Pending,
+            decided_in: None,
+            added_at: at,
+            added_by: advisor,
+        });
+    }
+    let mut order = WorkOrder {
+        id: OrderId(0),
+        number: String::new(),
+        token: 0,
+        vehicle_id: vehicle,
+        customer_id: customer,
+        state: OrderState::Open,
+        reception: Reception {
+            mileage: None,
+            fuel: Some(rng.below(5) as u8),
+            complaint: rng.pick(COMPLAINTS).to_string(),
+            items_left: String::new(),
+            promised_at: Some(at + Duration::hours(2 + rng.below(30) as i64)),
+            advisor,
+        },
+        next_line: lines.len() as u32 + 1,
+        lines,
+        estimate_version: 2,
+        approvals: vec![],
+        diagnosis: vec![],
+        history: vec![],
+        reprints: 0,
+        created_at: at,
+        created_by: advisor,
+        updated_at: at,
+        version: 1,
+    };
+    // The customer says yes to most of it; now and then one part is declined.
+    let declined = if rng.chance(8) { Some(order.lines.len() as u32) } else { None };
+    let decisions = order
+        .lines
+        .iter()
+        .map(|l| (l.no, if Some(l.no) == declined { Decision::Declined } else { Decision::Approved }))
+        .collect();
+    let approval = ApprovalDetails {
+        estimate_version: order.estimate_version,
+        method: ApprovalMethod::Phone,
+        approver: "车主".into(),
+        decisions,
+        signature: None,
+        note: String::new(),
+    };
+    let mut clock = at + Duration::minutes(15);
+    order.apply_approval(approval, clock, advisor, "王接待").map_err(|e| refused("approval", &e))?;
+    let path: &[OrderState] = match target {
+        OrderState::Cancelled => &[OrderState::Cancelled],
+        OrderState::Open => &[],
+        OrderState::InProgress => &[OrderState::InProgress],
+        OrderState::WaitingParts => &[OrderState::InProgress, OrderState::WaitingParts],
+        OrderState::QualityCheck => &[OrderState::InProgress, OrderState::QualityCheck],
+        OrderState::Completed => &[OrderState::InProgress, OrderState::QualityCheck, OrderState::Completed],
+        OrderState::Settled => {
+            &[OrderState::InProgress, OrderState::QualityCheck, OrderState::Completed, OrderState::Settled]
+        }
+        _ => &[
+            OrderState::InProgress,
+            OrderState::QualityCheck,
+            OrderState::Completed,
+            OrderState::Settled,
+            OrderState::Delivered,
+        ],
+    };
+    let manager = Roles::of(&[Role::Manager]);
+    for to in path {
+        let reason = if *to == OrderState::Cancelled { "客户取消" } else { "" };
+        check_transition(manager, &order, *to, reason).map_err(|e| refused("transition", &e))?;
+        clock += Duration::minutes(20 + rng.below(240) as i64);
+        order.history.push(Transition {
+            from: order.state,
+            to: *to,
+            at: clock,
+            by: advisor,
+            by_name: "刘店长".into(),
+            reason: reason.into(),
+        });
+        order.state = *to;
+    }
+    order.updated_at = clock;
+    Ok(order)
 }
 
 #[cfg(test)]
@@ -485,9 +741,10 @@ mod tests {
             let summary = run(&store, Profile::Demo, &mut |_| {}).unwrap();
             assert_eq!(store.search(|i| i.len()), 300);
             assert!(run(&store, Profile::Demo, &mut |_| {}).is_err(), "refuses to seed twice");
+            assert_eq!(store.read_now(orders::on_board).unwrap().len(), 24);
             summary
         };
-        assert_eq!((summary.customers, summary.vehicles), (300, 420));
+        assert_eq!((summary.customers, summary.vehicles, summary.orders), (300, 420, 900));
         let report = crate::store::check::run(dir.path()).unwrap();
         assert!(report.problems.is_empty(), "{:?}", report.problems);
     }

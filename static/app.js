@@ -114,7 +114,7 @@
     }
     canvas.addEventListener("pointerdown", function (evt) {
       evt.preventDefault();
-      canvas.setPointerCapture(evt.pointerId);
+      try { canvas.setPointerCapture(evt.pointerId); } catch (e) { /* a pen lifted already */ }
       current = [point(evt)];
       strokes.push(current);
       ctx.beginPath();

@@ -95,6 +95,8 @@ struct Samples {
     vehicle_ids: Vec<u64>,
     plates: Vec<String>,
     queries: Vec<String>,
+    /// Orders in the shop (the board's), and past ones from the vehicles' histories.
+    order_ids: Vec<u64>,
 }
 
 fn samples(data: &Path) -> Samples {
@@ -132,7 +134,21 @@ fn samples(data: &Path) -> Samples {
         chars.insert(2, ' ');
         queries.push(chars.into_iter().collect());
     }
-    Samples { customer_ids, vehicle_ids, plates, queries }
+    let order_ids = store
+        .read_now(|tx| {
+            let mut ids: Vec<u64> = wrenchdesk::store::orders::on_board(tx)?.iter().map(|o| o.id.0).collect();
+            for v in vehicle_ids.iter().step_by(10) {
+                ids.extend(
+                    wrenchdesk::store::orders::for_vehicle(tx, wrenchdesk::domain::VehicleId(*v))?
+                        .iter()
+                        .take(1)
+                        .map(|o| o.id.0),
+                );
+            }
+            Ok(ids)
+        })
+        .expect("read order samples");
+    Samples { customer_ids, vehicle_ids, plates, queries, order_ids }
 }
 
 fn urlencode(s: &str) -> String {
@@ -166,6 +182,9 @@ enum Kind {
     CustomerPage,
     VehiclePage,
     Write,
+    OrderPage,
+    Board,
+    OpenOrder,
     Mixed,
 }
 
@@ -178,6 +197,9 @@ impl Kind {
             Kind::CustomerPage => "customer page",
             Kind::VehiclePage => "vehicle page",
             Kind::Write => "durable write: log a contact",
+            Kind::OrderPage => "work order page",
+            Kind::Board => "shop board (full page)",
+            Kind::OpenOrder => "durable write: open an order",
             Kind::Mixed => "busy Saturday (mixed)",
         }
     }
@@ -201,6 +223,17 @@ fn request(kind: Kind, s: &Samples, csrf: &str, rng: &mut wrenchdesk::seed::Rng)
             method: "POST",
             path: format!("/customers/{}/contacts", s.customer_ids[rng.below(s.customer_ids.len())]),
             body: Some(format!("csrf={csrf}&kind=call&summary=bench+follow-up+call")),
+            htmx_target: None,
+        },
+        Kind::OrderPage => Req::get(format!("/orders/{}", s.order_ids[rng.below(s.order_ids.len())])),
+        Kind::Board => Req::get("/board".into()),
+        Kind::OpenOrder => Req {
+            method: "POST",
+            path: "/orders".into(),
+            body: Some(format!(
+                "csrf={csrf}&vehicle_id={}&confirm_second=1&fuel=2&complaint=bench+check-up",
+                s.vehicle_ids[rng.below(s.vehicle_ids.len())]
+            )),
             htmx_target: None,
         },
         Kind::Mixed => {
@@ -499,7 +532,18 @@ fn run(o: Options) -> ExitCode {
         eprintln!("bench: {:<32} {:>9.0} req/s", hello_figures.name, hello_figures.rps);
         let floor = hello_figures.rps;
         results.push(hello_figures);
-        for kind in [Kind::Search, Kind::Lookup, Kind::CustomerPage, Kind::VehiclePage, Kind::Write, Kind::Mixed] {
+        // Opening orders comes after the board, which should show the shop as seeded.
+        for kind in [
+            Kind::Search,
+            Kind::Lookup,
+            Kind::CustomerPage,
+            Kind::VehiclePage,
+            Kind::OrderPage,
+            Kind::Board,
+            Kind::Write,
+            Kind::OpenOrder,
+            Kind::Mixed,
+        ] {
             let mut f = drive(addr, kind, samples.clone(), cookie.clone(), csrf.clone(), &o).await;
             f.ratio = Some(f.rps / floor);
             eprintln!("bench: {:<32} {:>9.0} req/s", f.name, f.rps);

@@ -62,6 +62,7 @@ pub fn invariants(tx: &ReadTransaction, report: &mut Report) -> StoreResult<()> 
     });
     guarded(report, "customers and their phone index", || check_customers(tx));
     guarded(report, "vehicles and their plate, VIN and owner indexes", || check_vehicles(tx));
+    guarded(report, "work orders, their lines and their indexes", || check_orders(tx));
     guarded(report, "audit log and id sequences", || check_sequences(tx));
     Ok(())
 }
@@ -182,6 +183,100 @@ fn check_vehicles(tx: &ReadTransaction) -> StoreResult<Vec<String>> {
     }
     if by_customer.len()? != count {
         problems.push(format!("{} owner index entries for {count} vehicles", by_customer.len()?));
+    }
+    Ok(problems)
+}
+
+fn check_orders(tx: &ReadTransaction) -> StoreResult<Vec<String>> {
+    use std::collections::BTreeSet;
+    let mut problems = Vec::new();
+    let (mut numbers, mut tokens, mut vehicles, mut customers, mut states, mut techs) = (
+        BTreeSet::new(),
+        BTreeSet::new(),
+        BTreeSet::new(),
+        BTreeSet::new(),
+        BTreeSet::new(),
+        BTreeSet::new(),
+    );
+    let vehicle_table = tx.open_table(VEHICLES)?;
+    for row in tx.open_table(ORDERS)?.iter()? {
+        let (id, o) = row?;
+        let (id, o) = (id.value(), o.value());
+        if o.id.0 != id {
+            problems.push(format!("order {id} carries id {}", o.id));
+        }
+        if vehicle_table.get(o.vehicle_id.0)?.is_none() {
+            problems.push(format!("order {} is for a missing vehicle {}", o.number, o.vehicle_id));
+        }
+        numbers.insert((o.number.clone(), id));
+        tokens.insert((o.token, id));
+        vehicles.insert((o.vehicle_id.0, id));
+        customers.insert((o.customer_id.0, id));
+        states.insert((o.state.code().to_string(), id));
+        for t in o.technicians() {
+            techs.insert((t.0, id));
+        }
+        let mut seen = BTreeSet::new();
+        for line in &o.lines {
+            if !seen.insert(line.no) || line.no >= o.next_line.max(1) {
+                problems.push(format!("order {} has a repeated or unnumbered line #{}", o.number, line.no));
+            }
+            if line.decided_in.is_some_and(|a| a == 0 || a as usize > o.approvals.len()) {
+                problems.push(format!("order {} line #{} names a missing approval", o.number, line.no));
+            }
+            if line.total().scale() > 2 {
+                problems.push(format!("order {} line #{} total is not in cents", o.number, line.no));
+            }
+        }
+        let t = o.totals();
+        let sum: rust_decimal::Decimal = o.lines.iter().map(|l| l.total()).sum();
+        if t.estimate + t.declined != sum || t.labour + t.parts + t.fees != t.estimate {
+            problems.push(format!("order {} totals do not add up to its lines", o.number));
+        }
+    }
+    let mut compare = |name: &str, expected: BTreeSet<(String, u64)>, found: BTreeSet<(String, u64)>| {
+        for missing in expected.difference(&found) {
+            problems.push(format!("{name} index is missing {} → order {}", missing.0, missing.1));
+        }
+        for extra in found.difference(&expected) {
+            problems.push(format!("{name} index has {} → order {} with no matching order", extra.0, extra.1));
+        }
+    };
+    let text =
+        |set: BTreeSet<(u64, u64)>| set.into_iter().map(|(k, v)| (k.to_string(), v)).collect::<BTreeSet<_>>();
+    let mut found_numbers = BTreeSet::new();
+    for row in tx.open_table(ORDERS_BY_NUMBER)?.iter()? {
+        let (k, v) = row?;
+        found_numbers.insert((k.value().to_string(), v.value()));
+    }
+    compare("number", numbers, found_numbers);
+    let mut found_tokens = BTreeSet::new();
+    for row in tx.open_table(ORDERS_BY_TOKEN)?.iter()? {
+        let (k, v) = row?;
+        found_tokens.insert((format!("{:032x}", k.value()), v.value()));
+    }
+    compare("token", tokens.into_iter().map(|(k, v)| (format!("{k:032x}"), v)).collect(), found_tokens);
+    for (name, table, expected) in [
+        ("vehicle", ORDERS_BY_VEHICLE, vehicles),
+        ("customer", ORDERS_BY_CUSTOMER, customers),
+        ("technician", ORDERS_BY_TECHNICIAN, techs),
+    ] {
+        let mut found = BTreeSet::new();
+        for row in tx.open_table(table)?.iter()? {
+            found.insert(row?.0.value());
+        }
+        compare(name, text(expected), text(found));
+    }
+    let mut found_states = BTreeSet::new();
+    for row in tx.open_table(ORDERS_BY_STATE)?.iter()? {
+        let key = row?.0;
+        let (state, id) = key.value();
+        found_states.insert((state.to_string(), id));
+    }
+    compare("state", states, found_states);
+    let last = tx.open_table(SEQUENCES)?.get("order")?.map(|v| v.value()).unwrap_or(0);
+    if tx.open_table(ORDERS)?.last()?.is_some_and(|(k, _)| k.value() > last) {
+        problems.push("an order id is beyond the sequence".into());
     }
     Ok(problems)
 }

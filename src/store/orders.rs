@@ -273,11 +273,11 @@ pub fn open_tx(
         StoreError::NotFound => StoreError::Invalid(FieldErrors::one("vehicle_id", Msg::VehicleUnknown)),
         e => e,
     })?;
-    if !options.confirm_second {
-        if let Some((id, number)) = open_for_vehicle_tx(tx, vehicle_id)?.into_iter().next() {
-            let problem = Problem::with(Msg::VehicleHasOpenOrder, &[&number]).linked(format!("/orders/{id}"));
-            return Err(StoreError::Invalid(FieldErrors::one("vehicle_id", problem)));
-        }
+    if !options.confirm_second
+        && let Some((id, number)) = open_for_vehicle_tx(tx, vehicle_id)?.into_iter().next()
+    {
+        let problem = Problem::with(Msg::VehicleHasOpenOrder, &[&number]).linked(format!("/orders/{id}"));
+        return Err(StoreError::Invalid(FieldErrors::one("vehicle_id", problem)));
     }
     if reception.mileage.is_some() {
         check_mileage(vehicle.details.mileage, reception.mileage, options.confirm_mileage)
@@ -319,6 +319,38 @@ pub fn open_tx(
         "order.open",
         &format!("order:{id}"),
         format!("{} {}", order.number, vehicle.details.plate),
+    )?;
+    touched.order(id);
+    Ok(order)
+}
+
+/// Stores a whole order as it already happened (generated data, imports from another system):
+/// it gets its id, its number for the day it was opened, and a token, with every index, in
+/// the caller's transaction. The vehicle's record is left as it is.
+pub fn record_tx(
+    tx: &WriteTransaction,
+    touched: &mut Touched,
+    actor: &Actor,
+    settings: &Settings,
+    mut order: WorkOrder,
+) -> StoreResult<WorkOrder> {
+    vehicles::get_tx(tx, order.vehicle_id)?;
+    order.id = OrderId(next_id_tx(tx, "order")?);
+    order.number = next_number_tx(tx, settings, order.created_at)?;
+    order.token = new_token_tx(tx)?;
+    let id = order.id;
+    tx.open_table(ORDERS)?.insert(id.0, &order)?;
+    tx.open_table(ORDERS_BY_NUMBER)?.insert(order.number.as_str(), id.0)?;
+    tx.open_table(ORDERS_BY_TOKEN)?.insert(order.token, id.0)?;
+    tx.open_table(ORDERS_BY_VEHICLE)?.insert((order.vehicle_id.0, id.0), ())?;
+    tx.open_table(ORDERS_BY_CUSTOMER)?.insert((order.customer_id.0, id.0), ())?;
+    index_tx(tx, &order, true)?;
+    append_tx(
+        tx,
+        actor,
+        "order.record",
+        &format!("order:{id}"),
+        format!("{} {}", order.number, order.state.code()),
     )?;
     touched.order(id);
     Ok(order)

@@ -229,7 +229,7 @@ async fn new_page(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Response>
                 .linked(format!("/orders/{oid}")),
         );
     }
-    Ok(reception_form(ctx, &vehicle, owner.as_ref(), &all, &input, &errors, false))
+    Ok(reception_form(ctx, &vehicle, owner.as_ref(), &all, &input, &errors, OpenOptions::default()))
 }
 
 async fn open_orders_of(state: &AppState, id: VehicleId) -> AppResult<Vec<(OrderId, String)>> {
@@ -254,21 +254,24 @@ fn reception_form(
     all: &[User],
     input: &ReceptionInput,
     errors: &FieldErrors,
-    draft: bool,
+    options: OpenOptions,
 ) -> Response {
     let lang = ctx.lang;
     let d = &vehicle.details;
     let tz = ctx.settings.tz();
     let now = Utc::now().with_timezone(&tz);
     let at_five = |days: i64| (now.date_naive() + Duration::days(days)).format("%Y-%m-%dT17:00").to_string();
-    let today_open = now.format("%H:%M").to_string() < "16:50".to_string();
+    let today_open = now.format("%H:%M").to_string().as_str() < "16:50";
     let mut advisors = vec![(String::new(), "—".to_string())];
     advisors.extend(
         with_role(all, Role::Advisor).into_iter().map(|u| (u.id.to_string(), u.display_name.clone())),
     );
     let advisor_choices: Vec<(&str, &str)> = advisors.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
-    let second = errors.get("vehicle_id").is_some_and(|p| p.msg == Msg::VehicleHasOpenOrder);
-    let mileage_back = errors.get("mileage").is_some_and(|p| p.msg == Msg::MileageDecrease);
+    // A confirmation once given stays given while the form comes back for something else.
+    let second =
+        options.confirm_second || errors.get("vehicle_id").is_some_and(|p| p.msg == Msg::VehicleHasOpenOrder);
+    let mileage_back =
+        options.confirm_mileage || errors.get("mileage").is_some_and(|p| p.msg == Msg::MileageDecrease);
     let title = lang.fmt(Msg::OpenOrderFor, &[&d.plate]);
     let body = html! {
         p { a href={ "/vehicles/" (vehicle.id) } { "← " (d.plate) } }
@@ -285,8 +288,10 @@ fn reception_form(
                 div.notice.warn role="status" {
                     (p.text(lang))
                     @if let Some(href) = &p.link { " " a href=(href) { (lang.t(Msg::ViewOrder)) } }
-                    @if second { label.check { input type="checkbox" name="confirm_second" value="1"; (lang.t(Msg::ConfirmSecondOrder)) } }
+                    @if second { label.check { input type="checkbox" name="confirm_second" value="1" checked[options.confirm_second]; (lang.t(Msg::ConfirmSecondOrder)) } }
                 }
+            } @else if options.confirm_second {
+                input type="hidden" name="confirm_second" value="1";
             }
             div.form-grid {
                 (Field::text("mileage", lang.t(Msg::MileageKm), &input.mileage).kind("number")
@@ -294,7 +299,7 @@ fn reception_form(
                 (select("advisor_id", lang.t(Msg::Advisor), &input.advisor_id, &advisor_choices, errors, lang))
             }
             @if mileage_back {
-                label.check { input type="checkbox" name="confirm_mileage" value="1"; (lang.t(Msg::ConfirmMileage)) }
+                label.check { input type="checkbox" name="confirm_mileage" value="1" checked[options.confirm_mileage]; (lang.t(Msg::ConfirmMileage)) }
             }
             div.field.invalid[errors.get("fuel").is_some()] {
                 span.label { (lang.t(Msg::Fuel)) }
@@ -317,7 +322,7 @@ fn reception_form(
                     button.secondary type="button" data-set="f-promised_at" data-value=(at_five(1)) { (lang.t(Msg::PromisedTomorrow)) }
                 }
             }
-            label.check { input type="checkbox" name="draft" value="1" checked[draft]; (lang.t(Msg::EstimateOnly)) }
+            label.check { input type="checkbox" name="draft" value="1" checked[options.draft]; (lang.t(Msg::EstimateOnly)) }
             div.actions { button.big type="submit" { (lang.t(Msg::OpenOrder)) } }
         }
     };
@@ -334,18 +339,17 @@ async fn open(state: &AppState, ctx: &Ctx, body: &[u8]) -> AppResult<Response> {
     let vehicle_id = VehicleId(form.get("vehicle_id").trim().parse().map_err(|_| AppError::BadRequest)?);
     let (vehicle, owner, all) = load_vehicle(state, vehicle_id).await?;
     let input = reception_input(&form);
-    let draft = form.get("draft") == "1";
+    let options = OpenOptions {
+        draft: form.get("draft") == "1",
+        confirm_second: form.get("confirm_second") == "1",
+        confirm_mileage: form.get("confirm_mileage") == "1",
+    };
     let advisors: Vec<UserId> = with_role(&all, Role::Advisor).iter().map(|u| u.id).collect();
     let reception = match Reception::check(&input, Utc::now(), ctx.settings.tz(), &advisors) {
         Ok(r) => r,
         Err(errors) => {
-            return Ok(reception_form(ctx, &vehicle, owner.as_ref(), &all, &input, &errors, draft));
+            return Ok(reception_form(ctx, &vehicle, owner.as_ref(), &all, &input, &errors, options));
         }
-    };
-    let options = OpenOptions {
-        draft,
-        confirm_second: form.get("confirm_second") == "1",
-        confirm_mileage: form.get("confirm_mileage") == "1",
     };
     let actor = user.actor();
     let settings = ctx.settings.clone();
@@ -358,7 +362,10 @@ async fn open(state: &AppState, ctx: &Ctx, body: &[u8]) -> AppResult<Response> {
     match result {
         Ok(order) => Ok(redirect_to(&format!("/orders/{}?notice=opened", order.id), ctx.htmx)),
         Err(StoreError::Invalid(errors)) => {
-            Ok(reception_form(ctx, &vehicle, owner.as_ref(), &all, &input, &errors, draft))
+            // Refused, even when only for a confirmation: nothing was saved.
+            let mut response = reception_form(ctx, &vehicle, owner.as_ref(), &all, &input, &errors, options);
+            *response.status_mut() = warp::http::StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(response)
         }
         Err(e) => Err(e.into()),
     }
@@ -610,6 +617,7 @@ fn line_fields(ctx: &Ctx, users: &[User], input: &LineInput, errors: &FieldError
                 label { input type="radio" name="kind" value=(k.code()) checked[kind == k.code()]; span { (lang.t(k.label())) } }
             }
         }
+        @if let Some(p) = errors.get("kind") { p.field-msg id="f-kind-msg" { (p.text(lang)) } }
         div.form-grid.line-grid data-kind=(kind) {
             (Field::text("description", lang.t(Msg::Description), &input.description).required().render(lang, errors))
             div.only-labor { (Field::text("hours", lang.t(Msg::Hours), &input.hours).kind("text").render(lang, errors)) }
@@ -752,6 +760,7 @@ fn status_form(ctx: &Ctx, o: &WorkOrder, roles: crate::domain::Roles, forms: &Fo
     let (reason, errors) = forms.status.as_ref().unwrap_or(&blank);
     let any_reason = targets.iter().any(|to| needs_reason(o.state, *to));
     html! {
+        @if let Some(p) = errors.get("to").filter(|_| targets.is_empty()) { (notice("error", &p.text(lang))) }
         @if !targets.is_empty() {
             section.panel.status-panel {
                 h2 { (lang.t(Msg::Status)) ": " (state_badge(lang, o.state)) }
@@ -812,11 +821,13 @@ async fn act(state: &AppState, ctx: &Ctx, id: OrderId, action: &str, body: &[u8]
     let form = ctx.form(body)?;
     let actor = user.actor();
     let parts: Vec<&str> = action.split('/').collect();
-    // Status changes are open to every role the state machine names; the rest is the desk's.
+    // Status changes are open to every role the state machine names (technicians from their
+    // phone page); the rest is the desk's.
+    let floor_only = !(roles.may(Area::Orders) || roles.may(Area::Checkout));
     if parts != ["status"] {
         ctx.require(Area::Orders)?;
-    } else {
-        may_view(ctx)?;
+    } else if floor_only && !roles.may(Area::MyJobs) {
+        return Err(AppError::Forbidden);
     }
     let view = load(state, id).await?;
     let rate = ctx.settings.labour_rate;
@@ -866,6 +877,18 @@ async fn act(state: &AppState, ctx: &Ctx, id: OrderId, action: &str, body: &[u8]
             done("removed")
         }
         ["approvals"] => {
+            let sent_version = form.get("estimate_version").trim().parse::<u32>().ok();
+            if sent_version != Some(view.order.estimate_version) {
+                // The form was for an older estimate: never take its answers for lines it did
+                // not show. The page shows the estimate as it is now.
+                let input = ApprovalInput {
+                    approver: form.owned("approver"),
+                    method: form.owned("method"),
+                    ..Default::default()
+                };
+                let errors = FieldErrors::one("estimate_version", Msg::EstimateChanged);
+                return again(Forms { approval: Some((input, errors)), ..Default::default() });
+            }
             let input = ApprovalInput {
                 estimate_version: form.owned("estimate_version"),
                 method: form.owned("method"),
@@ -920,6 +943,10 @@ async fn act(state: &AppState, ctx: &Ctx, id: OrderId, action: &str, body: &[u8]
             done("diagnosis")
         }
         ["status"] => {
+            // A technician moves only the orders they work on.
+            if floor_only && !view.order.technicians().contains(&user.user.id) {
+                return Err(AppError::Forbidden);
+            }
             let to = OrderState::parse(form.get("to")).ok_or(AppError::BadRequest)?;
             let reason = form.owned("reason");
             let typed = reason.clone();
@@ -928,6 +955,7 @@ async fn act(state: &AppState, ctx: &Ctx, id: OrderId, action: &str, body: &[u8]
                 .write_touching(move |tx, t| orders::transition_tx(tx, t, &actor, roles, id, to, &reason))
                 .await
             {
+                Ok(order) if floor_only => Ok(redirect_to(&format!("/t/{:032x}", order.token), ctx.htmx)),
                 Ok(_) => done("status"),
                 Err(StoreError::Invalid(e)) => {
                     let mut errors = e.clone();

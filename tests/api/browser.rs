@@ -269,3 +269,160 @@ async fn advisor_registers_a_new_car_and_owner_from_the_kiosk_plate_keypad() {
     phone.screenshot("lookup-390x844").await;
     phone.close().await;
 }
+
+/// Waits until `script` (a JavaScript expression) is true in the page, up to five seconds.
+async fn wait_until(browser: &Browser, script: &str) -> bool {
+    for _ in 0..100 {
+        let done = browser
+            .client
+            .execute(&format!("return !!({script})"), vec![])
+            .await
+            .ok()
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false);
+        if done {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    false
+}
+
+#[tokio::test]
+async fn an_order_goes_from_the_kiosk_plate_to_the_board_and_the_printer() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let desk = app.user_with_roles(&admin, "desk", &["advisor"]).await;
+    app.user_with_roles(&admin, "zhang", &["technician"]).await;
+    let tech_id = app.user_id(&admin, "zhang").await.to_string();
+    let customer = crate::customers::create_customer(&app, &desk, "陈先生", "13912345678").await;
+    let vehicle = crate::customers::create_vehicle(&app, &desk, customer, "粤B12345").await;
+    assert_eq!(vehicle.status(), reqwest::StatusCode::SEE_OTHER);
+    let mut template = vec![("name", "小保养"), ("active", "1")];
+    let rows = [
+        ("part", "机油 5W-30", "4", "58"),
+        ("part", "机油滤清器", "1", "45"),
+        ("labor", "保养工时", "0.5", ""),
+    ];
+    let keys: Vec<[String; 4]> = (0..rows.len())
+        .map(|i| {
+            [format!("kind_{i}"), format!("description_{i}"), format!("qty_{i}"), format!("unit_price_{i}")]
+        })
+        .collect();
+    for (k, r) in keys.iter().zip(rows.iter()) {
+        template.extend([
+            (k[0].as_str(), r.0),
+            (k[1].as_str(), r.1),
+            (k[2].as_str(), r.2),
+            (k[3].as_str(), r.3),
+        ]);
+    }
+    let saved = app.post_form(&admin, "/templates/new", "/templates", &template).await;
+    assert_eq!(location(&saved), "/templates");
+
+    let Some(kiosk) = Browser::start(1280, 800).await else { return };
+    kiosk.client.goto(&app.url("/login")).await.unwrap();
+    kiosk.fill("#f-username", "desk").await;
+    kiosk.fill("#f-password", "desk-password").await;
+    kiosk.submit("button[type=submit]").await;
+
+    // The plate leads to the car, and the car to a new order.
+    kiosk.client.goto(&app.url("/lookup?plate=%E7%B2%A4B12345")).await.unwrap();
+    kiosk.submit("a.button.big[href^='/orders/new']").await;
+    kiosk.fill("#f-mileage", "53000").await;
+    kiosk.click("input[name=fuel][value='1'] + span").await;
+    kiosk.fill("#f-complaint", "刹车时有异响，方向盘抖动").await;
+    kiosk.click("button[data-set='f-promised_at']:last-of-type").await;
+    kiosk.screenshot("order-new-1280x800").await;
+    kiosk.submit("form.kiosk-form button[type=submit]").await;
+    let order_path = kiosk.path().await;
+    assert!(order_path.starts_with("/orders/"), "{order_path}");
+
+    // One tap adds the template; then a labour line for the technician.
+    kiosk.submit(".templates button").await;
+    kiosk.click("input[name=kind][value=labor] + span").await;
+    kiosk.fill("#f-description", "更换前刹车片").await;
+    kiosk.fill("#f-hours", "1.5").await;
+    kiosk
+        .client
+        .execute(
+            "document.getElementById('f-technician_id').value = arguments[0]",
+            vec![serde_json::Value::String(tech_id.clone())],
+        )
+        .await
+        .unwrap();
+    kiosk.submit("#add-line form[action$='/lines'] button[type=submit]").await;
+    kiosk.screenshot("order-lines-1280x800").await;
+    let lines = kiosk.client.find(Locator::Css("table.lines")).await.unwrap().text().await.unwrap();
+    assert!(lines.contains("机油 5W-30") && lines.contains("更换前刹车片"), "{lines}");
+    kiosk.screenshot("order-lines-1280x800").await;
+
+    // The customer approves all but the filter, and signs on the screen.
+    kiosk.click("input[name=decision_2][value=declined] + span").await;
+    kiosk
+        .client
+        .execute(
+            r#"const c = document.querySelector('.signature-pad canvas');
+               const r = c.getBoundingClientRect();
+               const at = (t, x, y) => c.dispatchEvent(new PointerEvent(t, {
+                   clientX: r.left + x, clientY: r.top + y, pointerId: 7, bubbles: true }));
+               at('pointerdown', 40, 120);
+               for (let i = 1; i <= 30; i++) at('pointermove', 40 + i * 14, 120 + Math.sin(i / 3) * 40);
+               at('pointerup', 460, 120);"#,
+            vec![],
+        )
+        .await
+        .unwrap();
+    let signature =
+        kiosk.client.find(Locator::Css("#f-signature")).await.unwrap().prop("value").await.unwrap();
+    assert!(signature.unwrap_or_default().split(' ').count() > 10, "the pad recorded the strokes");
+    kiosk.screenshot("order-approval-1280x800").await;
+    kiosk.submit("#approval button[type=submit]").await;
+    let page = kiosk.client.find(Locator::Css("main")).await.unwrap().text().await.unwrap();
+    assert!(page.contains("客户确认已保存"), "{page}");
+    assert!(kiosk.client.find(Locator::Css("svg.signature path")).await.is_ok(), "the signature is shown");
+    kiosk.screenshot("order-approved-1280x800").await;
+
+    // The board shows the car, and follows a change made elsewhere without a reload.
+    kiosk.client.goto(&app.url("/board")).await.unwrap();
+    let board = kiosk.client.find(Locator::Css("#board")).await.unwrap().text().await.unwrap();
+    assert!(board.contains("粤B·12345"), "{board}");
+    kiosk.client.execute("window.__sameBoard = true", vec![]).await.unwrap();
+    let order_id = order_path.trim_start_matches("/orders/").to_string();
+    let moved = app
+        .post_form(&desk, &order_path, &format!("/orders/{order_id}/status"), &[("to", "in_progress")])
+        .await;
+    assert_eq!(moved.status(), reqwest::StatusCode::SEE_OTHER);
+    let live = wait_until(
+        &kiosk,
+        "[...document.querySelectorAll('.board-col')].some(c => c.querySelector('h2').textContent.includes('维修中') && c.textContent.includes('粤B·12345'))",
+    )
+    .await;
+    assert!(live, "the board shows the change within seconds");
+    assert!(wait_until(&kiosk, "window.__sameBoard === true").await, "without reloading the page");
+    kiosk.screenshot("board-1280x800").await;
+    kiosk.client.goto(&app.url("/board?view=list")).await.unwrap();
+    kiosk.screenshot("board-list-1280x800").await;
+
+    // Print preview, A4 and receipt, with the QR.
+    kiosk.client.goto(&app.url(&format!("{order_path}/print"))).await.unwrap();
+    assert!(kiosk.client.find(Locator::Css(".sheet .qr svg")).await.is_ok());
+    kiosk.screenshot("order-print-a4-1280x800").await;
+    kiosk.client.goto(&app.url(&format!("{order_path}/print?layout=receipt"))).await.unwrap();
+    kiosk.screenshot("order-print-receipt-1280x800").await;
+    kiosk.client.goto(&app.url("/orders")).await.unwrap();
+    kiosk.screenshot("orders-list-1280x800").await;
+    kiosk.client.goto(&app.url("/templates")).await.unwrap();
+    kiosk.close().await;
+
+    let Some(phone) = Browser::start(390, 844).await else { return };
+    phone.client.goto(&app.url("/login")).await.unwrap();
+    phone.fill("#f-username", "desk").await;
+    phone.fill("#f-password", "desk-password").await;
+    phone.submit("button[type=submit]").await;
+    phone.client.goto(&app.url(&order_path)).await.unwrap();
+    phone.screenshot("order-390x844").await;
+    phone.client.goto(&app.url("/board")).await.unwrap();
+    phone.screenshot("board-390x844").await;
+    phone.close().await;
+}

@@ -7,5 +7,6 @@ mod accounts;
 mod admin;
 mod browser;
 mod customers;
+mod orders;
 mod shell;
 mod tools;
