@@ -96,6 +96,8 @@ pub struct Store {
     sessions: Arc<sessions::SessionCache>,
     /// Goes up after every committed change to work orders; live pages poll it.
     orders_changed: Arc<AtomicU64>,
+    /// Makes commits durable in groups (see [`Flusher`]).
+    flusher: Arc<Flusher>,
 }
 
 /// The customers a write transaction touched, whose search entries are refreshed from the
@@ -136,6 +138,7 @@ impl Store {
             db: Arc::new(db),
             search: Arc::default(),
             sessions: Arc::default(),
+            flusher: Arc::default(),
             orders_changed: Arc::new(AtomicU64::new(start.unwrap_or(1))),
         };
         store.rebuild_search()?;
@@ -174,10 +177,10 @@ impl Store {
         F: FnOnce(&WriteTransaction, &mut Touched) -> StoreResult<T> + Send + 'static,
     {
         let (db, index, cache) = (self.db.clone(), self.search.clone(), self.sessions.clone());
-        let orders = self.orders_changed.clone();
+        let (orders, flusher) = (self.orders_changed.clone(), self.flusher.clone());
         blocking(move || {
             let mut touched = Touched::default();
-            let out = write_with(&db, &cache, Durability::Immediate, |tx| f(tx, &mut touched))?;
+            let out = write_with(&db, &cache, &flusher, Durability::Immediate, |tx| f(tx, &mut touched))?;
             refresh_or_rebuild(&db, &index, &touched);
             if touched.orders {
                 orders.fetch_add(1, Ordering::SeqCst);
@@ -193,7 +196,9 @@ impl Store {
         f: impl FnOnce(&WriteTransaction, &mut Touched) -> StoreResult<T>,
     ) -> StoreResult<T> {
         let mut touched = Touched::default();
-        let out = write_with(&self.db, &self.sessions, Durability::Immediate, |tx| f(tx, &mut touched))?;
+        let out = write_with(&self.db, &self.sessions, &self.flusher, Durability::Immediate, |tx| {
+            f(tx, &mut touched)
+        })?;
         refresh_or_rebuild(&self.db, &self.search, &touched);
         if touched.orders {
             self.orders_changed.fetch_add(1, Ordering::SeqCst);
@@ -213,8 +218,8 @@ impl Store {
         T: Send + 'static,
         F: FnOnce(&WriteTransaction) -> StoreResult<T> + Send + 'static,
     {
-        let (db, cache) = (self.db.clone(), self.sessions.clone());
-        blocking(move || write_with(&db, &cache, Durability::Immediate, f)).await
+        let (db, cache, flusher) = (self.db.clone(), self.sessions.clone(), self.flusher.clone());
+        blocking(move || write_with(&db, &cache, &flusher, Durability::Immediate, f)).await
     }
 
     /// Like [`Store::write`] but not synced to disk on commit: for bookkeeping that may be lost
@@ -225,8 +230,8 @@ impl Store {
         T: Send + 'static,
         F: FnOnce(&WriteTransaction) -> StoreResult<T> + Send + 'static,
     {
-        let (db, cache) = (self.db.clone(), self.sessions.clone());
-        blocking(move || write_with(&db, &cache, Durability::None, f)).await
+        let (db, cache, flusher) = (self.db.clone(), self.sessions.clone(), self.flusher.clone());
+        blocking(move || write_with(&db, &cache, &flusher, Durability::None, f)).await
     }
 
     /// A session and its user, from memory when possible. Every request asks this, so the
@@ -268,7 +273,7 @@ impl Store {
 
     /// The same as [`Store::write`], for command-line tools and start-up outside the runtime.
     pub fn write_now<T>(&self, f: impl FnOnce(&WriteTransaction) -> StoreResult<T>) -> StoreResult<T> {
-        write_with(&self.db, &self.sessions, Durability::Immediate, f)
+        write_with(&self.db, &self.sessions, &self.flusher, Durability::Immediate, f)
     }
 
     pub fn read_now<T>(&self, f: impl FnOnce(&ReadTransaction) -> StoreResult<T>) -> StoreResult<T> {
@@ -279,18 +284,93 @@ impl Store {
 
 /// Every write goes through here: one transaction, committed only if `f` succeeds, and then
 /// the session cache is emptied, so no cached session or user outlives a committed change.
+///
+/// The transaction itself commits without syncing; a durable write then waits for the
+/// [`Flusher`] to make it durable together with every other commit made meanwhile (group
+/// commit). Nothing returns "saved" before its data is on disk, and under load one sync serves
+/// many writers instead of each waiting for its own.
 fn write_with<T>(
     db: &Database,
     cache: &sessions::SessionCache,
+    flusher: &Flusher,
     durability: Durability,
     f: impl FnOnce(&WriteTransaction) -> StoreResult<T>,
 ) -> StoreResult<T> {
     let mut tx = db.begin_write()?;
-    tx.set_durability(durability)?;
+    tx.set_durability(Durability::None)?;
     let out = f(&tx)?;
     tx.commit()?;
     cache.clear();
+    let seq = flusher.committed();
+    if matches!(durability, Durability::Immediate) {
+        flusher.wait_durable(db, seq)?;
+    }
     Ok(out)
+}
+
+/// Group commit. Every commit gets a sequence number; a writer that needs durability waits
+/// until a durable (synced) commit that began after its own has finished. The first waiter
+/// runs that durable commit for everyone waiting; redb's durable commit also persists every
+/// non-durable commit before it.
+#[derive(Default)]
+pub struct Flusher {
+    state: std::sync::Mutex<FlushState>,
+    done: std::sync::Condvar,
+}
+
+#[derive(Default)]
+struct FlushState {
+    /// Commits so far.
+    committed: u64,
+    /// Commits known to be on disk.
+    durable: u64,
+    flushing: bool,
+}
+
+impl Flusher {
+    fn lock(&self) -> std::sync::MutexGuard<'_, FlushState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Counts a finished commit and returns its number.
+    fn committed(&self) -> u64 {
+        let mut state = self.lock();
+        state.committed += 1;
+        state.committed
+    }
+
+    /// Returns once commit `seq` is durable, or the error of the sync this writer ran itself.
+    fn wait_durable(&self, db: &Database, seq: u64) -> StoreResult<()> {
+        let mut state = self.lock();
+        loop {
+            if state.durable >= seq {
+                return Ok(());
+            }
+            if !state.flushing {
+                state.flushing = true;
+                let target = state.committed;
+                drop(state);
+                let synced = sync(db);
+                state = self.lock();
+                state.flushing = false;
+                if synced.is_ok() {
+                    state.durable = state.durable.max(target);
+                }
+                self.done.notify_all();
+                synced?;
+                continue;
+            }
+            state = self.done.wait(state).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+}
+
+/// An empty durable commit: syncs the file with every commit made before it.
+fn sync(db: &Database) -> StoreResult<()> {
+    let mut tx = db.begin_write()?;
+    tx.set_durability(Durability::Immediate)?;
+    tx.commit()?;
+    Ok(())
 }
 
 /// After a commit the change is saved whatever happens here, so a failed refresh must not turn
@@ -342,5 +422,56 @@ pub(crate) mod testing {
     pub fn temp_store() -> (Store, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
         (Store::open(dir.path()).unwrap(), dir)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use redb::ReadableTableMetadata;
+
+    const COUNTS: redb::TableDefinition<u64, u64> = redb::TableDefinition::new("test_counts");
+
+    #[test]
+    fn concurrent_durable_writes_all_land_and_a_failed_one_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = Store::open(dir.path()).unwrap();
+            let threads: Vec<_> = (0..8u64)
+                .map(|t| {
+                    let store = store.clone();
+                    std::thread::spawn(move || {
+                        for i in 0..50u64 {
+                            store
+                                .write_now(|tx| {
+                                    tx.open_table(COUNTS)?.insert(t * 1000 + i, i)?;
+                                    Ok(())
+                                })
+                                .unwrap();
+                        }
+                    })
+                })
+                .collect();
+            for t in threads {
+                t.join().unwrap();
+            }
+            let failed = store.write_now(|tx| {
+                tx.open_table(COUNTS)?.insert(999_999, 1)?;
+                Err::<(), _>(StoreError::Internal("refused halfway".into()))
+            });
+            assert!(failed.is_err());
+            let state = store.flusher.lock();
+            assert_eq!(state.durable, state.committed, "every acknowledged commit was synced");
+        }
+        // Reopened from the file: every acknowledged write is there, the failed one is not.
+        let store = Store::open(dir.path()).unwrap();
+        store
+            .read_now(|tx| {
+                let table = tx.open_table(COUNTS)?;
+                assert_eq!(table.len()?, 400);
+                assert!(table.get(999_999)?.is_none());
+                Ok(())
+            })
+            .unwrap();
     }
 }

@@ -67,6 +67,25 @@ pub fn no_change() -> Response {
     response
 }
 
+/// Rendered boards for one version of the orders, by the way they are shown.
+#[derive(Default)]
+pub struct BoardCache(std::sync::Mutex<(String, HashMap<String, String>)>);
+
+impl BoardCache {
+    fn get(&self, version: &str, key: &str) -> Option<String> {
+        let cache = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.0 == version { cache.1.get(key).cloned() } else { None }
+    }
+
+    fn put(&self, version: &str, key: String, html: String) {
+        let mut cache = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.0 != version {
+            *cache = (version.to_string(), HashMap::new());
+        }
+        cache.1.insert(key, html);
+    }
+}
+
 /// One card of the board.
 struct BoardRow {
     order: WorkOrder,
@@ -101,8 +120,20 @@ async fn board_page(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Respons
     if q.get("v").is_some_and(|v| *v == version) {
         return Ok(no_change());
     }
-    let (rows, all) = board_rows(state).await?;
-    let board = board_markup(ctx, &rows, &all, list, &version);
+    // Every screen showing the board asks every second: render it once per change and per
+    // way of showing it (language, list or columns, links or not, time zone).
+    let roles = ctx.user.as_ref().map(|u| u.user.roles).unwrap_or_default();
+    let may_open = roles.may(Area::Orders) || roles.may(Area::Checkout);
+    let key = format!("{}|{may_open}|{list}|{}", ctx.lang.code(), ctx.settings.time_zone);
+    let board = match state.board_cache.get(&version, &key) {
+        Some(html) => maud::PreEscaped(html),
+        None => {
+            let (rows, all) = board_rows(state).await?;
+            let board = board_markup(ctx, &rows, &all, list, &version);
+            state.board_cache.put(&version, key, board.0.clone());
+            board
+        }
+    };
     if q.contains_key("v") {
         return Ok(html_response(board));
     }

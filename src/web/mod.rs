@@ -53,6 +53,8 @@ pub struct AppState {
     pub imports: import::PendingImports,
     /// `http://<LAN address>:<port>`, the QR address when the settings leave it empty.
     pub lan_base_url: String,
+    /// The board as last rendered, per way of showing it; emptied when orders change.
+    pub board_cache: board::BoardCache,
 }
 
 impl AppState {
@@ -65,6 +67,7 @@ impl AppState {
             throttle: Throttle::default(),
             imports: import::PendingImports::default(),
             lan_base_url,
+            board_cache: board::BoardCache::default(),
         }))
     }
 
