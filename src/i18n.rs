@@ -608,6 +608,57 @@ catalog! {
     NumberFormatInvalid => "格式需包含 {date} 或 {yymmdd}，以及 {seq}；其余只能是字母、数字和 - _ / . #。", "The format needs {date} or {yymmdd}, and {seq}; anything else may only be letters, digits and - _ / . #.";
     ViewOrder => "查看工单", "View order";
 
+    // The shop floor: time clock, notes and photos, parts requests.
+    ProgressNotStarted => "未开始", "Not started";
+    ProgressRunning => "进行中", "Running";
+    ProgressPaused => "已暂停", "Paused";
+    ProgressFinished => "已完成", "Finished";
+    PauseWaitingParts => "等配件", "Waiting for parts";
+    PauseWaitingApproval => "等客户确认", "Waiting for approval";
+    PauseBreak => "休息", "Break";
+    PauseOther => "其他", "Other";
+    PauseSwitched => "转做其他项目", "Switched to another job";
+    PauseReasonRequired => "请选择暂停原因。", "Choose why you pause.";
+    OrderNotInWork => "这张工单现在不在维修中，不能计时。", "This order is not being worked on; the clock cannot run.";
+    LineUnknown => "没有这个工时项目。", "There is no such labour line.";
+    NotYourLine => "这个项目没有派给您。", "This line is not assigned to you.";
+    LineAlreadyFinished => "这个项目已经完成。", "This line is already finished.";
+    LineNotRunning => "这个项目没有在计时。", "This line's clock is not running.";
+    FinishLinesFirst => "请先完成所有工时项目。", "Finish every labour line first.";
+    RequestOpen => "待处理", "Open";
+    RequestAdded => "已加入工单", "Added to the order";
+    RequestDismissed => "不需要", "Not needed";
+    Start => "开始", "Start";
+    Pause => "暂停", "Pause";
+    Finish => "完成", "Finish";
+    PauseWhy => "暂停原因", "Why pause?";
+    WorkedOfEstimate => "实际 {} 小时 · 预计 {} 小时", "{} h worked of {} h estimated";
+    SwitchedNotice => "已暂停工单 {} 上的工作，开始这个项目。", "Your work on order {} was paused to start this one.";
+    ClockSaved => "已记录。", "Recorded.";
+    MyLines => "我的项目", "My lines";
+    OthersLines => "其他项目", "Other lines";
+    NoJobs => "现在没有派给您的工作。", "Nothing is assigned to you right now.";
+    NotesAndPhotos => "备注与照片", "Notes and photos";
+    AddNote => "添加备注", "Add note";
+    NoteText => "备注", "Note";
+    Photo => "照片", "Photo";
+    NoteSaved => "备注已保存。", "Note saved.";
+    NoteEmpty => "请写点什么或附一张照片。", "Write something or add a photo.";
+    PhotoNotImage => "这不是 JPEG、PNG 或 WebP 图片。", "This is not a JPEG, PNG or WebP picture.";
+    PhotoTooLarge => "照片太大（最大 15 MB）。", "The photo is too large (15 MB at most).";
+    PhotoUnreadable => "无法读取这张图片。", "This picture cannot be read.";
+    PartsRequestTitle => "申请配件", "Ask for parts";
+    PartText => "配件名称或描述", "Part name or description";
+    PartQty => "数量", "Quantity";
+    RequestPart => "提交申请", "Send request";
+    RequestSent => "配件申请已提交。", "Parts request sent.";
+    OpenRequests => "待处理的配件申请", "Open parts requests";
+    AddAsLine => "加入工单", "Add to the order";
+    Dismiss => "不需要", "Not needed";
+    RequestDone => "配件申请已处理。", "Parts request handled.";
+    ActualHours => "实际工时", "Hours worked";
+    BackToJobs => "返回我的工作", "Back to my jobs";
+
     // Errors.
     NotFoundTitle => "页面不存在", "Page not found";
     NotFoundLead => "您要找的页面不存在或已被移除。", "The page you asked for does not exist or was removed.";

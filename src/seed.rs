@@ -624,6 +624,8 @@ fn generated_order(
             decided_in: None,
             added_at: at,
             added_by: advisor,
+            clock: vec![],
+            finished_at: None,
         });
     }
     let mut order = WorkOrder {
@@ -646,6 +648,8 @@ fn generated_order(
         estimate_version: 2,
         approvals: vec![],
         diagnosis: vec![],
+        notes: vec![],
+        part_requests: vec![],
         history: vec![],
         reprints: 0,
         created_at: at,
@@ -693,6 +697,24 @@ fn generated_order(
         let reason = if *to == OrderState::Cancelled { "客户取消" } else { "" };
         check_transition(manager, &order, *to, reason).map_err(|e| refused("transition", &e))?;
         clock += Duration::minutes(20 + rng.below(240) as i64);
+        if *to == OrderState::QualityCheck {
+            // The work was clocked: each labour line took about its estimate.
+            let mut start = clock - Duration::minutes(30);
+            for line in order.lines.iter_mut().filter(|l| l.is_labour()) {
+                use rust_decimal::prelude::ToPrimitive;
+                let estimate = (line.details.qty * rust_decimal::Decimal::from(60)).to_i64().unwrap_or(60);
+                let minutes = estimate * (80 + rng.below(50) as i64) / 100;
+                start -= Duration::minutes(minutes);
+                let end = start + Duration::minutes(minutes);
+                line.clock.push(crate::domain::clock::Interval {
+                    start,
+                    end: Some(end),
+                    by: line.details.technician,
+                    pause: None,
+                });
+                line.finished_at = Some(end);
+            }
+        }
         order.history.push(Transition {
             from: order.state,
             to: *to,

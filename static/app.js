@@ -151,3 +151,18 @@
   document.addEventListener("DOMContentLoaded", function () { init(document); });
   document.addEventListener("htmx:load", function (evt) { init(evt.target); });
 })();
+
+// Phone note form: a photo over the limit is refused before it is sent.
+(function () {
+  "use strict";
+  document.addEventListener("change", function (evt) {
+    var input = evt.target;
+    if (input.type !== "file" || !input.closest("[data-max-bytes]")) return;
+    var form = input.closest("[data-max-bytes]");
+    var max = Number(form.getAttribute("data-max-bytes"));
+    var tooBig = Array.prototype.some.call(input.files || [], function (f) { return f.size > max; });
+    var msg = form.querySelector(".too-big");
+    if (msg) msg.hidden = !tooBig;
+    form.querySelector("button[type=submit]").disabled = tooBig;
+  });
+})();

@@ -127,6 +127,11 @@ pub fn check_transition(
     if from == OrderState::Open && to == OrderState::InProgress && !order.has_dispatched_labour() {
         return Err(Problem::new(Msg::DispatchFirst));
     }
+    // From the floor, quality check comes when the work is done; the desk may send it anyway.
+    let desk = [Role::Admin, Role::Manager, Role::Advisor].iter().any(|r| roles.has(*r));
+    if to == OrderState::QualityCheck && !desk && !order.labour_finished() {
+        return Err(Problem::new(Msg::FinishLinesFirst));
+    }
     Ok(())
 }
 
@@ -175,6 +180,11 @@ pub struct Line {
     pub decided_in: Option<u32>,
     pub added_at: DateTime<Utc>,
     pub added_by: Option<UserId>,
+    /// The time clock of a labour line: one interval per stretch of work.
+    #[serde(default)]
+    pub clock: Vec<super::clock::Interval>,
+    #[serde(default)]
+    pub finished_at: Option<DateTime<Utc>>,
 }
 
 impl Line {
@@ -434,6 +444,9 @@ pub struct Note {
     pub by: Option<UserId>,
     pub by_name: String,
     pub text: String,
+    /// Ids of photos stored with the note.
+    #[serde(default)]
+    pub photos: Vec<u64>,
 }
 
 /// A stored work order.
@@ -460,6 +473,12 @@ pub struct WorkOrder {
     pub approvals: Vec<Approval>,
     #[serde(default)]
     pub diagnosis: Vec<Note>,
+    /// Notes and photos from the shop floor.
+    #[serde(default)]
+    pub notes: Vec<Note>,
+    /// Parts asked for from the phone, waiting for the desk or the parts clerk.
+    #[serde(default)]
+    pub part_requests: Vec<super::clock::PartRequest>,
     #[serde(default)]
     pub history: Vec<Transition>,
     /// How many times the sheet was printed again with a new QR.
@@ -756,6 +775,8 @@ mod tests {
             estimate_version: 1,
             approvals: vec![],
             diagnosis: vec![],
+            notes: vec![],
+            part_requests: vec![],
             history: vec![],
             reprints: 0,
             created_at: now,
@@ -781,6 +802,8 @@ mod tests {
             decided_in: None,
             added_at: Utc::now(),
             added_by: None,
+            clock: vec![],
+            finished_at: None,
         }
     }
 
@@ -795,6 +818,7 @@ mod tests {
             let mut o = order(state);
             let mut l = line(1, LineKind::Labor, "1", "100");
             l.details.technician = Some(UserId(5));
+            l.finished_at = Some(Utc::now());
             o.lines.push(l);
             o
         };

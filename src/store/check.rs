@@ -198,6 +198,7 @@ fn check_orders(tx: &ReadTransaction) -> StoreResult<Vec<String>> {
         BTreeSet::new(),
         BTreeSet::new(),
     );
+    let (mut running, mut requests) = (BTreeSet::new(), BTreeSet::new());
     let vehicle_table = tx.open_table(VEHICLES)?;
     for row in tx.open_table(ORDERS)?.iter()? {
         let (id, o) = row?;
@@ -215,6 +216,13 @@ fn check_orders(tx: &ReadTransaction) -> StoreResult<Vec<String>> {
         states.insert((o.state.code().to_string(), id));
         for t in o.technicians() {
             techs.insert((t.0, id));
+        }
+        for line in o.lines.iter().filter(|l| l.progress() == crate::domain::clock::Progress::Running) {
+            let owner = line.clock.last().and_then(|i| i.by).map(|u| u.0).unwrap_or(0);
+            running.insert((owner.to_string(), id * 10_000 + u64::from(line.no)));
+        }
+        for r in o.part_requests.iter().filter(|r| r.status == crate::domain::clock::RequestStatus::Open) {
+            requests.insert((id.to_string(), u64::from(r.no)));
         }
         let mut seen = BTreeSet::new();
         for line in &o.lines {
@@ -274,6 +282,21 @@ fn check_orders(tx: &ReadTransaction) -> StoreResult<Vec<String>> {
         found_states.insert((state.to_string(), id));
     }
     compare("state", states, found_states);
+    // One running line per technician, as the lines say (the line is encoded as order × 10,000
+    // + line number for the comparison).
+    let mut found_running = BTreeSet::new();
+    for row in tx.open_table(RUNNING)?.iter()? {
+        let (tech, v) = row?;
+        let (order, line) = v.value();
+        found_running.insert((tech.value().to_string(), order * 10_000 + u64::from(line)));
+    }
+    compare("running line", running, found_running);
+    let mut found_requests = BTreeSet::new();
+    for row in tx.open_table(OPEN_PART_REQUESTS)?.iter()? {
+        let (order, no) = row?.0.value();
+        found_requests.insert((order.to_string(), u64::from(no)));
+    }
+    compare("open parts request", requests, found_requests);
     let last = tx.open_table(SEQUENCES)?.get("order")?.map(|v| v.value()).unwrap_or(0);
     if tx.open_table(ORDERS)?.last()?.is_some_and(|(k, _)| k.value() > last) {
         problems.push("an order id is beyond the sequence".into());

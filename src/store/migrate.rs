@@ -92,6 +92,10 @@ fn v3_work_orders(tx: &WriteTransaction) -> StoreResult<()> {
     tx.open_table(ORDERS_BY_STATE)?;
     tx.open_table(ORDERS_BY_TECHNICIAN)?;
     tx.open_table(TEMPLATES)?;
+    tx.open_table(RUNNING)?;
+    tx.open_table(OPEN_PART_REQUESTS)?;
+    tx.open_table(PHOTOS)?;
+    tx.open_table(PHOTO_THUMBS)?;
     Ok(())
 }
 

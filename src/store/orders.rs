@@ -10,19 +10,22 @@ use redb::{ReadTransaction, ReadableTable, WriteTransaction};
 
 use super::audit::{Actor, append_tx};
 use super::tables::{
-    ORDERS, ORDERS_BY_CUSTOMER, ORDERS_BY_NUMBER, ORDERS_BY_STATE, ORDERS_BY_TECHNICIAN, ORDERS_BY_TOKEN,
-    ORDERS_BY_VEHICLE, RETIRED_TOKENS, SEQUENCES,
+    OPEN_PART_REQUESTS, ORDERS, ORDERS_BY_CUSTOMER, ORDERS_BY_NUMBER, ORDERS_BY_STATE, ORDERS_BY_TECHNICIAN,
+    ORDERS_BY_TOKEN, ORDERS_BY_VEHICLE, PHOTO_THUMBS, PHOTOS, RETIRED_TOKENS, RUNNING, SEQUENCES,
 };
 use super::{StoreError, StoreResult, Touched, next_id_tx, vehicles};
+use crate::domain::clock::{ClockAction, PartRequest, PauseReason, Progress, RequestStatus};
 use crate::domain::vehicle::check_mileage;
 use crate::domain::work_order::{
-    ApprovalDetails, Assignment, Decision, LineDetails, Reception, Transition, check_transition, order_number,
+    ApprovalDetails, Assignment, Decision, LineDetails, Note, Reception, Transition, check_transition,
+    order_number,
 };
 use crate::domain::{
     CustomerId, FieldErrors, Line, OrderId, OrderState, Problem, Roles, Settings, UserId, VehicleId,
     WorkOrder,
 };
 use crate::i18n::Msg;
+use rust_decimal::Decimal;
 
 pub fn get(tx: &ReadTransaction, id: OrderId) -> StoreResult<Option<WorkOrder>> {
     Ok(tx.open_table(ORDERS)?.get(id.0)?.map(|v| v.value()))
@@ -300,6 +303,8 @@ pub fn open_tx(
         estimate_version: 1,
         approvals: vec![],
         diagnosis: vec![],
+        notes: vec![],
+        part_requests: vec![],
         history: vec![],
         reprints: 0,
         created_at: at,
@@ -467,6 +472,8 @@ pub fn add_lines_tx(
             decided_in: None,
             added_at: now,
             added_by: actor.user_id,
+            clock: vec![],
+            finished_at: None,
         };
         assign(&mut line, technician, actor, now);
         numbers.push(format!("#{no} {} {}", line.details.description, line.total()));
@@ -496,6 +503,10 @@ pub fn update_line_tx(
 ) -> StoreResult<WorkOrder> {
     let before = editable_tx(tx, id)?;
     let mut order = before.clone();
+    let reassigned = order.line(no).ok_or(StoreError::NotFound)?.details.technician != details.technician;
+    if reassigned {
+        stop_clocks_tx(tx, &mut order, Some(no))?;
+    }
     let line = order.lines.iter_mut().find(|l| l.no == no).ok_or(StoreError::NotFound)?;
     let old = line.details.clone();
     let priced_changed = old.kind != details.kind
@@ -538,6 +549,7 @@ pub fn remove_line_tx(
     let before = editable_tx(tx, id)?;
     let mut order = before.clone();
     let at = order.lines.iter().position(|l| l.no == no).ok_or(StoreError::NotFound)?;
+    stop_clocks_tx(tx, &mut order, Some(no))?;
     let line = order.lines.remove(at);
     order.estimate_version += 1;
     save_tx(tx, touched, &before, &mut order)?;
@@ -594,6 +606,7 @@ pub fn add_diagnosis_tx(
         by: actor.user_id,
         by_name: actor.name.clone(),
         text,
+        photos: vec![],
     });
     save_tx(tx, touched, &before, &mut order)?;
     append_tx(tx, actor, "order.diagnosis", &format!("order:{id}"), order.number.clone())?;
@@ -614,6 +627,9 @@ pub fn transition_tx(
     check_transition(roles, &before, to, reason)
         .map_err(|p| StoreError::Invalid(FieldErrors::one("to", p)))?;
     let mut order = before.clone();
+    if !matches!(to, OrderState::InProgress | OrderState::WaitingParts) {
+        stop_clocks_tx(tx, &mut order, None)?;
+    }
     order.state = to;
     order.history.push(Transition {
         from: before.state,
@@ -753,4 +769,283 @@ mod tests {
             })
             .unwrap();
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The shop floor: time clocks, notes and photos, parts requests.
+
+/// Stops the running clocks of an order (or of one line), e.g. when the order leaves work or a
+/// line changes hands; the running-line index follows.
+fn stop_clocks_tx(tx: &WriteTransaction, order: &mut WorkOrder, only: Option<u32>) -> StoreResult<()> {
+    let now = Utc::now();
+    let mut running = tx.open_table(RUNNING)?;
+    for line in order.lines.iter_mut().filter(|l| only.is_none_or(|n| n == l.no)) {
+        if let Some(open) = line.clock.last_mut().filter(|i| i.end.is_none()) {
+            open.end = Some(now);
+            open.pause = Some(PauseReason::Other);
+            if let Some(tech) = open.by {
+                let here = running.get(tech.0)?.map(|v| v.value()) == Some((order.id.0, line.no));
+                if here {
+                    running.remove(tech.0)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The line whose clock runs for a technician, if any.
+pub fn running_for(tx: &ReadTransaction, technician: UserId) -> StoreResult<Option<(OrderId, u32)>> {
+    Ok(tx.open_table(RUNNING)?.get(technician.0)?.map(|v| {
+        let (order, line) = v.value();
+        (OrderId(order), line)
+    }))
+}
+
+/// What a clock action did besides its own line.
+#[derive(Debug, Default)]
+pub struct ClockOutcome {
+    /// The number of the order whose line was paused because this one started.
+    pub switched_from: Option<String>,
+    pub moved_to: Option<OrderState>,
+}
+
+/// Start, pause or finish a labour line. A technician has one running line: starting another
+/// pauses the first (marked "switched"), in the same transaction.
+#[allow(clippy::too_many_arguments)]
+pub fn clock_tx(
+    tx: &WriteTransaction,
+    touched: &mut Touched,
+    actor: &Actor,
+    roles: Roles,
+    id: OrderId,
+    no: u32,
+    action: ClockAction,
+) -> StoreResult<(WorkOrder, ClockOutcome)> {
+    let now = Utc::now();
+    let who = actor.user_id.ok_or(StoreError::Refused(Msg::NotYourLine))?;
+    let before = get_tx(tx, id)?;
+    let mut order = before.clone();
+    let invalid = |p: Problem| StoreError::Invalid(FieldErrors::one("action", p));
+    let line = order.line(no).ok_or_else(|| invalid(Problem::new(Msg::LineUnknown)))?;
+    let clock_of = line.details.technician.unwrap_or(who);
+    let mut outcome = ClockOutcome::default();
+    if action == ClockAction::Start && line.progress() != Progress::Running && line.finished_at.is_none() {
+        let running = tx.open_table(RUNNING)?.get(clock_of.0)?.map(|v| v.value());
+        match running {
+            Some((other, other_line)) if other == id.0 && other_line != no => {
+                order
+                    .clock(
+                        other_line,
+                        ClockAction::Pause(PauseReason::Switched),
+                        who,
+                        &actor.name,
+                        roles,
+                        now,
+                    )
+                    .map_err(invalid)?;
+                outcome.switched_from = Some(order.number.clone());
+            }
+            Some((other, other_line)) if other != id.0 => {
+                let other_before = get_tx(tx, OrderId(other))?;
+                let mut other_order = other_before.clone();
+                // Whatever the actor may do, pausing the technician's own running line is
+                // always allowed: it is what they asked for by starting another.
+                let desk = Roles::of(&[crate::domain::Role::Advisor]);
+                other_order
+                    .clock(other_line, ClockAction::Pause(PauseReason::Switched), who, &actor.name, desk, now)
+                    .map_err(invalid)?;
+                save_tx(tx, touched, &other_before, &mut other_order)?;
+                append_tx(
+                    tx,
+                    actor,
+                    "order.clock",
+                    &format!("order:{other}"),
+                    format!("{} #{other_line} pause (switched)", other_order.number),
+                )?;
+                outcome.switched_from = Some(other_order.number.clone());
+            }
+            _ => {}
+        }
+    }
+    outcome.moved_to = order.clock(no, action, who, &actor.name, roles, now).map_err(invalid)?;
+    let line = order.line(no).expect("clocked above");
+    {
+        let mut running = tx.open_table(RUNNING)?;
+        if line.progress() == Progress::Running {
+            running.insert(clock_of.0, (id.0, no))?;
+        } else if running.get(clock_of.0)?.map(|v| v.value()) == Some((id.0, no)) {
+            running.remove(clock_of.0)?;
+        }
+    }
+    let what = match action {
+        ClockAction::Start => "start".to_string(),
+        ClockAction::Pause(r) => format!("pause ({})", r.code()),
+        ClockAction::Finish => "finish".to_string(),
+    };
+    let mut summary = format!("{} #{no} {what}", order.number);
+    if let Some(to) = outcome.moved_to {
+        summary.push_str(&format!("; order → {}", to.code()));
+    }
+    save_tx(tx, touched, &before, &mut order)?;
+    append_tx(tx, actor, "order.clock", &format!("order:{id}"), summary)?;
+    Ok((order, outcome))
+}
+
+/// A photo ready to store: the picture and its thumbnail, both JPEG.
+pub struct NewPhoto {
+    pub picture: Vec<u8>,
+    pub thumb: Vec<u8>,
+}
+
+/// Adds a note, with its photos, to an order that is not closed.
+pub fn add_note_tx(
+    tx: &WriteTransaction,
+    touched: &mut Touched,
+    actor: &Actor,
+    id: OrderId,
+    text: String,
+    photos: Vec<NewPhoto>,
+) -> StoreResult<WorkOrder> {
+    let before = get_tx(tx, id)?;
+    if before.state.is_closed() {
+        return Err(StoreError::Refused(Msg::OrderLocked));
+    }
+    let mut order = before.clone();
+    let mut ids = Vec::new();
+    for photo in &photos {
+        let photo_id = next_id_tx(tx, "photo")?;
+        tx.open_table(PHOTOS)?.insert(photo_id, photo.picture.as_slice())?;
+        tx.open_table(PHOTO_THUMBS)?.insert(photo_id, photo.thumb.as_slice())?;
+        ids.push(photo_id);
+    }
+    let count = ids.len();
+    order.notes.push(Note {
+        at: Utc::now(),
+        by: actor.user_id,
+        by_name: actor.name.clone(),
+        text,
+        photos: ids,
+    });
+    save_tx(tx, touched, &before, &mut order)?;
+    append_tx(tx, actor, "order.note", &format!("order:{id}"), format!("{} ({count} photos)", order.number))?;
+    Ok(order)
+}
+
+/// A stored photo or its thumbnail.
+pub fn photo(tx: &ReadTransaction, id: u64, thumb: bool) -> StoreResult<Option<Vec<u8>>> {
+    let table = tx.open_table(if thumb { PHOTO_THUMBS } else { PHOTOS })?;
+    Ok(table.get(id)?.map(|v| v.value().to_vec()))
+}
+
+/// The order a photo belongs to (photos are shown only to who may see the order).
+pub fn photo_order(tx: &ReadTransaction, order: OrderId, photo: u64) -> StoreResult<bool> {
+    Ok(get(tx, order)?.is_some_and(|o| o.notes.iter().any(|n| n.photos.contains(&photo))))
+}
+
+/// Asks for a part from the floor.
+pub fn request_part_tx(
+    tx: &WriteTransaction,
+    touched: &mut Touched,
+    actor: &Actor,
+    id: OrderId,
+    text: String,
+    qty: Decimal,
+) -> StoreResult<WorkOrder> {
+    let before = editable_tx(tx, id)?;
+    let mut order = before.clone();
+    let no = order.part_requests.len() as u32 + 1;
+    order.part_requests.push(PartRequest {
+        no,
+        text: text.clone(),
+        qty,
+        by: actor.user_id,
+        by_name: actor.name.clone(),
+        at: Utc::now(),
+        status: RequestStatus::Open,
+        line: None,
+    });
+    tx.open_table(OPEN_PART_REQUESTS)?.insert((id.0, no), ())?;
+    save_tx(tx, touched, &before, &mut order)?;
+    append_tx(
+        tx,
+        actor,
+        "order.part_request",
+        &format!("order:{id}"),
+        format!("{} #{no} {text} × {qty}", order.number),
+    )?;
+    Ok(order)
+}
+
+/// Turns an open parts request into a part line at `unit_price` (waiting for the customer's
+/// answer like any addition), or dismisses it when `unit_price` is `None`.
+pub fn resolve_request_tx(
+    tx: &WriteTransaction,
+    touched: &mut Touched,
+    actor: &Actor,
+    id: OrderId,
+    no: u32,
+    unit_price: Option<Decimal>,
+) -> StoreResult<WorkOrder> {
+    let before = editable_tx(tx, id)?;
+    let mut order = before.clone();
+    let request = order.part_requests.iter().find(|r| r.no == no).ok_or(StoreError::NotFound)?.clone();
+    if request.status != RequestStatus::Open {
+        return Err(StoreError::Refused(Msg::RequestDone));
+    }
+    let (status, line) = match unit_price {
+        Some(unit_price) => {
+            let line_no = order.next_line.max(1);
+            order.next_line = line_no + 1;
+            order.lines.push(Line {
+                no: line_no,
+                details: LineDetails {
+                    kind: crate::domain::LineKind::Part,
+                    description: request.text.clone(),
+                    qty: request.qty,
+                    unit_price,
+                    part_id: None,
+                    technician: None,
+                },
+                assignments: vec![],
+                decision: Decision::Pending,
+                decided_in: None,
+                added_at: Utc::now(),
+                added_by: actor.user_id,
+                clock: vec![],
+                finished_at: None,
+            });
+            order.estimate_version += 1;
+            (RequestStatus::Added, Some(line_no))
+        }
+        None => (RequestStatus::Dismissed, None),
+    };
+    if let Some(r) = order.part_requests.iter_mut().find(|r| r.no == no) {
+        r.status = status;
+        r.line = line;
+    }
+    tx.open_table(OPEN_PART_REQUESTS)?.remove((id.0, no))?;
+    save_tx(tx, touched, &before, &mut order)?;
+    append_tx(
+        tx,
+        actor,
+        "order.part_request",
+        &format!("order:{id}"),
+        format!("{} request #{no} → {}", order.number, status.code()),
+    )?;
+    Ok(order)
+}
+
+/// Every open parts request with its order, oldest first.
+pub fn open_requests(tx: &ReadTransaction) -> StoreResult<Vec<(WorkOrder, PartRequest)>> {
+    let mut out = Vec::new();
+    for row in tx.open_table(OPEN_PART_REQUESTS)?.iter()? {
+        let (order, no) = row?.0.value();
+        if let Some(o) = get(tx, OrderId(order))?
+            && let Some(r) = o.part_requests.iter().find(|r| r.no == no).cloned()
+        {
+            out.push((o, r));
+        }
+    }
+    Ok(out)
 }

@@ -85,6 +85,18 @@ pub const ORDERS_BY_STATE: TableDefinition<(&str, u64), ()> = TableDefinition::n
 pub const ORDERS_BY_TECHNICIAN: TableDefinition<(u64, u64), ()> =
     TableDefinition::new("orders_by_technician");
 
+/// Index: technician's user id → (order id, line no) of the one labour line whose clock runs.
+pub const RUNNING: TableDefinition<u64, (u64, u32)> = TableDefinition::new("running_lines");
+
+/// Index: (order id, request no) → (), parts requests waiting for the desk or the parts clerk.
+pub const OPEN_PART_REQUESTS: TableDefinition<(u64, u32), ()> = TableDefinition::new("open_part_requests");
+
+/// Photos from the shop floor by id: the stored picture (JPEG, at most 1600 px).
+pub const PHOTOS: TableDefinition<u64, &[u8]> = TableDefinition::new("photos");
+
+/// The same photos as small thumbnails (JPEG, at most 320 px).
+pub const PHOTO_THUMBS: TableDefinition<u64, &[u8]> = TableDefinition::new("photo_thumbs");
+
 /// Service templates (保养套餐) by id.
 pub const TEMPLATES: TableDefinition<u64, Msgpack<ServiceTemplate>> = TableDefinition::new("templates");
 
@@ -189,6 +201,22 @@ macro_rules! for_each_table {
         }
         {
             let $t = TEMPLATES;
+            $body
+        }
+        {
+            let $t = RUNNING;
+            $body
+        }
+        {
+            let $t = OPEN_PART_REQUESTS;
+            $body
+        }
+        {
+            let $t = PHOTOS;
+            $body
+        }
+        {
+            let $t = PHOTO_THUMBS;
             $body
         }
     }};

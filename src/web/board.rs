@@ -16,14 +16,14 @@ use warp::reply::{Reply, Response};
 
 use super::assets;
 use super::ctx::Ctx;
-use super::error::{AppError, AppResult, error_body, redirect_to};
+use super::error::{AppError, AppResult};
 use super::layout::{self, csrf_field};
 use super::orders::{layout_code, local, may_view, money, signature_svg, state_badge, trusted_svg};
 use super::{AppState, html_response, run};
 use crate::domain::work_order::Decision;
 use crate::domain::{Area, Customer, OrderState, User, Vehicle, WorkOrder};
 use crate::i18n::Msg;
-use crate::store::orders::{self, TokenLookup};
+use crate::store::orders;
 use crate::store::{customers, users, vehicles};
 
 type Query = HashMap<String, String>;
@@ -46,18 +46,12 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
         },
     );
     let s = state.clone();
-    let qr = warp::path!("orders" / u64 / "qr.svg").and(warp::get()).and(ctx.clone()).then(
-        move |id: u64, ctx: Ctx| {
+    let qr =
+        warp::path!("orders" / u64 / "qr.svg").and(warp::get()).and(ctx).then(move |id: u64, ctx: Ctx| {
             let s = s.clone();
             async move { run(&ctx, qr_svg(&s, &ctx, crate::domain::OrderId(id)).await) }
-        },
-    );
-    let s = state.clone();
-    let scan = warp::path!("t" / String).and(warp::get()).and(ctx).then(move |token: String, ctx: Ctx| {
-        let s = s.clone();
-        async move { run(&ctx, scanned(&s, &ctx, &token).await) }
-    });
-    board.or(print).unify().or(qr).unify().or(scan).unify().boxed()
+        });
+    board.or(print).unify().or(qr).unify().boxed()
 }
 
 /// "Nothing changed": htmx leaves the page alone.
@@ -390,71 +384,4 @@ async fn print_page(
         }
     };
     Ok(html_response(page))
-}
-
-// ---------------------------------------------------------------------------------------------
-// Scanning.
-
-/// `/t/{token}`: the order behind a printed QR. A token that is not 32 hex digits, unknown or
-/// retired gets a clear page; the lookup costs the same whether or not an order exists.
-async fn scanned(state: &AppState, ctx: &Ctx, token: &str) -> AppResult<Response> {
-    let Some(user) = ctx.user.as_ref() else {
-        return Err(AppError::Unauthenticated);
-    };
-    let lang = ctx.lang;
-    let parsed = (token.len() == 32).then(|| u128::from_str_radix(token, 16).ok()).flatten();
-    // An unparsable token is looked up as 0, which no order has, so every miss does the same work.
-    let lookup = state.store.read(move |tx| orders::by_token(tx, parsed.unwrap_or(0))).await?;
-    let order = match lookup {
-        TokenLookup::Current(order) => order,
-        TokenLookup::Retired(order) => {
-            let body = error_body(
-                lang,
-                lang.t(Msg::TokenRetiredTitle),
-                &lang.fmt(Msg::TokenRetiredLead, &[&order.number]),
-            );
-            let mut response = html_response(layout::page(ctx, lang.t(Msg::TokenRetiredTitle), body));
-            *response.status_mut() = StatusCode::GONE;
-            return Ok(response);
-        }
-        TokenLookup::Unknown => {
-            let body = error_body(lang, lang.t(Msg::TokenUnknownTitle), lang.t(Msg::TokenUnknownLead));
-            let mut response = html_response(layout::page(ctx, lang.t(Msg::TokenUnknownTitle), body));
-            *response.status_mut() = StatusCode::NOT_FOUND;
-            return Ok(response);
-        }
-    };
-    let roles = user.user.roles;
-    if roles.may(Area::Orders) || roles.may(Area::Checkout) {
-        return Ok(redirect_to(&format!("/orders/{}", order.id), ctx.htmx));
-    }
-    if !roles.may(Area::MyJobs) {
-        return Err(AppError::Forbidden);
-    }
-    // The technician's view of the order: what the car is in for and the lines of work.
-    let vehicle_id = order.vehicle_id;
-    let vehicle = state.store.read(move |tx| vehicles::get(tx, vehicle_id)).await?;
-    let mine = user.user.id;
-    let body = html! {
-        section.panel.phone-order {
-            @if let Some(v) = &vehicle {
-                div.plate-big { (v.details.plate) }
-                h1 { (v.details.title()) }
-            }
-            p { (state_badge(lang, order.state)) " " (order.number) }
-            @if order.state.is_closed() { p.notice.warn { (lang.t(Msg::TokenClosedLead)) } }
-            @if let Some(p) = order.reception.promised_at { p { (lang.t(Msg::PromisedAt)) ": " (local(ctx, p)) } }
-            h2 { (lang.t(Msg::Complaint)) }
-            p.notes { (order.reception.complaint) }
-            h2 { (lang.t(Msg::Lines)) }
-            ul.job-lines {
-                @for l in order.lines.iter().filter(|l| l.is_labour() && l.decision != Decision::Declined) {
-                    li.mine[l.details.technician == Some(mine)] {
-                        strong { (l.details.description) } " · " (l.details.qty) " h"
-                    }
-                }
-            }
-        }
-    };
-    Ok(html_response(layout::page(ctx, &order.number, body)))
 }

@@ -21,7 +21,7 @@ const CARDS: &[(Area, Msg, Msg, Option<&str>)] = &[
     (Area::Orders, Msg::NavOrders, Msg::CardOrders, Some("/orders")),
     (Area::Customers, Msg::NavCustomers, Msg::CardCustomers, Some("/customers")),
     (Area::Vehicles, Msg::NavVehicles, Msg::CardVehicles, Some("/vehicles")),
-    (Area::MyJobs, Msg::NavMyJobs, Msg::CardMyJobs, None),
+    (Area::MyJobs, Msg::NavMyJobs, Msg::CardMyJobs, Some("/t")),
     (Area::Board, Msg::NavBoard, Msg::CardBoard, Some("/board")),
     (Area::Checkout, Msg::NavCheckout, Msg::CardCheckout, None),
     (Area::Parts, Msg::NavParts, Msg::CardParts, None),
@@ -35,24 +35,48 @@ const CARDS: &[(Area, Msg, Msg, Option<&str>)] = &[
 pub fn routes(state: std::sync::Arc<AppState>) -> BoxedFilter<(Response,)> {
     warp::path::end()
         .and(warp::get())
-        .and(super::ctx::ctx(state))
+        .and(super::ctx::ctx(state.clone()))
         .and(warp::query::<HashMap<String, String>>().or(warp::any().map(HashMap::new)).unify())
-        .then(|ctx: Ctx, q: HashMap<String, String>| async move {
-            let note = q.get("notice").and_then(|n| super::auth::notice_msg(n));
-            let result = home(&ctx, note);
-            run(&ctx, result)
+        .then(move |ctx: Ctx, q: HashMap<String, String>| {
+            let state = state.clone();
+            async move {
+                let note = q.get("notice").and_then(|n| super::auth::notice_msg(n));
+                let result = home(&state, &ctx, note).await;
+                run(&ctx, result)
+            }
         })
         .boxed()
 }
 
-fn home(ctx: &Ctx, note: Option<Msg>) -> AppResult<Response> {
+async fn home(state: &AppState, ctx: &Ctx, note: Option<Msg>) -> AppResult<Response> {
     let user = ctx.user()?;
     let lang = ctx.lang;
     let roles = user.user.roles;
+    // The desk and the parts clerk see the parts asked for from the floor.
+    let requests = if roles.may(Area::Orders) || roles.may(Area::Parts) {
+        state.store.read(crate::store::orders::open_requests).await?
+    } else {
+        vec![]
+    };
     let body = html! {
         h1 { (lang.fmt(Msg::HomeGreeting, &[&user.user.display_name])) }
         p.lead { (lang.t(Msg::HomeLead)) }
         @if let Some(msg) = note { (notice("ok", lang.t(msg))) }
+        @if !requests.is_empty() {
+            section.panel.requests-home {
+                h2 { (lang.t(Msg::OpenRequests)) " " span.badge.warn { (requests.len()) } }
+                ul.timeline {
+                    @for (o, r) in &requests {
+                        li {
+                            strong { (r.text) } " × " (r.qty)
+                            " · " a href={ "/orders/" (o.id) } { (o.number) }
+                            div.muted { (r.by_name) " · " (super::orders::local(ctx, r.at)) }
+                            (super::orders::request_form(ctx, o, r, "/"))
+                        }
+                    }
+                }
+            }
+        }
         div.cards {
             @for (area, title, text, href) in CARDS.iter().filter(|c| roles.may(c.0)) {
                 @let _ = area;

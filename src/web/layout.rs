@@ -14,6 +14,7 @@ const NAV: &[(Area, Msg, &str)] = &[
     (Area::Reception, Msg::NavReception, "/lookup"),
     (Area::Orders, Msg::NavOrders, "/orders"),
     (Area::Board, Msg::NavBoard, "/board"),
+    (Area::MyJobs, Msg::NavMyJobs, "/t"),
     (Area::Customers, Msg::NavCustomers, "/customers"),
     (Area::Vehicles, Msg::NavVehicles, "/vehicles"),
     (Area::Templates, Msg::NavTemplates, "/templates"),

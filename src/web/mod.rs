@@ -12,6 +12,7 @@ pub mod board;
 pub mod ctx;
 pub mod customers;
 pub mod error;
+pub mod floor;
 pub mod form;
 pub mod home;
 pub mod import;
@@ -55,6 +56,8 @@ pub struct AppState {
     pub lan_base_url: String,
     /// The board as last rendered, per way of showing it; emptied when orders change.
     pub board_cache: board::BoardCache,
+    /// Photos being decoded and scaled at once (each holds a whole picture in memory).
+    pub photo_permits: tokio::sync::Semaphore,
 }
 
 impl AppState {
@@ -68,6 +71,7 @@ impl AppState {
             imports: import::PendingImports::default(),
             lan_base_url,
             board_cache: board::BoardCache::default(),
+            photo_permits: tokio::sync::Semaphore::new(2),
         }))
     }
 
@@ -140,6 +144,8 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
         .or(board::routes(state.clone()))
         .unify()
         .or(templates::routes(state.clone()))
+        .unify()
+        .or(floor::routes(state.clone()))
         .unify();
 
     // Server-Timing: how long the server worked on the request, shown by browsers' developer

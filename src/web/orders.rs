@@ -407,6 +407,7 @@ fn notice_of(code: &str) -> Option<Msg> {
         "diagnosis" => Msg::DiagnosisSaved,
         "status" => Msg::StatusChanged,
         "saved" => Msg::Saved,
+        "request" => Msg::RequestDone,
         _ => return None,
     })
 }
@@ -454,6 +455,9 @@ fn order_page(state: &AppState, ctx: &Ctx, view: &OrderView, note: Option<Msg>, 
         @if forms.has_errors() { (notice("error", lang.t(Msg::FormHasErrors))) }
         (live_section(ctx, view))
         @if desk || roles.has(Role::Cashier) { (status_form(ctx, o, roles, forms)) }
+        (requests_section(ctx, o, desk || roles.may(Area::Parts)))
+        (super::floor::notes_section(ctx, o, &FieldErrors::new(), desk && !o.state.is_closed()))
+        @if desk { p { a href={ "/t/" (format!("{:032x}", o.token)) "?floor=1" } { (lang.t(Msg::NavMyJobs)) " · " (lang.t(Msg::Start)) " / " (lang.t(Msg::Pause)) " / " (lang.t(Msg::Finish)) } } }
         @if editable {
             (add_lines(ctx, view, forms))
             @if o.pending_lines().next().is_some() { (approval_form(ctx, view, forms)) }
@@ -547,6 +551,43 @@ async fn live_part(state: &AppState, ctx: &Ctx, id: OrderId, q: &Query) -> AppRe
     Ok(html_response(live_section(ctx, &view)))
 }
 
+/// Parts asked for from the floor; the desk and the parts clerk turn them into lines.
+pub fn requests_section(ctx: &Ctx, o: &WorkOrder, may_resolve: bool) -> Markup {
+    let lang = ctx.lang;
+    html! {
+        @if !o.part_requests.is_empty() {
+            section.panel id="requests" {
+                h2 { (lang.t(Msg::PartsRequestTitle)) }
+                ul.timeline {
+                    @for r in o.part_requests.iter().rev() {
+                        li {
+                            strong { (r.text) } " × " (r.qty) " " (super::floor::request_badge(lang, r))
+                            div.muted { (r.by_name) " · " (local(ctx, r.at)) }
+                            @if may_resolve && r.status == crate::domain::clock::RequestStatus::Open && o.state.is_editable() {
+                                (request_form(ctx, o, r, ""))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Add a requested part as a line at a price, or dismiss the request.
+pub fn request_form(ctx: &Ctx, o: &WorkOrder, r: &crate::domain::clock::PartRequest, back: &str) -> Markup {
+    let lang = ctx.lang;
+    html! {
+        form.inline-form method="post" action={ "/orders/" (o.id) "/requests/" (r.no) } {
+            (csrf_field(ctx))
+            input type="hidden" name="back" value=(back);
+            input type="text" inputmode="decimal" name="unit_price" placeholder=(lang.t(Msg::UnitPrice)) aria-label=(lang.t(Msg::UnitPrice));
+            button.secondary type="submit" name="decision" value="add" { (lang.t(Msg::AddAsLine)) }
+            button.linklike type="submit" name="decision" value="dismiss" { (lang.t(Msg::Dismiss)) }
+        }
+    }
+}
+
 fn decision_badge(lang: Lang, d: Decision) -> Markup {
     let class = match d {
         Decision::Pending => "badge warn",
@@ -559,6 +600,7 @@ fn decision_badge(lang: Lang, d: Decision) -> Markup {
 fn lines_table(ctx: &Ctx, view: &OrderView, editable: bool) -> Markup {
     let lang = ctx.lang;
     let o = &view.order;
+    let now = Utc::now();
     html! {
         @if o.lines.is_empty() {
             p.muted { (lang.t(Msg::NoLines)) }
@@ -583,6 +625,10 @@ fn lines_table(ctx: &Ctx, view: &OrderView, editable: bool) -> Markup {
                                         @match l.details.technician {
                                             Some(t) => { (name_of(&view.users, Some(t))) }
                                             None => { span.muted { (lang.t(Msg::Unassigned)) } }
+                                        }
+                                        @if !l.clock.is_empty() || l.finished_at.is_some() {
+                                            div { (super::floor::progress_badge(lang, l.progress())) }
+                                            div.muted.small { (lang.fmt(Msg::WorkedOfEstimate, &[&l.worked_hours(now), &l.details.qty])) }
                                         }
                                     }
                                 }
@@ -824,10 +870,14 @@ async fn act(state: &AppState, ctx: &Ctx, id: OrderId, action: &str, body: &[u8]
     // Status changes are open to every role the state machine names (technicians from their
     // phone page); the rest is the desk's.
     let floor_only = !(roles.may(Area::Orders) || roles.may(Area::Checkout));
-    if parts != ["status"] {
-        ctx.require(Area::Orders)?;
-    } else if floor_only && !roles.may(Area::MyJobs) {
-        return Err(AppError::Forbidden);
+    match parts.first() {
+        Some(&"status") if floor_only && !roles.may(Area::MyJobs) => return Err(AppError::Forbidden),
+        Some(&"status") => {}
+        // Parts requests are handled by the desk or the parts clerk.
+        Some(&"requests") if roles.may(Area::Orders) || roles.may(Area::Parts) => {}
+        _ => {
+            ctx.require(Area::Orders)?;
+        }
     }
     let view = load(state, id).await?;
     let rate = ctx.settings.labour_rate;
@@ -955,7 +1005,9 @@ async fn act(state: &AppState, ctx: &Ctx, id: OrderId, action: &str, body: &[u8]
                 .write_touching(move |tx, t| orders::transition_tx(tx, t, &actor, roles, id, to, &reason))
                 .await
             {
-                Ok(order) if floor_only => Ok(redirect_to(&format!("/t/{:032x}", order.token), ctx.htmx)),
+                Ok(order) if floor_only => {
+                    Ok(redirect_to(&format!("/t/{:032x}?floor=1&notice=status", order.token), ctx.htmx))
+                }
                 Ok(_) => done("status"),
                 Err(StoreError::Invalid(e)) => {
                     let mut errors = e.clone();
@@ -998,6 +1050,30 @@ async fn act(state: &AppState, ctx: &Ctx, id: OrderId, action: &str, body: &[u8]
                 )),
                 Err(e) => Err(e.into()),
             }
+        }
+        ["requests", no] => {
+            let no: u32 = no.parse().map_err(|_| AppError::NotFound)?;
+            let price = match form.get("decision") {
+                "dismiss" => None,
+                _ => match crate::domain::field::decimal_in(
+                    form.get("unit_price"),
+                    2,
+                    Decimal::ZERO,
+                    Decimal::from(1_000_000),
+                ) {
+                    Ok(p) => Some(p),
+                    Err(_) => return Err(AppError::Refused(Msg::DecimalInvalid)),
+                },
+            };
+            state
+                .store
+                .write_touching(move |tx, t| orders::resolve_request_tx(tx, t, &actor, id, no, price))
+                .await?;
+            let back = form.get("back");
+            if back == "/" {
+                return Ok(redirect_to("/", ctx.htmx));
+            }
+            done("request")
         }
         ["reprint"] => {
             state.store.write_touching(move |tx, t| orders::rotate_token_tx(tx, t, &actor, id)).await?;

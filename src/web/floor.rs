@@ -1,0 +1,650 @@
+//! The technician's phone pages (via the QR on the printed order): my jobs, the order with big
+//! start / pause / finish buttons per labour line, notes with photos from the camera, parts
+//! requests. Plain web pages designed for a 390 px wide screen.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::Utc;
+use futures_util::StreamExt;
+use maud::{Markup, html};
+use warp::Buf;
+use warp::Filter;
+use warp::filters::BoxedFilter;
+use warp::http::{HeaderValue, StatusCode};
+use warp::hyper::body::Bytes;
+use warp::reply::{Reply, Response};
+
+use super::ctx::{Ctx, ct_eq};
+use super::error::{AppError, AppResult, error_body, redirect_to};
+use super::layout::{self, csrf_field, notice};
+use super::orders::{local, state_badge};
+use super::{AppState, BODY_LIMIT, html_response, run};
+use crate::domain::clock::{ClockAction, PartRequest, PauseReason, Progress, RequestStatus};
+use crate::domain::work_order::{Decision, transitions_for};
+use crate::domain::{Area, FieldErrors, OrderState, Problem, User, UserId, Vehicle, WorkOrder};
+use crate::i18n::{Lang, Msg};
+use crate::store::orders::{self, NewPhoto, TokenLookup};
+use crate::store::{StoreError, users, vehicles};
+
+type Query = HashMap<String, String>;
+
+/// Largest photo accepted, as sent by the phone.
+pub const PHOTO_LIMIT: u64 = 15 * 1024 * 1024;
+/// Photos are stored at most this many pixels on their longest side.
+const PHOTO_SIDE: u32 = 1600;
+const THUMB_SIDE: u32 = 320;
+/// Photos in one note.
+const PHOTOS_PER_NOTE: usize = 4;
+
+pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
+    let ctx = super::ctx::ctx(state.clone());
+    let body = warp::body::content_length_limit(BODY_LIMIT).and(warp::body::bytes());
+    let query = warp::query::<Query>().or(warp::any().map(Query::new)).unify();
+
+    let s = state.clone();
+    let jobs = warp::path!("t").and(warp::get()).and(ctx.clone()).then(move |ctx: Ctx| {
+        let s = s.clone();
+        async move { run(&ctx, my_jobs(&s, &ctx).await) }
+    });
+    let s = state.clone();
+    let page = warp::path!("t" / String).and(warp::get()).and(ctx.clone()).and(query).then(
+        move |token: String, ctx: Ctx, q: Query| {
+            let s = s.clone();
+            async move { run(&ctx, order_page(&s, &ctx, &token, &q).await) }
+        },
+    );
+    let s = state.clone();
+    let line = warp::path!("t" / String / "lines" / u32).and(warp::post()).and(ctx.clone()).and(body).then(
+        move |token: String, no: u32, ctx: Ctx, body: Bytes| {
+            let s = s.clone();
+            async move { run(&ctx, clock(&s, &ctx, &token, no, &body).await) }
+        },
+    );
+    let s = state.clone();
+    let parts = warp::path!("t" / String / "parts").and(warp::post()).and(ctx.clone()).and(body).then(
+        move |token: String, ctx: Ctx, body: Bytes| {
+            let s = s.clone();
+            async move { run(&ctx, request_part(&s, &ctx, &token, &body).await) }
+        },
+    );
+    // The photo's own limit plus room for the note and the form's other fields.
+    let s = state.clone();
+    let notes = warp::path!("t" / String / "notes")
+        .and(warp::post())
+        .and(ctx.clone())
+        .and(warp::multipart::form().max_length(PHOTO_LIMIT * PHOTOS_PER_NOTE as u64 + BODY_LIMIT))
+        .then(move |token: String, ctx: Ctx, form: warp::multipart::FormData| {
+            let s = s.clone();
+            async move { run(&ctx, add_note(&s, &ctx, &token, form).await) }
+        });
+    let s = state.clone();
+    let photo = warp::path!("photos" / u64 / u64).and(warp::get()).and(ctx).and(query).then(
+        move |order: u64, id: u64, ctx: Ctx, q: Query| {
+            let s = s.clone();
+            async move { run(&ctx, photo(&s, &ctx, order, id, q.contains_key("thumb")).await) }
+        },
+    );
+    jobs.or(page).unify().or(line).unify().or(parts).unify().or(notes).unify().or(photo).unify().boxed()
+}
+
+/// Who may use the floor pages: technicians, and the desk (who may act on any line).
+fn floor_user(ctx: &Ctx) -> AppResult<&super::ctx::CurrentUser> {
+    let user = ctx.user()?;
+    let r = user.user.roles;
+    if r.may(Area::MyJobs) || r.may(Area::Orders) { Ok(user) } else { Err(AppError::Forbidden) }
+}
+
+/// The order behind a token, or the page that says why there is none. The token is looked up
+/// in the index and then compared with the order's in constant time; every kind of miss gets
+/// the same page.
+async fn resolve(state: &AppState, ctx: &Ctx, token: &str) -> AppResult<Result<WorkOrder, Response>> {
+    let parsed = (token.len() == 32).then(|| u128::from_str_radix(token, 16).ok()).flatten();
+    let sent = parsed.unwrap_or(0);
+    let lookup = state.store.read(move |tx| orders::by_token(tx, sent)).await?;
+    let lang = ctx.lang;
+    let page = |title: Msg, lead: String, status: StatusCode| {
+        let mut response =
+            html_response(layout::page(ctx, lang.t(title), error_body(lang, lang.t(title), &lead)));
+        *response.status_mut() = status;
+        response
+    };
+    Ok(match lookup {
+        TokenLookup::Current(order) if ct_eq(&order.token.to_be_bytes(), &sent.to_be_bytes()) => Ok(*order),
+        TokenLookup::Retired(order) => Err(page(
+            Msg::TokenRetiredTitle,
+            lang.fmt(Msg::TokenRetiredLead, &[&order.number]),
+            StatusCode::GONE,
+        )),
+        _ => Err(page(Msg::TokenUnknownTitle, lang.t(Msg::TokenUnknownLead).into(), StatusCode::NOT_FOUND)),
+    })
+}
+
+fn token_of(order: &WorkOrder) -> String {
+    format!("{:032x}", order.token)
+}
+
+async fn order_page(state: &AppState, ctx: &Ctx, token: &str, q: &Query) -> AppResult<Response> {
+    let user = ctx.user()?;
+    let order = match resolve(state, ctx, token).await? {
+        Ok(order) => order,
+        Err(page) => return Ok(page),
+    };
+    let roles = user.user.roles;
+    // The desk works on the order page; `?floor=1` shows them this one.
+    if (roles.may(Area::Orders) || roles.may(Area::Checkout)) && !q.contains_key("floor") {
+        return Ok(redirect_to(&format!("/orders/{}", order.id), ctx.htmx));
+    }
+    floor_user(ctx)?;
+    let note = q.get("notice").and_then(|n| match n.as_str() {
+        "clock" => Some(Msg::ClockSaved),
+        "note" => Some(Msg::NoteSaved),
+        "part" => Some(Msg::RequestSent),
+        "status" => Some(Msg::StatusChanged),
+        _ => None,
+    });
+    let switched = q.get("switched").cloned();
+    phone_page(state, ctx, order, note, switched, &FieldErrors::new()).await
+}
+
+async fn phone_page(
+    state: &AppState,
+    ctx: &Ctx,
+    order: WorkOrder,
+    note: Option<Msg>,
+    switched: Option<String>,
+    errors: &FieldErrors,
+) -> AppResult<Response> {
+    let vehicle_id = order.vehicle_id;
+    let (vehicle, all) =
+        state.store.read(move |tx| Ok((vehicles::get(tx, vehicle_id)?, users::list(tx)?))).await?;
+    let body = phone_body(ctx, &order, vehicle.as_ref(), &all, note, switched, errors);
+    let mut response = html_response(layout::page(ctx, &order.number, body));
+    if !errors.is_empty() {
+        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(response)
+}
+
+pub fn progress_badge(lang: Lang, p: Progress) -> Markup {
+    let class = match p {
+        Progress::NotStarted => "badge",
+        Progress::Running => "badge ok running",
+        Progress::Paused(_) => "badge warn",
+        Progress::Finished => "badge done",
+    };
+    html! {
+        span class=(class) {
+            (lang.t(p.label()))
+            @if let Progress::Paused(Some(r)) = p { " · " (lang.t(r.label())) }
+        }
+    }
+}
+
+fn phone_body(
+    ctx: &Ctx,
+    o: &WorkOrder,
+    vehicle: Option<&Vehicle>,
+    all: &[User],
+    note: Option<Msg>,
+    switched: Option<String>,
+    errors: &FieldErrors,
+) -> Markup {
+    let lang = ctx.lang;
+    let me = ctx.user.as_ref().map(|u| u.user.id).unwrap_or(UserId(0));
+    let roles = ctx.user.as_ref().map(|u| u.user.roles).unwrap_or_default();
+    let desk = roles.may(Area::Orders);
+    let token = token_of(o);
+    let now = Utc::now();
+    let live: Vec<_> = o.lines.iter().filter(|l| l.is_labour() && l.decision != Decision::Declined).collect();
+    let (mine, others): (Vec<_>, Vec<_>) = live
+        .into_iter()
+        .partition(|l| l.details.technician == Some(me) || (desk && l.details.technician.is_none()));
+    let may_work = matches!(o.state, OrderState::Open | OrderState::InProgress | OrderState::WaitingParts);
+    let name = |id: Option<UserId>| {
+        id.and_then(|id| all.iter().find(|u| u.id == id)).map(|u| u.display_name.clone()).unwrap_or_default()
+    };
+    let to_qc = transitions_for(roles, o).contains(&OrderState::QualityCheck);
+    html! {
+        div.phone {
+            p { a href="/t" { "← " (lang.t(Msg::BackToJobs)) } }
+            section.phone-head {
+                @if let Some(v) = vehicle {
+                    div.plate-big { (v.details.plate) }
+                    h1 { (v.details.title()) }
+                }
+                p { (state_badge(lang, o.state)) " " span.muted { (o.number) } }
+                @if let Some(p) = o.reception.promised_at {
+                    p.promised.late[o.is_late(now)] { (lang.t(Msg::PromisedAt)) ": " strong { (local(ctx, p)) } }
+                }
+            }
+            @if o.state.is_closed() { (notice("warn", lang.t(Msg::TokenClosedLead))) }
+            @if let Some(n) = &switched { (notice("warn", &lang.fmt(Msg::SwitchedNotice, &[n]))) }
+            @if let Some(msg) = note { (notice("ok", lang.t(msg))) }
+            @if let Some(p) = errors.get("action") { (notice("error", &p.text(lang))) }
+            section.panel {
+                h2 { (lang.t(Msg::Complaint)) }
+                p.notes { (o.reception.complaint) }
+                @for d in &o.diagnosis { p.notes { (lang.t(Msg::Diagnosis)) ": " (d.text) } }
+            }
+            section.panel {
+                h2 { (lang.t(Msg::MyLines)) }
+                @if mine.is_empty() { p.muted { (lang.t(Msg::NoJobs)) } }
+                @for l in &mine {
+                    @let p = l.progress();
+                    div.job class={ "job " @if p == Progress::Running { "running" } } {
+                        div.job-head {
+                            strong { (l.details.description) }
+                            (progress_badge(lang, p))
+                        }
+                        p.muted { (lang.fmt(Msg::WorkedOfEstimate, &[&l.worked_hours(now), &l.details.qty])) }
+                        @if may_work && p != Progress::Finished {
+                            div.job-actions {
+                                @if p != Progress::Running {
+                                    form method="post" action={ "/t/" (token) "/lines/" (l.no) } {
+                                        (csrf_field(ctx))
+                                        input type="hidden" name="action" value="start";
+                                        button.huge.go type="submit" { "▶ " (lang.t(Msg::Start)) }
+                                    }
+                                }
+                                form method="post" action={ "/t/" (token) "/lines/" (l.no) } {
+                                    (csrf_field(ctx))
+                                    input type="hidden" name="action" value="finish";
+                                    button.huge.done type="submit" { "✓ " (lang.t(Msg::Finish)) }
+                                }
+                            }
+                            @if p == Progress::Running {
+                                form.pause method="post" action={ "/t/" (token) "/lines/" (l.no) } {
+                                    (csrf_field(ctx))
+                                    input type="hidden" name="action" value="pause";
+                                    fieldset {
+                                        legend { (lang.t(Msg::PauseWhy)) }
+                                        div.reasons {
+                                            @for r in [PauseReason::WaitingParts, PauseReason::WaitingApproval, PauseReason::Break, PauseReason::Other] {
+                                                label.reason { input type="radio" name="reason" value=(r.code()) required; span { (lang.t(r.label())) } }
+                                            }
+                                        }
+                                    }
+                                    button.huge.hold type="submit" { "❚❚ " (lang.t(Msg::Pause)) }
+                                }
+                            }
+                        }
+                    }
+                }
+                @if to_qc {
+                    form method="post" action={ "/orders/" (o.id) "/status" } {
+                        (csrf_field(ctx))
+                        button.huge type="submit" name="to" value="quality_check" { (lang.t(Msg::ToQualityCheck)) }
+                    }
+                }
+            }
+            @if !others.is_empty() {
+                section.panel {
+                    h2 { (lang.t(Msg::OthersLines)) }
+                    ul.job-lines {
+                        @for l in &others {
+                            li {
+                                strong { (l.details.description) } " " (progress_badge(lang, l.progress()))
+                                div.muted { (name(l.details.technician)) " · " (lang.fmt(Msg::WorkedOfEstimate, &[&l.worked_hours(now), &l.details.qty])) }
+                            }
+                        }
+                    }
+                }
+            }
+            (notes_section(ctx, o, errors, !o.state.is_closed()))
+            @if o.state.is_editable() { (parts_section(ctx, o, errors)) }
+        }
+    }
+}
+
+/// Notes and photos, with the form to add one from the phone's camera.
+pub fn notes_section(ctx: &Ctx, o: &WorkOrder, errors: &FieldErrors, with_form: bool) -> Markup {
+    let lang = ctx.lang;
+    html! {
+        section.panel id="notes" {
+            h2 { (lang.t(Msg::NotesAndPhotos)) }
+            @if with_form {
+                form.note-form method="post" action={ "/t/" (token_of(o)) "/notes" } enctype="multipart/form-data" data-max-bytes=(PHOTO_LIMIT) {
+                    (csrf_field(ctx))
+                    div.field.invalid[errors.get("text").is_some()] {
+                        label for="f-text" { (lang.t(Msg::NoteText)) }
+                        textarea id="f-text" name="text" rows="3" {}
+                        @if let Some(p) = errors.get("text") { p.field-msg id="f-text-msg" { (p.text(lang)) } }
+                    }
+                    div.field.invalid[errors.get("photo").is_some()] {
+                        label for="f-photo" { (lang.t(Msg::Photo)) }
+                        input id="f-photo" type="file" name="photo" accept="image/*" capture="environment";
+                        @if let Some(p) = errors.get("photo") { p.field-msg id="f-photo-msg" { (p.text(lang)) } }
+                        p.field-msg.too-big hidden { (lang.t(Msg::PhotoTooLarge)) }
+                    }
+                    button.big type="submit" { (lang.t(Msg::AddNote)) }
+                }
+            }
+            ul.timeline {
+                @for n in o.notes.iter().rev() {
+                    li {
+                        @if !n.text.is_empty() { p.notes { (n.text) } }
+                        @if !n.photos.is_empty() {
+                            div.thumbs {
+                                @for id in &n.photos {
+                                    a href={ "/photos/" (o.id) "/" (id) } target="_blank" {
+                                        img src={ "/photos/" (o.id) "/" (id) "?thumb=1" } alt=(lang.t(Msg::Photo)) loading="lazy" width="160" height="120";
+                                    }
+                                }
+                            }
+                        }
+                        div.muted { (n.by_name) " · " (local(ctx, n.at)) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn parts_section(ctx: &Ctx, o: &WorkOrder, errors: &FieldErrors) -> Markup {
+    let lang = ctx.lang;
+    html! {
+        section.panel id="parts" {
+            h2 { (lang.t(Msg::PartsRequestTitle)) }
+            form method="post" action={ "/t/" (token_of(o)) "/parts" } novalidate {
+                (csrf_field(ctx))
+                (super::layout::Field::text("part_text", lang.t(Msg::PartText), "").required().render(lang, errors))
+                (super::layout::Field::text("part_qty", lang.t(Msg::PartQty), "1").kind("text").render(lang, errors))
+                button.big.secondary type="submit" { (lang.t(Msg::RequestPart)) }
+            }
+            @if !o.part_requests.is_empty() {
+                ul.timeline {
+                    @for r in o.part_requests.iter().rev() {
+                        li { strong { (r.text) } " × " (r.qty) " " (request_badge(lang, r)) div.muted { (r.by_name) " · " (local(ctx, r.at)) } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub fn request_badge(lang: Lang, r: &PartRequest) -> Markup {
+    let class = match r.status {
+        RequestStatus::Open => "badge warn",
+        RequestStatus::Added => "badge ok",
+        RequestStatus::Dismissed => "badge",
+    };
+    html! { span class=(class) { (lang.t(r.status.label())) } }
+}
+
+async fn clock(state: &AppState, ctx: &Ctx, token: &str, no: u32, body: &[u8]) -> AppResult<Response> {
+    let user = floor_user(ctx)?;
+    let form = ctx.form(body)?;
+    let order = match resolve(state, ctx, token).await? {
+        Ok(order) => order,
+        Err(page) => return Ok(page),
+    };
+    let action = match ClockAction::parse(form.get("action"), form.get("reason")) {
+        Ok(a) => a,
+        Err(p) => return phone_page(state, ctx, order, None, None, &FieldErrors::one("action", p)).await,
+    };
+    let (actor, roles, id) = (user.actor(), user.user.roles, order.id);
+    let result =
+        state.store.write_touching(move |tx, t| orders::clock_tx(tx, t, &actor, roles, id, no, action)).await;
+    match result {
+        Ok((order, outcome)) => {
+            let mut to = format!("/t/{}?floor=1&notice=clock", token_of(&order));
+            if let Some(n) = outcome.switched_from {
+                to.push_str(&format!("&switched={}", super::error::encode(&n)));
+            }
+            Ok(redirect_to(&to, ctx.htmx))
+        }
+        Err(StoreError::Invalid(errors)) => phone_page(state, ctx, order, None, None, &errors).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn request_part(state: &AppState, ctx: &Ctx, token: &str, body: &[u8]) -> AppResult<Response> {
+    let user = floor_user(ctx)?;
+    let form = ctx.form(body)?;
+    let order = match resolve(state, ctx, token).await? {
+        Ok(order) => order,
+        Err(page) => return Ok(page),
+    };
+    let (text, qty) = match PartRequest::check(form.get("part_text"), form.get("part_qty")) {
+        Ok(v) => v,
+        Err((field, p)) => {
+            return phone_page(state, ctx, order, None, None, &FieldErrors::one(field, p)).await;
+        }
+    };
+    let (actor, id) = (user.actor(), order.id);
+    let order = state
+        .store
+        .write_touching(move |tx, t| orders::request_part_tx(tx, t, &actor, id, text, qty))
+        .await?;
+    Ok(redirect_to(&format!("/t/{}?floor=1&notice=part#parts", token_of(&order)), ctx.htmx))
+}
+
+/// What the note form sent, or the problem with it.
+struct NoteUpload {
+    csrf: String,
+    text: String,
+    photos: Vec<Vec<u8>>,
+    problem: Option<(&'static str, Msg)>,
+}
+
+/// Reads the multipart note form. A photo is read chunk by chunk and given up as soon as it
+/// passes the limit, so an oversized upload never sits whole in memory.
+async fn read_note(mut form: warp::multipart::FormData) -> NoteUpload {
+    let mut out = NoteUpload { csrf: String::new(), text: String::new(), photos: vec![], problem: None };
+    while let Some(part) = form.next().await {
+        let Ok(mut part) = part else {
+            out.problem.get_or_insert(("photo", Msg::PhotoTooLarge));
+            break;
+        };
+        let field = part.name().to_string();
+        let limit = if field == "photo" { PHOTO_LIMIT as usize } else { BODY_LIMIT as usize };
+        let mut data = Vec::new();
+        let mut too_big = false;
+        while let Some(chunk) = part.data().await {
+            let Ok(chunk) = chunk else {
+                too_big = true;
+                break;
+            };
+            if data.len() + chunk.remaining() > limit {
+                too_big = true;
+                break;
+            }
+            data.extend_from_slice(chunk.chunk());
+        }
+        if too_big {
+            out.problem = Some(if field == "photo" {
+                ("photo", Msg::PhotoTooLarge)
+            } else {
+                ("text", Msg::TooLargeLead)
+            });
+            break;
+        }
+        match field.as_str() {
+            "csrf" => out.csrf = String::from_utf8_lossy(&data).into_owned(),
+            "text" => out.text = String::from_utf8_lossy(&data).into_owned(),
+            "photo" if !data.is_empty() && out.photos.len() < PHOTOS_PER_NOTE => out.photos.push(data),
+            _ => {}
+        }
+    }
+    out
+}
+
+async fn add_note(
+    state: &AppState,
+    ctx: &Ctx,
+    token: &str,
+    form: warp::multipart::FormData,
+) -> AppResult<Response> {
+    let user = floor_user(ctx)?;
+    let upload = read_note(form).await;
+    // The form sends its token first, so it is read even when a photo is refused.
+    ctx.check_csrf(&upload.csrf)?;
+    let order = match resolve(state, ctx, token).await? {
+        Ok(order) => order,
+        Err(page) => return Ok(page),
+    };
+    let again = |field: &'static str, p: Problem| FieldErrors::one(field, p);
+    if let Some((field, msg)) = upload.problem {
+        return phone_page(state, ctx, order, None, None, &again(field, Problem::new(msg))).await;
+    }
+    let text = match crate::domain::field::optional_text(&upload.text, 2000) {
+        Ok(t) => t,
+        Err(p) => return phone_page(state, ctx, order, None, None, &again("text", p)).await,
+    };
+    if text.is_empty() && upload.photos.is_empty() {
+        return phone_page(state, ctx, order, None, None, &again("text", Problem::new(Msg::NoteEmpty))).await;
+    }
+    let mut photos = Vec::new();
+    for bytes in upload.photos {
+        match scale_photo(state, bytes).await? {
+            Ok(photo) => photos.push(photo),
+            Err(msg) => {
+                return phone_page(state, ctx, order, None, None, &again("photo", Problem::new(msg))).await;
+            }
+        }
+    }
+    let (actor, id) = (user.actor(), order.id);
+    let order =
+        state.store.write_touching(move |tx, t| orders::add_note_tx(tx, t, &actor, id, text, photos)).await?;
+    Ok(redirect_to(&format!("/t/{}?floor=1&notice=note#notes", token_of(&order)), ctx.htmx))
+}
+
+/// The kind of picture, from its first bytes (never from the file name).
+fn picture_format(bytes: &[u8]) -> Option<image::ImageFormat> {
+    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some(image::ImageFormat::Jpeg)
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some(image::ImageFormat::Png)
+    } else if bytes.len() > 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        Some(image::ImageFormat::WebP)
+    } else {
+        None
+    }
+}
+
+/// Checks and scales a photo off the async threads; at most two at a time, so ten phones
+/// uploading at once do not each hold a decoded picture in memory.
+async fn scale_photo(state: &AppState, bytes: Vec<u8>) -> AppResult<Result<NewPhoto, Msg>> {
+    let _permit = state.photo_permits.acquire().await.map_err(|e| AppError::Internal(e.to_string()))?;
+    tokio::task::spawn_blocking(move || scale(&bytes))
+        .await
+        .map_err(|e| AppError::Internal(format!("photo task failed: {e}")))
+}
+
+/// Decodes (turned upright as the camera says), scales to at most 1600 px and 320 px, and
+/// stores both as JPEG.
+pub fn scale(bytes: &[u8]) -> Result<NewPhoto, Msg> {
+    use image::ImageDecoder;
+    let format = picture_format(bytes).ok_or(Msg::PhotoNotImage)?;
+    let mut reader = image::ImageReader::with_format(std::io::Cursor::new(bytes), format);
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(12_000);
+    limits.max_image_height = Some(12_000);
+    limits.max_alloc = Some(256 * 1024 * 1024);
+    reader.limits(limits);
+    let mut decoder = reader.into_decoder().map_err(|_| Msg::PhotoUnreadable)?;
+    let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
+    let mut picture = image::DynamicImage::from_decoder(decoder).map_err(|_| Msg::PhotoUnreadable)?;
+    picture.apply_orientation(orientation);
+    let fit = |side: u32| {
+        if picture.width().max(picture.height()) > side {
+            picture.resize(side, side, image::imageops::FilterType::Triangle)
+        } else {
+            picture.clone()
+        }
+    };
+    let jpeg = |img: image::DynamicImage, quality: u8| -> Result<Vec<u8>, Msg> {
+        let mut out = Vec::new();
+        let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality);
+        img.into_rgb8().write_with_encoder(encoder).map_err(|_| Msg::PhotoUnreadable)?;
+        Ok(out)
+    };
+    let stored = jpeg(fit(PHOTO_SIDE), 82)?;
+    let thumb = jpeg(fit(THUMB_SIDE), 75)?;
+    Ok(NewPhoto { picture: stored, thumb })
+}
+
+async fn photo(state: &AppState, ctx: &Ctx, order: u64, id: u64, thumb: bool) -> AppResult<Response> {
+    let roles = ctx.user()?.user.roles;
+    if !(roles.may(Area::MyJobs) || roles.may(Area::Orders) || roles.may(Area::Checkout)) {
+        return Err(AppError::Forbidden);
+    }
+    let order = crate::domain::OrderId(order);
+    let bytes = state
+        .store
+        .read(move |tx| {
+            if !orders::photo_order(tx, order, id)? {
+                return Ok(None);
+            }
+            orders::photo(tx, id, thumb)
+        })
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert("content-type", HeaderValue::from_static("image/jpeg"));
+    headers.insert("cache-control", HeaderValue::from_static("private, max-age=86400"));
+    Ok(response)
+}
+
+/// `/t`: every labour line assigned to me in the orders in the shop, the running one first.
+async fn my_jobs(state: &AppState, ctx: &Ctx) -> AppResult<Response> {
+    let user = floor_user(ctx)?;
+    let lang = ctx.lang;
+    let me = user.user.id;
+    let rows = state
+        .store
+        .read(move |tx| {
+            let mut rows = Vec::new();
+            for o in orders::on_board(tx)? {
+                if !o.technicians().contains(&me) {
+                    continue;
+                }
+                let v = vehicles::get(tx, o.vehicle_id)?;
+                rows.push((o, v));
+            }
+            Ok(rows)
+        })
+        .await?;
+    let now = Utc::now();
+    let mut jobs = Vec::new();
+    for (o, v) in &rows {
+        for l in o
+            .lines
+            .iter()
+            .filter(|l| l.is_labour() && l.decision != Decision::Declined && l.details.technician == Some(me))
+        {
+            jobs.push((o, v, l));
+        }
+    }
+    let rank = |p: Progress| match p {
+        Progress::Running => 0,
+        Progress::Paused(_) => 1,
+        Progress::NotStarted => 2,
+        Progress::Finished => 3,
+    };
+    jobs.sort_by_key(|(o, _, l)| (rank(l.progress()), o.reception.promised_at, o.id));
+    let body = html! {
+        div.phone {
+            h1 { (lang.t(Msg::NavMyJobs)) }
+            p.muted { (lang.t(Msg::CardMyJobs)) }
+            @if jobs.is_empty() { div.empty { p { (lang.t(Msg::NoJobs)) } } }
+            @for (o, v, l) in &jobs {
+                a.job-card.running[l.progress() == Progress::Running] href={ "/t/" (token_of(o)) "?floor=1" } {
+                    div.job-head {
+                        span.plate { (v.as_ref().map(|v| v.details.plate.to_string()).unwrap_or_default()) }
+                        (progress_badge(lang, l.progress()))
+                    }
+                    strong { (l.details.description) }
+                    div.muted {
+                        (v.as_ref().map(|v| v.details.title()).unwrap_or_default())
+                        @if let Some(p) = o.reception.promised_at { " · " (lang.t(Msg::PromisedAt)) " " (local(ctx, p)) }
+                    }
+                    div.muted { (lang.fmt(Msg::WorkedOfEstimate, &[&l.worked_hours(now), &l.details.qty])) }
+                }
+            }
+        }
+    };
+    Ok(html_response(layout::page(ctx, lang.t(Msg::NavMyJobs), body)))
+}
