@@ -232,7 +232,7 @@ fn phone_body(
                 @if mine.is_empty() { p.muted { (lang.t(Msg::NoJobs)) } }
                 @for l in &mine {
                     @let p = l.progress();
-                    div.job class={ "job " @if p == Progress::Running { "running" } } {
+                    div class={ "job" @if p == Progress::Running { " running" } } {
                         div.job-head {
                             strong { (l.details.description) }
                             (progress_badge(lang, p))

@@ -426,3 +426,105 @@ async fn an_order_goes_from_the_kiosk_plate_to_the_board_and_the_printer() {
     phone.screenshot("board-390x844").await;
     phone.close().await;
 }
+
+#[tokio::test]
+async fn a_technician_scans_the_qr_and_updates_the_repair_from_the_phone() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let desk = app.user_with_roles(&admin, "desk", &["advisor"]).await;
+    app.user_with_roles(&admin, "zhang", &["technician"]).await;
+    let tech_id = app.user_id(&admin, "zhang").await.to_string();
+    let customer = crate::customers::create_customer(&app, &desk, "陈先生", "13912345678").await;
+    let vehicle = crate::customers::create_vehicle(&app, &desk, customer, "粤B12345").await;
+    let vehicle_id = crate::customers::id_in(&location(&vehicle), "/vehicles/").to_string();
+    let opened = app
+        .post_form(
+            &desk,
+            &format!("/orders/new?vehicle_id={vehicle_id}"),
+            "/orders",
+            &[("vehicle_id", vehicle_id.as_str()), ("complaint", "刹车异响"), ("fuel", "2")],
+        )
+        .await;
+    let order_path = location(&opened).split('?').next().unwrap().to_string();
+    let order_id = order_path.trim_start_matches("/orders/").to_string();
+    let line = [
+        ("kind", "labor"),
+        ("description", "更换前刹车片"),
+        ("hours", "1.5"),
+        ("technician_id", tech_id.as_str()),
+    ];
+    let added = app.post_form(&desk, &order_path, &format!("{order_path}/lines"), &line).await;
+    assert_eq!(added.status(), reqwest::StatusCode::SEE_OTHER);
+    let (_, page) = app.get_text(&desk, &order_path).await;
+    let at = page.find("href=\"/t/").expect("the order page links the floor view") + "href=\"/t/".len();
+    let token = page[at..at + 32].to_string();
+
+    // The office watches the board in another browser.
+    let Some(office) = Browser::start(1280, 800).await else { return };
+    office.client.goto(&app.url("/login")).await.unwrap();
+    office.fill("#f-username", "desk").await;
+    office.fill("#f-password", "desk-password").await;
+    office.submit("button[type=submit]").await;
+    office.client.goto(&app.url("/board")).await.unwrap();
+
+    // The technician scans the QR: signs in on the phone and lands on the order.
+    let Some(phone) = Browser::start(390, 844).await else { return };
+    phone.client.goto(&app.url(&format!("/t/{token}"))).await.unwrap();
+    assert_eq!(phone.path().await, "/login");
+    phone.screenshot("phone-login-390x844").await;
+    phone.fill("#f-username", "zhang").await;
+    phone.fill("#f-password", "zhang-password").await;
+    phone.submit("button[type=submit]").await;
+    assert_eq!(phone.path().await, format!("/t/{token}"));
+    phone.screenshot("phone-order-390x844").await;
+
+    phone.submit("button.huge.go").await;
+    let head = phone.client.find(Locator::Css(".job.running")).await.unwrap().text().await.unwrap();
+    assert!(head.contains("更换前刹车片"), "{head}");
+    phone.screenshot("phone-running-390x844").await;
+
+    // Pause: waiting for parts. The board follows without a reload.
+    phone.click("input[name=reason][value=waiting_parts] + span").await;
+    phone.submit("button.huge.hold").await;
+    let moved = wait_until(
+        &office,
+        "[...document.querySelectorAll('.board-col')].some(c => c.querySelector('h2').textContent.includes('待料') && c.textContent.includes('粤B·12345'))",
+    )
+    .await;
+    assert!(moved, "the board shows the car waiting for parts");
+    office.screenshot("board-waiting-parts-1280x800").await;
+
+    // A note with a photo from the camera.
+    let dir = tempfile::tempdir().unwrap();
+    let photo = dir.path().join("brake.jpg");
+    let picture =
+        image::RgbImage::from_fn(2400, 1800, |x, y| image::Rgb([(x / 10) as u8, (y / 8) as u8, 90]));
+    picture.save(&photo).unwrap();
+    phone.fill("#f-text", "前刹车片已磨到底，卡钳正常").await;
+    let file = phone.client.find(Locator::Css("#f-photo")).await.unwrap();
+    file.send_keys(photo.to_str().unwrap()).await.unwrap();
+    phone.submit(".note-form button[type=submit]").await;
+    assert!(phone.client.find(Locator::Css(".thumbs img")).await.is_ok(), "the photo shows as a thumbnail");
+    phone.screenshot("phone-note-390x844").await;
+
+    // Back to work, then finished: quality check is offered.
+    phone.submit("button.huge.go").await;
+    phone.submit("button.huge.done").await;
+    phone.screenshot("phone-finished-390x844").await;
+    phone.submit("button[name=to][value=quality_check]").await;
+    let moved = wait_until(
+        &office,
+        "[...document.querySelectorAll('.board-col')].some(c => c.querySelector('h2').textContent.includes('质检') && c.textContent.includes('粤B·12345'))",
+    )
+    .await;
+    assert!(moved, "the board shows the car in quality check");
+    phone.client.goto(&app.url("/t")).await.unwrap();
+    phone.screenshot("phone-my-jobs-390x844").await;
+    phone.close().await;
+
+    office.client.goto(&app.url(&format!("/orders/{order_id}"))).await.unwrap();
+    let page = office.client.find(Locator::Css("main")).await.unwrap().text().await.unwrap();
+    assert!(page.contains("前刹车片已磨到底"), "the note is on the order page");
+    office.screenshot("order-with-note-1280x800").await;
+    office.close().await;
+}
