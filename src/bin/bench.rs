@@ -97,6 +97,8 @@ struct Samples {
     queries: Vec<String>,
     /// Orders in the shop (the board's), and past ones from the vehicles' histories.
     order_ids: Vec<u64>,
+    /// Labour lines being worked on: the order's QR token and the line number.
+    jobs: Vec<(String, u32)>,
 }
 
 fn samples(data: &Path) -> Samples {
@@ -148,7 +150,21 @@ fn samples(data: &Path) -> Samples {
             Ok(ids)
         })
         .expect("read order samples");
-    Samples { customer_ids, vehicle_ids, plates, queries, order_ids }
+    let jobs = store
+        .read_now(|tx| {
+            use wrenchdesk::domain::OrderState;
+            let mut jobs = Vec::new();
+            for o in wrenchdesk::store::orders::on_board(tx)? {
+                if matches!(o.state, OrderState::Open | OrderState::InProgress | OrderState::WaitingParts) {
+                    jobs.extend(
+                        o.lines.iter().filter(|l| l.is_labour()).map(|l| (format!("{:032x}", o.token), l.no)),
+                    );
+                }
+            }
+            Ok(jobs)
+        })
+        .expect("read job samples");
+    Samples { customer_ids, vehicle_ids, plates, queries, order_ids, jobs }
 }
 
 fn urlencode(s: &str) -> String {
@@ -185,6 +201,7 @@ enum Kind {
     OrderPage,
     Board,
     OpenOrder,
+    TechAction,
     Mixed,
 }
 
@@ -200,6 +217,7 @@ impl Kind {
             Kind::OrderPage => "work order page",
             Kind::Board => "shop board (full page)",
             Kind::OpenOrder => "durable write: open an order",
+            Kind::TechAction => "durable write: start a job (phone)",
             Kind::Mixed => "busy Saturday (mixed)",
         }
     }
@@ -236,6 +254,17 @@ fn request(kind: Kind, s: &Samples, csrf: &str, rng: &mut wrenchdesk::seed::Rng)
             )),
             htmx_target: None,
         },
+        Kind::TechAction => {
+            // Starting a line pauses the technician's running one ("switched"), often on
+            // another order: one or two orders rewritten per tap.
+            let (token, line) = &s.jobs[rng.below(s.jobs.len())];
+            Req {
+                method: "POST",
+                path: format!("/t/{token}/lines/{line}"),
+                body: Some(format!("csrf={csrf}&action=start")),
+                htmx_target: None,
+            }
+        }
         Kind::Mixed => {
             let roll = rng.below(100);
             let kind = match roll {
@@ -542,6 +571,7 @@ fn run(o: Options) -> ExitCode {
             Kind::Board,
             Kind::Write,
             Kind::OpenOrder,
+            Kind::TechAction,
             Kind::Mixed,
         ] {
             let mut f = drive(addr, kind, samples.clone(), cookie.clone(), csrf.clone(), &o).await;
@@ -549,6 +579,10 @@ fn run(o: Options) -> ExitCode {
             eprintln!("bench: {:<32} {:>9.0} req/s", f.name, f.rps);
             results.push(f);
         }
+
+        // Ten phones upload a photo at the same moment: how much does the server's memory grow?
+        let (photo_bytes, rss_before_photos, rss_peak_photos, photos_ok, photos_ms) =
+            photo_burst(addr, &cookie, &csrf, &samples.jobs[0].0, pid).await;
 
         // 1,000 idle connections, then real requests beside them.
         let mut idle = Vec::new();
@@ -598,6 +632,10 @@ fn run(o: Options) -> ExitCode {
         println!("cold start to first 200: {}", cold.map(|d| format!("{:.0} ms", d.as_secs_f64() * 1000.0)).unwrap_or("never".into()));
         println!("server RSS after start: {:.1} MB · peak under load: {:.1} MB", rss_start as f64 / 1024.0, rss_peak as f64 / 1024.0);
         println!("1,000 idle connections: {idle_open} opened; {ok}/200 requests beside them succeeded");
+        println!(
+            "10 photos of {:.1} MB uploaded at once: {photos_ok}/10 saved in {photos_ms:.0} ms; server RSS {:.1} MB before, {:.1} MB at most during",
+            photo_bytes as f64 / 1e6, rss_before_photos as f64 / 1024.0, rss_peak_photos as f64 / 1024.0
+        );
 
         let mut json = String::new();
         json.push_str(&format!("{{\n  \"commit\": \"{commit}\",\n  \"cores\": {cores},\n  \"cpu\": {:?},\n", cpu));
@@ -605,6 +643,7 @@ fn run(o: Options) -> ExitCode {
             o.data.display().to_string(), o.connections, o.seconds, o.warmup));
         json.push_str(&format!("  \"cold_start_ms\": {},\n", cold.map(|d| format!("{:.1}", d.as_secs_f64() * 1000.0)).unwrap_or("null".into())));
         json.push_str(&format!("  \"rss_start_kb\": {rss_start},\n  \"rss_peak_kb\": {rss_peak},\n"));
+        json.push_str(&format!("  \"photo_bytes\": {photo_bytes},\n  \"rss_before_photos_kb\": {rss_before_photos},\n  \"rss_peak_photos_kb\": {rss_peak_photos},\n  \"photos_ok\": {photos_ok},\n"));
         json.push_str(&format!("  \"idle_connections_opened\": {idle_open},\n  \"requests_ok_beside_idle\": {ok},\n  \"scenarios\": [\n"));
         for (i, f) in results.iter().enumerate() {
             json.push_str(&format!(
@@ -636,4 +675,78 @@ async fn wait_ready_hello(addr: SocketAddr) {
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
     panic!("the hello server did not start");
+}
+
+/// Uploads ten camera-sized JPEGs at once as notes on one order, sampling the server's RSS
+/// meanwhile. Returns the photo size, RSS before, the highest RSS seen, photos saved, time.
+async fn photo_burst(
+    addr: SocketAddr,
+    cookie: &str,
+    csrf: &str,
+    token: &str,
+    pid: u32,
+) -> (usize, u64, u64, usize, f64) {
+    // A 4000 × 3000 picture with texture, about what a phone camera sends.
+    let mut seed = wrenchdesk::seed::Rng::new(9);
+    let picture = image::RgbImage::from_fn(4000, 3000, |x, y| {
+        let n = (seed.next_u64() & 0x1f) as u8;
+        image::Rgb([(x / 16) as u8 ^ n, (y / 12) as u8, ((x + y) / 28) as u8 ^ n])
+    });
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90)
+        .encode_image(&picture)
+        .expect("encode the test photo");
+    let boundary = "wdbenchboundary";
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n").as_bytes(),
+    );
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\nbench photo\r\n")
+            .as_bytes(),
+    );
+    body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"p.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n").as_bytes());
+    body.extend_from_slice(&jpeg);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let head = format!(
+        "POST /t/{token}/notes HTTP/1.1\r\nHost: bench\r\nCookie: {cookie}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let request = Arc::new([head.into_bytes(), body].concat());
+    let before = proc_kb(pid, "VmRSS:");
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let sampler = {
+        let done = done.clone();
+        tokio::spawn(async move {
+            let mut peak = 0;
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                peak = peak.max(proc_kb(pid, "VmRSS:"));
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            peak
+        })
+    };
+    let started = Instant::now();
+    let uploads: Vec<_> = (0..10)
+        .map(|_| {
+            let request = request.clone();
+            tokio::spawn(async move {
+                let mut stream = TcpStream::connect(addr).await.ok()?;
+                stream.write_all(&request).await.ok()?;
+                let mut response = Vec::new();
+                stream.read_to_end(&mut response).await.ok()?;
+                Some(response.starts_with(b"HTTP/1.1 303"))
+            })
+        })
+        .collect();
+    let mut ok = 0;
+    for u in uploads {
+        if let Ok(Some(true)) = u.await {
+            ok += 1;
+        }
+    }
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    let peak = sampler.await.unwrap_or(0).max(proc_kb(pid, "VmRSS:"));
+    (jpeg.len(), before, peak, ok, ms)
 }

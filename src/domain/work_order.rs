@@ -83,7 +83,8 @@ fn rule(from: OrderState, to: OrderState) -> Option<Rule> {
         (Draft, Open) => (DESK, false),
         (Open, InProgress) => (FLOOR, false),
         (InProgress, WaitingParts) | (WaitingParts, InProgress) => (FLOOR, false),
-        (InProgress, QualityCheck) => (FLOOR, false),
+        // The last part came and the work is done: straight to quality check.
+        (InProgress | WaitingParts, QualityCheck) => (FLOOR, false),
         (QualityCheck, Completed) => (DESK, false),
         // Back from quality check: the work needs redoing.
         (QualityCheck, InProgress) => (DESK, true),
@@ -829,6 +830,12 @@ mod tests {
             (InProgress, WaitingParts, &[Role::Admin, Role::Manager, Role::Advisor, Role::Technician], false),
             (WaitingParts, InProgress, &[Role::Admin, Role::Manager, Role::Advisor, Role::Technician], false),
             (InProgress, QualityCheck, &[Role::Admin, Role::Manager, Role::Advisor, Role::Technician], false),
+            (
+                WaitingParts,
+                QualityCheck,
+                &[Role::Admin, Role::Manager, Role::Advisor, Role::Technician],
+                false,
+            ),
             (QualityCheck, Completed, &[Role::Admin, Role::Manager, Role::Advisor], false),
             (QualityCheck, InProgress, &[Role::Admin, Role::Manager, Role::Advisor], true),
             (Completed, InProgress, &[Role::Admin, Role::Manager], true),

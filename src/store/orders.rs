@@ -575,7 +575,12 @@ pub fn approve_tx(
     let mut order = before.clone();
     let approval = order
         .apply_approval(details, Utc::now(), actor.user_id, &actor.name)
-        .map_err(|p| StoreError::Invalid(FieldErrors::one("decisions", p)))?;
+        .map_err(|p| StoreError::Invalid(FieldErrors::one("decisions", p)))?
+        .clone();
+    // A declined line is not worked on: its clock stops.
+    for no in &approval.declined {
+        stop_clocks_tx(tx, &mut order, Some(*no))?;
+    }
     let summary = format!(
         "{} approval #{} ({}, {}): approved {:?} declined {:?} = {}",
         before.number,
@@ -834,36 +839,38 @@ pub fn clock_tx(
         let running = tx.open_table(RUNNING)?.get(clock_of.0)?.map(|v| v.value());
         match running {
             Some((other, other_line)) if other == id.0 && other_line != no => {
-                order
-                    .clock(
-                        other_line,
-                        ClockAction::Pause(PauseReason::Switched),
-                        who,
-                        &actor.name,
-                        roles,
-                        now,
-                    )
-                    .map_err(invalid)?;
-                outcome.switched_from = Some(order.number.clone());
+                if order.line(other_line).is_some_and(|l| l.progress() == Progress::Running) {
+                    let pause = ClockAction::Pause(PauseReason::Switched);
+                    order.clock(other_line, pause, who, &actor.name, roles, now).map_err(invalid)?;
+                    outcome.switched_from = Some(order.number.clone());
+                } else {
+                    tx.open_table(RUNNING)?.remove(clock_of.0)?;
+                }
             }
             Some((other, other_line)) if other != id.0 => {
                 let other_before = get_tx(tx, OrderId(other))?;
                 let mut other_order = other_before.clone();
-                // Whatever the actor may do, pausing the technician's own running line is
-                // always allowed: it is what they asked for by starting another.
-                let desk = Roles::of(&[crate::domain::Role::Advisor]);
-                other_order
-                    .clock(other_line, ClockAction::Pause(PauseReason::Switched), who, &actor.name, desk, now)
-                    .map_err(invalid)?;
-                save_tx(tx, touched, &other_before, &mut other_order)?;
-                append_tx(
-                    tx,
-                    actor,
-                    "order.clock",
-                    &format!("order:{other}"),
-                    format!("{} #{other_line} pause (switched)", other_order.number),
-                )?;
-                outcome.switched_from = Some(other_order.number.clone());
+                let still_running =
+                    other_order.line(other_line).is_some_and(|l| l.progress() == Progress::Running);
+                if still_running {
+                    // Whatever the actor may do, pausing the technician's own running line is
+                    // always allowed: it is what they asked for by starting another.
+                    let desk = Roles::of(&[crate::domain::Role::Advisor]);
+                    let pause = ClockAction::Pause(PauseReason::Switched);
+                    other_order.clock(other_line, pause, who, &actor.name, desk, now).map_err(invalid)?;
+                    save_tx(tx, touched, &other_before, &mut other_order)?;
+                    append_tx(
+                        tx,
+                        actor,
+                        "order.clock",
+                        &format!("order:{other}"),
+                        format!("{} #{other_line} pause (switched)", other_order.number),
+                    )?;
+                    outcome.switched_from = Some(other_order.number.clone());
+                } else {
+                    // An entry whose line no longer runs (removed, declined) is dropped.
+                    tx.open_table(RUNNING)?.remove(clock_of.0)?;
+                }
             }
             _ => {}
         }

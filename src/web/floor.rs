@@ -147,7 +147,7 @@ async fn order_page(state: &AppState, ctx: &Ctx, token: &str, q: &Query) -> AppR
     phone_page(state, ctx, order, note, switched, &FieldErrors::new()).await
 }
 
-async fn phone_page(
+pub(crate) async fn phone_page(
     state: &AppState,
     ctx: &Ctx,
     order: WorkOrder,
@@ -547,12 +547,8 @@ pub fn scale(bytes: &[u8]) -> Result<NewPhoto, Msg> {
     let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
     let mut picture = image::DynamicImage::from_decoder(decoder).map_err(|_| Msg::PhotoUnreadable)?;
     picture.apply_orientation(orientation);
-    let fit = |side: u32| {
-        if picture.width().max(picture.height()) > side {
-            picture.resize(side, side, image::imageops::FilterType::Triangle)
-        } else {
-            picture.clone()
-        }
+    let fit = |img: image::DynamicImage, side: u32| {
+        if img.width().max(img.height()) > side { img.thumbnail(side, side) } else { img }
     };
     let jpeg = |img: image::DynamicImage, quality: u8| -> Result<Vec<u8>, Msg> {
         let mut out = Vec::new();
@@ -560,9 +556,11 @@ pub fn scale(bytes: &[u8]) -> Result<NewPhoto, Msg> {
         img.into_rgb8().write_with_encoder(encoder).map_err(|_| Msg::PhotoUnreadable)?;
         Ok(out)
     };
-    let stored = jpeg(fit(PHOTO_SIDE), 82)?;
-    let thumb = jpeg(fit(THUMB_SIDE), 75)?;
-    Ok(NewPhoto { picture: stored, thumb })
+    // `thumbnail` scales down with integer sampling: no floating-point copy of a 12-megapixel
+    // picture in memory. The small one is made from the stored one.
+    let stored = fit(picture, PHOTO_SIDE);
+    let thumb = fit(stored.clone(), THUMB_SIDE);
+    Ok(NewPhoto { picture: jpeg(stored, 82)?, thumb: jpeg(thumb, 75)? })
 }
 
 async fn photo(state: &AppState, ctx: &Ctx, order: u64, id: u64, thumb: bool) -> AppResult<Response> {

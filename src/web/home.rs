@@ -69,7 +69,12 @@ async fn home(state: &AppState, ctx: &Ctx, note: Option<Msg>) -> AppResult<Respo
                     @for (o, r) in &requests {
                         li {
                             strong { (r.text) } " × " (r.qty)
-                            " · " a href={ "/orders/" (o.id) } { (o.number) }
+                            " · "
+                            @if roles.may(Area::Orders) || roles.may(Area::Checkout) {
+                                a href={ "/orders/" (o.id) } { (o.number) }
+                            } @else {
+                                (o.number)
+                            }
                             div.muted { (r.by_name) " · " (super::orders::local(ctx, r.at)) }
                             (super::orders::request_form(ctx, o, r, "/"))
                         }

@@ -1009,6 +1009,19 @@ async fn act(state: &AppState, ctx: &Ctx, id: OrderId, action: &str, body: &[u8]
                     Ok(redirect_to(&format!("/t/{:032x}?floor=1&notice=status", order.token), ctx.htmx))
                 }
                 Ok(_) => done("status"),
+                Err(StoreError::Invalid(e)) if floor_only => {
+                    // The technician is told on their own page, which shows no prices.
+                    let problem = e.get("to").cloned().unwrap_or(Msg::TransitionIllegal.into());
+                    super::floor::phone_page(
+                        state,
+                        ctx,
+                        view.order,
+                        None,
+                        None,
+                        &FieldErrors::one("action", problem),
+                    )
+                    .await
+                }
                 Err(StoreError::Invalid(e)) => {
                     let mut errors = e.clone();
                     if e.get("to").is_some_and(|p| p.msg == Msg::ReasonRequired) {
@@ -1055,7 +1068,7 @@ async fn act(state: &AppState, ctx: &Ctx, id: OrderId, action: &str, body: &[u8]
             let no: u32 = no.parse().map_err(|_| AppError::NotFound)?;
             let price = match form.get("decision") {
                 "dismiss" => None,
-                _ => match crate::domain::field::decimal_in(
+                "add" => match crate::domain::field::decimal_in(
                     form.get("unit_price"),
                     2,
                     Decimal::ZERO,
@@ -1064,6 +1077,7 @@ async fn act(state: &AppState, ctx: &Ctx, id: OrderId, action: &str, body: &[u8]
                     Ok(p) => Some(p),
                     Err(_) => return Err(AppError::Refused(Msg::DecimalInvalid)),
                 },
+                _ => return Err(AppError::BadRequest),
             };
             state
                 .store

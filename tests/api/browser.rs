@@ -429,6 +429,7 @@ async fn an_order_goes_from_the_kiosk_plate_to_the_board_and_the_printer() {
 
 #[tokio::test]
 async fn a_technician_scans_the_qr_and_updates_the_repair_from_the_phone() {
+    let _heavy = MEMORY_HEAVY.lock().await;
     let app = spawn_app().await;
     let admin = app.admin().await;
     let desk = app.user_with_roles(&admin, "desk", &["advisor"]).await;

@@ -189,3 +189,7 @@ impl TestApp {
         }
     }
 }
+
+/// Held by tests that decode pictures or measure the process's memory, so that one's
+/// allocations do not show up in another's measurement (tests share one process).
+pub static MEMORY_HEAVY: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());

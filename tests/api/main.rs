@@ -7,6 +7,7 @@ mod accounts;
 mod admin;
 mod browser;
 mod customers;
+mod floor;
 mod orders;
 mod shell;
 mod tools;
