@@ -803,7 +803,8 @@ async fn bad_input_on_the_floor_is_refused_and_never_a_server_error() {
     let ta = t.ta.as_str();
 
     // Clock actions that make no sense.
-    let cases: &[(&str, &[(&str, &str)], &str)] = &[
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+    let cases: &[Case] = &[
         ("1", &[("action", "explode")], "请从列表中选择。"),
         ("1", &[], "请从列表中选择。"),
         ("1", &[("action", "START")], "请从列表中选择。"),
