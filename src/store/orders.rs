@@ -230,10 +230,25 @@ fn save_tx(
     before: &WorkOrder,
     after: &mut WorkOrder,
 ) -> StoreResult<()> {
-    index_tx(tx, before, false)?;
+    // Only the entries that differ are touched: most changes keep the state and technicians,
+    // and an untouched index costs no page writes.
+    if before.state != after.state {
+        let mut by_state = tx.open_table(ORDERS_BY_STATE)?;
+        by_state.remove((before.state.code(), before.id.0))?;
+        by_state.insert((after.state.code(), after.id.0), ())?;
+    }
+    let (was, is) = (before.technicians(), after.technicians());
+    if was != is {
+        let mut by_tech = tx.open_table(ORDERS_BY_TECHNICIAN)?;
+        for t in was.iter().filter(|t| !is.contains(t)) {
+            by_tech.remove((t.0, before.id.0))?;
+        }
+        for t in is.iter().filter(|t| !was.contains(t)) {
+            by_tech.insert((t.0, after.id.0), ())?;
+        }
+    }
     after.version = before.version + 1;
     after.updated_at = Utc::now();
-    index_tx(tx, after, true)?;
     tx.open_table(ORDERS)?.insert(after.id.0, &*after)?;
     touched.order(after.id);
     Ok(())

@@ -523,8 +523,9 @@ fn picture_format(bytes: &[u8]) -> Option<image::ImageFormat> {
     }
 }
 
-/// Checks and scales a photo off the async threads; at most two at a time, so ten phones
-/// uploading at once do not each hold a decoded picture in memory.
+/// Checks and scales a photo off the async threads, one at a time: a decoded camera picture
+/// takes about 80 MB while it is scaled, so ten phones uploading at once wait their turn
+/// instead of each holding one.
 async fn scale_photo(state: &AppState, bytes: Vec<u8>) -> AppResult<Result<NewPhoto, Msg>> {
     let _permit = state.photo_permits.acquire().await.map_err(|e| AppError::Internal(e.to_string()))?;
     tokio::task::spawn_blocking(move || scale(&bytes))

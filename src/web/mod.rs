@@ -71,7 +71,7 @@ impl AppState {
             imports: import::PendingImports::default(),
             lan_base_url,
             board_cache: board::BoardCache::default(),
-            photo_permits: tokio::sync::Semaphore::new(2),
+            photo_permits: tokio::sync::Semaphore::new(1),
         }))
     }
 
