@@ -85,6 +85,9 @@ struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "WRENCHDESK_ADDR", default_value = "0.0.0.0:8080")]
     addr: SocketAddr,
+    /// Make the daily backup at the time set in the parameters.
+    #[arg(long, env = "WRENCHDESK_DAILY_BACKUPS", default_value_t = true, action = clap::ArgAction::Set)]
+    daily_backups: bool,
     #[command(flatten)]
     data: DataArgs,
 }
@@ -139,6 +142,7 @@ fn serve(args: ServeArgs) -> Result<ExitCode, String> {
         data_dir: args.data.data.clone(),
         backups_dir: args.data.backups.clone(),
         admin_password: std::env::var("WRENCHDESK_ADMIN_PASSWORD").ok(),
+        daily_backups: args.daily_backups,
     };
     runtime()?.block_on(async move {
         let server = Server::start(config).await.map_err(|e| e.to_string())?;
@@ -212,17 +216,20 @@ fn demo(addr: SocketAddr, data: PathBuf) -> Result<ExitCode, String> {
     } else {
         println!("using the demo shop already in {}", data.display());
     }
-    serve(ServeArgs { addr, data: DataArgs { data: data.clone(), backups: data.join("backups") } })
+    serve(ServeArgs {
+        addr,
+        daily_backups: true,
+        data: DataArgs { data: data.clone(), backups: data.join("backups") },
+    })
 }
 
 fn backup(to: Option<PathBuf>, data: DataArgs) -> Result<ExitCode, String> {
-    let store = Store::open(&data.data).map_err(|e| match e {
-        store::StoreError::InUse(_) => format!(
-            "the server is running on {}: stop it to make a backup (backups through the running server are not built yet)",
-            data.data.display()
-        ),
-        e => e.to_string(),
-    })?;
+    let store = match Store::open(&data.data) {
+        Ok(store) => store,
+        // The server holds the file: it makes the backup, from its own read transaction.
+        Err(store::StoreError::InUse(_)) => return backup_through_server(to, &data),
+        Err(e) => return Err(e.to_string()),
+    };
     let to = to.unwrap_or_else(|| {
         data.backups.join(format!("wrenchdesk-{}.redb", chrono::Utc::now().format("%Y%m%d-%H%M%S")))
     });
@@ -240,6 +247,52 @@ fn backup(to: Option<PathBuf>, data: DataArgs) -> Result<ExitCode, String> {
         started.elapsed().as_secs_f64()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Asks the running server for a backup over its control socket.
+#[cfg(unix)]
+fn backup_through_server(to: Option<PathBuf>, data: &DataArgs) -> Result<ExitCode, String> {
+    use std::io::{BufRead, Write};
+    let socket = data.data.join(crate::server::SOCKET_FILE);
+    let started = std::time::Instant::now();
+    let mut stream = std::os::unix::net::UnixStream::connect(&socket).map_err(|e| {
+        format!(
+            "the server is running on {} but does not answer on {}: {e}",
+            data.data.display(),
+            socket.display()
+        )
+    })?;
+    let to = match to {
+        Some(to) => std::path::absolute(&to).map_err(|e| e.to_string())?.display().to_string(),
+        None => String::new(),
+    };
+    writeln!(stream, "backup {to}").map_err(|e| e.to_string())?;
+    let mut answer = String::new();
+    std::io::BufReader::new(stream).read_line(&mut answer).map_err(|e| e.to_string())?;
+    let mut words = answer.trim().splitn(5, ' ');
+    match words.next() {
+        Some("ok") => {
+            let (path, bytes, records, schema) = (words.next(), words.next(), words.next(), words.next());
+            let mb = bytes.and_then(|b| b.parse::<f64>().ok()).unwrap_or(0.0) / 1e6;
+            println!(
+                "backup made by the running server and verified: {} ({mb:.1} MB, {} records, schema version {}) in {:.1} s",
+                path.unwrap_or("?"),
+                records.unwrap_or("?"),
+                schema.unwrap_or("?"),
+                started.elapsed().as_secs_f64()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        _ => Err(format!(
+            "the server could not make the backup: {}",
+            answer.trim().trim_start_matches("error ")
+        )),
+    }
+}
+
+#[cfg(not(unix))]
+fn backup_through_server(_: Option<PathBuf>, data: &DataArgs) -> Result<ExitCode, String> {
+    Err(format!("the server is running on {}: stop it to make a backup", data.data.display()))
 }
 
 fn restore(file: &std::path::Path, data: DataArgs) -> Result<ExitCode, String> {

@@ -659,7 +659,21 @@ catalog! {
     ActualHours => "实际工时", "Hours worked";
     BackToJobs => "返回我的工作", "Back to my jobs";
 
-    // Errors.
+    // Backups.
+    BackupsSection => "备份", "Backups";
+    BackupTime => "每日自动备份时间", "Daily backup time";
+    BackupKeep => "保留自动备份份数", "Daily backups kept";
+    TimeOfDayInvalid => "请输入时间，例如 02:00。", "Enter a time of day, e.g. 02:00.";
+    NavBackups => "备份", "Backups";
+    CardBackups => "自动与手动备份，下载备份文件。", "Scheduled and manual backups, download a backup.";
+    BackupsLead => "每天 {} 自动备份，保留最近 {} 份；手动备份一直保留。", "A backup is made every day at {} and the newest {} are kept; manual backups stay.";
+    BackupNow => "立即备份", "Back up now";
+    BackupDone => "备份已完成并校验：{}", "Backup made and verified: {}";
+    NoBackups => "还没有备份。", "No backups yet.";
+    FileName => "文件", "File";
+    Size => "大小", "Size";
+    MadeAt => "时间", "Made at";
+    Download => "下载", "Download";
     NotFoundTitle => "页面不存在", "Page not found";
     NotFoundLead => "您要找的页面不存在或已被移除。", "The page you asked for does not exist or was removed.";
     ForbiddenTitle => "没有权限", "Not allowed";

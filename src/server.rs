@@ -23,6 +23,8 @@ pub struct Config {
     pub backups_dir: PathBuf,
     /// The first administrator's password; a random one is made (and reported) when absent.
     pub admin_password: Option<String>,
+    /// Make the daily backup (off in tests that do not look at it).
+    pub daily_backups: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +44,98 @@ pub struct Server {
     shutdown: oneshot::Sender<()>,
     task: JoinHandle<()>,
     sweeper: JoinHandle<()>,
+    scheduler: JoinHandle<()>,
+    control: Option<JoinHandle<()>>,
+    socket: PathBuf,
+}
+
+/// The running server's control socket in the data directory (owner-only): `wrenchdesk
+/// backup` asks the server through it, since one process holds the database file.
+pub const SOCKET_FILE: &str = "wrenchdesk.sock";
+
+/// Makes the daily backup at the time in the settings (shop time). A box that was off at that
+/// time makes it at its next start; the newest `backup_keep` daily backups are kept.
+async fn daily_backups(state: Arc<AppState>, enabled: bool) {
+    if !enabled {
+        return;
+    }
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    let made_today = |state: &AppState| {
+        let tz = state.settings().tz();
+        let today = Utc::now().with_timezone(&tz).date_naive();
+        crate::store::backup::list(&state.backups_dir).iter().any(|b| {
+            b.name.starts_with("wrenchdesk-daily-") && b.modified.with_timezone(&tz).date_naive() == today
+        })
+    };
+    let mut last_day =
+        made_today(&state).then(|| Utc::now().with_timezone(&state.settings().tz()).date_naive());
+    loop {
+        tick.tick().await;
+        let settings = state.settings();
+        let now = Utc::now().with_timezone(&settings.tz());
+        if now.time() < settings.backup_at() || last_day == Some(now.date_naive()) {
+            continue;
+        }
+        last_day = Some(now.date_naive());
+        match state.backup_now("daily", None).await {
+            Ok(info) => tracing::info!(file = %info.path.display(), bytes = info.bytes, "daily backup made"),
+            Err(e) => tracing::error!(error = %e, "daily backup failed"),
+        }
+    }
+}
+
+/// Listens on the control socket. One request per connection, one line: `backup` or
+/// `backup <file>`; the answer is `ok <file> <bytes> <records> <schema>` or `error <why>`.
+#[cfg(unix)]
+fn control_socket(data_dir: &std::path::Path, state: Arc<AppState>) -> Option<JoinHandle<()>> {
+    use std::os::unix::fs::PermissionsExt;
+    use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+    let path = data_dir.join(SOCKET_FILE);
+    let _ = std::fs::remove_file(&path);
+    let listener = match tokio::net::UnixListener::bind(&path) {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::warn!(error = %e, path = %path.display(), "no control socket: backups need the server stopped");
+            return None;
+        }
+    };
+    let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
+    Some(tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else { continue };
+            let state = state.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = stream.into_split();
+                let mut line = String::new();
+                let mut reader = BufReader::new(read.take(4096));
+                if reader.read_line(&mut line).await.is_err() {
+                    return;
+                }
+                let answer = match line.trim().split_once(' ').unwrap_or((line.trim(), "")) {
+                    ("backup", to) => {
+                        let to = (!to.trim().is_empty()).then(|| PathBuf::from(to.trim()));
+                        match state.backup_now("manual", to).await {
+                            Ok(i) => format!(
+                                "ok {} {} {} {}\n",
+                                i.path.display(),
+                                i.bytes,
+                                i.records,
+                                i.schema_version
+                            ),
+                            Err(e) => format!("error {e}\n"),
+                        }
+                    }
+                    _ => "error unknown request\n".to_string(),
+                };
+                let _ = write.write_all(answer.as_bytes()).await;
+            });
+        }
+    }))
+}
+
+#[cfg(not(unix))]
+fn control_socket(_: &std::path::Path, _: Arc<AppState>) -> Option<JoinHandle<()>> {
+    None
 }
 
 impl Server {
@@ -53,18 +147,36 @@ impl Server {
             .map_err(|source| StartError::Bind { addr: config.addr, source })?;
         let addr = listener.local_addr().map_err(|source| StartError::Bind { addr: config.addr, source })?;
         let lan_base_url = web::lan_base_url(addr);
-        let state = AppState::new(store, lan_base_url.clone())?;
+        let state = AppState::new(store, lan_base_url.clone(), config.backups_dir.clone())?;
         let (shutdown, signal) = oneshot::channel::<()>();
         let task = tokio::spawn(web::serve(listener, state.clone(), async move {
             let _ = signal.await;
         }));
         let sweeper = tokio::spawn(sweep_sessions(state.clone()));
-        Ok(Server { addr, lan_base_url, initial_admin_password, state, shutdown, task, sweeper })
+        let scheduler = tokio::spawn(daily_backups(state.clone(), config.daily_backups));
+        let control = control_socket(&config.data_dir, state.clone());
+        Ok(Server {
+            addr,
+            lan_base_url,
+            initial_admin_password,
+            state,
+            shutdown,
+            task,
+            sweeper,
+            scheduler,
+            control,
+            socket: config.data_dir.join(SOCKET_FILE),
+        })
     }
 
     /// Stops accepting, lets requests in flight finish, and closes the database.
     pub async fn stop(self) {
         self.sweeper.abort();
+        self.scheduler.abort();
+        if let Some(control) = &self.control {
+            control.abort();
+        }
+        let _ = std::fs::remove_file(&self.socket);
         let _ = self.shutdown.send(());
         let _ = self.task.await;
         let _ = self.sweeper.await;

@@ -544,6 +544,7 @@ fn run(o: Options) -> ExitCode {
         let server = Guard(
             Command::new(&exe)
                 .args(["__server", "--addr", &addr.to_string(), "--data", work.to_str().unwrap()])
+                .args(["--backups", work.join("backups").to_str().unwrap(), "--daily-backups", "false"])
                 .env("RUST_LOG", "warn")
                 .stdout(Stdio::null())
                 .spawn()

@@ -31,6 +31,10 @@ pub struct Settings {
     pub labour_rate: rust_decimal::Decimal,
     /// Work order numbers: `{date}` or `{yymmdd}` plus `{seq}`, the day's sequence.
     pub order_number_format: String,
+    /// The daily backup's time of day in the shop, `HH:MM`.
+    pub backup_time: String,
+    /// How many daily backups are kept.
+    pub backup_keep: u32,
 }
 
 /// The built-in customer sources and levels, with their labels.
@@ -71,6 +75,8 @@ impl Default for Settings {
             customer_levels: ["ordinary", "silver", "gold", "vip"].map(String::from).to_vec(),
             labour_rate: rust_decimal::Decimal::from(120),
             order_number_format: "{date}-{seq}".into(),
+            backup_time: "02:00".into(),
+            backup_keep: 14,
         }
     }
 }
@@ -93,6 +99,8 @@ pub struct SettingsInput {
     pub customer_levels: String,
     pub labour_rate: String,
     pub order_number_format: String,
+    pub backup_time: String,
+    pub backup_keep: String,
 }
 
 impl Settings {
@@ -121,6 +129,8 @@ impl Settings {
             customer_levels: self.customer_levels.join("\n"),
             labour_rate: self.labour_rate.to_string(),
             order_number_format: self.order_number_format.clone(),
+            backup_time: self.backup_time.clone(),
+            backup_keep: self.backup_keep.to_string(),
         }
     }
 
@@ -152,6 +162,8 @@ impl Settings {
         );
         let order_number_format = e
             .check("order_number_format", super::work_order::check_number_format(&input.order_number_format));
+        let backup_time = e.check("backup_time", parse_time_of_day(&input.backup_time));
+        let backup_keep = e.check("backup_keep", number_in(&input.backup_keep, 1, 365));
         e.into_result(|| Settings {
             shop_name: shop_name.unwrap_or_default(),
             shop_address: shop_address.unwrap_or_default(),
@@ -167,6 +179,8 @@ impl Settings {
             customer_levels: customer_levels.unwrap_or_default(),
             labour_rate: labour_rate.unwrap_or_default(),
             order_number_format: order_number_format.unwrap_or_default(),
+            backup_time: backup_time.unwrap_or_default(),
+            backup_keep: backup_keep.unwrap_or_default(),
         })
     }
 }
@@ -186,6 +200,21 @@ fn choice_list(raw: &str) -> Result<Vec<String>, Problem> {
         Err(Problem::with(Msg::TooManyChoices, &[&30]))
     } else {
         Ok(out)
+    }
+}
+
+/// A time of day, `HH:MM` (24 hours).
+fn parse_time_of_day(raw: &str) -> Result<String, Problem> {
+    chrono::NaiveTime::parse_from_str(raw.trim(), "%H:%M")
+        .map(|t| t.format("%H:%M").to_string())
+        .map_err(|_| Problem::new(Msg::TimeOfDayInvalid))
+}
+
+impl Settings {
+    /// The daily backup's time of day.
+    pub fn backup_at(&self) -> chrono::NaiveTime {
+        chrono::NaiveTime::parse_from_str(&self.backup_time, "%H:%M")
+            .unwrap_or(chrono::NaiveTime::from_hms_opt(2, 0, 0).expect("valid"))
     }
 }
 

@@ -137,6 +137,58 @@ pub fn backup_from(src: &Database, to: &Path) -> StoreResult<BackupInfo> {
     verify(to)
 }
 
+/// A backup file in the backups directory.
+#[derive(Clone, Debug)]
+pub struct BackupFile {
+    pub name: String,
+    pub bytes: u64,
+    pub modified: chrono::DateTime<Utc>,
+}
+
+/// Whether a file name is one of ours (`wrenchdesk-…​.redb`, letters, digits and dashes only):
+/// the only names the admin page will list, serve or delete.
+pub fn is_backup_name(name: &str) -> bool {
+    name.strip_prefix("wrenchdesk-").and_then(|rest| rest.strip_suffix(".redb")).is_some_and(|middle| {
+        !middle.is_empty() && middle.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    })
+}
+
+/// The backups in `dir`, newest first.
+pub fn list(dir: &Path) -> Vec<BackupFile> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else { return out };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Ok(meta) = entry.metadata() else { continue };
+        if !is_backup_name(&name) || !meta.is_file() {
+            continue;
+        }
+        let modified = meta.modified().map(chrono::DateTime::<Utc>::from).unwrap_or_default();
+        out.push(BackupFile { name, bytes: meta.len(), modified });
+    }
+    out.sort_by(|a, b| b.modified.cmp(&a.modified).then_with(|| b.name.cmp(&a.name)));
+    out
+}
+
+/// Deletes the oldest scheduled backups beyond the newest `keep` (`wrenchdesk-daily-…` only:
+/// backups made by hand stay until someone removes them).
+pub fn rotate(dir: &Path, keep: usize) -> Vec<String> {
+    let daily: Vec<BackupFile> =
+        list(dir).into_iter().filter(|b| b.name.starts_with("wrenchdesk-daily-")).collect();
+    let mut removed = Vec::new();
+    for old in daily.into_iter().skip(keep) {
+        if std::fs::remove_file(dir.join(&old.name)).is_ok() {
+            removed.push(old.name);
+        }
+    }
+    removed
+}
+
+/// A new backup's path: `<dir>/wrenchdesk-<kind>-<UTC time>.redb`.
+pub fn new_path(dir: &Path, kind: &str) -> PathBuf {
+    dir.join(format!("wrenchdesk-{kind}-{}.redb", Utc::now().format("%Y%m%d-%H%M%S")))
+}
+
 /// Checks a backup file: a redb database of a schema this program knows, whose contents match
 /// its checksum and pass `check`. Nothing is changed.
 pub fn verify(file: &Path) -> StoreResult<BackupInfo> {
@@ -206,6 +258,33 @@ pub fn restore(file: &Path, data_dir: &Path, keep_dir: &Path) -> StoreResult<(Ba
         .map_err(|e| StoreError::Storage(e.to_string()))?;
     std::fs::rename(&incoming, &live).map_err(|e| StoreError::Storage(e.to_string()))?;
     Ok((info, kept))
+}
+
+#[cfg(test)]
+mod rotation_tests {
+    use super::*;
+
+    #[test]
+    fn only_our_names_count_and_rotation_keeps_the_newest_daily_ones() {
+        assert!(is_backup_name("wrenchdesk-daily-20261128-020000.redb"));
+        assert!(!is_backup_name("../wrenchdesk-x.redb"));
+        assert!(!is_backup_name("wrenchdesk-.redb"));
+        assert!(!is_backup_name("wrenchdesk-a/b.redb"));
+        let dir = tempfile::tempdir().unwrap();
+        for day in 1..=5 {
+            std::fs::write(dir.path().join(format!("wrenchdesk-daily-2026110{day}-020000.redb")), b"x")
+                .unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        std::fs::write(dir.path().join("wrenchdesk-manual-20261101-090000.redb"), b"x").unwrap();
+        std::fs::write(dir.path().join("notes.txt"), b"x").unwrap();
+        let removed = rotate(dir.path(), 3);
+        assert_eq!(removed.len(), 2);
+        let left: Vec<String> = list(dir.path()).into_iter().map(|b| b.name).collect();
+        assert_eq!(left.len(), 4, "{left:?}");
+        assert!(left.contains(&"wrenchdesk-manual-20261101-090000.redb".to_string()));
+        assert!(!left.iter().any(|n| n.contains("20261101-02") || n.contains("20261102")));
+    }
 }
 
 #[cfg(test)]

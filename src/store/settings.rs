@@ -49,6 +49,8 @@ fn changed_fields(old: &Settings, new: &Settings) -> Vec<&'static str> {
         ("customer_levels", a.customer_levels != b.customer_levels),
         ("labour_rate", a.labour_rate != b.labour_rate),
         ("order_number_format", a.order_number_format != b.order_number_format),
+        ("backup_time", a.backup_time != b.backup_time),
+        ("backup_keep", a.backup_keep != b.backup_keep),
     ]
     .into_iter()
     .filter_map(|(name, changed)| changed.then_some(name))

@@ -128,6 +128,7 @@ fn admin_home(ctx: &Ctx) -> AppResult<Response> {
         (Msg::NavUsers, Msg::CardUsers, "/admin/users"),
         (Msg::NavSettings, Msg::CardSettings, "/admin/settings"),
         (Msg::NavAudit, Msg::CardAudit, "/admin/audit"),
+        (Msg::NavBackups, Msg::CardBackups, "/admin/backups"),
     ];
     let body = html! {
         h1 { (lang.t(Msg::NavAdmin)) }
@@ -461,6 +462,13 @@ fn settings_page(
                 }
             }
             fieldset {
+                legend { (lang.t(Msg::BackupsSection)) }
+                div.form-grid {
+                    (Field::text("backup_time", lang.t(Msg::BackupTime), &typed.backup_time).kind("time").required().render(lang, errors))
+                    (Field::text("backup_keep", lang.t(Msg::BackupKeep), &typed.backup_keep).kind("number").required().render(lang, errors))
+                }
+            }
+            fieldset {
                 legend { (lang.t(Msg::SecuritySection)) }
                 div.form-grid {
                     (Field::text("password_min_len", lang.t(Msg::PasswordMinLen), &typed.password_min_len).kind("number").required().render(lang, errors))
@@ -497,6 +505,8 @@ async fn save_settings(state: &AppState, ctx: &Ctx, body: &[u8]) -> AppResult<Re
         customer_levels: form.owned("customer_levels"),
         labour_rate: form.owned("labour_rate"),
         order_number_format: form.owned("order_number_format"),
+        backup_time: form.owned("backup_time"),
+        backup_keep: form.owned("backup_keep"),
     };
     let settings = match Settings::check(&typed) {
         Ok(settings) => settings,

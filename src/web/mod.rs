@@ -8,6 +8,7 @@
 pub mod admin;
 pub mod assets;
 pub mod auth;
+pub mod backups;
 pub mod board;
 pub mod ctx;
 pub mod customers;
@@ -58,10 +59,16 @@ pub struct AppState {
     pub board_cache: board::BoardCache,
     /// Photos being decoded and scaled at once (each holds a whole picture in memory).
     pub photo_permits: tokio::sync::Semaphore,
+    /// Where backups go.
+    pub backups_dir: std::path::PathBuf,
 }
 
 impl AppState {
-    pub fn new(store: Store, lan_base_url: String) -> StoreResult<Arc<AppState>> {
+    pub fn new(
+        store: Store,
+        lan_base_url: String,
+        backups_dir: std::path::PathBuf,
+    ) -> StoreResult<Arc<AppState>> {
         let settings = store.read_now(settings_store::get)?;
         Ok(Arc::new(AppState {
             store,
@@ -72,6 +79,7 @@ impl AppState {
             lan_base_url,
             board_cache: board::BoardCache::default(),
             photo_permits: tokio::sync::Semaphore::new(1),
+            backups_dir,
         }))
     }
 
@@ -83,6 +91,33 @@ impl AppState {
     /// Replaces the cached settings after they were saved.
     pub fn set_settings(&self, settings: Settings) {
         *self.settings.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(settings);
+    }
+
+    /// Makes a verified backup into the backups directory (or `to`), off the async threads;
+    /// a daily one also rotates the older daily ones.
+    pub async fn backup_now(
+        &self,
+        kind: &'static str,
+        to: Option<std::path::PathBuf>,
+    ) -> StoreResult<crate::store::backup::BackupInfo> {
+        let store = self.store.clone();
+        let dir = self.backups_dir.clone();
+        let keep = self.settings().backup_keep as usize;
+        tokio::task::spawn_blocking(move || {
+            std::fs::create_dir_all(&dir).map_err(|e| {
+                crate::store::StoreError::Storage(format!("cannot create {}: {e}", dir.display()))
+            })?;
+            let to = to.unwrap_or_else(|| crate::store::backup::new_path(&dir, kind));
+            let info = store.backup_to(&to)?;
+            if kind == "daily" {
+                for removed in crate::store::backup::rotate(&dir, keep) {
+                    tracing::info!(file = %removed, "old daily backup removed");
+                }
+            }
+            Ok(info)
+        })
+        .await
+        .map_err(|e| crate::store::StoreError::Internal(format!("backup task failed: {e}")))?
     }
 
     /// Where phones reach this box: the parameter if set, else the LAN address.
@@ -130,6 +165,8 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
         .or(home::routes(state.clone()))
         .unify()
         .or(auth::routes(state.clone()))
+        .unify()
+        .or(backups::routes(state.clone()))
         .unify()
         .or(admin::routes(state.clone()))
         .unify()

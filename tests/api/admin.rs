@@ -160,6 +160,8 @@ async fn settings_are_checked_saved_and_audited() {
         ("customer_levels", "ordinary\nvip"),
         ("labour_rate", "150"),
         ("order_number_format", "WO{date}-{seq}"),
+        ("backup_time", "03:30"),
+        ("backup_keep", "30"),
     ];
     let response = app.post_form(&admin, "/admin/settings", "/admin/settings", &fields).await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);

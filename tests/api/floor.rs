@@ -23,8 +23,7 @@ struct Shop {
     tech2_id: u64,
 }
 
-async fn shop() -> Shop {
-    let app = spawn_app().await;
+async fn shop_on(app: TestApp) -> Shop {
     let admin = app.admin().await;
     let advisor = app.user_with_roles(&admin, "advisor1", &["advisor"]).await;
     let tech = app.user_with_roles(&admin, "tech1", &["technician"]).await;
@@ -192,20 +191,20 @@ fn photo_links(html: &str, order: u64) -> Vec<String> {
 
 /// This process's resident memory in bytes (`VmRSS`), or its peak (`VmHWM`): the test server
 /// runs in the same process.
-fn memory(field: &str) -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+fn memory(pid: u32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc/PID/status");
     let line = status.lines().find(|l| l.starts_with(field)).unwrap_or_else(|| panic!("{field}"));
     let kb: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
     kb * 1024
 }
 
-fn resident_bytes() -> u64 {
-    memory("VmRSS:")
+fn resident_bytes(pid: u32) -> u64 {
+    memory(pid, "VmRSS:")
 }
 
 /// Resets the peak (`VmHWM`) to the current resident size; false where the kernel refuses.
-fn reset_peak() -> bool {
-    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+fn reset_peak(pid: u32) -> bool {
+    std::fs::write(format!("/proc/{pid}/clear_refs"), "5").is_ok()
 }
 
 const MB: usize = 1024 * 1024;
@@ -223,7 +222,11 @@ struct Two {
 }
 
 async fn two_orders() -> Two {
-    let s = shop().await;
+    two_orders_on(spawn_app().await).await
+}
+
+async fn two_orders_on(app: TestApp) -> Two {
+    let s = shop_on(app).await;
     let (app, adv) = (&s.app, &s.advisor);
     let va = car(app, adv, "张伟", "13800138000", "京A12345").await;
     let vb = car(app, adv, "李娜", "13722223333", "沪B54321").await;
@@ -590,8 +593,10 @@ async fn photos_are_checked_by_content_scaled_and_served_as_jpeg() {
 
 #[tokio::test]
 async fn an_oversized_photo_is_refused_without_holding_it_in_memory() {
-    let _turn = MEMORY_HEAVY.lock().await;
-    let t = two_orders().await;
+    // The server runs as its own process here, so its memory is its own.
+    let (child_app, server) = spawn_child_app().await;
+    let pid = server.pid();
+    let t = two_orders_on(child_app).await;
     let (app, tech) = (&t.s.app, &t.s.tech);
     let ta = t.ta.as_str();
     let token = csrf(app, tech).await;
@@ -609,8 +614,8 @@ async fn an_oversized_photo_is_refused_without_holding_it_in_memory() {
         }
     };
 
-    let peak_known = reset_peak();
-    let before = resident_bytes();
+    let peak_known = reset_peak(pid);
+    let before = resident_bytes(pid);
     let mut after_each = Vec::new();
     for _ in 0..5 {
         let response = send("大照片").await.expect("the server answers the upload");
@@ -621,11 +626,11 @@ async fn an_oversized_photo_is_refused_without_holding_it_in_memory() {
                 || (status == StatusCode::UNPROCESSABLE_ENTITY && html.contains("照片太大（最大 15 MB）。")),
             "refused as too large: {status}"
         );
-        after_each.push(resident_bytes());
+        after_each.push(resident_bytes(pid));
     }
-    let after = resident_bytes();
+    let after = resident_bytes(pid);
     let growth = after.saturating_sub(before);
-    let peak = memory("VmHWM:").saturating_sub(before);
+    let peak = memory(pid, "VmHWM:").saturating_sub(before);
     eprintln!(
         "VmRSS before {:.1} MB, after each 20 MB upload {:?} MB, growth {:.1} MB, peak +{:.1} MB{}",
         before as f64 / MB as f64,

@@ -34,13 +34,64 @@ pub async fn spawn_app() -> TestApp {
 }
 
 async fn start(data: &std::path::Path) -> Server {
+    start_with(data, false).await
+}
+
+async fn start_with(data: &std::path::Path, daily_backups: bool) -> Server {
     let config = Config {
         addr: "127.0.0.1:0".parse().unwrap(),
         data_dir: data.to_path_buf(),
         backups_dir: data.with_file_name("backups"),
         admin_password: Some(ADMIN_INITIAL.into()),
+        daily_backups,
     };
     Server::start(config).await.expect("server starts")
+}
+
+/// The real binary as a child process on a fresh data directory, for measuring the server's
+/// own memory (tests share this process, so its figures include every other test). It is
+/// killed when the guard is dropped.
+pub async fn spawn_child_app() -> (TestApp, ChildServer) {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let data = dir.path().join("data");
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_wrenchdesk"))
+        .args(["serve", "--addr", &addr.to_string(), "--daily-backups", "false"])
+        .arg("--data")
+        .arg(&data)
+        .arg("--backups")
+        .arg(data.with_file_name("backups"))
+        .env("WRENCHDESK_ADMIN_PASSWORD", ADMIN_INITIAL)
+        .env("RUST_LOG", "error")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("start the server binary");
+    let guard = ChildServer(child);
+    let base = format!("http://{addr}");
+    for _ in 0..400 {
+        if reqwest::get(format!("{base}/healthz")).await.is_ok_and(|r| r.status().is_success()) {
+            let app = TestApp { base, addr, data, _dir: dir, server: None };
+            return (app, guard);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("the server binary did not start");
+}
+
+pub struct ChildServer(std::process::Child);
+
+impl ChildServer {
+    pub fn pid(&self) -> u32 {
+        self.0.id()
+    }
+}
+
+impl Drop for ChildServer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 /// A browser-like client: keeps cookies, does not follow redirects (tests look at them).
@@ -177,6 +228,17 @@ impl TestApp {
             server.stop().await;
         }
         let server = start(&self.data).await;
+        self.addr = server.addr;
+        self.base = format!("http://{}", server.addr);
+        self.server = Some(server);
+    }
+
+    /// Restarts the server with its daily backup switched on, as in the shop.
+    pub async fn restart_with_daily_backups(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.stop().await;
+        }
+        let server = start_with(&self.data, true).await;
         self.addr = server.addr;
         self.base = format!("http://{}", server.addr);
         self.server = Some(server);

@@ -154,6 +154,8 @@ async fn set_public_base_url(app: &TestApp, admin: &Client, url: &str) {
         ("customer_levels", "ordinary\nsilver\ngold\nvip"),
         ("labour_rate", "120"),
         ("order_number_format", "{date}-{seq}"),
+        ("backup_time", "02:00"),
+        ("backup_keep", "14"),
     ];
     let response = app.post_form(admin, "/admin/settings", "/admin/settings", &fields).await;
     assert_eq!(location(&response), "/admin/settings?saved=1", "settings saved");

@@ -20,8 +20,15 @@ async fn backup_and_restore_refuse_a_running_server_and_work_once_it_stops() {
     let backups = app.data.with_file_name("backups");
     let backups = backups.to_str().unwrap().to_string();
 
-    let (ok, text) = wrenchdesk(&["backup", "--data", &data, "--backups", &backups]);
-    assert!(!ok && text.contains("the server is running"), "{text}");
+    // While the server runs, the command asks it for the backup over its control socket.
+    let args: Vec<String> = ["backup", "--data", &data, "--backups", &backups].map(String::from).to_vec();
+    let (ok, text) =
+        tokio::task::spawn_blocking(move || wrenchdesk(&args.iter().map(String::as_str).collect::<Vec<_>>()))
+            .await
+            .unwrap();
+    assert!(ok && text.contains("backup made by the running server and verified"), "{text}");
+    let made: Vec<_> = std::fs::read_dir(&backups).unwrap().flatten().map(|e| e.path()).collect();
+    assert!(made.iter().any(|p| p.to_string_lossy().contains("wrenchdesk-manual-")), "{made:?}");
     let (ok, text) = wrenchdesk(&["check", "--data", &data]);
     assert!(!ok && text.contains("in use"), "{text}");
 
@@ -67,4 +74,78 @@ async fn a_password_is_reset_from_the_box() {
         app.login(&client(), "admin", ADMIN_PASSWORD).await.status(),
         reqwest::StatusCode::UNAUTHORIZED
     );
+}
+
+#[tokio::test]
+async fn an_admin_makes_lists_and_downloads_backups_and_the_daily_one_runs() {
+    let mut app = spawn_app().await;
+    let admin = app.admin().await;
+    let backups = app.data.with_file_name("backups");
+    let response = app.post_form(&admin, "/admin/backups", "/admin/backups", &[]).await;
+    let to = location(&response);
+    assert!(to.starts_with("/admin/backups?made=wrenchdesk-manual-"), "{to}");
+    let (_, page) = app.get_text(&admin, &to).await;
+    assert!(page.contains("备份已完成并校验"), "{page}");
+    let name = to.trim_start_matches("/admin/backups?made=").to_string();
+    assert!(page.contains(&format!("/admin/backups/files/{name}")));
+    let file = backups.join(&name);
+    let download = app.get(&admin, &format!("/admin/backups/files/{name}")).await;
+    assert_eq!(download.status(), 200);
+    assert!(download.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
+    let bytes = download.bytes().await.unwrap();
+    assert_eq!(bytes.len() as u64, std::fs::metadata(&file).unwrap().len());
+    assert!(wrenchdesk::store::backup::verify(&file).is_ok());
+
+    // Only an admin, and only our own file names.
+    let desk = app.user_with_roles(&admin, "desk", &["advisor"]).await;
+    assert_eq!(app.get(&desk, &format!("/admin/backups/files/{name}")).await.status(), 404);
+    assert_eq!(app.get(&desk, "/admin/backups").await.status(), 403);
+    std::fs::write(backups.join("secret.txt"), b"x").unwrap();
+    assert_eq!(app.get(&admin, "/admin/backups/files/secret.txt").await.status(), 404);
+    assert_eq!(app.get(&admin, "/admin/backups/files/..%2Fdata%2Fwrenchdesk.redb").await.status(), 404);
+
+    // The daily backup runs at the set time; a box that was off then makes it at start.
+    let mut fields = settings_fields();
+    fields.retain(|(k, _)| *k != "backup_time");
+    fields.push(("backup_time", "00:00"));
+    let saved = app.post_form(&admin, "/admin/settings", "/admin/settings", &fields).await;
+    assert_eq!(location(&saved), "/admin/settings?saved=1");
+    let dailies = |dir: &std::path::Path| {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().starts_with("wrenchdesk-daily-"))
+    };
+    assert!(!dailies(&backups));
+    app.restart_with_daily_backups().await;
+    let mut daily = false;
+    for _ in 0..100 {
+        daily = dailies(&backups);
+        if daily {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(daily, "a daily backup was made");
+}
+
+/// Every settings field with a valid value.
+fn settings_fields() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("shop_name", "老王汽修"),
+        ("shop_address", ""),
+        ("shop_phone", ""),
+        ("default_lang", "zh"),
+        ("time_zone", "Asia/Shanghai"),
+        ("password_min_len", "10"),
+        ("session_idle_minutes", "120"),
+        ("session_absolute_hours", "12"),
+        ("technician_session_hours", "12"),
+        ("public_base_url", ""),
+        ("customer_sources", "walk_in\nreferral"),
+        ("customer_levels", "ordinary\nvip"),
+        ("labour_rate", "120"),
+        ("order_number_format", "{date}-{seq}"),
+        ("backup_keep", "14"),
+    ]
 }
