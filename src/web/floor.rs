@@ -434,6 +434,7 @@ async fn read_note(mut form: warp::multipart::FormData) -> NoteUpload {
     let mut out = NoteUpload { csrf: String::new(), text: String::new(), photos: vec![], problem: None };
     while let Some(part) = form.next().await {
         let Ok(mut part) = part else {
+            // Past the form's own limit: stop reading; the answer says it was too large.
             out.problem.get_or_insert(("photo", Msg::PhotoTooLarge));
             break;
         };
@@ -443,22 +444,31 @@ async fn read_note(mut form: warp::multipart::FormData) -> NoteUpload {
         let mut too_big = false;
         while let Some(chunk) = part.data().await {
             let Ok(chunk) = chunk else {
-                too_big = true;
-                break;
+                out.problem.get_or_insert(("photo", Msg::PhotoTooLarge));
+                return out;
             };
+            // Once over the limit, the rest is read and dropped, chunk by chunk: memory stays
+            // flat, and the phone gets the answer instead of a broken connection.
+            if out.problem.is_some() || too_big {
+                continue;
+            }
             if data.len() + chunk.remaining() > limit {
                 too_big = true;
-                break;
+                data = Vec::new();
+                continue;
             }
             data.extend_from_slice(chunk.chunk());
         }
         if too_big {
-            out.problem = Some(if field == "photo" {
+            out.problem.get_or_insert(if field == "photo" {
                 ("photo", Msg::PhotoTooLarge)
             } else {
                 ("text", Msg::TooLargeLead)
             });
-            break;
+            continue;
+        }
+        if out.problem.is_some() {
+            continue;
         }
         match field.as_str() {
             "csrf" => out.csrf = String::from_utf8_lossy(&data).into_owned(),

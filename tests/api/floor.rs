@@ -646,8 +646,10 @@ async fn an_oversized_photo_is_refused_without_holding_it_in_memory() {
         assert!(step < 20 * MB as u64, "upload {}: memory grew by {step} bytes", n + 1);
         last = *now;
     }
+    // One photo is read up to its 15 MB limit; each worker thread's allocator may keep one such
+    // buffer for reuse. Holding the five uploads (100 MB) would be far above this.
     if peak_known {
-        assert!(peak < 40 * MB as u64, "memory peaked {peak} bytes above the start");
+        assert!(peak < 60 * MB as u64, "memory peaked {peak} bytes above the start");
     }
 
     let page = phone(app, tech, ta).await;
