@@ -14,7 +14,7 @@ pub struct TestApp {
     pub base: String,
     pub addr: SocketAddr,
     pub data: PathBuf,
-    _dir: TempDir,
+    _dir: Option<TempDir>,
     server: Option<Server>,
 }
 
@@ -28,7 +28,7 @@ pub async fn spawn_app() -> TestApp {
         base: format!("http://{}", server.addr),
         addr: server.addr,
         data,
-        _dir: dir,
+        _dir: Some(dir),
         server: Some(server),
     }
 }
@@ -54,6 +54,14 @@ async fn start_with(data: &std::path::Path, daily_backups: bool) -> Server {
 pub async fn spawn_child_app() -> (TestApp, ChildServer) {
     let dir = tempfile::tempdir().expect("temporary directory");
     let data = dir.path().join("data");
+    let (mut app, child) = spawn_child_on(&data).await;
+    app._dir = Some(dir);
+    (app, child)
+}
+
+/// The real binary as a child process on `data` (which outlives it).
+pub async fn spawn_child_on(data: &std::path::Path) -> (TestApp, ChildServer) {
+    let data = data.to_path_buf();
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_wrenchdesk"))
@@ -71,7 +79,7 @@ pub async fn spawn_child_app() -> (TestApp, ChildServer) {
     let base = format!("http://{addr}");
     for _ in 0..400 {
         if reqwest::get(format!("{base}/healthz")).await.is_ok_and(|r| r.status().is_success()) {
-            let app = TestApp { base, addr, data, _dir: dir, server: None };
+            let app = TestApp { base, addr, data, _dir: None, server: None };
             return (app, guard);
         }
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
@@ -84,6 +92,12 @@ pub struct ChildServer(std::process::Child);
 impl ChildServer {
     pub fn pid(&self) -> u32 {
         self.0.id()
+    }
+
+    /// SIGKILL: no shutdown, no flush, as in a power cut of the process.
+    pub fn kill(mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
 }
 
