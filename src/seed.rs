@@ -15,8 +15,8 @@ use crate::domain::work_order::{
     check_transition,
 };
 use crate::domain::{
-    ContactKind, CustomerDetails, CustomerId, Line, OrderId, OrderState, Role, Roles, Settings, UserId,
-    Username, VehicleDetails, VehicleId, WorkOrder,
+    ContactKind, CustomerDetails, CustomerId, Line, OrderState, Role, Roles, Settings, UserId, Username,
+    VehicleDetails, VehicleId, WorkOrder,
 };
 use crate::password;
 use crate::store::users::NewUser;
@@ -628,35 +628,18 @@ fn generated_order(
             finished_at: None,
         });
     }
-    let mut order = WorkOrder {
-        id: OrderId(0),
-        number: String::new(),
-        token: 0,
-        vehicle_id: vehicle,
-        customer_id: customer,
-        state: OrderState::Open,
-        reception: Reception {
-            mileage: None,
-            fuel: Some(rng.below(5) as u8),
-            complaint: rng.pick(COMPLAINTS).to_string(),
-            items_left: String::new(),
-            promised_at: Some(at + Duration::hours(2 + rng.below(30) as i64)),
-            advisor,
-        },
-        next_line: lines.len() as u32 + 1,
-        lines,
-        estimate_version: 2,
-        approvals: vec![],
-        diagnosis: vec![],
-        notes: vec![],
-        part_requests: vec![],
-        history: vec![],
-        reprints: 0,
-        created_at: at,
-        created_by: advisor,
-        updated_at: at,
-        version: 1,
+    let reception = Reception {
+        mileage: None,
+        fuel: Some(rng.below(5) as u8),
+        complaint: rng.pick(COMPLAINTS).to_string(),
+        items_left: String::new(),
+        promised_at: Some(at + Duration::hours(2 + rng.below(30) as i64)),
+        advisor,
     };
+    let mut order = WorkOrder::new(vehicle, customer, OrderState::Open, reception, at, advisor);
+    order.next_line = lines.len() as u32 + 1;
+    order.lines = lines;
+    order.estimate_version = 2;
     // The customer says yes to most of it; now and then one part is declined.
     let declined = if rng.chance(8) { Some(order.lines.len() as u32) } else { None };
     let decisions = order

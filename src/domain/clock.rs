@@ -230,7 +230,7 @@ mod tests {
     use super::*;
     use crate::domain::customer::CustomerId;
     use crate::domain::vehicle::VehicleId;
-    use crate::domain::work_order::{LineDetails, LineKind, OrderId, Reception};
+    use crate::domain::work_order::{LineDetails, LineKind, Reception};
 
     const TECH: UserId = UserId(5);
     const OTHER: UserId = UserId(6);
@@ -259,35 +259,19 @@ mod tests {
             clock: vec![],
             finished_at: None,
         };
-        WorkOrder {
-            id: OrderId(1),
-            number: "20261128-001".into(),
-            token: 1,
-            vehicle_id: VehicleId(1),
-            customer_id: CustomerId(1),
-            state: OrderState::Open,
-            reception: Reception {
-                mileage: None,
-                fuel: None,
-                complaint: "noise".into(),
-                items_left: String::new(),
-                promised_at: None,
-                advisor: None,
-            },
-            lines: vec![line(1, Some(TECH)), line(2, Some(OTHER))],
-            next_line: 3,
-            estimate_version: 2,
-            approvals: vec![],
-            diagnosis: vec![],
-            notes: vec![],
-            part_requests: vec![],
-            history: vec![],
-            reprints: 0,
-            created_at: now,
-            created_by: None,
-            updated_at: now,
-            version: 1,
-        }
+        let reception = Reception {
+            mileage: None,
+            fuel: None,
+            complaint: "noise".into(),
+            items_left: String::new(),
+            promised_at: None,
+            advisor: None,
+        };
+        let mut o = WorkOrder::new(VehicleId(1), CustomerId(1), OrderState::Open, reception, now, None);
+        o.lines = vec![line(1, Some(TECH)), line(2, Some(OTHER))];
+        o.next_line = 3;
+        o.estimate_version = 2;
+        o
     }
 
     fn at(minutes: i64) -> DateTime<Utc> {

@@ -604,6 +604,40 @@ pub struct Totals {
 }
 
 impl WorkOrder {
+    /// A new order as opened at reception: no lines yet; its id, number and QR token are given
+    /// by the store when it is saved.
+    pub fn new(
+        vehicle_id: VehicleId,
+        customer_id: CustomerId,
+        state: OrderState,
+        reception: Reception,
+        at: DateTime<Utc>,
+        by: Option<UserId>,
+    ) -> WorkOrder {
+        WorkOrder {
+            id: OrderId(0),
+            number: String::new(),
+            token: 0,
+            vehicle_id,
+            customer_id,
+            state,
+            reception,
+            lines: vec![],
+            next_line: 1,
+            estimate_version: 1,
+            approvals: vec![],
+            diagnosis: vec![],
+            notes: vec![],
+            part_requests: vec![],
+            history: vec![],
+            reprints: 0,
+            created_at: at,
+            created_by: by,
+            updated_at: at,
+            version: 1,
+        }
+    }
+
     pub fn totals(&self) -> Totals {
         let mut t = Totals::default();
         for line in &self.lines {
@@ -755,36 +789,15 @@ mod tests {
     }
 
     fn order(state: OrderState) -> WorkOrder {
-        let now = Utc::now();
-        WorkOrder {
-            id: OrderId(1),
-            number: "20261128-001".into(),
-            token: 7,
-            vehicle_id: VehicleId(1),
-            customer_id: CustomerId(1),
-            state,
-            reception: Reception {
-                mileage: None,
-                fuel: None,
-                complaint: "noise".into(),
-                items_left: String::new(),
-                promised_at: None,
-                advisor: None,
-            },
-            lines: vec![],
-            next_line: 1,
-            estimate_version: 1,
-            approvals: vec![],
-            diagnosis: vec![],
-            notes: vec![],
-            part_requests: vec![],
-            history: vec![],
-            reprints: 0,
-            created_at: now,
-            created_by: None,
-            updated_at: now,
-            version: 1,
-        }
+        let reception = Reception {
+            mileage: None,
+            fuel: None,
+            complaint: "noise".into(),
+            items_left: String::new(),
+            promised_at: None,
+            advisor: None,
+        };
+        WorkOrder::new(VehicleId(1), CustomerId(1), state, reception, Utc::now(), None)
     }
 
     fn line(no: u32, kind: LineKind, qty: &str, price: &str) -> Line {

@@ -302,37 +302,10 @@ pub fn open_tx(
             .map_err(|p| StoreError::Invalid(FieldErrors::one("mileage", p)))?;
         vehicles::set_mileage_tx(tx, touched, actor, vehicle_id, reception.mileage)?;
     }
-    let number = next_number_tx(tx, settings, at)?;
-    let token = new_token_tx(tx)?;
-    let id = OrderId(next_id_tx(tx, "order")?);
-    let order = WorkOrder {
-        id,
-        number,
-        token,
-        vehicle_id,
-        customer_id: vehicle.customer_id,
-        state: if options.draft { OrderState::Draft } else { OrderState::Open },
-        reception,
-        lines: vec![],
-        next_line: 1,
-        estimate_version: 1,
-        approvals: vec![],
-        diagnosis: vec![],
-        notes: vec![],
-        part_requests: vec![],
-        history: vec![],
-        reprints: 0,
-        created_at: at,
-        created_by: actor.user_id,
-        updated_at: at,
-        version: 1,
-    };
-    tx.open_table(ORDERS)?.insert(id.0, &order)?;
-    tx.open_table(ORDERS_BY_NUMBER)?.insert(order.number.as_str(), id.0)?;
-    tx.open_table(ORDERS_BY_TOKEN)?.insert(token, id.0)?;
-    tx.open_table(ORDERS_BY_VEHICLE)?.insert((vehicle_id.0, id.0), ())?;
-    tx.open_table(ORDERS_BY_CUSTOMER)?.insert((order.customer_id.0, id.0), ())?;
-    index_tx(tx, &order, true)?;
+    let state = if options.draft { OrderState::Draft } else { OrderState::Open };
+    let order = WorkOrder::new(vehicle_id, vehicle.customer_id, state, reception, at, actor.user_id);
+    let order = insert_new_tx(tx, settings, order)?;
+    let id = order.id;
     append_tx(
         tx,
         actor,
@@ -352,19 +325,11 @@ pub fn record_tx(
     touched: &mut Touched,
     actor: &Actor,
     settings: &Settings,
-    mut order: WorkOrder,
+    order: WorkOrder,
 ) -> StoreResult<WorkOrder> {
     vehicles::get_tx(tx, order.vehicle_id)?;
-    order.id = OrderId(next_id_tx(tx, "order")?);
-    order.number = next_number_tx(tx, settings, order.created_at)?;
-    order.token = new_token_tx(tx)?;
+    let order = insert_new_tx(tx, settings, order)?;
     let id = order.id;
-    tx.open_table(ORDERS)?.insert(id.0, &order)?;
-    tx.open_table(ORDERS_BY_NUMBER)?.insert(order.number.as_str(), id.0)?;
-    tx.open_table(ORDERS_BY_TOKEN)?.insert(order.token, id.0)?;
-    tx.open_table(ORDERS_BY_VEHICLE)?.insert((order.vehicle_id.0, id.0), ())?;
-    tx.open_table(ORDERS_BY_CUSTOMER)?.insert((order.customer_id.0, id.0), ())?;
-    index_tx(tx, &order, true)?;
     append_tx(
         tx,
         actor,
@@ -373,6 +338,22 @@ pub fn record_tx(
         format!("{} {}", order.number, order.state.code()),
     )?;
     touched.order(id);
+    Ok(order)
+}
+
+/// Gives a new order its id, its number for the day it was opened and a QR token, and stores
+/// it with every index.
+fn insert_new_tx(tx: &WriteTransaction, settings: &Settings, mut order: WorkOrder) -> StoreResult<WorkOrder> {
+    order.id = OrderId(next_id_tx(tx, "order")?);
+    order.number = next_number_tx(tx, settings, order.created_at)?;
+    order.token = new_token_tx(tx)?;
+    let id = order.id.0;
+    tx.open_table(ORDERS)?.insert(id, &order)?;
+    tx.open_table(ORDERS_BY_NUMBER)?.insert(order.number.as_str(), id)?;
+    tx.open_table(ORDERS_BY_TOKEN)?.insert(order.token, id)?;
+    tx.open_table(ORDERS_BY_VEHICLE)?.insert((order.vehicle_id.0, id), ())?;
+    tx.open_table(ORDERS_BY_CUSTOMER)?.insert((order.customer_id.0, id), ())?;
+    index_tx(tx, &order, true)?;
     Ok(order)
 }
 

@@ -6,8 +6,9 @@
 use reqwest::multipart::{Form, Part};
 use reqwest::{Client, Response, StatusCode};
 
-use crate::customers::{create_customer, create_vehicle, id_in};
+use crate::customers::id_in;
 use crate::helpers::*;
+use crate::orders::{attr, car, number_in, order_page, post, set_state, state_in, text_after};
 
 // ---------------------------------------------------------------------------------------------
 // The vocabulary of these tests (small copies of the ones in `orders.rs`).
@@ -33,19 +34,6 @@ async fn shop_on(app: TestApp) -> Shop {
     Shop { app, admin, advisor, tech, tech_id, tech2, tech2_id }
 }
 
-/// Posts a form with the client's session CSRF token.
-async fn post(app: &TestApp, c: &Client, path: &str, fields: &[(&str, &str)]) -> Response {
-    app.post_form(c, "/", path, fields).await
-}
-
-/// A customer with one car; returns the vehicle's id.
-async fn car(app: &TestApp, c: &Client, owner: &str, phone: &str, plate: &str) -> u64 {
-    let customer = create_customer(app, c, owner, phone).await;
-    let response = create_vehicle(app, c, customer, plate).await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER, "vehicle {plate} created");
-    id_in(&location(&response), "/vehicles/")
-}
-
 /// Opens an order (another one for the same car, if need be); returns its id.
 async fn open_order(app: &TestApp, c: &Client, vehicle: u64) -> u64 {
     let v = vehicle.to_string();
@@ -68,39 +56,6 @@ async fn part(app: &TestApp, c: &Client, order: u64, description: &str, qty: &st
     let fields = [("kind", "part"), ("description", description), ("qty", qty), ("unit_price", price)];
     let response = post(app, c, &format!("/orders/{order}/lines"), &fields).await;
     assert_eq!(location(&response), format!("/orders/{order}?notice=lines"), "part line added");
-}
-
-async fn set_state(app: &TestApp, c: &Client, order: u64, to: &str, reason: &str) -> Response {
-    post(app, c, &format!("/orders/{order}/status"), &[("to", to), ("reason", reason)]).await
-}
-
-async fn order_page(app: &TestApp, c: &Client, order: u64) -> String {
-    let (status, html) = app.get_text(c, &format!("/orders/{order}")).await;
-    assert_eq!(status, StatusCode::OK, "order {order} shown");
-    html
-}
-
-/// The state code in a page's first state badge (the heading of the order or phone page).
-fn state_in(html: &str) -> String {
-    attr(html, "class=\"badge state-")
-}
-
-/// The order number in an order page's heading.
-fn number_in(html: &str) -> String {
-    let rest = &html[html.find("<h1>工单 ").expect("an order heading") + "<h1>工单 ".len()..];
-    rest[..rest.find(' ').unwrap()].to_string()
-}
-
-/// The value of the attribute whose opening (`name="`) is `marker`, first occurrence.
-fn attr(html: &str, marker: &str) -> String {
-    let at = html.find(marker).unwrap_or_else(|| panic!("{marker} in the page")) + marker.len();
-    html[at..at + html[at..].find('"').unwrap()].to_string()
-}
-
-/// The text right after `marker`, up to the next tag.
-fn text_after(html: &str, marker: &str) -> String {
-    let at = html.find(marker).unwrap_or_else(|| panic!("{marker} in the page")) + marker.len();
-    html[at..at + html[at..].find('<').unwrap()].to_string()
 }
 
 /// The phone page's token of an order, from the link on its order page (the desk's view).

@@ -34,12 +34,12 @@ async fn shop() -> Shop {
 }
 
 /// Posts a form with the client's session CSRF token.
-async fn post(app: &TestApp, c: &Client, path: &str, fields: &[(&str, &str)]) -> Response {
+pub(crate) async fn post(app: &TestApp, c: &Client, path: &str, fields: &[(&str, &str)]) -> Response {
     app.post_form(c, "/", path, fields).await
 }
 
 /// A customer with one car (52000 km on record); returns the vehicle's id.
-async fn car(app: &TestApp, c: &Client, owner: &str, phone: &str, plate: &str) -> u64 {
+pub(crate) async fn car(app: &TestApp, c: &Client, owner: &str, phone: &str, plate: &str) -> u64 {
     let customer = create_customer(app, c, owner, phone).await;
     let response = create_vehicle(app, c, customer, plate).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER, "vehicle {plate} created");
@@ -95,35 +95,35 @@ async fn part(app: &TestApp, c: &Client, order: u64, description: &str, qty: &st
     assert_eq!(location(&response), format!("/orders/{order}?notice=lines"), "part line added");
 }
 
-async fn set_state(app: &TestApp, c: &Client, order: u64, to: &str, reason: &str) -> Response {
+pub(crate) async fn set_state(app: &TestApp, c: &Client, order: u64, to: &str, reason: &str) -> Response {
     post(app, c, &format!("/orders/{order}/status"), &[("to", to), ("reason", reason)]).await
 }
 
-async fn order_page(app: &TestApp, c: &Client, order: u64) -> String {
+pub(crate) async fn order_page(app: &TestApp, c: &Client, order: u64) -> String {
     let (status, html) = app.get_text(c, &format!("/orders/{order}")).await;
     assert_eq!(status, StatusCode::OK, "order {order} shown");
     html
 }
 
 /// The state code in an order page's heading.
-fn state_in(html: &str) -> String {
+pub(crate) fn state_in(html: &str) -> String {
     attr(html, "class=\"badge state-")
 }
 
 /// The order number in an order page's heading.
-fn number_in(html: &str) -> String {
+pub(crate) fn number_in(html: &str) -> String {
     let rest = &html[html.find("<h1>工单 ").expect("an order heading") + "<h1>工单 ".len()..];
     rest[..rest.find(' ').unwrap()].to_string()
 }
 
 /// The value of the attribute whose opening (`name="`) is `marker`, first occurrence.
-fn attr(html: &str, marker: &str) -> String {
+pub(crate) fn attr(html: &str, marker: &str) -> String {
     let at = html.find(marker).unwrap_or_else(|| panic!("{marker} in the page")) + marker.len();
     html[at..at + html[at..].find('"').unwrap()].to_string()
 }
 
 /// The text right after `marker`, up to the next tag.
-fn text_after(html: &str, marker: &str) -> String {
+pub(crate) fn text_after(html: &str, marker: &str) -> String {
     let at = html.find(marker).unwrap_or_else(|| panic!("{marker} in the page")) + marker.len();
     html[at..at + html[at..].find('<').unwrap()].to_string()
 }
