@@ -143,6 +143,7 @@ fn serve(args: ServeArgs) -> Result<ExitCode, String> {
         backups_dir: args.data.backups.clone(),
         admin_password: std::env::var("WRENCHDESK_ADMIN_PASSWORD").ok(),
         daily_backups: args.daily_backups,
+        faults: None,
     };
     runtime()?.block_on(async move {
         let server = Server::start(config).await.map_err(|e| e.to_string())?;
@@ -223,8 +224,16 @@ fn demo(addr: SocketAddr, data: PathBuf) -> Result<ExitCode, String> {
     })
 }
 
+/// Opens the store of `data`; a migration's backup goes to its backups directory.
+fn open(data: &DataArgs) -> Result<Store, store::StoreError> {
+    Store::open_with(
+        &data.data,
+        store::StoreOptions { backups_dir: Some(data.backups.clone()), faults: None },
+    )
+}
+
 fn backup(to: Option<PathBuf>, data: DataArgs) -> Result<ExitCode, String> {
-    let store = match Store::open(&data.data) {
+    let store = match open(&data) {
         Ok(store) => store,
         // The server holds the file: it makes the backup, from its own read transaction.
         Err(store::StoreError::InUse(_)) => return backup_through_server(to, &data),
@@ -297,17 +306,26 @@ fn backup_through_server(_: Option<PathBuf>, data: &DataArgs) -> Result<ExitCode
 
 fn restore(file: &std::path::Path, data: DataArgs) -> Result<ExitCode, String> {
     let started = std::time::Instant::now();
-    let (info, kept) = store::backup::restore(file, &data.data, &data.backups).map_err(|e| match e {
-        store::StoreError::InUse(_) => {
-            format!("the server is running on {}: stop it before restoring", data.data.display())
+    let (info, kept) = match open(&data) {
+        Ok(live) => {
+            let restored = live.restore(file, &data.backups).map_err(|e| e.to_string())?;
+            (restored.from, restored.replaced.path)
         }
-        e => e.to_string(),
-    })?;
-    if let Some(kept) = kept {
-        println!("the data it replaces is kept in {}", kept.display());
-    }
+        Err(store::StoreError::InUse(_)) => {
+            return Err(format!(
+                "the server is running on {}: stop it first, or restore from Administration → Backups",
+                data.data.display()
+            ));
+        }
+        // The current data does not open: it is kept as it is, and the backup replaces it.
+        Err(e) => {
+            eprintln!("the current data does not open ({e}); replacing it");
+            store::backup::restore_over_damaged(file, &data.data, &data.backups).map_err(|e| e.to_string())?
+        }
+    };
+    println!("the data it replaces is kept in {}", kept.display());
     println!(
-        "restored {} ({} records, schema version {}) into {} in {:.1} s",
+        "restored {} ({} records, schema version {}) into {} in {:.1} s; everyone signs in again",
         info.path.display(),
         info.records,
         info.schema_version,
@@ -337,7 +355,7 @@ fn check(args: DataArgs) -> Result<ExitCode, String> {
 fn reset_password(name: &str, data: DataArgs) -> Result<ExitCode, String> {
     let name =
         crate::domain::Username::parse(name).map_err(|_| format!("{name:?} is not a valid username"))?;
-    let store = Store::open(&data.data).map_err(|e| e.to_string())?;
+    let store = open(&data).map_err(|e| e.to_string())?;
     let user = store
         .read_now(|tx| users::find_by_name(tx, &name))
         .map_err(|e| e.to_string())?

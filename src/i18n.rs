@@ -674,6 +674,16 @@ catalog! {
     Size => "大小", "Size";
     MadeAt => "时间", "Made at";
     Download => "下载", "Download";
+    Restore => "恢复…", "Restore…";
+    RestoreTitle => "从备份恢复", "Restore from a backup";
+    RestoreLead => "恢复会用这份备份替换现在的全部数据。恢复前会先自动备份当前数据；恢复期间系统暂停约一分钟，恢复后所有人需要重新登录。", "Restoring replaces all current data with this backup. The current data is backed up first; the system pauses while it works (about a minute for a large shop), and afterwards everyone signs in again.";
+    RestoreChecked => "备份已校验：{} 条记录，数据版本 {}，{} MB。", "The backup checks out: {} records, schema version {}, {} MB.";
+    RestoreConfirm => "我明白：这份备份之后录入的内容都将被替换", "I understand: everything entered after this backup will be replaced";
+    RestoreConfirmRequired => "请先勾选确认。", "Tick the box to confirm.";
+    RestoreRefused => "这个文件不能恢复：它已损坏，或不是 wrenchdesk 的备份。数据没有改变。", "This file cannot be restored: it is damaged or not a wrenchdesk backup. Nothing was changed.";
+    RestoreFailed => "恢复没有完成，数据没有改变。", "The restore did not complete; nothing was changed.";
+    RestoreNow => "恢复这份备份", "Restore this backup";
+    RestoredNotice => "数据已从备份恢复，请重新登录。", "The data was restored from a backup. Please sign in again.";
     NotFoundTitle => "页面不存在", "Page not found";
     NotFoundLead => "您要找的页面不存在或已被移除。", "The page you asked for does not exist or was removed.";
     ForbiddenTitle => "没有权限", "Not allowed";
@@ -685,6 +695,7 @@ catalog! {
     ServerErrorTitle => "出错了", "Something went wrong";
     ServerErrorLead => "操作没有完成，数据没有改变。请稍后再试；如果一直出现，请联系管理员。", "The action did not complete and nothing was changed. Try again; if it keeps happening, tell your administrator.";
     UnavailableLead => "无法保存，数据没有改变。请稍后再试。", "Could not be saved; nothing was changed. Please try again.";
+    UnconfirmedLead => "保存时磁盘报错，这次修改可能没有保存下来。请先刷新看看是否已保存，再决定是否重新录入。", "The disk reported an error while saving, so this change may not have been kept. Reload and check before entering it again.";
     ConflictTitle => "记录冲突", "Conflict";
     GoHome => "回到首页", "Go to the home page";
     ErrorToast => "操作失败：{}", "That did not work: {}";

@@ -12,7 +12,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::store::{Store, StoreError, sessions, users};
+use crate::store::{Store, StoreError, StoreOptions, sessions, users};
 use crate::web::{self, AppState};
 use crate::{password, web::ctx::session_rules};
 
@@ -25,6 +25,8 @@ pub struct Config {
     pub admin_password: Option<String>,
     /// Make the daily backup (off in tests that do not look at it).
     pub daily_backups: bool,
+    /// Storage faults to inject (the reliability tests only).
+    pub faults: Option<Arc<crate::store::faults::Faults>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -140,7 +142,9 @@ fn control_socket(_: &std::path::Path, _: Arc<AppState>) -> Option<JoinHandle<()
 
 impl Server {
     pub async fn start(config: Config) -> Result<Server, StartError> {
-        let store = Store::open(&config.data_dir)?;
+        let options =
+            StoreOptions { backups_dir: Some(config.backups_dir.clone()), faults: config.faults.clone() };
+        let store = Store::open_with(&config.data_dir, options)?;
         let initial_admin_password = create_first_admin(&store, config.admin_password.clone()).await?;
         let listener = TcpListener::bind(config.addr)
             .await

@@ -26,8 +26,22 @@ pub struct BackupInfo {
     pub bytes: u64,
 }
 
+/// Tables of bookkeeping that reading pages and signing in change: sessions and the audit
+/// trail (a refused sign-in is audited).
+const BOOKKEEPING: [&str; 3] = ["sessions", "sessions_by_user", "audit"];
+
+/// A hash of the business data: every table but [`BOOKKEEPING`]. Tests compare it before and
+/// after hostile requests to prove they changed nothing.
+pub fn fingerprint(tx: &ReadTransaction) -> StoreResult<u64> {
+    hash_tables(tx, |name| !BOOKKEEPING.contains(&name)).map(|(hash, _)| hash)
+}
+
 /// FNV-1a over every key and value of every table, in table and key order.
 fn checksum(tx: &ReadTransaction) -> StoreResult<(u64, u64)> {
+    hash_tables(tx, |_| true)
+}
+
+fn hash_tables(tx: &ReadTransaction, include: impl Fn(&str) -> bool) -> StoreResult<(u64, u64)> {
     let mut hash = 0xcbf2_9ce4_8422_2325u64;
     let mut records = 0u64;
     let mut feed = |bytes: &[u8]| {
@@ -37,7 +51,7 @@ fn checksum(tx: &ReadTransaction) -> StoreResult<(u64, u64)> {
     };
     let mut failure = None;
     crate::for_each_table!(t => {
-        if failure.is_none() {
+        if failure.is_none() && include(t.name()) {
             match tx.open_table(t) {
                 Ok(table) => {
                     feed(t.name().as_bytes());
@@ -134,7 +148,10 @@ pub fn backup_from(src: &Database, to: &Path) -> StoreResult<BackupInfo> {
     }
     std::fs::rename(&partial, to)
         .map_err(|e| StoreError::Storage(format!("cannot write {}: {e}", to.display())))?;
-    verify(to)
+    // A backup of an older schema (the one made before a migration) is checked for damage and
+    // against its checksum here; its invariants are checked when it is restored.
+    let full = migrate::version(src)? == migrate::CURRENT;
+    check_file(to, full)
 }
 
 /// A backup file in the backups directory.
@@ -189,9 +206,14 @@ pub fn new_path(dir: &Path, kind: &str) -> PathBuf {
     dir.join(format!("wrenchdesk-{kind}-{}.redb", Utc::now().format("%Y%m%d-%H%M%S")))
 }
 
-/// Checks a backup file: a redb database of a schema this program knows, whose contents match
-/// its checksum and pass `check`. Nothing is changed.
+/// Checks a backup file: a redb database of a schema this program knows, undamaged, whose
+/// contents match its checksum and pass `check`. A backup of an older schema is migrated in a
+/// temporary copy and checked there. Nothing is changed.
 pub fn verify(file: &Path) -> StoreResult<BackupInfo> {
+    check_file(file, true)
+}
+
+fn check_file(file: &Path, invariants: bool) -> StoreResult<BackupInfo> {
     let refuse =
         |why: String| StoreError::Storage(format!("{} is not a usable backup: {why}", file.display()));
     let bytes = std::fs::metadata(file).map_err(|e| refuse(e.to_string()))?.len();
@@ -223,41 +245,99 @@ pub fn verify(file: &Path) -> StoreResult<BackupInfo> {
     if sum != stored {
         return Err(refuse("its contents do not match its checksum".into()));
     }
-    let mut report = check::Report::default();
-    check::invariants(&tx, &mut report)?;
-    if !report.problems.is_empty() {
-        return Err(refuse(report.problems.join("; ")));
+    drop(tx);
+    if invariants {
+        let mut report = check::Report::default();
+        if version == migrate::CURRENT {
+            check::invariants(&db.begin_read()?, &mut report)?;
+        } else {
+            drop(db);
+            invariants_after_migration(file, &mut report)?;
+        }
+        if !report.problems.is_empty() {
+            return Err(refuse(report.problems.join("; ")));
+        }
     }
     Ok(BackupInfo { path: file.to_path_buf(), schema_version: version, records, bytes })
 }
 
-/// Replaces the database in `data_dir` (which no server may hold) with a verified backup. What
-/// it replaces is kept in `keep_dir` first. A refused file changes nothing.
-pub fn restore(file: &Path, data_dir: &Path, keep_dir: &Path) -> StoreResult<(BackupInfo, Option<PathBuf>)> {
+/// Migrates a temporary copy of an older backup and checks the result, as a restore would.
+fn invariants_after_migration(file: &Path, report: &mut check::Report) -> StoreResult<()> {
+    let copy = file.with_extension("verifying");
+    let checked = std::fs::copy(file, &copy)
+        .map_err(|e| StoreError::Storage(format!("cannot make a temporary copy: {e}")))
+        .and_then(|_| {
+            let db = Database::builder().set_cache_size(16 * 1024 * 1024).open(&copy)?;
+            migrate::run(&db)?;
+            check::invariants(&db.begin_read()?, report)
+        });
+    let _ = std::fs::remove_file(&copy);
+    checked
+}
+
+/// Puts a copy of `file` in place of `live`: copied beside it, synced, renamed over it, and the
+/// directory synced, so a power cut leaves either the old file or the new one.
+pub fn swap_in(file: &Path, live: &Path) -> StoreResult<()> {
+    let io = |what: &str, e: std::io::Error| StoreError::Storage(format!("{what}: {e}"));
+    let incoming = live.with_extension("redb.restoring");
+    std::fs::copy(file, &incoming).map_err(|e| io("cannot copy the backup", e))?;
+    std::fs::File::open(&incoming).and_then(|f| f.sync_all()).map_err(|e| io("cannot sync the copy", e))?;
+    std::fs::rename(&incoming, live).map_err(|e| io("cannot put the backup in place", e))?;
+    if let Some(dir) = live.parent() {
+        std::fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| io("cannot sync the data directory", e))?;
+    }
+    Ok(())
+}
+
+/// The first transaction on restored data: the backup's stamp goes, every session ends (a
+/// session in the backup may have been ended since), and the restore is audited.
+pub fn after_restore_tx(tx: &redb::WriteTransaction, from: &BackupInfo) -> StoreResult<()> {
+    {
+        let mut meta = tx.open_table(META)?;
+        meta.remove(CHECKSUM_KEY)?;
+        meta.remove(MADE_AT_KEY)?;
+    }
+    let sessions = super::sessions::end_all_tx(tx)?;
+    super::audit::append_tx(
+        tx,
+        &super::Actor::system(),
+        "backup.restore",
+        "meta:data",
+        format!(
+            "restored from {} ({} records, schema version {}); {sessions} sessions ended",
+            from.path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default(),
+            from.records,
+            from.schema_version
+        ),
+    )?;
+    Ok(())
+}
+
+/// Replaces a database that cannot be opened (damaged) with a verified backup; the damaged
+/// file is kept in `keep_dir`. A live database that opens is restored with [`Store::restore`].
+///
+/// [`Store::restore`]: super::Store::restore
+pub fn restore_over_damaged(
+    file: &Path,
+    data_dir: &Path,
+    keep_dir: &Path,
+) -> StoreResult<(BackupInfo, PathBuf)> {
     let info = verify(file)?;
     let live = data_dir.join(DB_FILE);
-    let mut kept = None;
-    if live.exists() {
-        // Opening proves no server holds the file; dropping it releases the lock again.
-        let db = Database::builder().set_cache_size(1024 * 1024).open(&live).map_err(|e| match e {
-            redb::DatabaseError::DatabaseAlreadyOpen => StoreError::InUse(data_dir.to_path_buf()),
-            e => e.into(),
-        })?;
-        drop(db);
-        std::fs::create_dir_all(keep_dir).map_err(|e| StoreError::Storage(e.to_string()))?;
-        let keep = keep_dir.join(format!("replaced-{}.redb", Utc::now().format("%Y%m%d-%H%M%S")));
-        std::fs::copy(&live, &keep)
-            .map_err(|e| StoreError::Storage(format!("cannot keep the current data: {e}")))?;
-        kept = Some(keep);
-    }
-    std::fs::create_dir_all(data_dir).map_err(|e| StoreError::Storage(e.to_string()))?;
-    let incoming = data_dir.join(format!("{DB_FILE}.restoring"));
-    std::fs::copy(file, &incoming).map_err(|e| StoreError::Storage(e.to_string()))?;
-    std::fs::File::open(&incoming)
-        .and_then(|f| f.sync_all())
-        .map_err(|e| StoreError::Storage(e.to_string()))?;
-    std::fs::rename(&incoming, &live).map_err(|e| StoreError::Storage(e.to_string()))?;
-    Ok((info, kept))
+    std::fs::create_dir_all(keep_dir).map_err(|e| StoreError::Storage(e.to_string()))?;
+    let keep = keep_dir.join(format!("damaged-{}.redb", Utc::now().format("%Y%m%d-%H%M%S")));
+    std::fs::copy(&live, &keep)
+        .map_err(|e| StoreError::Storage(format!("cannot keep the damaged data: {e}")))?;
+    swap_in(file, &live)?;
+    let db = Database::builder().set_cache_size(16 * 1024 * 1024).open(&live)?;
+    migrate::run(&db)?;
+    let mut tx = db.begin_write()?;
+    tx.set_durability(redb::Durability::Immediate)?;
+    after_restore_tx(&tx, &info)?;
+    tx.commit()?;
+    Ok((info, keep))
 }
 
 #[cfg(test)]
@@ -332,6 +412,10 @@ mod tests {
         assert!(verify(&foreign).is_err());
     }
 
+    fn info_records(file: &Path) -> u64 {
+        verify(file).unwrap().records
+    }
+
     #[test]
     fn restore_brings_back_the_backup_and_keeps_what_it_replaced() {
         let (dir, store) = seeded();
@@ -347,18 +431,46 @@ mod tests {
             must_change_password: true,
         };
         store.write_now(|tx| users::create_tx(tx, &cap, &Actor::system(), new)).unwrap();
-        let data = dir.path().join("data");
+        let names = |store: &Store| -> Vec<String> {
+            store.read_now(users::list).unwrap().into_iter().map(|u| u.username.to_string()).collect()
+        };
+        // A session, which the restore ends.
+        let admin = store.read_now(users::list).unwrap()[0].id;
+        store
+            .write_now(|tx| {
+                let now = Utc::now();
+                let session = crate::domain::Session {
+                    user_id: admin,
+                    csrf: "c".into(),
+                    created_at: now,
+                    last_seen: now,
+                    expires_at: now + chrono::Duration::hours(1),
+                };
+                crate::store::sessions::insert_tx(tx, 7, &session)
+            })
+            .unwrap();
+
+        // Restored while the store is open: the same handle sees the backup's data at once.
+        let restored = store.restore(&file, &dir.path().join("keep")).unwrap();
         assert!(
-            matches!(restore(&file, &data, &dir.path().join("keep")), Err(StoreError::InUse(_))),
-            "server running"
+            !names(&store).contains(&"later".to_string()) && names(&store).contains(&"admin".to_string())
         );
+        assert_eq!(store.search(|i| i.len()), 300);
+        assert!(store.read_now(|tx| crate::store::sessions::get(tx, 7)).unwrap().is_none());
+        assert_eq!(restored.from.records, info_records(&file));
+
+        // What it replaced was kept as a verified backup: restoring it brings "later" back.
+        store.restore(&restored.replaced.path, &dir.path().join("keep")).unwrap();
+        assert!(names(&store).contains(&"later".to_string()));
+
+        // A damaged file is refused and nothing changes.
+        let damaged = dir.path().join("damaged.redb");
+        std::fs::write(&damaged, b"not a database at all").unwrap();
+        assert!(store.restore(&damaged, &dir.path().join("keep")).is_err());
+        assert!(names(&store).contains(&"later".to_string()));
         drop(store);
-        let (_, kept) = restore(&file, &data, &dir.path().join("keep")).unwrap();
-        assert!(kept.unwrap().exists());
-        let store = Store::open(&data).unwrap();
-        let names: Vec<String> =
-            store.read_now(users::list).unwrap().into_iter().map(|u| u.username.to_string()).collect();
-        assert!(!names.contains(&"later".to_string()) && names.contains(&"admin".to_string()));
+        let store = Store::open(&dir.path().join("data")).unwrap();
+        assert!(names(&store).contains(&"later".to_string()));
         assert_eq!(store.search(|i| i.len()), 300);
     }
 }

@@ -11,6 +11,7 @@ pub mod backup;
 pub mod check;
 pub mod codec;
 pub mod customers;
+pub mod faults;
 pub mod migrate;
 pub mod orders;
 pub mod search;
@@ -23,7 +24,7 @@ pub mod vehicles;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use redb::{Database, Durability, ReadTransaction, ReadableDatabase, ReadableTable, WriteTransaction};
@@ -56,6 +57,10 @@ pub enum StoreError {
     /// The database could not be read or written; nothing was committed.
     #[error("storage: {0}")]
     Storage(String),
+    /// The change was committed but the sync that makes it durable failed: it may or may not
+    /// be on disk.
+    #[error("storage, unconfirmed: {0}")]
+    Unconfirmed(String),
     #[error(
         "the database has schema version {found}, newer than this program understands \
          ({supported}); run the newer wrenchdesk that wrote it, or restore a backup"
@@ -91,13 +96,37 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// A handle on the open database; cheap to clone.
 #[derive(Clone)]
 pub struct Store {
-    db: Arc<Database>,
-    search: Arc<RwLock<CustomerIndex>>,
-    sessions: Arc<sessions::SessionCache>,
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    /// The open database behind a gate. Every transaction runs under a shared hold; reopening
+    /// the file after a storage failure and restoring a backup take it exclusively, so they wait
+    /// for the transactions in flight and no transaction sees half of a swap. `None` only while
+    /// the file is being replaced or could not be reopened.
+    db: RwLock<Option<Database>>,
+    /// A storage error was seen: the next access checks the database and reopens it if redb
+    /// has latched the failure (after a failed write or sync, redb refuses every later call).
+    suspect: AtomicBool,
+    /// When reopening last failed, so a broken disk is retried at most once a second.
+    reopen_failed_at: std::sync::Mutex<Option<std::time::Instant>>,
+    data_dir: PathBuf,
+    faults: Option<Arc<faults::Faults>>,
+    search: RwLock<CustomerIndex>,
+    sessions: sessions::SessionCache,
     /// Goes up after every committed change to work orders; live pages poll it.
-    orders_changed: Arc<AtomicU64>,
+    orders_changed: AtomicU64,
     /// Makes commits durable in groups (see [`Flusher`]).
-    flusher: Arc<Flusher>,
+    flusher: Flusher,
+}
+
+/// How to open the store; the defaults are what the shop runs with.
+#[derive(Clone, Debug, Default)]
+pub struct StoreOptions {
+    /// Where the backup made before a schema migration goes (default `<data>/backups`).
+    pub backups_dir: Option<PathBuf>,
+    /// Storage faults to inject (reliability tests only).
+    pub faults: Option<Arc<faults::Faults>>,
 }
 
 /// The customers a write transaction touched, whose search entries are refreshed from the
@@ -120,53 +149,84 @@ impl Touched {
     }
 }
 
+/// What a restore did.
+#[derive(Debug)]
+pub struct Restored {
+    /// The backup that is now the data.
+    pub from: backup::BackupInfo,
+    /// The verified backup of the data it replaced.
+    pub replaced: backup::BackupInfo,
+}
+
+/// Opens (or creates) the database file in `data_dir`, through the fault-injecting backend
+/// when one is given.
+fn open_file(data_dir: &Path, faults: Option<&Arc<faults::Faults>>) -> StoreResult<Database> {
+    let path = data_dir.join(DB_FILE);
+    let mut builder = Database::builder();
+    builder.set_cache_size(CACHE_BYTES);
+    let opened = match faults {
+        None => builder.create(&path),
+        Some(faults) => {
+            let backend = faults::backend(&path, faults.clone())
+                .map_err(|e| StoreError::Storage(format!("cannot open {}: {e}", path.display())))?;
+            builder.create_with_backend(backend)
+        }
+    };
+    opened.map_err(|e| match e {
+        redb::DatabaseError::DatabaseAlreadyOpen => StoreError::InUse(data_dir.to_path_buf()),
+        e => e.into(),
+    })
+}
+
 impl Store {
     /// Opens (or creates) the database in `data_dir` and brings its schema up to date.
     pub fn open(data_dir: &Path) -> StoreResult<Store> {
+        Store::open_with(data_dir, StoreOptions::default())
+    }
+
+    /// [`Store::open`] with options. A database of an older schema is first backed up (and the
+    /// backup verified) into the backups directory, then migrated.
+    pub fn open_with(data_dir: &Path, options: StoreOptions) -> StoreResult<Store> {
         std::fs::create_dir_all(data_dir)
             .map_err(|e| StoreError::Storage(format!("cannot create {}: {e}", data_dir.display())))?;
-        let path = data_dir.join(DB_FILE);
-        let db = Database::builder().set_cache_size(CACHE_BYTES).create(&path).map_err(|e| match e {
-            redb::DatabaseError::DatabaseAlreadyOpen => StoreError::InUse(data_dir.to_path_buf()),
-            e => e.into(),
-        })?;
+        let db = open_file(data_dir, options.faults.as_ref())?;
+        let found = migrate::version(&db)?;
+        if found > 0 && found < migrate::CURRENT {
+            let dir = options.backups_dir.clone().unwrap_or_else(|| data_dir.join("backups"));
+            std::fs::create_dir_all(&dir)
+                .map_err(|e| StoreError::Storage(format!("cannot create {}: {e}", dir.display())))?;
+            let info = backup::backup_from(&db, &backup::new_path(&dir, &format!("premigration-v{found}")))?;
+            tracing::info!(file = %info.path.display(), from = found, to = migrate::CURRENT, "backup made before migrating");
+        }
         migrate::run(&db)?;
         // Start from the clock, so a page polling across a restart sees a new value.
         let start =
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64);
         let store = Store {
-            db: Arc::new(db),
-            search: Arc::default(),
-            sessions: Arc::default(),
-            flusher: Arc::default(),
-            orders_changed: Arc::new(AtomicU64::new(start.unwrap_or(1))),
+            inner: Arc::new(Inner {
+                db: RwLock::new(Some(db)),
+                suspect: AtomicBool::new(false),
+                reopen_failed_at: Default::default(),
+                data_dir: data_dir.to_path_buf(),
+                faults: options.faults,
+                search: Default::default(),
+                sessions: Default::default(),
+                flusher: Default::default(),
+                orders_changed: AtomicU64::new(start.unwrap_or(1)),
+            }),
         };
-        store.rebuild_search()?;
+        store.inner.rebuild_search()?;
         Ok(store)
-    }
-
-    /// Builds the customer search index from the database.
-    fn rebuild_search(&self) -> StoreResult<()> {
-        let started = std::time::Instant::now();
-        let tx = self.db.begin_read()?;
-        let index = search::build(&tx)?;
-        tracing::info!(
-            customers = index.len(),
-            ms = started.elapsed().as_millis() as u64,
-            "search index built"
-        );
-        *self.search.write().unwrap_or_else(|e| e.into_inner()) = index;
-        Ok(())
     }
 
     /// A number that changes whenever a work order changes (for live pages to poll).
     pub fn orders_changed(&self) -> u64 {
-        self.orders_changed.load(Ordering::SeqCst)
+        self.inner.orders_changed.load(Ordering::SeqCst)
     }
 
     /// Reads the search index (held briefly: searches take microseconds).
     pub fn search<T>(&self, f: impl FnOnce(&CustomerIndex) -> T) -> T {
-        f(&self.search.read().unwrap_or_else(|e| e.into_inner()))
+        f(&self.inner.search.read().unwrap_or_else(|e| e.into_inner()))
     }
 
     /// Like [`Store::write`], for actions that change customers or vehicles: after the commit,
@@ -176,18 +236,8 @@ impl Store {
         T: Send + 'static,
         F: FnOnce(&WriteTransaction, &mut Touched) -> StoreResult<T> + Send + 'static,
     {
-        let (db, index, cache) = (self.db.clone(), self.search.clone(), self.sessions.clone());
-        let (orders, flusher) = (self.orders_changed.clone(), self.flusher.clone());
-        blocking(move || {
-            let mut touched = Touched::default();
-            let out = write_with(&db, &cache, &flusher, Durability::Immediate, |tx| f(tx, &mut touched))?;
-            refresh_or_rebuild(&db, &index, &touched);
-            if touched.orders {
-                orders.fetch_add(1, Ordering::SeqCst);
-            }
-            Ok(out)
-        })
-        .await
+        let store = self.clone();
+        blocking(move || store.write_touching_now(f)).await
     }
 
     /// [`Store::write_touching`] for tools and tests outside the runtime.
@@ -195,20 +245,70 @@ impl Store {
         &self,
         f: impl FnOnce(&WriteTransaction, &mut Touched) -> StoreResult<T>,
     ) -> StoreResult<T> {
-        let mut touched = Touched::default();
-        let out = write_with(&self.db, &self.sessions, &self.flusher, Durability::Immediate, |tx| {
-            f(tx, &mut touched)
-        })?;
-        refresh_or_rebuild(&self.db, &self.search, &touched);
-        if touched.orders {
-            self.orders_changed.fetch_add(1, Ordering::SeqCst);
-        }
-        Ok(out)
+        let inner = &self.inner;
+        inner.with_db(|db| {
+            let mut touched = Touched::default();
+            let out = inner.write_with(db, Durability::Immediate, |tx| f(tx, &mut touched))?;
+            refresh_or_rebuild(db, &inner.search, &touched);
+            if touched.orders {
+                inner.orders_changed.fetch_add(1, Ordering::SeqCst);
+            }
+            Ok(out)
+        })
     }
 
-    /// A consistent, verified copy of the database at `to` (see [`backup`]).
+    /// A consistent, verified copy of the database at `to` (see [`backup`]). Writers go on
+    /// meanwhile; a restore waits for it.
     pub fn backup_to(&self, to: &Path) -> StoreResult<backup::BackupInfo> {
-        backup::backup_from(&self.db, to)
+        self.inner.with_db(|db| backup::backup_from(db, to))
+    }
+
+    /// Replaces the data with the backup `file`, while the server runs. The file is verified
+    /// first; then, with every transaction finished and new ones waiting, the current data is
+    /// backed up into `backups_dir`, the file is swapped in, and every session ends (everyone
+    /// signs in again, against the restored accounts). If anything fails before the swap,
+    /// nothing changed; if the restored file cannot be opened, the replaced data is put back.
+    pub fn restore(&self, file: &Path, backups_dir: &Path) -> StoreResult<Restored> {
+        let from = backup::verify(file)?;
+        std::fs::create_dir_all(backups_dir)
+            .map_err(|e| StoreError::Storage(format!("cannot create {}: {e}", backups_dir.display())))?;
+        let inner = &self.inner;
+        let mut slot = inner.db.write().unwrap_or_else(|e| e.into_inner());
+        let current = slot.as_ref().ok_or_else(|| StoreError::Storage("the database is closed".into()))?;
+        let replaced = backup::backup_from(current, &backup::new_path(backups_dir, "prerestore"))?;
+        *slot = None; // closes the file
+        let live = inner.data_dir.join(DB_FILE);
+        let open_restored = || -> StoreResult<Database> {
+            let db = open_file(&inner.data_dir, inner.faults.as_ref())?;
+            migrate::run(&db)?;
+            let mut tx = db.begin_write()?;
+            tx.set_durability(Durability::Immediate)?;
+            backup::after_restore_tx(&tx, &from)?;
+            tx.commit()?;
+            Ok(db)
+        };
+        let outcome = match backup::swap_in(file, &live) {
+            // The live file was not touched: it opens again as it was.
+            Err(e) => Err(e),
+            Ok(()) => match open_restored() {
+                Ok(db) => {
+                    *slot = Some(db);
+                    Ok(Restored { from, replaced })
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "the restored data would not open; putting the replaced data back");
+                    backup::swap_in(&replaced.path, &live)?;
+                    Err(e)
+                }
+            },
+        };
+        if slot.is_none() {
+            *slot = Some(open_file(&inner.data_dir, inner.faults.as_ref())?);
+        }
+        inner.after_swap();
+        drop(slot);
+        inner.rebuild_search()?;
+        outcome
     }
 
     /// Runs `f` in one durable write transaction on a blocking thread. The transaction commits
@@ -218,8 +318,8 @@ impl Store {
         T: Send + 'static,
         F: FnOnce(&WriteTransaction) -> StoreResult<T> + Send + 'static,
     {
-        let (db, cache, flusher) = (self.db.clone(), self.sessions.clone(), self.flusher.clone());
-        blocking(move || write_with(&db, &cache, &flusher, Durability::Immediate, f)).await
+        let store = self.clone();
+        blocking(move || store.write_now(f)).await
     }
 
     /// Like [`Store::write`] but not synced to disk on commit: for bookkeeping that may be lost
@@ -230,8 +330,8 @@ impl Store {
         T: Send + 'static,
         F: FnOnce(&WriteTransaction) -> StoreResult<T> + Send + 'static,
     {
-        let (db, cache, flusher) = (self.db.clone(), self.sessions.clone(), self.flusher.clone());
-        blocking(move || write_with(&db, &cache, &flusher, Durability::None, f)).await
+        let store = self.clone();
+        blocking(move || store.inner.with_db(|db| store.inner.write_with(db, Durability::None, f))).await
     }
 
     /// A session and its user, from memory when possible. Every request asks this, so the
@@ -241,10 +341,10 @@ impl Store {
         &self,
         id: u128,
     ) -> StoreResult<Option<(crate::domain::Session, crate::domain::User)>> {
-        if let Some(hit) = self.sessions.get(id) {
+        if let Some(hit) = self.inner.sessions.get(id) {
             return Ok(Some(hit));
         }
-        let generation = self.sessions.generation();
+        let generation = self.inner.sessions.generation();
         let found = self
             .read(move |tx| {
                 let Some(session) = sessions::get(tx, id)? else { return Ok(None) };
@@ -252,7 +352,7 @@ impl Store {
             })
             .await?;
         if let Some(pair) = &found {
-            self.sessions.fill(generation, id, pair.clone());
+            self.inner.sessions.fill(generation, id, pair.clone());
         }
         Ok(found)
     }
@@ -263,49 +363,127 @@ impl Store {
         T: Send + 'static,
         F: FnOnce(&ReadTransaction) -> StoreResult<T> + Send + 'static,
     {
-        let db = self.db.clone();
-        blocking(move || {
-            let tx = db.begin_read()?;
-            f(&tx)
-        })
-        .await
+        let store = self.clone();
+        blocking(move || store.read_now(f)).await
     }
 
     /// The same as [`Store::write`], for command-line tools and start-up outside the runtime.
     pub fn write_now<T>(&self, f: impl FnOnce(&WriteTransaction) -> StoreResult<T>) -> StoreResult<T> {
-        write_with(&self.db, &self.sessions, &self.flusher, Durability::Immediate, f)
+        self.inner.with_db(|db| self.inner.write_with(db, Durability::Immediate, f))
     }
 
     pub fn read_now<T>(&self, f: impl FnOnce(&ReadTransaction) -> StoreResult<T>) -> StoreResult<T> {
-        let tx = self.db.begin_read()?;
-        f(&tx)
+        self.inner.with_db(|db| {
+            let tx = db.begin_read()?;
+            f(&tx)
+        })
     }
 }
 
-/// Every write goes through here: one transaction, committed only if `f` succeeds, and then
-/// the session cache is emptied, so no cached session or user outlives a committed change.
-///
-/// The transaction itself commits without syncing; a durable write then waits for the
-/// [`Flusher`] to make it durable together with every other commit made meanwhile (group
-/// commit). Nothing returns "saved" before its data is on disk, and under load one sync serves
-/// many writers instead of each waiting for its own.
-fn write_with<T>(
-    db: &Database,
-    cache: &sessions::SessionCache,
-    flusher: &Flusher,
-    durability: Durability,
-    f: impl FnOnce(&WriteTransaction) -> StoreResult<T>,
-) -> StoreResult<T> {
-    let mut tx = db.begin_write()?;
-    tx.set_durability(Durability::None)?;
-    let out = f(&tx)?;
-    tx.commit()?;
-    cache.clear();
-    let seq = flusher.committed();
-    if matches!(durability, Durability::Immediate) {
-        flusher.wait_durable(db, seq)?;
+impl Inner {
+    /// Runs `f` on the open database under a shared hold. A storage error marks the database
+    /// suspect, and the next access heals it first (see [`Inner::heal`]).
+    fn with_db<T>(&self, f: impl FnOnce(&Database) -> StoreResult<T>) -> StoreResult<T> {
+        if self.suspect.load(Ordering::SeqCst) {
+            self.heal()?;
+        }
+        let slot = self.db.read().unwrap_or_else(|e| e.into_inner());
+        let db = slot.as_ref().ok_or_else(|| StoreError::Storage("the database is not open".into()))?;
+        let out = f(db);
+        if matches!(out, Err(StoreError::Storage(_) | StoreError::Unconfirmed(_))) {
+            self.suspect.store(true, Ordering::SeqCst);
+        }
+        out
     }
-    Ok(out)
+
+    /// After a storage error: with every transaction finished, checks whether redb latched the
+    /// failure and, if so, closes and reopens the file. Reopening recovers the last durable
+    /// commit: the commits whose sync failed (whose writers were told nothing was saved) are
+    /// gone, as they told. A disk that still fails is retried at most once a second.
+    fn heal(&self) -> StoreResult<()> {
+        let mut slot = self.db.write().unwrap_or_else(|e| e.into_inner());
+        if !self.suspect.load(Ordering::SeqCst) {
+            return Ok(()); // healed by another thread meanwhile
+        }
+        if let Some(db) = slot.as_ref()
+            && db.begin_write().is_ok()
+        {
+            self.suspect.store(false, Ordering::SeqCst);
+            return Ok(());
+        }
+        {
+            let mut failed_at = self.reopen_failed_at.lock().unwrap_or_else(|e| e.into_inner());
+            if failed_at.is_some_and(|at| at.elapsed() < std::time::Duration::from_secs(1)) {
+                return Err(StoreError::Storage("the database is unavailable".into()));
+            }
+            *slot = None;
+            match open_file(&self.data_dir, self.faults.as_ref()) {
+                Ok(db) => {
+                    *slot = Some(db);
+                    *failed_at = None;
+                }
+                Err(e) => {
+                    *failed_at = Some(std::time::Instant::now());
+                    tracing::error!(error = %e, "reopening the database failed");
+                    return Err(e);
+                }
+            }
+        }
+        tracing::warn!("the database was reopened after a storage failure");
+        self.suspect.store(false, Ordering::SeqCst);
+        self.after_swap();
+        drop(slot);
+        self.rebuild_search()
+    }
+
+    /// After the file under the gate changed (reopened or restored): no cached session, board
+    /// or commit count from before it counts.
+    fn after_swap(&self) {
+        self.sessions.clear();
+        self.flusher.reset();
+        self.orders_changed.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Builds the customer search index from the database.
+    fn rebuild_search(&self) -> StoreResult<()> {
+        let started = std::time::Instant::now();
+        let index = self.with_db(|db| search::build(&db.begin_read()?))?;
+        tracing::info!(
+            customers = index.len(),
+            ms = started.elapsed().as_millis() as u64,
+            "search index built"
+        );
+        *self.search.write().unwrap_or_else(|e| e.into_inner()) = index;
+        Ok(())
+    }
+}
+
+impl Inner {
+    /// Every write goes through here: one transaction, committed only if `f` succeeds, and
+    /// then the session cache is emptied, so no cached session or user outlives a committed
+    /// change.
+    ///
+    /// The transaction itself commits without syncing; a durable write then waits for the
+    /// [`Flusher`] to make it durable together with every other commit made meanwhile (group
+    /// commit). Nothing returns "saved" before its data is on disk, and under load one sync
+    /// serves many writers instead of each waiting for its own.
+    fn write_with<T>(
+        &self,
+        db: &Database,
+        durability: Durability,
+        f: impl FnOnce(&WriteTransaction) -> StoreResult<T>,
+    ) -> StoreResult<T> {
+        let mut tx = db.begin_write()?;
+        tx.set_durability(Durability::None)?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        self.sessions.clear();
+        let seq = self.flusher.committed();
+        if matches!(durability, Durability::Immediate) {
+            self.flusher.wait_durable(db, seq)?;
+        }
+        Ok(out)
+    }
 }
 
 /// Group commit. Every commit gets a sequence number; a writer that needs durability waits
@@ -330,6 +508,13 @@ struct FlushState {
 impl Flusher {
     fn lock(&self) -> std::sync::MutexGuard<'_, FlushState> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Forgets commits of a database that was closed: with the file reopened, what is in it is
+    /// what is durable.
+    fn reset(&self) {
+        let mut state = self.lock();
+        state.durable = state.committed;
     }
 
     /// Counts a finished commit and returns its number.
@@ -357,7 +542,7 @@ impl Flusher {
                     state.durable = state.durable.max(target);
                 }
                 self.done.notify_all();
-                synced?;
+                synced.map_err(|e| StoreError::Unconfirmed(e.to_string()))?;
                 continue;
             }
             state = self.done.wait(state).unwrap_or_else(|e| e.into_inner());
@@ -460,7 +645,7 @@ mod tests {
                 Err::<(), _>(StoreError::Internal("refused halfway".into()))
             });
             assert!(failed.is_err());
-            let state = store.flusher.lock();
+            let state = store.inner.flusher.lock();
             assert_eq!(state.durable, state.committed, "every acknowledged commit was synced");
         }
         // Reopened from the file: every acknowledged write is there, the failed one is not.

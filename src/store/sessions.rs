@@ -105,6 +105,11 @@ pub fn end_all_for_user_except_tx(
     Ok(ended)
 }
 
+/// Ends every session (after a restore); returns how many.
+pub fn end_all_tx(tx: &WriteTransaction) -> StoreResult<usize> {
+    sweep_tx(tx, |_| true)
+}
+
 /// Removes sessions for which `is_dead` holds; returns how many.
 pub fn sweep_tx(tx: &WriteTransaction, is_dead: impl Fn(&Session) -> bool) -> StoreResult<usize> {
     let dead: Vec<u128> = {

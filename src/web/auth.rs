@@ -258,6 +258,7 @@ pub fn notice_msg(code: &str) -> Option<Msg> {
         "password_changed" => Msg::PasswordChanged,
         "expired" => Msg::SessionExpired,
         "saved" => Msg::Saved,
+        "restored" => Msg::RestoredNotice,
         _ => return None,
     })
 }

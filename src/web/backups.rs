@@ -1,5 +1,6 @@
-//! The admin's backups page: the backups on the box with size and time, "back up now", and
-//! downloading one (streamed from the file, never read whole into memory).
+//! The admin's backups page: the backups on the box with size and time, "back up now",
+//! downloading one (streamed from the file, never read whole into memory), and restoring one
+//! while the server runs (checked first, confirmed, then swapped in by the store).
 
 use std::sync::Arc;
 
@@ -42,7 +43,7 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
         .and(warp::path("backups"))
         .and(warp::path("files"))
         .and(warp::get())
-        .and(ctx)
+        .and(ctx.clone())
         .and(warp::path::peek())
         .and_then(|ctx: Ctx, rest: warp::path::Peek| async move {
             let ok = ctx.admin().is_ok() && backup::is_backup_name(rest.as_str());
@@ -57,7 +58,111 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
                 .insert("content-disposition", warp::http::HeaderValue::from_static("attachment"));
             response
         });
-    page.or(make).unify().or(download).unify().boxed()
+    let s = state.clone();
+    let confirm = warp::path!("admin" / "backups" / "restore" / String).and(warp::get()).and(ctx.clone()).then(
+        move |name: String, ctx: Ctx| {
+            let s = s.clone();
+            async move { run(&ctx, restore_page(&s, &ctx, &name).await) }
+        },
+    );
+    let s = state.clone();
+    let restore = warp::path!("admin" / "backups" / "restore" / String)
+        .and(warp::post())
+        .and(ctx.clone())
+        .and(warp::body::content_length_limit(BODY_LIMIT).and(warp::body::bytes()))
+        .then(move |name: String, ctx: Ctx, body: Bytes| {
+            let s = s.clone();
+            async move { run(&ctx, restore(&s, &ctx, &name, &body).await) }
+        });
+    page.or(make).unify().or(confirm).unify().or(restore).unify().or(download).unify().boxed()
+}
+
+/// A backup of ours by name, or 404.
+fn backup_path(state: &AppState, name: &str) -> AppResult<std::path::PathBuf> {
+    let path = state.backups_dir.join(name);
+    if backup::is_backup_name(name) && path.is_file() { Ok(path) } else { Err(AppError::NotFound) }
+}
+
+/// The restore confirmation: the file is checked first, so a damaged or foreign one is refused
+/// before anyone confirms anything.
+async fn restore_page(state: &AppState, ctx: &Ctx, name: &str) -> AppResult<Response> {
+    ctx.admin()?;
+    let path = backup_path(state, name)?;
+    let checked = tokio::task::spawn_blocking(move || backup::verify(&path))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(html_response(restore_form(ctx, name, checked.as_ref().map_err(|e| e.to_string()), None)))
+}
+
+async fn restore(state: &AppState, ctx: &Ctx, name: &str, body: &[u8]) -> AppResult<Response> {
+    ctx.admin()?;
+    let form = ctx.form(body)?;
+    backup_path(state, name)?;
+    if form.get("confirm") != "1" {
+        let problem = ctx.lang.t(Msg::RestoreConfirmRequired);
+        return Ok(html_response(restore_form(ctx, name, Err(String::new()), Some(problem))))
+            .map(|r| with_status(r, warp::http::StatusCode::UNPROCESSABLE_ENTITY));
+    }
+    match state.restore(name).await {
+        Ok(restored) => {
+            tracing::warn!(
+                from = %restored.from.path.display(),
+                replaced = %restored.replaced.path.display(),
+                "data restored from a backup"
+            );
+            Ok(redirect_to("/login?notice=restored", ctx.htmx))
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "restore refused");
+            Ok(with_status(
+                html_response(restore_form(ctx, name, Err(e.to_string()), None)),
+                warp::http::StatusCode::UNPROCESSABLE_ENTITY,
+            ))
+        }
+    }
+}
+
+fn with_status(mut response: Response, status: warp::http::StatusCode) -> Response {
+    *response.status_mut() = status;
+    response
+}
+
+/// The confirmation form, or why the file cannot be restored. `checked` is the verified backup
+/// or the reason it was refused (empty when only the confirmation was missing).
+fn restore_form(
+    ctx: &Ctx,
+    name: &str,
+    checked: Result<&backup::BackupInfo, String>,
+    confirm_problem: Option<&str>,
+) -> maud::Markup {
+    let lang = ctx.lang;
+    let refused = checked.as_ref().err().filter(|why| !why.is_empty());
+    let body = html! {
+        p { a href="/admin/backups" { "← " (lang.t(Msg::NavBackups)) } }
+        h1 { (lang.t(Msg::RestoreTitle)) }
+        p { code { (name) } }
+        @if let Some(why) = refused {
+            (notice("error", lang.t(Msg::RestoreRefused)))
+            p.field-hint { (why) }
+        } @else {
+            @if let Ok(info) = checked {
+                (notice("ok", &lang.fmt(Msg::RestoreChecked, &[&info.records, &info.schema_version, &format!("{:.1}", info.bytes as f64 / 1e6)])))
+            }
+            p.lead { (lang.t(Msg::RestoreLead)) }
+            form method="post" action={ "/admin/backups/restore/" (name) } {
+                (csrf_field(ctx))
+                div.field.invalid[confirm_problem.is_some()] {
+                    label.check {
+                        input type="checkbox" name="confirm" value="1" aria-invalid=[confirm_problem.map(|_| "true")];
+                        (lang.t(Msg::RestoreConfirm))
+                    }
+                    @if let Some(problem) = confirm_problem { p.field-msg { (problem) } }
+                }
+                div.actions { button.danger type="submit" { (lang.t(Msg::RestoreNow)) } }
+            }
+        }
+    };
+    layout::page(ctx, lang.t(Msg::RestoreTitle), body)
 }
 
 async fn list_page(state: &AppState, ctx: &Ctx, made: Option<&str>) -> AppResult<Response> {
@@ -85,7 +190,7 @@ async fn list_page(state: &AppState, ctx: &Ctx, made: Option<&str>) -> AppResult
         } @else {
             div.table-wrap {
                 table.rows {
-                    thead { tr { th { (lang.t(Msg::FileName)) } th.num { (lang.t(Msg::Size)) } th { (lang.t(Msg::MadeAt)) } th {} } }
+                    thead { tr { th { (lang.t(Msg::FileName)) } th.num { (lang.t(Msg::Size)) } th { (lang.t(Msg::MadeAt)) } th {} th {} } }
                     tbody {
                         @for f in &files {
                             tr {
@@ -93,6 +198,7 @@ async fn list_page(state: &AppState, ctx: &Ctx, made: Option<&str>) -> AppResult
                                 td.num { (format!("{:.1} MB", f.bytes as f64 / 1e6)) }
                                 td.nowrap { (f.modified.with_timezone(&tz).format("%Y-%m-%d %H:%M")) }
                                 td { a href={ "/admin/backups/files/" (f.name) } download { (lang.t(Msg::Download)) } }
+                                td { a href={ "/admin/backups/restore/" (f.name) } { (lang.t(Msg::Restore)) } }
                             }
                         }
                     }

@@ -40,6 +40,9 @@ pub enum AppError {
     /// Storage failed; nothing was saved.
     #[error("storage unavailable: {0}")]
     Unavailable(String),
+    /// The disk failed while making a committed change durable: it may or may not be kept.
+    #[error("storage failed after commit: {0}")]
+    Unconfirmed(String),
     #[error("internal: {0}")]
     Internal(String),
 }
@@ -52,6 +55,7 @@ impl From<StoreError> for AppError {
             StoreError::Stale => AppError::Stale,
             StoreError::NotFound => AppError::NotFound,
             StoreError::Storage(detail) => AppError::Unavailable(detail),
+            StoreError::Unconfirmed(detail) => AppError::Unconfirmed(detail),
             e => AppError::Internal(e.to_string()),
         }
     }
@@ -69,7 +73,7 @@ impl AppError {
             AppError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Refused(_) | AppError::Stale => StatusCode::CONFLICT,
-            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unavailable(_) | AppError::Unconfirmed(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -83,7 +87,9 @@ impl AppError {
                 return redirect_to(&format!("/login?next={}", encode(next)), ctx.htmx);
             }
             AppError::MustChangePassword => return redirect_to("/account/password", ctx.htmx),
-            AppError::Unavailable(detail) => tracing::error!(%detail, "storage failed"),
+            AppError::Unavailable(detail) | AppError::Unconfirmed(detail) => {
+                tracing::error!(%detail, "storage failed")
+            }
             AppError::Internal(detail) => tracing::error!(%detail, "internal error"),
             _ => {}
         }
@@ -111,6 +117,7 @@ impl AppError {
             AppError::Refused(msg) => (t(Msg::ConflictTitle), t(*msg)),
             AppError::Stale => (t(Msg::ConflictTitle), t(Msg::StaleEdit)),
             AppError::Unavailable(_) => (t(Msg::ServerErrorTitle), t(Msg::UnavailableLead)),
+            AppError::Unconfirmed(_) => (t(Msg::ServerErrorTitle), t(Msg::UnconfirmedLead)),
             AppError::Internal(_) | AppError::Unauthenticated | AppError::MustChangePassword => {
                 (t(Msg::ServerErrorTitle), t(Msg::ServerErrorLead))
             }

@@ -56,6 +56,10 @@ struct ReadyRow {
 }
 
 impl PendingImports {
+    /// Forgets every waiting import (after a restore: the data they were checked against is gone).
+    pub fn clear(&self) {
+        self.map.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
     fn put(&self, user: UserId, rows: Vec<ReadyRow>) -> String {
         let token = format!("{:032x}", rand::random::<u128>());
         let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());

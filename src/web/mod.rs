@@ -120,6 +120,21 @@ impl AppState {
         .map_err(|e| crate::store::StoreError::Internal(format!("backup task failed: {e}")))?
     }
 
+    /// Restores the backup `name` from the backups directory while serving (see
+    /// [`Store::restore`]); then the cached settings and waiting imports are replaced too.
+    pub async fn restore(&self, name: &str) -> StoreResult<crate::store::Restored> {
+        let (store, dir, name) = (self.store.clone(), self.backups_dir.clone(), name.to_string());
+        let restored = tokio::task::spawn_blocking(move || store.restore(&dir.join(name), &dir))
+            .await
+            .map_err(|e| crate::store::StoreError::Internal(format!("restore task failed: {e}")))?;
+        // Whatever the outcome, the data under the gate may be another file now.
+        if let Ok(settings) = self.store.read(settings_store::get).await {
+            self.set_settings(settings);
+        }
+        self.imports.clear();
+        restored
+    }
+
     /// Where phones reach this box: the parameter if set, else the LAN address.
     pub fn public_base_url(&self) -> String {
         let configured = self.settings().public_base_url.clone();

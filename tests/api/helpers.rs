@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use reqwest::{Client, Response, StatusCode};
 use tempfile::TempDir;
 use wrenchdesk::server::{Config, Server};
+use wrenchdesk::store::faults::Faults;
 
 pub const ADMIN_INITIAL: &str = "first-start-secret";
 pub const ADMIN_PASSWORD: &str = "admin-chosen-password";
@@ -38,12 +39,35 @@ async fn start(data: &std::path::Path) -> Server {
 }
 
 async fn start_with(data: &std::path::Path, daily_backups: bool) -> Server {
+    start_config(data, daily_backups, None).await
+}
+
+/// A server whose storage fails on command (see `wrenchdesk::store::faults`).
+pub async fn spawn_faulty_app(faults: std::sync::Arc<Faults>) -> TestApp {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let data = dir.path().join("data");
+    let server = start_config(&data, false, Some(faults)).await;
+    TestApp {
+        base: format!("http://{}", server.addr),
+        addr: server.addr,
+        data,
+        _dir: Some(dir),
+        server: Some(server),
+    }
+}
+
+async fn start_config(
+    data: &std::path::Path,
+    daily_backups: bool,
+    faults: Option<std::sync::Arc<Faults>>,
+) -> Server {
     let config = Config {
         addr: "127.0.0.1:0".parse().unwrap(),
         data_dir: data.to_path_buf(),
         backups_dir: data.with_file_name("backups"),
         admin_password: Some(ADMIN_INITIAL.into()),
         daily_backups,
+        faults,
     };
     Server::start(config).await.expect("server starts")
 }
@@ -234,6 +258,17 @@ impl TestApp {
         let end = page.find(&link).unwrap_or_else(|| panic!("{username} listed"));
         let start = page[..end].rfind("/admin/users/").unwrap() + "/admin/users/".len();
         page[start..end - 1].parse().unwrap()
+    }
+
+    /// The running server's store (for fingerprints of the stored data).
+    pub fn store(&self) -> &wrenchdesk::store::Store {
+        &self.server.as_ref().expect("an in-process server").state.store
+    }
+
+    /// A hash of every business table (not sessions or the audit trail): equal before and
+    /// after means nothing was stored.
+    pub async fn fingerprint(&self) -> u64 {
+        self.store().read(|tx| wrenchdesk::store::backup::fingerprint(tx)).await.unwrap()
     }
 
     /// Stops the server (if running) and starts it again on the same data.
