@@ -26,9 +26,9 @@ pub struct BackupInfo {
     pub bytes: u64,
 }
 
-/// Tables of bookkeeping that reading pages and signing in change: sessions and the audit
-/// trail (a refused sign-in is audited).
-const BOOKKEEPING: [&str; 3] = ["sessions", "sessions_by_user", "audit"];
+/// Tables of bookkeeping that reading pages and signing in change: sessions, the audit trail
+/// (a refused sign-in is audited) and `meta` (which counts every commit).
+const BOOKKEEPING: [&str; 4] = ["sessions", "sessions_by_user", "audit", "meta"];
 
 /// A hash of the business data: every table but [`BOOKKEEPING`]. Tests compare it before and
 /// after hostile requests to prove they changed nothing.
@@ -201,9 +201,18 @@ pub fn rotate(dir: &Path, keep: usize) -> Vec<String> {
     removed
 }
 
-/// A new backup's path: `<dir>/wrenchdesk-<kind>-<UTC time>.redb`.
+/// A new backup's path: `<dir>/wrenchdesk-<kind>-<UTC time>.redb`, with `-2`, `-3`… added when
+/// another backup was made in the same second.
 pub fn new_path(dir: &Path, kind: &str) -> PathBuf {
-    dir.join(format!("wrenchdesk-{kind}-{}.redb", Utc::now().format("%Y%m%d-%H%M%S")))
+    let stem = format!("wrenchdesk-{kind}-{}", Utc::now().format("%Y%m%d-%H%M%S"));
+    let mut path = dir.join(format!("{stem}.redb"));
+    for n in 2.. {
+        if !path.exists() {
+            break;
+        }
+        path = dir.join(format!("{stem}-{n}.redb"));
+    }
+    path
 }
 
 /// Checks a backup file: a redb database of a schema this program knows, undamaged, whose
@@ -213,7 +222,15 @@ pub fn verify(file: &Path) -> StoreResult<BackupInfo> {
     check_file(file, true)
 }
 
+/// [`check_file_unguarded`], with a panic inside redb (which some damage provokes) turned
+/// into a refusal: a damaged file must be refused, not take the request down.
 fn check_file(file: &Path, invariants: bool) -> StoreResult<BackupInfo> {
+    std::panic::catch_unwind(|| check_file_unguarded(file, invariants)).unwrap_or_else(|_| {
+        Err(StoreError::Storage(format!("{} is not a usable backup: the file is damaged", file.display())))
+    })
+}
+
+fn check_file_unguarded(file: &Path, invariants: bool) -> StoreResult<BackupInfo> {
     let refuse =
         |why: String| StoreError::Storage(format!("{} is not a usable backup: {why}", file.display()));
     let bytes = std::fs::metadata(file).map_err(|e| refuse(e.to_string()))?.len();

@@ -275,7 +275,7 @@ mod tests {
             ("sync", after.syncs - before.syncs),
         ];
 
-        let (mut points, mut tripped, mut in_doubt_kept) = (0, 0, 0);
+        let (mut points, mut tripped, mut in_doubt_kept, mut refused, mut unconfirmed) = (0, 0, 0, 0, 0);
         for (kind, total) in totals {
             assert!(total > 0, "the workload makes {kind} calls");
             for n in 1..=total {
@@ -297,6 +297,8 @@ mod tests {
                     assert!(!stored.contains(name), "{at}: refused {name} was kept");
                 }
                 in_doubt_kept += outcome.in_doubt.intersection(&stored).count();
+                refused += outcome.refused.len();
+                unconfirmed += outcome.in_doubt.len();
                 let failed = outcome.in_doubt.len() + outcome.refused.len();
                 assert_eq!(outcome.acknowledged.len() + failed, 12, "{at}");
                 // The store reopens the file after the fault and goes on saving.
@@ -306,7 +308,7 @@ mod tests {
         eprintln!("I/O calls in the workload: {totals:?}");
         eprintln!(
             "fault points: {points}, faults raised: {tripped}, inconsistencies: 0, \
-             unconfirmed writes found kept: {in_doubt_kept}"
+             saves refused (and not kept): {refused}, left unconfirmed: {unconfirmed} (found kept: {in_doubt_kept})"
         );
         assert!(tripped >= points as u64 / 2, "most points raise a fault ({tripped} of {points})");
     }

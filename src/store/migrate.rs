@@ -33,6 +33,12 @@ pub fn run(db: &Database) -> StoreResult<u64> {
     run_steps(db, &STEPS)
 }
 
+/// Brings a new database to an older `version` only (tests of upgrades).
+#[cfg(test)]
+pub(crate) fn run_to(db: &Database, version: u64) -> StoreResult<u64> {
+    run_steps(db, &STEPS[..version as usize])
+}
+
 fn run_steps(db: &Database, steps: &[Step]) -> StoreResult<u64> {
     let supported = steps.len() as u64;
     let found = version(db)?;

@@ -246,15 +246,19 @@ impl Store {
         f: impl FnOnce(&WriteTransaction, &mut Touched) -> StoreResult<T>,
     ) -> StoreResult<T> {
         let inner = &self.inner;
-        inner.with_db(|db| {
-            let mut touched = Touched::default();
-            let out = inner.write_with(db, Durability::Immediate, |tx| f(tx, &mut touched))?;
-            refresh_or_rebuild(db, &inner.search, &touched);
-            if touched.orders {
-                inner.orders_changed.fetch_add(1, Ordering::SeqCst);
-            }
-            Ok(out)
-        })
+        let written = inner.write_durable(
+            |tx| {
+                let mut touched = Touched::default();
+                let out = f(tx, &mut touched)?;
+                Ok((out, touched))
+            },
+            |db, (_, touched)| refresh_or_rebuild(db, &inner.search, touched),
+        );
+        // A write whose sync failed may have been kept all the same: live pages look again.
+        if written.as_ref().map_or(true, |(_, touched)| touched.orders) {
+            inner.orders_changed.fetch_add(1, Ordering::SeqCst);
+        }
+        written.map(|(out, _)| out)
     }
 
     /// A consistent, verified copy of the database at `to` (see [`backup`]). Writers go on
@@ -331,7 +335,12 @@ impl Store {
         F: FnOnce(&WriteTransaction) -> StoreResult<T> + Send + 'static,
     {
         let store = self.clone();
-        blocking(move || store.inner.with_db(|db| store.inner.write_with(db, Durability::None, f))).await
+        blocking(move || {
+            store.inner.with_db(|db| match store.inner.write_with(db, Durability::None, f)? {
+                Written::Durable(out) | Written::InDoubt { out, .. } => Ok(out),
+            })
+        })
+        .await
     }
 
     /// A session and its user, from memory when possible. Every request asks this, so the
@@ -369,7 +378,7 @@ impl Store {
 
     /// The same as [`Store::write`], for command-line tools and start-up outside the runtime.
     pub fn write_now<T>(&self, f: impl FnOnce(&WriteTransaction) -> StoreResult<T>) -> StoreResult<T> {
-        self.inner.with_db(|db| self.inner.write_with(db, Durability::Immediate, f))
+        self.inner.write_durable(f, |_, _| {})
     }
 
     pub fn read_now<T>(&self, f: impl FnOnce(&ReadTransaction) -> StoreResult<T>) -> StoreResult<T> {
@@ -458,6 +467,23 @@ impl Inner {
     }
 }
 
+/// A committed write, and whether its sync answered.
+enum Written<T> {
+    Durable(T),
+    /// Committed, but the sync failed: whether it is kept is known only once the file is
+    /// reopened (see [`Inner::settle`]).
+    InDoubt {
+        out: T,
+        commit: u64,
+        error: StoreError,
+    },
+}
+
+/// The `meta` key of the number of the last commit, written by every write transaction: after
+/// a failed sync, the reopened file tells by it which commits it kept (commits are kept in
+/// order, so a commit is kept exactly when the stored number reached its own).
+const COMMIT_KEY: &str = "commit_number";
+
 impl Inner {
     /// Every write goes through here: one transaction, committed only if `f` succeeds, and
     /// then the session cache is emptied, so no cached session or user outlives a committed
@@ -472,17 +498,60 @@ impl Inner {
         db: &Database,
         durability: Durability,
         f: impl FnOnce(&WriteTransaction) -> StoreResult<T>,
-    ) -> StoreResult<T> {
+    ) -> StoreResult<Written<T>> {
         let mut tx = db.begin_write()?;
         tx.set_durability(Durability::None)?;
         let out = f(&tx)?;
+        let commit = {
+            let mut meta = tx.open_table(tables::META)?;
+            let next = meta.get(COMMIT_KEY)?.map(|v| v.value()).unwrap_or(0) + 1;
+            meta.insert(COMMIT_KEY, next)?;
+            next
+        };
         tx.commit()?;
         self.sessions.clear();
         let seq = self.flusher.committed();
-        if matches!(durability, Durability::Immediate) {
-            self.flusher.wait_durable(db, seq)?;
+        if matches!(durability, Durability::Immediate)
+            && let Err(error) = self.flusher.wait_durable(db, seq)
+        {
+            return Ok(Written::InDoubt { out, commit, error });
         }
-        Ok(out)
+        Ok(Written::Durable(out))
+    }
+
+    /// A durable write: `f` in one transaction, answered only once it is on disk. If the sync
+    /// failed, the file is reopened and asked whether it kept the commit: kept is success, not
+    /// kept is "nothing was changed", and a file that cannot be asked leaves it unconfirmed.
+    fn write_durable<T>(
+        &self,
+        f: impl FnOnce(&WriteTransaction) -> StoreResult<T>,
+        after: impl FnOnce(&Database, &T),
+    ) -> StoreResult<T> {
+        let written = self.with_db(|db| {
+            let written = self.write_with(db, Durability::Immediate, f)?;
+            let (Written::Durable(out) | Written::InDoubt { out, .. }) = &written;
+            after(db, out);
+            Ok(written)
+        })?;
+        match written {
+            Written::Durable(out) => Ok(out),
+            Written::InDoubt { out, commit, error } => self.settle(out, commit, error),
+        }
+    }
+
+    fn settle<T>(&self, out: T, commit: u64, error: StoreError) -> StoreResult<T> {
+        tracing::error!(%error, commit, "a sync failed; reopening the database to see what it kept");
+        self.suspect.store(true, Ordering::SeqCst);
+        let kept = self.with_db(|db| {
+            let tx = db.begin_read()?;
+            let stored = tx.open_table(tables::META)?.get(COMMIT_KEY)?.map(|v| v.value()).unwrap_or(0);
+            Ok(stored >= commit)
+        });
+        match kept {
+            Ok(true) => Ok(out),
+            Ok(false) => Err(StoreError::Storage(format!("not saved: {error}"))),
+            Err(e) => Err(StoreError::Unconfirmed(format!("{error}; then {e}"))),
+        }
     }
 }
 
@@ -658,5 +727,40 @@ mod tests {
                 Ok(())
             })
             .unwrap();
+    }
+
+    #[test]
+    fn an_older_database_is_backed_up_before_it_is_migrated() {
+        let dir = tempfile::tempdir().unwrap();
+        let (data, backups) = (dir.path().join("data"), dir.path().join("backups"));
+        std::fs::create_dir_all(&data).unwrap();
+        {
+            let db = Database::create(data.join(DB_FILE)).unwrap();
+            migrate::run_to(&db, 2).unwrap();
+            let tx = db.begin_write().unwrap();
+            tx.open_table(tables::SEQUENCES).unwrap().insert("customer", 41).unwrap();
+            tx.commit().unwrap();
+        }
+        let options = StoreOptions { backups_dir: Some(backups.clone()), faults: None };
+        let store = Store::open_with(&data, options.clone()).unwrap();
+        let version =
+            store.read_now(|tx| Ok(tx.open_table(tables::META)?.get("schema_version")?.map(|v| v.value())));
+        assert_eq!(version.unwrap(), Some(migrate::CURRENT));
+        let made = backup::list(&backups);
+        assert_eq!(made.len(), 1, "{made:?}");
+        assert!(made[0].name.starts_with("wrenchdesk-premigration-v2-"), "{}", made[0].name);
+        // The old backup verifies: checksum, and invariants on a migrated temporary copy.
+        let info = backup::verify(&backups.join(&made[0].name)).unwrap();
+        assert_eq!(info.schema_version, 2);
+        drop(store);
+        // Opening a current database makes no backup.
+        drop(Store::open_with(&data, options).unwrap());
+        assert_eq!(backup::list(&backups).len(), 1);
+        // And the old backup restores: migrated on the way in, its data kept.
+        let store = Store::open(&data).unwrap();
+        store.restore(&backups.join(&made[0].name), &backups).unwrap();
+        let seq =
+            store.read_now(|tx| Ok(tx.open_table(tables::SEQUENCES)?.get("customer")?.map(|v| v.value())));
+        assert_eq!(seq.unwrap(), Some(41));
     }
 }

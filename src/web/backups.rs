@@ -59,12 +59,13 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
             response
         });
     let s = state.clone();
-    let confirm = warp::path!("admin" / "backups" / "restore" / String).and(warp::get()).and(ctx.clone()).then(
-        move |name: String, ctx: Ctx| {
+    let confirm = warp::path!("admin" / "backups" / "restore" / String)
+        .and(warp::get())
+        .and(ctx.clone())
+        .then(move |name: String, ctx: Ctx| {
             let s = s.clone();
             async move { run(&ctx, restore_page(&s, &ctx, &name).await) }
-        },
-    );
+        });
     let s = state.clone();
     let restore = warp::path!("admin" / "backups" / "restore" / String)
         .and(warp::post())

@@ -268,7 +268,7 @@ impl TestApp {
     /// A hash of every business table (not sessions or the audit trail): equal before and
     /// after means nothing was stored.
     pub async fn fingerprint(&self) -> u64 {
-        self.store().read(|tx| wrenchdesk::store::backup::fingerprint(tx)).await.unwrap()
+        self.store().read(wrenchdesk::store::backup::fingerprint).await.unwrap()
     }
 
     /// Stops the server (if running) and starts it again on the same data.

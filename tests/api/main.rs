@@ -10,5 +10,6 @@ mod crash;
 mod customers;
 mod floor;
 mod orders;
+mod reliability;
 mod shell;
 mod tools;
