@@ -143,6 +143,7 @@ fn serve(args: ServeArgs) -> Result<ExitCode, String> {
         backups_dir: args.data.backups.clone(),
         admin_password: std::env::var("WRENCHDESK_ADMIN_PASSWORD").ok(),
         daily_backups: args.daily_backups,
+        slow_client: crate::web::SLOW_CLIENT,
         faults: None,
     };
     runtime()?.block_on(async move {

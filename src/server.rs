@@ -25,6 +25,8 @@ pub struct Config {
     pub admin_password: Option<String>,
     /// Make the daily backup (off in tests that do not look at it).
     pub daily_backups: bool,
+    /// How long a client may stall sending a request before it is cut off.
+    pub slow_client: Duration,
     /// Storage faults to inject (the reliability tests only).
     pub faults: Option<Arc<crate::store::faults::Faults>>,
 }
@@ -153,7 +155,7 @@ impl Server {
         let lan_base_url = web::lan_base_url(addr);
         let state = AppState::new(store, lan_base_url.clone(), config.backups_dir.clone())?;
         let (shutdown, signal) = oneshot::channel::<()>();
-        let task = tokio::spawn(web::serve(listener, state.clone(), async move {
+        let task = tokio::spawn(web::serve(listener, state.clone(), config.slow_client, async move {
             let _ = signal.await;
         }));
         let sweeper = tokio::spawn(sweep_sessions(state.clone()));

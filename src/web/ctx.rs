@@ -167,7 +167,9 @@ pub fn session_rules(settings: &Settings, user: &User) -> SessionRules {
 /// The filter that builds a [`Ctx`] for every request.
 pub fn ctx(state: Arc<AppState>) -> impl Filter<Extract = (Ctx,), Error = std::convert::Infallible> + Clone {
     let query = warp::query::raw().or(warp::any().map(String::new)).unify();
-    warp::header::headers_cloned().and(warp::path::full()).and(query).and(warp::addr::remote()).then(
+    let remote =
+        warp::ext::optional::<super::ClientAddr>().map(|a: Option<super::ClientAddr>| a.map(|a| a.0));
+    warp::header::headers_cloned().and(warp::path::full()).and(query).and(remote).then(
         move |headers: HeaderMap, path: warp::path::FullPath, query: String, remote: Option<SocketAddr>| {
             let state = state.clone();
             async move { build(&state, headers, path.as_str(), &query, remote).await }

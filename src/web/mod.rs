@@ -275,13 +275,249 @@ fn secure_headers(mut response: Response) -> Response {
     response
 }
 
-/// Serves `routes` on `listener` until `shutdown` completes, then lets open requests finish.
+/// How long a client may take to send a request's headers, or stay silent in the middle of its
+/// body, before the connection is closed. An idle kept-alive connection is closed after it too.
+pub const SLOW_CLIENT: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// The longest any request body may take in all (a 60 MB photo upload over a weak phone
+/// signal fits).
+const BODY_DEADLINE: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// The address of the client, put in every request's extensions by [`serve`].
+#[derive(Clone, Copy, Debug)]
+pub struct ClientAddr(pub SocketAddr);
+
+/// Serves `routes` on `listener` until `shutdown` completes, then lets open requests finish
+/// (for at most 30 s).
+///
+/// This is warp's own connection loop plus what warp 0.4 does not expose: hyper's header-read
+/// timeout, and a body that fails when the client goes silent (a slow-loris client holds a
+/// connection for `slow_client`, not forever). Each connection is its own task, so a thousand
+/// idle connections cost memory, not answers.
 pub async fn serve(
     listener: TcpListener,
     state: Arc<AppState>,
+    slow_client: std::time::Duration,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
-    warp::serve(routes(state)).incoming(listener).graceful(shutdown).run().await;
+    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+    let routes = routes(state);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    builder.http1().timer(TokioTimer::new()).header_read_timeout(slow_client).keep_alive(true);
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(pair) => pair,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait instead of spinning.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let busy = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let service = WithClient {
+            inner: hyper_util::service::TowerToHyperService::new(warp::service(routes.clone())),
+            peer,
+            slow_client,
+            busy: busy.clone(),
+        };
+        let io = IdleIo::new(TokioIo::new(stream), busy, slow_client);
+        let connection = builder.serve_connection_with_upgrades(io, service).into_owned();
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!(error = %e, "connection ended");
+            }
+        });
+    }
+    drop(listener);
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(std::time::Duration::from_secs(30)) => {
+            tracing::warn!("requests still open after 30 s; stopping anyway");
+        }
+    }
+}
+
+/// Puts the client's address in each request, bounds the time its body may take, and counts
+/// the requests being answered (a connection is never cut off while the shop's box works on it).
+#[derive(Clone)]
+struct WithClient<S> {
+    inner: S,
+    peer: SocketAddr,
+    slow_client: std::time::Duration,
+    busy: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl<S> hyper::service::Service<hyper::Request<hyper::body::Incoming>> for WithClient<S>
+where
+    S: hyper::service::Service<hyper::Request<TimedBody>>,
+    S::Future: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = std::pin::Pin<Box<dyn Future<Output = Result<S::Response, S::Error>> + Send>>;
+
+    fn call(&self, request: hyper::Request<hyper::body::Incoming>) -> Self::Future {
+        use std::sync::atomic::Ordering;
+        let (mut parts, body) = request.into_parts();
+        parts.extensions.insert(ClientAddr(self.peer));
+        let body = TimedBody::new(body, self.slow_client);
+        self.busy.fetch_add(1, Ordering::SeqCst);
+        let answer = self.inner.call(hyper::Request::from_parts(parts, body));
+        let busy = self.busy.clone();
+        Box::pin(async move {
+            let response = answer.await;
+            busy.fetch_sub(1, Ordering::SeqCst);
+            response
+        })
+    }
+}
+
+/// A connection that is closed when the client sends nothing for `idle_for` while no request
+/// of it is being answered: a connection that never sends a request, or an idle kept-alive
+/// one. (Headers that start but never end are hyper's header-read timeout; a stalled body is
+/// [`TimedBody`]'s.)
+struct IdleIo<T> {
+    inner: T,
+    busy: Arc<std::sync::atomic::AtomicUsize>,
+    idle_for: std::time::Duration,
+    idle: std::pin::Pin<Box<tokio::time::Sleep>>,
+}
+
+impl<T> IdleIo<T> {
+    fn new(inner: T, busy: Arc<std::sync::atomic::AtomicUsize>, idle_for: std::time::Duration) -> Self {
+        IdleIo { inner, busy, idle_for, idle: Box::pin(tokio::time::sleep(idle_for)) }
+    }
+
+    fn active(&mut self) {
+        let next = tokio::time::Instant::now() + self.idle_for;
+        self.idle.as_mut().reset(next);
+    }
+}
+
+impl<T: hyper::rt::Read + Unpin> hyper::rt::Read for IdleIo<T> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: hyper::rt::ReadBufCursor<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        use std::task::Poll;
+        let this = &mut *self;
+        match std::pin::Pin::new(&mut this.inner).poll_read(cx, buf) {
+            Poll::Ready(result) => {
+                this.active();
+                Poll::Ready(result)
+            }
+            Poll::Pending => {
+                let answering = this.busy.load(std::sync::atomic::Ordering::SeqCst) > 0;
+                if answering {
+                    this.active();
+                } else if this.idle.as_mut().poll(cx).is_ready() {
+                    return Poll::Ready(Err(std::io::ErrorKind::TimedOut.into()));
+                }
+                Poll::Pending
+            }
+        }
+    }
+}
+
+impl<T: hyper::rt::Write + Unpin> hyper::rt::Write for IdleIo<T> {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        self.active();
+        std::pin::Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_write_vectored(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        self.active();
+        std::pin::Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+}
+
+/// A request body that fails when the client sends nothing for `idle`, or has not finished
+/// within [`BODY_DEADLINE`].
+pub struct TimedBody {
+    inner: hyper::body::Incoming,
+    idle_for: std::time::Duration,
+    idle: std::pin::Pin<Box<tokio::time::Sleep>>,
+    deadline: std::pin::Pin<Box<tokio::time::Sleep>>,
+}
+
+impl TimedBody {
+    fn new(inner: hyper::body::Incoming, idle_for: std::time::Duration) -> TimedBody {
+        TimedBody {
+            inner,
+            idle_for,
+            idle: Box::pin(tokio::time::sleep(idle_for)),
+            deadline: Box::pin(tokio::time::sleep(BODY_DEADLINE)),
+        }
+    }
+}
+
+impl http_body::Body for TimedBody {
+    type Data = bytes::Bytes;
+    type Error = Box<dyn std::error::Error + Send + Sync>;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<bytes::Bytes>, Self::Error>>> {
+        use std::task::Poll;
+        let this = &mut *self;
+        match std::pin::Pin::new(&mut this.inner).poll_frame(cx) {
+            Poll::Ready(frame) => {
+                let next = tokio::time::Instant::now() + this.idle_for;
+                this.idle.as_mut().reset(next);
+                Poll::Ready(frame.map(|f| f.map_err(Into::into)))
+            }
+            Poll::Pending => {
+                if this.idle.as_mut().poll(cx).is_ready() || this.deadline.as_mut().poll(cx).is_ready() {
+                    return Poll::Ready(Some(Err("the client stopped sending the request body".into())));
+                }
+                Poll::Pending
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
 }
 
 /// `http://<address a phone on the LAN would use>:<port>`; loopback when no LAN route exists.

@@ -67,6 +67,7 @@ async fn start_config(
         backups_dir: data.with_file_name("backups"),
         admin_password: Some(ADMIN_INITIAL.into()),
         daily_backups,
+        slow_client: std::time::Duration::from_secs(2),
         faults,
     };
     Server::start(config).await.expect("server starts")

@@ -286,3 +286,69 @@ async fn a_failed_save_answers_503_says_so_and_the_server_goes_on() {
     assert!(listed(&app, &admin, "正常客户").await);
     assert!(faults.injected() >= 3);
 }
+
+/// Reads until the server closes the connection; returns what it sent, or `None` if it was
+/// still open after `within`.
+async fn closed_within(stream: &mut tokio::net::TcpStream, within: std::time::Duration) -> Option<String> {
+    use tokio::io::AsyncReadExt;
+    let mut got = Vec::new();
+    let read = tokio::time::timeout(within, async {
+        let mut buf = [0u8; 4096];
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+            }
+        }
+    })
+    .await;
+    read.ok().map(|()| String::from_utf8_lossy(&got).into_owned())
+}
+
+#[tokio::test]
+async fn slow_and_idle_clients_are_cut_off_and_never_block_the_others() {
+    use tokio::io::AsyncWriteExt;
+    // The test server cuts a client off after 2 s of silence (the shop's server: 15 s).
+    let app = spawn_app().await;
+    let limit = std::time::Duration::from_secs(2);
+
+    // Headers that never end.
+    let mut slow_headers = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    slow_headers.write_all(b"GET /login HTTP/1.1\r\nHost: x\r\nX-Slow: ").await.unwrap();
+    // A body that stops halfway.
+    let mut slow_body = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    slow_body
+        .write_all(
+            b"POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+              Content-Length: 100\r\n\r\nusername=ad",
+        )
+        .await
+        .unwrap();
+    // Many connections that send nothing at all.
+    let mut idle = Vec::new();
+    for _ in 0..300 {
+        idle.push(tokio::net::TcpStream::connect(app.addr).await.unwrap());
+    }
+
+    // Meanwhile everyone else is served at once.
+    let started = std::time::Instant::now();
+    for _ in 0..20 {
+        let (status, _) = app.get_text(&client(), "/login").await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    assert!(started.elapsed() < limit, "answers do not wait for the slow clients");
+
+    let margin = limit * 3;
+    assert!(closed_within(&mut slow_headers, margin).await.is_some(), "endless headers are cut off");
+    let answer = closed_within(&mut slow_body, margin).await.expect("a stalled body is cut off");
+    assert!(!answer.contains(" 500 "), "{answer}");
+    let mut closed = 0;
+    for stream in &mut idle {
+        if closed_within(stream, margin).await.is_some() {
+            closed += 1;
+        }
+    }
+    assert_eq!(closed, idle.len(), "idle connections are closed");
+    let (status, _) = app.get_text(&client(), "/healthz").await;
+    assert_eq!(status, StatusCode::OK);
+}
