@@ -98,10 +98,14 @@ impl Ctx {
 
     /// Reads a submitted form after checking where it came from: the `Origin` (when the browser
     /// sends one) must be this server, and the CSRF token (header `X-CSRF-Token` or field
-    /// `csrf`) must be the session's, or for a signed-out form the `wd_pre` cookie's.
+    /// `csrf`) must be the session's, or for a signed-out form the `wd_pre` cookie's. A body
+    /// that is not UTF-8 is malformed (400): its text would be stored as `�`.
     pub fn form(&self, body: &[u8]) -> AppResult<Form> {
         let form = Form::parse(body);
         self.check_csrf(form.get("csrf"))?;
+        if !Form::is_utf8(body) {
+            return Err(AppError::BadRequest);
+        }
         Ok(form)
     }
 

@@ -472,7 +472,11 @@ async fn read_note(mut form: warp::multipart::FormData) -> NoteUpload {
         }
         match field.as_str() {
             "csrf" => out.csrf = String::from_utf8_lossy(&data).into_owned(),
-            "text" => out.text = String::from_utf8_lossy(&data).into_owned(),
+            "text" => match String::from_utf8(data) {
+                Ok(text) => out.text = text,
+                // Not text a phone would send: never stored as `�`.
+                Err(_) => out.problem = Some(("text", Msg::BadRequestLead)),
+            },
             "photo" if !data.is_empty() && out.photos.len() < PHOTOS_PER_NOTE => out.photos.push(data),
             _ => {}
         }

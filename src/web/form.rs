@@ -25,6 +25,27 @@ impl Form {
     pub fn owned(&self, name: &str) -> String {
         self.get(name).to_string()
     }
+
+    /// Whether a urlencoded body is UTF-8 once percent-decoded, as every browser sends a form.
+    /// [`Form::parse`] would turn other bytes into `�` and let them be stored.
+    pub fn is_utf8(body: &[u8]) -> bool {
+        let hex = |b: Option<&u8>| b.and_then(|b| char::from(*b).to_digit(16));
+        let mut decoded = Vec::with_capacity(body.len());
+        let mut rest = body;
+        while let Some((&b, tail)) = rest.split_first() {
+            match (b, hex(tail.first()), hex(tail.get(1))) {
+                (b'%', Some(high), Some(low)) => {
+                    decoded.push((high * 16 + low) as u8);
+                    rest = &tail[2..];
+                }
+                _ => {
+                    decoded.push(b);
+                    rest = tail;
+                }
+            }
+        }
+        std::str::from_utf8(&decoded).is_ok()
+    }
 }
 
 #[cfg(test)]
@@ -38,6 +59,16 @@ mod tests {
         assert_eq!(form.all("roles").collect::<Vec<_>>(), vec!["advisor", "cashier"]);
         assert_eq!(form.get("name"), "王 伟");
         assert_eq!(form.get("missing"), "");
+    }
+
+    #[test]
+    fn only_bodies_that_decode_to_utf8_are_well_formed() {
+        assert!(Form::is_utf8(b"name=%E7%8E%8B+%E4%BC%9F&x=%zz&y=%&z=100%25"));
+        assert!(Form::is_utf8("name=王伟".as_bytes()));
+        assert!(!Form::is_utf8(b"name=%E4%B8"), "a character cut short");
+        assert!(!Form::is_utf8(b"name=%FF%FE"));
+        assert!(!Form::is_utf8(&[b'a', b'=', 0xff]));
+        assert!(!Form::is_utf8(b"text=%ED%A0%80"), "a lone surrogate");
     }
 
     #[test]
