@@ -99,36 +99,25 @@ fn wait_for(count: u32, free: u32, last: Instant, now: Instant) -> Option<Durati
 impl Throttle {
     /// How long this address must wait before trying this account again, if at all.
     pub fn check(&self, account: &str, addr: IpAddr) -> Option<Duration> {
-        let now = Instant::now();
-        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        let by_addr = state.by_addr.get(&addr).and_then(|f| wait_for(f.count, ADDR_FREE, f.last, now));
-        let by_account = state.by_account.get(account).and_then(|per_addr| {
-            let count = per_addr.values().map(|f| f.count).sum();
-            let last = per_addr.values().map(|f| f.last).max()?;
-            wait_for(count, ACCOUNT_FREE, last, now)
-        });
-        by_addr.max(by_account)
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).wait(account, addr, Instant::now())
     }
 
     pub fn failed(&self, account: &str, addr: IpAddr) {
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).fail(account, addr, Instant::now());
+    }
+
+    /// Starts a sign-in: refused with the wait if the address or the account is slowed down,
+    /// otherwise counted as a failure at once, in the same step. Checking first and counting
+    /// after the (slow) password check let a burst of tries sent together all pass; a correct
+    /// password takes the count back ([`Throttle::succeeded`]).
+    pub fn begin(&self, account: &str, addr: IpAddr) -> Result<(), Duration> {
         let now = Instant::now();
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        if state.by_addr.len() > 50_000 {
-            state.forget_old(now);
+        if let Some(wait) = state.wait(account, addr, now) {
+            return Err(wait);
         }
-        let bump = |f: &mut Failures| {
-            f.count += 1;
-            f.last = now;
-        };
-        bump(state.by_addr.entry(addr).or_insert(Failures { count: 0, last: now }));
-        bump(
-            state
-                .by_account
-                .entry(account.to_string())
-                .or_default()
-                .entry(addr)
-                .or_insert(Failures { count: 0, last: now }),
-        );
+        state.fail(account, addr, now);
+        Ok(())
     }
 
     pub fn succeeded(&self, account: &str, addr: IpAddr) {
@@ -141,6 +130,34 @@ impl Throttle {
 }
 
 impl ThrottleState {
+    fn wait(&self, account: &str, addr: IpAddr, now: Instant) -> Option<Duration> {
+        let by_addr = self.by_addr.get(&addr).and_then(|f| wait_for(f.count, ADDR_FREE, f.last, now));
+        let by_account = self.by_account.get(account).and_then(|per_addr| {
+            let count = per_addr.values().map(|f| f.count).sum();
+            let last = per_addr.values().map(|f| f.last).max()?;
+            wait_for(count, ACCOUNT_FREE, last, now)
+        });
+        by_addr.max(by_account)
+    }
+
+    fn fail(&mut self, account: &str, addr: IpAddr, now: Instant) {
+        if self.by_addr.len() > 50_000 {
+            self.forget_old(now);
+        }
+        let bump = |f: &mut Failures| {
+            f.count += 1;
+            f.last = now;
+        };
+        bump(self.by_addr.entry(addr).or_insert(Failures { count: 0, last: now }));
+        bump(
+            self.by_account
+                .entry(account.to_string())
+                .or_default()
+                .entry(addr)
+                .or_insert(Failures { count: 0, last: now }),
+        );
+    }
+
     fn forget_old(&mut self, now: Instant) {
         self.by_addr.retain(|_, f| now - f.last < MEMORY);
         for per_addr in self.by_account.values_mut() {
@@ -347,7 +364,7 @@ async fn login(state: &AppState, ctx: &Ctx, body: &[u8]) -> AppResult<Response> 
     }
 
     let account = typed.to_ascii_lowercase();
-    if let Some(wait) = state.throttle.check(&account, ctx.client) {
+    if let Err(wait) = state.throttle.begin(&account, ctx.client) {
         let secs = wait.as_secs().max(1);
         let mut response = refuse(429, Msg::LoginFailed, FieldErrors::new());
         let body = login_form(
@@ -370,8 +387,8 @@ async fn login(state: &AppState, ctx: &Ctx, body: &[u8]) -> AppResult<Response> 
     let phc =
         user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| password::dummy_hash().to_string());
     let matches = state.hasher.verify(form.owned("password"), phc).await?;
+    // The try was counted as a failure by `begin`.
     let Some(user) = user.filter(|_| matches) else {
-        state.throttle.failed(&account, ctx.client);
         tracing::warn!(account = %account, client = %ctx.client, "failed sign-in");
         return Ok(refuse(401, Msg::LoginFailed, FieldErrors::new()));
     };
@@ -576,6 +593,18 @@ mod tests {
         let fresh: IpAddr = "10.0.2.1".parse().unwrap();
         assert!(throttle.check("boss", fresh).is_some());
         assert!(throttle.check("someone-else", fresh).is_none());
+    }
+
+    #[test]
+    fn tries_started_together_are_counted_before_any_password_is_checked() {
+        let throttle = Throttle::default();
+        let addr: IpAddr = "10.0.3.1".parse().unwrap();
+        // Six tries arrive before the first password check has finished: the sixth waits.
+        let started: Vec<bool> = (0..6).map(|_| throttle.begin("wang", addr).is_ok()).collect();
+        assert_eq!(started, [true, true, true, true, true, false]);
+        // The right password takes the count back.
+        throttle.succeeded("wang", addr);
+        assert!(throttle.begin("wang", addr).is_ok());
     }
 
     #[test]
