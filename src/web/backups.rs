@@ -38,6 +38,19 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
             async move { run(&ctx, make(&s, &ctx, &body).await) }
         },
     );
+    // Signed out (or before the first password change), a download link leads through
+    // sign-in like every other page; signed in, the download below decides.
+    let sign_in_first = warp::path("admin")
+        .and(warp::path("backups"))
+        .and(warp::path("files"))
+        .and(warp::get())
+        .and(ctx.clone())
+        .and_then(|ctx: Ctx| async move {
+            match ctx.user() {
+                Ok(_) => Err(warp::reject::not_found()),
+                Err(e) => Ok(e.into_response(&ctx)),
+            }
+        });
     // Downloads: only an admin, only our own file names, streamed by warp's file filter.
     let download = warp::path("admin")
         .and(warp::path("backups"))
@@ -75,7 +88,17 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
             let s = s.clone();
             async move { run(&ctx, restore(&s, &ctx, &name, &body).await) }
         });
-    page.or(make).unify().or(confirm).unify().or(restore).unify().or(download).unify().boxed()
+    page.or(make)
+        .unify()
+        .or(confirm)
+        .unify()
+        .or(restore)
+        .unify()
+        .or(sign_in_first)
+        .unify()
+        .or(download)
+        .unify()
+        .boxed()
 }
 
 /// A backup of ours by name, or 404.
