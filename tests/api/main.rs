@@ -9,6 +9,7 @@ mod browser;
 mod crash;
 mod customers;
 mod floor;
+mod hostile;
 mod orders;
 mod reliability;
 mod shell;
