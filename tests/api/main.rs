@@ -12,5 +12,6 @@ mod floor;
 mod hostile;
 mod orders;
 mod reliability;
+mod security;
 mod shell;
 mod tools;
