@@ -525,6 +525,9 @@ const PROBES: [&str; 3] =
 /// What must never appear in a page as it was sent.
 const LIVE_MARKUP: [&str; 2] = ["<script>alert(1)</script>", "<img src=x onerror"];
 const WRONG: [&str; 5] = ["abc", "-1", "1e400", "99999999999999999999999", "NaN"];
+/// How an xlsx (zip), a JPEG, a PNG and a WebP file begin.
+const DISGUISES: [&[u8]; 4] =
+    [b"PK\x03\x04", b"\xff\xd8\xff\xe0", b"\x89PNG\r\n\x1a\n", b"RIFF\x00\x10\x00\x00WEBPVP8 "];
 
 #[derive(Clone, Debug)]
 enum Recipe {
@@ -545,6 +548,9 @@ enum Recipe {
     /// Multipart where a urlencoded form is expected, and the other way round.
     OtherEncoding,
     Probe(&'static str, &'static str),
+    /// For multipart routes: every file part starts like a spreadsheet or a picture and goes
+    /// on as garbage (for the decoders).
+    Disguised(&'static [u8]),
     NoToken,
     ForeignOrigin,
     /// The token of another user's session.
@@ -580,6 +586,9 @@ fn recipes(route: &Route) -> Vec<Recipe> {
         if sweep.probed() {
             all.extend(PROBES.iter().map(|p| Probe(name, p)));
         }
+    }
+    if route.multipart {
+        all.extend(DISGUISES.iter().map(|d| Disguised(d)));
     }
     all.extend([NoToken, ForeignOrigin, OthersToken]);
     all
@@ -816,6 +825,14 @@ fn body(
                 Some(token),
                 &pairs(&|k, v| if k == *name { probed.as_bytes().to_vec() } else { v.as_bytes().to_vec() }),
             )
+        }
+        Disguised(start) => {
+            let garbage = rng.bytes(3000);
+            let parts = pairs(&|k, v| match k {
+                "file" | "photo" => [start, garbage.as_slice()].concat(),
+                _ => v.as_bytes().to_vec(),
+            });
+            encode(route, Some(token), &parts)
         }
         // A form with no fields still has a body, as a browser sends it.
         NoToken if as_is.is_empty() => encode(route, None, &[("note".into(), b"x".to_vec())]),
