@@ -581,6 +581,34 @@ fn run(o: Options) -> ExitCode {
             results.push(f);
         }
 
+        // The same pages and writes while the server makes a backup of the whole database (asked
+        // over its control socket, as `wrenchdesk backup` does).
+        let socket = work.join(wrenchdesk::server::SOCKET_FILE);
+        let backup = std::thread::spawn(move || -> Result<(f64, String), String> {
+            use std::io::BufRead;
+            let started = Instant::now();
+            let mut stream = std::os::unix::net::UnixStream::connect(&socket).map_err(|e| e.to_string())?;
+            writeln!(stream, "backup").map_err(|e| e.to_string())?;
+            let mut answer = String::new();
+            std::io::BufReader::new(stream).read_line(&mut answer).map_err(|e| e.to_string())?;
+            Ok((started.elapsed().as_secs_f64(), answer.trim().to_string()))
+        });
+        for kind in [Kind::OrderPage, Kind::OpenOrder, Kind::Mixed] {
+            let mut f = drive(addr, kind, samples.clone(), cookie.clone(), csrf.clone(), &o).await;
+            f.ratio = Some(f.rps / floor);
+            f.name = format!("{} (during backup)", f.name);
+            let overlapped = !backup.is_finished();
+            eprintln!("bench: {:<32} {:>9.0} req/s{}", f.name, f.rps, if overlapped { "" } else { " (the backup had ended)" });
+            if overlapped {
+                results.push(f);
+            }
+        }
+        let (backup_s, backup_answer) = match backup.join() {
+            Ok(Ok(done)) => done,
+            Ok(Err(e)) => (0.0, format!("error {e}")),
+            Err(_) => (0.0, "error: the backup thread panicked".into()),
+        };
+
         // Ten phones upload a photo at the same moment: how much does the server's memory grow?
         let (photo_bytes, rss_before_photos, rss_peak_photos, photos_ok, photos_ms) =
             photo_burst(addr, &cookie, &csrf, &samples.jobs[0].0, pid).await;
@@ -633,6 +661,7 @@ fn run(o: Options) -> ExitCode {
         println!("cold start to first 200: {}", cold.map(|d| format!("{:.0} ms", d.as_secs_f64() * 1000.0)).unwrap_or("never".into()));
         println!("server RSS after start: {:.1} MB · peak under load: {:.1} MB", rss_start as f64 / 1024.0, rss_peak as f64 / 1024.0);
         println!("1,000 idle connections: {idle_open} opened; {ok}/200 requests beside them succeeded");
+        println!("backup through the running server, under the load above: {backup_s:.1} s · {backup_answer}");
         println!(
             "10 photos of {:.1} MB uploaded at once: {photos_ok}/10 saved in {photos_ms:.0} ms; server RSS {:.1} MB before, {:.1} MB at most during",
             photo_bytes as f64 / 1e6, rss_before_photos as f64 / 1024.0, rss_peak_photos as f64 / 1024.0
@@ -644,6 +673,7 @@ fn run(o: Options) -> ExitCode {
             o.data.display().to_string(), o.connections, o.seconds, o.warmup));
         json.push_str(&format!("  \"cold_start_ms\": {},\n", cold.map(|d| format!("{:.1}", d.as_secs_f64() * 1000.0)).unwrap_or("null".into())));
         json.push_str(&format!("  \"rss_start_kb\": {rss_start},\n  \"rss_peak_kb\": {rss_peak},\n"));
+        json.push_str(&format!("  \"backup_under_load_s\": {backup_s:.1},\n  \"backup_answer\": {backup_answer:?},\n"));
         json.push_str(&format!("  \"photo_bytes\": {photo_bytes},\n  \"rss_before_photos_kb\": {rss_before_photos},\n  \"rss_peak_photos_kb\": {rss_peak_photos},\n  \"photos_ok\": {photos_ok},\n"));
         json.push_str(&format!("  \"idle_connections_opened\": {idle_open},\n  \"requests_ok_beside_idle\": {ok},\n  \"scenarios\": [\n"));
         for (i, f) in results.iter().enumerate() {
