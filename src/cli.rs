@@ -310,6 +310,10 @@ fn restore(file: &std::path::Path, data: DataArgs) -> Result<ExitCode, String> {
     let (info, kept) = match open(&data) {
         Ok(live) => {
             let restored = live.restore(file, &data.backups).map_err(|e| e.to_string())?;
+            println!(
+                "the data was held for {:.1} s (backing up what it replaces, swapping, reopening)",
+                restored.paused.as_secs_f64()
+            );
             (restored.from, restored.replaced.path)
         }
         Err(store::StoreError::InUse(_)) => {

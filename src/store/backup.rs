@@ -116,6 +116,20 @@ fn value_bytes<'a, K: redb::Key + 'static, V: Value + 'static>(
 /// Copies every table of `src` (one read transaction: a consistent snapshot, while writers
 /// go on) into a new database at `to`, stamps it, and verifies it.
 pub fn backup_from(src: &Database, to: &Path) -> StoreResult<BackupInfo> {
+    // A backup of an older schema (the one made before a migration) is checked for damage and
+    // against its checksum here; its invariants are checked when it is restored.
+    let full = migrate::version(src)? == migrate::CURRENT;
+    copy_from(src, to, full)
+}
+
+/// A backup of data that is about to be replaced: checked for damage and against its
+/// checksum, not for the invariants. Data that breaks them is the data a restore is for, and
+/// it must be kept, not refused.
+pub fn keep_copy_from(src: &Database, to: &Path) -> StoreResult<BackupInfo> {
+    copy_from(src, to, false)
+}
+
+fn copy_from(src: &Database, to: &Path, invariants: bool) -> StoreResult<BackupInfo> {
     if to.exists() {
         return Err(StoreError::Storage(format!("{} already exists", to.display())));
     }
@@ -161,10 +175,7 @@ pub fn backup_from(src: &Database, to: &Path) -> StoreResult<BackupInfo> {
     }
     std::fs::rename(&partial, to)
         .map_err(|e| StoreError::Storage(format!("cannot write {}: {e}", to.display())))?;
-    // A backup of an older schema (the one made before a migration) is checked for damage and
-    // against its checksum here; its invariants are checked when it is restored.
-    let full = migrate::version(src)? == migrate::CURRENT;
-    check_file(to, full)
+    check_file(to, invariants)
 }
 
 /// A backup file in the backups directory.

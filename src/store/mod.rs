@@ -156,6 +156,8 @@ pub struct Restored {
     pub from: backup::BackupInfo,
     /// The verified backup of the data it replaced.
     pub replaced: backup::BackupInfo,
+    /// How long transactions waited: backing up the current data, swapping, reopening.
+    pub paused: std::time::Duration,
 }
 
 /// Opens (or creates) the database file in `data_dir`, through the fault-injecting backend
@@ -195,7 +197,8 @@ impl Store {
             let dir = options.backups_dir.clone().unwrap_or_else(|| data_dir.join("backups"));
             std::fs::create_dir_all(&dir)
                 .map_err(|e| StoreError::Storage(format!("cannot create {}: {e}", dir.display())))?;
-            let info = backup::backup_from(&db, &backup::new_path(&dir, &format!("premigration-v{found}")))?;
+            let to = backup::new_path(&dir, &format!("premigration-v{found}"));
+            let info = backup::keep_copy_from(&db, &to)?;
             tracing::info!(file = %info.path.display(), from = found, to = migrate::CURRENT, "backup made before migrating");
         }
         migrate::run(&db)?;
@@ -279,7 +282,8 @@ impl Store {
         let inner = &self.inner;
         let mut slot = inner.db.write().unwrap_or_else(|e| e.into_inner());
         let current = slot.as_ref().ok_or_else(|| StoreError::Storage("the database is closed".into()))?;
-        let replaced = backup::backup_from(current, &backup::new_path(backups_dir, "prerestore"))?;
+        let paused = std::time::Instant::now();
+        let replaced = backup::keep_copy_from(current, &backup::new_path(backups_dir, "prerestore"))?;
         *slot = None; // closes the file
         let live = inner.data_dir.join(DB_FILE);
         let open_restored = || -> StoreResult<Database> {
@@ -297,7 +301,7 @@ impl Store {
             Ok(()) => match open_restored() {
                 Ok(db) => {
                     *slot = Some(db);
-                    Ok(Restored { from, replaced })
+                    Ok(Restored { from, replaced, paused: paused.elapsed() })
                 }
                 Err(e) => {
                     tracing::error!(error = %e, "the restored data would not open; putting the replaced data back");
@@ -310,9 +314,10 @@ impl Store {
             *slot = Some(open_file(&inner.data_dir, inner.faults.as_ref())?);
         }
         inner.after_swap();
-        drop(slot);
-        inner.rebuild_search()?;
-        outcome
+        if let Some(db) = slot.as_ref() {
+            inner.rebuild_search_from(db)?;
+        }
+        outcome.map(|restored| Restored { paused: paused.elapsed(), ..restored })
     }
 
     /// Runs `f` in one durable write transaction on a blocking thread. The transaction commits
@@ -441,8 +446,10 @@ impl Inner {
         tracing::warn!("the database was reopened after a storage failure");
         self.suspect.store(false, Ordering::SeqCst);
         self.after_swap();
-        drop(slot);
-        self.rebuild_search()
+        match slot.as_ref() {
+            Some(db) => self.rebuild_search_from(db),
+            None => Ok(()),
+        }
     }
 
     /// After the file under the gate changed (reopened or restored): no cached session, board
@@ -455,8 +462,14 @@ impl Inner {
 
     /// Builds the customer search index from the database.
     fn rebuild_search(&self) -> StoreResult<()> {
+        self.with_db(|db| self.rebuild_search_from(db))
+    }
+
+    /// [`Inner::rebuild_search`] from a database in hand (under the gate's exclusive hold after
+    /// a swap, so no search sees the index of the data before it).
+    fn rebuild_search_from(&self, db: &Database) -> StoreResult<()> {
         let started = std::time::Instant::now();
-        let index = self.with_db(|db| search::build(&db.begin_read()?))?;
+        let index = search::build(&db.begin_read()?)?;
         tracing::info!(
             customers = index.len(),
             ms = started.elapsed().as_millis() as u64,
