@@ -300,11 +300,12 @@ pub async fn serve(
     slow_client: std::time::Duration,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
-    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+    use hyper_util::rt::{TokioExecutor, TokioIo};
     let routes = routes(state);
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-    builder.http1().timer(TokioTimer::new()).header_read_timeout(slow_client).keep_alive(true);
+    // No hyper header timer: it would arm a timer for every request; `IdleIo` covers it.
+    builder.http1().keep_alive(true);
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let (stream, peer) = tokio::select! {
@@ -320,14 +321,14 @@ pub async fn serve(
             () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
-        let busy = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let state = ConnState::new();
         let service = WithClient {
             inner: hyper_util::service::TowerToHyperService::new(warp::service(routes.clone())),
             peer,
             slow_client,
-            busy: busy.clone(),
+            state: state.clone(),
         };
-        let io = IdleIo::new(TokioIo::new(stream), busy, slow_client);
+        let io = IdleIo::new(TokioIo::new(stream), state, slow_client);
         let connection = builder.serve_connection_with_upgrades(io, service).into_owned();
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
@@ -345,14 +346,34 @@ pub async fn serve(
     }
 }
 
-/// Puts the client's address in each request, bounds the time its body may take, and counts
-/// the requests being answered (a connection is never cut off while the shop's box works on it).
+/// Puts the client's address in each request, bounds the time its body may take, and tells
+/// the connection when it is being answered (a connection is never cut off while the shop's box
+/// works on it).
 #[derive(Clone)]
 struct WithClient<S> {
     inner: S,
     peer: SocketAddr,
     slow_client: std::time::Duration,
-    busy: Arc<std::sync::atomic::AtomicUsize>,
+    state: Arc<ConnState>,
+}
+
+/// What a connection's service and its I/O share.
+struct ConnState {
+    opened: tokio::time::Instant,
+    /// Requests being answered.
+    busy: std::sync::atomic::AtomicUsize,
+    /// When the last answer was ready, in milliseconds since `opened`.
+    idle_since_ms: std::sync::atomic::AtomicU64,
+}
+
+impl ConnState {
+    fn new() -> Arc<ConnState> {
+        Arc::new(ConnState {
+            opened: tokio::time::Instant::now(),
+            busy: Default::default(),
+            idle_since_ms: Default::default(),
+        })
+    }
 }
 
 impl<S> hyper::service::Service<hyper::Request<hyper::body::Incoming>> for WithClient<S>
@@ -369,36 +390,54 @@ where
         let (mut parts, body) = request.into_parts();
         parts.extensions.insert(ClientAddr(self.peer));
         let body = TimedBody::new(body, self.slow_client);
-        self.busy.fetch_add(1, Ordering::SeqCst);
+        self.state.busy.fetch_add(1, Ordering::SeqCst);
         let answer = self.inner.call(hyper::Request::from_parts(parts, body));
-        let busy = self.busy.clone();
+        let state = self.state.clone();
         Box::pin(async move {
             let response = answer.await;
-            busy.fetch_sub(1, Ordering::SeqCst);
+            let now = state.opened.elapsed().as_millis() as u64;
+            state.idle_since_ms.store(now, Ordering::SeqCst);
+            state.busy.fetch_sub(1, Ordering::SeqCst);
             response
         })
     }
 }
 
-/// A connection that is closed when the client sends nothing for `idle_for` while no request
-/// of it is being answered: a connection that never sends a request, or an idle kept-alive
-/// one. (Headers that start but never end are hyper's header-read timeout; a stalled body is
-/// [`TimedBody`]'s.)
+/// A connection that is closed when it has not sent a whole request within `idle_for` of
+/// opening or of its last answer, while nothing of it is being answered: a connection that
+/// never sends anything, headers that trickle in forever, an idle kept-alive connection. (A
+/// stalled body is [`TimedBody`]'s.) Its timer is re-armed lazily, at most once a period, not
+/// on every read.
 struct IdleIo<T> {
     inner: T,
-    busy: Arc<std::sync::atomic::AtomicUsize>,
+    state: Arc<ConnState>,
     idle_for: std::time::Duration,
-    idle: std::pin::Pin<Box<tokio::time::Sleep>>,
+    timer: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
 }
 
 impl<T> IdleIo<T> {
-    fn new(inner: T, busy: Arc<std::sync::atomic::AtomicUsize>, idle_for: std::time::Duration) -> Self {
-        IdleIo { inner, busy, idle_for, idle: Box::pin(tokio::time::sleep(idle_for)) }
+    fn new(inner: T, state: Arc<ConnState>, idle_for: std::time::Duration) -> Self {
+        IdleIo { inner, state, idle_for, timer: None }
     }
 
-    fn active(&mut self) {
-        let next = tokio::time::Instant::now() + self.idle_for;
-        self.idle.as_mut().reset(next);
+    /// Whether the connection has overstayed; if not, a timer wakes the task when it would.
+    fn overstayed(&mut self, cx: &mut std::task::Context<'_>) -> bool {
+        use std::sync::atomic::Ordering;
+        if self.state.busy.load(Ordering::SeqCst) > 0 {
+            return false;
+        }
+        let since = std::time::Duration::from_millis(self.state.idle_since_ms.load(Ordering::SeqCst));
+        let deadline = self.state.opened + since + self.idle_for;
+        if tokio::time::Instant::now() >= deadline {
+            return true;
+        }
+        let timer = self.timer.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+        if timer.as_mut().poll(cx).is_ready() {
+            // Armed for an earlier deadline: move it to the current one.
+            timer.as_mut().reset(deadline);
+            let _ = timer.as_mut().poll(cx);
+        }
+        false
     }
 }
 
@@ -411,19 +450,8 @@ impl<T: hyper::rt::Read + Unpin> hyper::rt::Read for IdleIo<T> {
         use std::task::Poll;
         let this = &mut *self;
         match std::pin::Pin::new(&mut this.inner).poll_read(cx, buf) {
-            Poll::Ready(result) => {
-                this.active();
-                Poll::Ready(result)
-            }
-            Poll::Pending => {
-                let answering = this.busy.load(std::sync::atomic::Ordering::SeqCst) > 0;
-                if answering {
-                    this.active();
-                } else if this.idle.as_mut().poll(cx).is_ready() {
-                    return Poll::Ready(Err(std::io::ErrorKind::TimedOut.into()));
-                }
-                Poll::Pending
-            }
+            Poll::Pending if this.overstayed(cx) => Poll::Ready(Err(std::io::ErrorKind::TimedOut.into())),
+            other => other,
         }
     }
 }
@@ -434,7 +462,6 @@ impl<T: hyper::rt::Write + Unpin> hyper::rt::Write for IdleIo<T> {
         cx: &mut std::task::Context<'_>,
         buf: &[u8],
     ) -> std::task::Poll<std::io::Result<usize>> {
-        self.active();
         std::pin::Pin::new(&mut self.inner).poll_write(cx, buf)
     }
 
@@ -461,28 +488,24 @@ impl<T: hyper::rt::Write + Unpin> hyper::rt::Write for IdleIo<T> {
         cx: &mut std::task::Context<'_>,
         bufs: &[std::io::IoSlice<'_>],
     ) -> std::task::Poll<std::io::Result<usize>> {
-        self.active();
         std::pin::Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
     }
 }
 
-/// A request body that fails when the client sends nothing for `idle`, or has not finished
-/// within [`BODY_DEADLINE`].
+/// A request body that fails when the client sends nothing for `idle_for`, or has not finished
+/// within [`BODY_DEADLINE`]. Its timers exist only once the body has had to wait.
 pub struct TimedBody {
     inner: hyper::body::Incoming,
     idle_for: std::time::Duration,
-    idle: std::pin::Pin<Box<tokio::time::Sleep>>,
-    deadline: std::pin::Pin<Box<tokio::time::Sleep>>,
+    started: tokio::time::Instant,
+    last_frame: tokio::time::Instant,
+    timer: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
 }
 
 impl TimedBody {
     fn new(inner: hyper::body::Incoming, idle_for: std::time::Duration) -> TimedBody {
-        TimedBody {
-            inner,
-            idle_for,
-            idle: Box::pin(tokio::time::sleep(idle_for)),
-            deadline: Box::pin(tokio::time::sleep(BODY_DEADLINE)),
-        }
+        let now = tokio::time::Instant::now();
+        TimedBody { inner, idle_for, started: now, last_frame: now, timer: None }
     }
 }
 
@@ -498,13 +521,18 @@ impl http_body::Body for TimedBody {
         let this = &mut *self;
         match std::pin::Pin::new(&mut this.inner).poll_frame(cx) {
             Poll::Ready(frame) => {
-                let next = tokio::time::Instant::now() + this.idle_for;
-                this.idle.as_mut().reset(next);
+                this.last_frame = tokio::time::Instant::now();
                 Poll::Ready(frame.map(|f| f.map_err(Into::into)))
             }
             Poll::Pending => {
-                if this.idle.as_mut().poll(cx).is_ready() || this.deadline.as_mut().poll(cx).is_ready() {
+                let deadline = (this.last_frame + this.idle_for).min(this.started + BODY_DEADLINE);
+                if tokio::time::Instant::now() >= deadline {
                     return Poll::Ready(Some(Err("the client stopped sending the request body".into())));
+                }
+                let timer = this.timer.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+                if timer.as_mut().poll(cx).is_ready() {
+                    timer.as_mut().reset(deadline);
+                    let _ = timer.as_mut().poll(cx);
                 }
                 Poll::Pending
             }

@@ -529,3 +529,52 @@ async fn a_technician_scans_the_qr_and_updates_the_repair_from_the_phone() {
     office.screenshot("order-with-note-1280x800").await;
     office.close().await;
 }
+
+#[tokio::test]
+async fn an_admin_restores_a_backup_from_the_backups_page() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    crate::customers::create_customer(&app, &admin, "备份里的客户", "13600000011").await;
+    let Some(kiosk) = Browser::start(1280, 800).await else { return };
+    kiosk.client.goto(&app.url("/login")).await.unwrap();
+    kiosk.fill("#f-username", "admin").await;
+    kiosk.fill("#f-password", ADMIN_PASSWORD).await;
+    kiosk.submit("button[type=submit]").await;
+
+    kiosk.client.goto(&app.url("/admin/backups")).await.unwrap();
+    kiosk.submit("main form[action='/admin/backups'] button").await;
+    assert!(kiosk.path().await.starts_with("/admin/backups"));
+    kiosk.screenshot("backups-1280x800").await;
+    crate::customers::create_customer(&app, &admin, "备份后的客户", "13600000012").await;
+
+    kiosk.click("a[href^='/admin/backups/restore/']").await;
+    assert!(kiosk.path().await.starts_with("/admin/backups/restore/wrenchdesk-manual-"));
+    kiosk.screenshot("restore-confirm-1280x800").await;
+    // Without ticking the box: the message stands beside it.
+    kiosk.submit("main form button.danger").await;
+    let message = kiosk.client.find(Locator::Css("main .field.invalid .field-msg")).await.unwrap();
+    assert!(message.text().await.unwrap().contains("勾选"));
+    kiosk.screenshot("restore-unconfirmed-1280x800").await;
+    kiosk.click("input[name=confirm]").await;
+    kiosk.submit("main form button.danger").await;
+    assert_eq!(kiosk.path().await, "/login");
+    let notice = kiosk.client.find(Locator::Css("main .notice")).await.unwrap().text().await.unwrap();
+    assert!(notice.contains("数据已从备份恢复"), "{notice}");
+    kiosk.screenshot("restored-login-1280x800").await;
+    kiosk.close().await;
+
+    let admin = app.admin_again().await;
+    let (_, page) = app.get_text(&admin, "/customers").await;
+    assert!(page.contains(">备份里的客户</a>") && !page.contains(">备份后的客户</a>"));
+
+    let Some(phone) = Browser::start(390, 844).await else { return };
+    phone.client.goto(&app.url("/login")).await.unwrap();
+    phone.fill("#f-username", "admin").await;
+    phone.fill("#f-password", ADMIN_PASSWORD).await;
+    phone.submit("button[type=submit]").await;
+    phone.client.goto(&app.url("/admin/backups")).await.unwrap();
+    phone.screenshot("backups-390x844").await;
+    phone.click("a[href^='/admin/backups/restore/']").await;
+    phone.screenshot("restore-confirm-390x844").await;
+    phone.close().await;
+}
