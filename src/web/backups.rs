@@ -214,15 +214,19 @@ async fn list_page(state: &AppState, ctx: &Ctx, made: Option<&str>) -> AppResult
         } @else {
             div.table-wrap {
                 table.rows {
-                    thead { tr { th { (lang.t(Msg::FileName)) } th.num { (lang.t(Msg::Size)) } th { (lang.t(Msg::MadeAt)) } th {} th {} } }
+                    thead { tr { th { (lang.t(Msg::FileName)) } th.num { (lang.t(Msg::Size)) } th { (lang.t(Msg::MadeAt)) } } }
                     tbody {
                         @for f in &files {
                             tr {
-                                td { code { (f.name) } }
+                                td {
+                                    code.file { (f.name) }
+                                    div.row-actions {
+                                        a href={ "/admin/backups/files/" (f.name) } download { (lang.t(Msg::Download)) }
+                                        a href={ "/admin/backups/restore/" (f.name) } { (lang.t(Msg::Restore)) }
+                                    }
+                                }
                                 td.num { (format!("{:.1} MB", f.bytes as f64 / 1e6)) }
                                 td.nowrap { (f.modified.with_timezone(&tz).format("%Y-%m-%d %H:%M")) }
-                                td { a href={ "/admin/backups/files/" (f.name) } download { (lang.t(Msg::Download)) } }
-                                td { a href={ "/admin/backups/restore/" (f.name) } { (lang.t(Msg::Restore)) } }
                             }
                         }
                     }
