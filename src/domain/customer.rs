@@ -125,6 +125,26 @@ pub struct CustomerInput {
 }
 
 impl CustomerDetails {
+    /// A person with only a name and a phone (tests).
+    #[cfg(test)]
+    pub fn person(name: &str, phone: &str) -> CustomerDetails {
+        CustomerDetails {
+            kind: CustomerKind::Person,
+            name: name.into(),
+            gender: None,
+            phone: Phone::parse(phone).unwrap(),
+            phone2: None,
+            email: String::new(),
+            address: String::new(),
+            source: String::new(),
+            level: String::new(),
+            birthday: None,
+            notes: String::new(),
+            contact_person: String::new(),
+            tax_no: String::new(),
+        }
+    }
+
     /// Checks the form; `sources` and `levels` are the shop's configured choices.
     pub fn check(
         input: &CustomerInput,

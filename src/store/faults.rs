@@ -181,25 +181,11 @@ mod tests {
     use redb::{ReadableTable, TableDefinition};
 
     use super::*;
-    use crate::domain::{CustomerDetails, CustomerKind, Phone};
+    use crate::domain::CustomerDetails;
     use crate::store::{Actor, Store, StoreError, StoreOptions, check, customers, tables};
 
     fn details(n: u64) -> CustomerDetails {
-        CustomerDetails {
-            kind: CustomerKind::Person,
-            name: format!("客户{n:03}"),
-            gender: None,
-            phone: Phone::parse(&format!("1380000{n:04}")).unwrap(),
-            phone2: None,
-            email: String::new(),
-            address: String::new(),
-            source: String::new(),
-            level: String::new(),
-            birthday: None,
-            notes: String::new(),
-            contact_person: String::new(),
-            tax_no: String::new(),
-        }
+        CustomerDetails::person(&format!("客户{n:03}"), &format!("1380000{n:04}"))
     }
 
     #[derive(Default)]

@@ -364,26 +364,12 @@ mod tests {
     use chrono::Utc;
 
     use super::*;
-    use crate::domain::{CustomerDetails, Phone};
+    use crate::domain::CustomerDetails;
 
     fn customer(id: u64, name: &str, phone: &str, status: CustomerStatus) -> Customer {
         Customer {
             id: CustomerId(id),
-            details: CustomerDetails {
-                kind: CustomerKind::Person,
-                name: name.into(),
-                gender: None,
-                phone: Phone::parse(phone).unwrap(),
-                phone2: None,
-                email: String::new(),
-                address: String::new(),
-                source: String::new(),
-                level: String::new(),
-                birthday: None,
-                notes: String::new(),
-                contact_person: String::new(),
-                tax_no: String::new(),
-            },
+            details: CustomerDetails::person(name, phone),
             status,
             version: 1,
             created_at: Utc::now(),

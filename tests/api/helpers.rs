@@ -22,9 +22,18 @@ pub struct TestApp {
 /// A server on a random loopback port over a new, empty data directory. The first admin's
 /// password is [`ADMIN_INITIAL`].
 pub async fn spawn_app() -> TestApp {
+    spawn_app_over(None).await
+}
+
+/// A server whose storage fails on command (see `wrenchdesk::store::faults`).
+pub async fn spawn_faulty_app(faults: std::sync::Arc<Faults>) -> TestApp {
+    spawn_app_over(Some(faults)).await
+}
+
+async fn spawn_app_over(faults: Option<std::sync::Arc<Faults>>) -> TestApp {
     let dir = tempfile::tempdir().expect("temporary directory");
     let data = dir.path().join("data");
-    let server = start(&data).await;
+    let server = start_config(&data, false, faults).await;
     TestApp {
         base: format!("http://{}", server.addr),
         addr: server.addr,
@@ -40,20 +49,6 @@ async fn start(data: &std::path::Path) -> Server {
 
 async fn start_with(data: &std::path::Path, daily_backups: bool) -> Server {
     start_config(data, daily_backups, None).await
-}
-
-/// A server whose storage fails on command (see `wrenchdesk::store::faults`).
-pub async fn spawn_faulty_app(faults: std::sync::Arc<Faults>) -> TestApp {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let data = dir.path().join("data");
-    let server = start_config(&data, false, Some(faults)).await;
-    TestApp {
-        base: format!("http://{}", server.addr),
-        addr: server.addr,
-        data,
-        _dir: Some(dir),
-        server: Some(server),
-    }
 }
 
 async fn start_config(

@@ -14,6 +14,12 @@ async fn listed(app: &TestApp, c: &reqwest::Client, name: &str) -> bool {
     page.contains(&format!(">{name}</a>"))
 }
 
+/// Confirms the restore of backup `name` on its page.
+async fn restore(app: &TestApp, admin: &reqwest::Client, name: &str) -> reqwest::Response {
+    let page = format!("/admin/backups/restore/{name}");
+    app.post_form(admin, &page, &page, &[("confirm", "1")]).await
+}
+
 async fn make_backup(app: &TestApp, admin: &reqwest::Client) -> String {
     let response = app.post_form(admin, "/admin/backups", "/admin/backups", &[]).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
@@ -80,14 +86,7 @@ async fn a_backup_is_restored_from_the_admin_page_while_the_shop_works() {
         })
     };
     tokio::time::sleep(std::time::Duration::from_millis(40)).await;
-    let response = app
-        .post_form(
-            &admin,
-            &format!("/admin/backups/restore/{name}"),
-            &format!("/admin/backups/restore/{name}"),
-            &[("confirm", "1")],
-        )
-        .await;
+    let response = restore(&app, &admin, &name).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&response), "/login?notice=restored");
     let saved = writer.await.unwrap();
@@ -120,14 +119,7 @@ async fn a_backup_is_restored_from_the_admin_page_while_the_shop_works() {
         .map(|rest| rest[..rest.find('"').unwrap()].to_string())
         .find(|n| n.starts_with("wrenchdesk-prerestore-"))
         .expect("the replaced data was backed up");
-    let response = app
-        .post_form(
-            &admin,
-            &format!("/admin/backups/restore/{prerestore}"),
-            &format!("/admin/backups/restore/{prerestore}"),
-            &[("confirm", "1")],
-        )
-        .await;
+    let response = restore(&app, &admin, &prerestore).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let admin = app.admin_again().await;
     assert!(listed(&app, &admin, "恢复后客户").await);
