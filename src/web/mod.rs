@@ -492,20 +492,21 @@ impl<T: hyper::rt::Write + Unpin> hyper::rt::Write for IdleIo<T> {
     }
 }
 
-/// A request body that fails when the client sends nothing for `idle_for`, or has not finished
-/// within [`BODY_DEADLINE`]. Its timers exist only once the body has had to wait.
+/// A request body that fails when the client sends nothing for `idle_for` (counted from when
+/// the server started waiting for it, so a handler that reads late is not blamed on the
+/// client), or has not finished within [`BODY_DEADLINE`]. Its timer exists only once the body
+/// has had to wait.
 pub struct TimedBody {
     inner: hyper::body::Incoming,
     idle_for: std::time::Duration,
     started: tokio::time::Instant,
-    last_frame: tokio::time::Instant,
+    waiting_since: Option<tokio::time::Instant>,
     timer: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
 }
 
 impl TimedBody {
     fn new(inner: hyper::body::Incoming, idle_for: std::time::Duration) -> TimedBody {
-        let now = tokio::time::Instant::now();
-        TimedBody { inner, idle_for, started: now, last_frame: now, timer: None }
+        TimedBody { inner, idle_for, started: tokio::time::Instant::now(), waiting_since: None, timer: None }
     }
 }
 
@@ -521,11 +522,12 @@ impl http_body::Body for TimedBody {
         let this = &mut *self;
         match std::pin::Pin::new(&mut this.inner).poll_frame(cx) {
             Poll::Ready(frame) => {
-                this.last_frame = tokio::time::Instant::now();
+                this.waiting_since = None;
                 Poll::Ready(frame.map(|f| f.map_err(Into::into)))
             }
             Poll::Pending => {
-                let deadline = (this.last_frame + this.idle_for).min(this.started + BODY_DEADLINE);
+                let waiting_since = *this.waiting_since.get_or_insert_with(tokio::time::Instant::now);
+                let deadline = (waiting_since + this.idle_for).min(this.started + BODY_DEADLINE);
                 if tokio::time::Instant::now() >= deadline {
                     return Poll::Ready(Some(Err("the client stopped sending the request body".into())));
                 }
