@@ -616,17 +616,7 @@ fn generated_order(
             .technician
             .map(|t| vec![Assignment { technician: Some(t), at, by: advisor }])
             .unwrap_or_default();
-        lines.push(Line {
-            no: i as u32 + 1,
-            details,
-            assignments,
-            decision: Decision::Pending,
-            decided_in: None,
-            added_at: at,
-            added_by: advisor,
-            clock: vec![],
-            finished_at: None,
-        });
+        lines.push(Line { assignments, ..Line::new(i as u32 + 1, details, at, advisor) });
     }
     let reception = Reception {
         mileage: None,

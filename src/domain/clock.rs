@@ -241,23 +241,16 @@ mod tests {
 
     fn order() -> WorkOrder {
         let now = Utc::now();
-        let line = |no, technician| Line {
-            no,
-            details: LineDetails {
+        let line = |no, technician| {
+            let details = LineDetails {
                 kind: LineKind::Labor,
                 description: format!("job {no}"),
                 qty: Decimal::ONE,
                 unit_price: Decimal::from(100),
                 part_id: None,
                 technician,
-            },
-            assignments: vec![],
-            decision: Decision::Approved,
-            decided_in: Some(1),
-            added_at: now,
-            added_by: None,
-            clock: vec![],
-            finished_at: None,
+            };
+            Line { decision: Decision::Approved, decided_in: Some(1), ..Line::new(no, details, now, None) }
         };
         let reception = Reception {
             mileage: None,

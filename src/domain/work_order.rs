@@ -189,6 +189,21 @@ pub struct Line {
 }
 
 impl Line {
+    /// A line just added: waiting for the customer's answer, not assigned, never clocked.
+    pub fn new(no: u32, details: LineDetails, at: DateTime<Utc>, by: Option<UserId>) -> Line {
+        Line {
+            no,
+            details,
+            assignments: vec![],
+            decision: Decision::Pending,
+            decided_in: None,
+            added_at: at,
+            added_by: by,
+            clock: vec![],
+            finished_at: None,
+        }
+    }
+
     pub fn total(&self) -> Decimal {
         self.details.total()
     }
@@ -667,6 +682,14 @@ impl WorkOrder {
         self.lines.iter().find(|l| l.no == no)
     }
 
+    /// Adds a line under the next number (numbers are never reused) and returns it.
+    pub fn add_line(&mut self, details: LineDetails, at: DateTime<Utc>, by: Option<UserId>) -> &mut Line {
+        let no = self.next_line.max(1);
+        self.next_line = no + 1;
+        self.lines.push(Line::new(no, details, at, by));
+        self.lines.last_mut().expect("just pushed")
+    }
+
     /// Lines waiting for the customer's answer.
     pub fn pending_lines(&self) -> impl Iterator<Item = &Line> {
         self.lines.iter().filter(|l| l.decision == Decision::Pending)
@@ -801,24 +824,15 @@ mod tests {
     }
 
     fn line(no: u32, kind: LineKind, qty: &str, price: &str) -> Line {
-        Line {
-            no,
-            details: LineDetails {
-                kind,
-                description: format!("line {no}"),
-                qty: d(qty),
-                unit_price: d(price),
-                part_id: None,
-                technician: None,
-            },
-            assignments: vec![],
-            decision: Decision::Pending,
-            decided_in: None,
-            added_at: Utc::now(),
-            added_by: None,
-            clock: vec![],
-            finished_at: None,
-        }
+        let details = LineDetails {
+            kind,
+            description: format!("line {no}"),
+            qty: d(qty),
+            unit_price: d(price),
+            part_id: None,
+            technician: None,
+        };
+        Line::new(no, details, Utc::now(), None)
     }
 
     fn roles(r: &[Role]) -> Roles {

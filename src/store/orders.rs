@@ -457,23 +457,10 @@ pub fn add_lines_tx(
     let now = Utc::now();
     let mut numbers = Vec::new();
     for details in lines {
-        let no = order.next_line.max(1);
-        order.next_line = no + 1;
         let technician = details.technician;
-        let mut line = Line {
-            no,
-            details: LineDetails { technician: None, ..details },
-            assignments: vec![],
-            decision: Decision::Pending,
-            decided_in: None,
-            added_at: now,
-            added_by: actor.user_id,
-            clock: vec![],
-            finished_at: None,
-        };
-        assign(&mut line, technician, actor, now);
-        numbers.push(format!("#{no} {} {}", line.details.description, line.total()));
-        order.lines.push(line);
+        let line = order.add_line(LineDetails { technician: None, ..details }, now, actor.user_id);
+        assign(line, technician, actor, now);
+        numbers.push(format!("#{} {} {}", line.no, line.details.description, line.total()));
     }
     order.estimate_version += 1;
     save_tx(tx, touched, &before, &mut order)?;
@@ -998,26 +985,15 @@ pub fn resolve_request_tx(
     }
     let (status, line) = match unit_price {
         Some(unit_price) => {
-            let line_no = order.next_line.max(1);
-            order.next_line = line_no + 1;
-            order.lines.push(Line {
-                no: line_no,
-                details: LineDetails {
-                    kind: crate::domain::LineKind::Part,
-                    description: request.text.clone(),
-                    qty: request.qty,
-                    unit_price,
-                    part_id: None,
-                    technician: None,
-                },
-                assignments: vec![],
-                decision: Decision::Pending,
-                decided_in: None,
-                added_at: Utc::now(),
-                added_by: actor.user_id,
-                clock: vec![],
-                finished_at: None,
-            });
+            let details = LineDetails {
+                kind: crate::domain::LineKind::Part,
+                description: request.text.clone(),
+                qty: request.qty,
+                unit_price,
+                part_id: None,
+                technician: None,
+            };
+            let line_no = order.add_line(details, Utc::now(), actor.user_id).no;
             order.estimate_version += 1;
             (RequestStatus::Added, Some(line_no))
         }
