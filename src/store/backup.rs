@@ -249,14 +249,19 @@ pub fn verify(file: &Path) -> StoreResult<BackupInfo> {
 /// [`check_file_unguarded`], with a panic inside redb (which some damage provokes) turned
 /// into a refusal: a damaged file must be refused, not take the request down.
 fn check_file(file: &Path, invariants: bool) -> StoreResult<BackupInfo> {
-    std::panic::catch_unwind(|| check_file_unguarded(file, invariants)).unwrap_or_else(|_| {
-        Err(StoreError::Storage(format!("{} is not a usable backup: the file is damaged", file.display())))
-    })
+    let refused =
+        |why: String| StoreError::NotABackup(format!("{} is not a usable backup: {why}", file.display()));
+    match std::panic::catch_unwind(|| check_file_unguarded(file, invariants)) {
+        Ok(Ok(info)) => Ok(info),
+        Ok(Err(StoreError::NotABackup(why))) => Err(StoreError::NotABackup(why)),
+        Ok(Err(other)) => Err(refused(other.to_string())),
+        Err(_) => Err(refused("the file is damaged".into())),
+    }
 }
 
 fn check_file_unguarded(file: &Path, invariants: bool) -> StoreResult<BackupInfo> {
     let refuse =
-        |why: String| StoreError::Storage(format!("{} is not a usable backup: {why}", file.display()));
+        |why: String| StoreError::NotABackup(format!("{} is not a usable backup: {why}", file.display()));
     let bytes = std::fs::metadata(file).map_err(|e| refuse(e.to_string()))?.len();
     let mut db = Database::builder()
         .set_cache_size(16 * 1024 * 1024)

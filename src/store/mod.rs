@@ -57,6 +57,9 @@ pub enum StoreError {
     /// The database could not be read or written; nothing was committed.
     #[error("storage: {0}")]
     Storage(String),
+    /// A file offered as a backup is damaged, foreign, or of a newer program; nothing changed.
+    #[error("{0}")]
+    NotABackup(String),
     /// The change was committed but the sync that makes it durable failed: it may or may not
     /// be on disk.
     #[error("storage, unconfirmed: {0}")]
@@ -257,8 +260,13 @@ impl Store {
             },
             |db, (_, touched)| refresh_or_rebuild(db, &inner.search, touched),
         );
-        // A write whose sync failed may have been kept all the same: live pages look again.
-        if written.as_ref().map_or(true, |(_, touched)| touched.orders) {
+        // A write whose sync failed may have been kept all the same: live pages look again. A
+        // write a rule refused changed nothing, and the board's cache stays.
+        let changed = match &written {
+            Ok((_, touched)) => touched.orders,
+            Err(e) => matches!(e, StoreError::Storage(_) | StoreError::Unconfirmed(_)),
+        };
+        if changed {
             inner.orders_changed.fetch_add(1, Ordering::SeqCst);
         }
         written.map(|(out, _)| out)

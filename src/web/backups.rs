@@ -15,7 +15,7 @@ use super::error::{AppError, AppResult, redirect_to};
 use super::layout::{self, csrf_field, notice};
 use super::{AppState, BODY_LIMIT, html_response, run};
 use crate::i18n::Msg;
-use crate::store::backup;
+use crate::store::{StoreError, backup};
 
 pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
     let ctx = super::ctx::ctx(state.clone());
@@ -115,7 +115,23 @@ async fn restore_page(state: &AppState, ctx: &Ctx, name: &str) -> AppResult<Resp
     let checked = tokio::task::spawn_blocking(move || backup::verify(&path))
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(html_response(restore_form(ctx, name, checked.as_ref().map_err(|e| e.to_string()), None)))
+    let shown = match &checked {
+        Ok(info) => Restore::Checked(info),
+        Err(e) => Restore::Refused(e.to_string()),
+    };
+    Ok(html_response(restore_form(ctx, name, shown)))
+}
+
+/// What the restore page shows.
+enum Restore<'a> {
+    /// The file checked out: confirm.
+    Checked(&'a backup::BackupInfo),
+    /// The box was not ticked: ask again, with the message beside it.
+    Unconfirmed,
+    /// The file cannot be restored, and why.
+    Refused(String),
+    /// The restore itself failed after the file checked out; nothing was changed.
+    Failed(String),
 }
 
 async fn restore(state: &AppState, ctx: &Ctx, name: &str, body: &[u8]) -> AppResult<Response> {
@@ -123,9 +139,7 @@ async fn restore(state: &AppState, ctx: &Ctx, name: &str, body: &[u8]) -> AppRes
     let form = ctx.form(body)?;
     backup_path(state, name)?;
     if form.get("confirm") != "1" {
-        let problem = ctx.lang.t(Msg::RestoreConfirmRequired);
-        return Ok(html_response(restore_form(ctx, name, Err(String::new()), Some(problem))))
-            .map(|r| with_status(r, warp::http::StatusCode::UNPROCESSABLE_ENTITY));
+        return Ok(refused(restore_form(ctx, name, Restore::Unconfirmed)));
     }
     match state.restore(name).await {
         Ok(restored) => {
@@ -138,49 +152,51 @@ async fn restore(state: &AppState, ctx: &Ctx, name: &str, body: &[u8]) -> AppRes
         }
         Err(e) => {
             tracing::error!(error = %e, "restore refused");
-            Ok(with_status(
-                html_response(restore_form(ctx, name, Err(e.to_string()), None)),
-                warp::http::StatusCode::UNPROCESSABLE_ENTITY,
-            ))
+            let shown = match e {
+                StoreError::NotABackup(why) => Restore::Refused(why),
+                other => Restore::Failed(other.to_string()),
+            };
+            Ok(refused(restore_form(ctx, name, shown)))
         }
     }
 }
 
-fn with_status(mut response: Response, status: warp::http::StatusCode) -> Response {
-    *response.status_mut() = status;
+/// A page answering a refused restore (422).
+fn refused(page: maud::Markup) -> Response {
+    let mut response = html_response(page);
+    *response.status_mut() = warp::http::StatusCode::UNPROCESSABLE_ENTITY;
     response
 }
 
-/// The confirmation form, or why the file cannot be restored. `checked` is the verified backup
-/// or the reason it was refused (empty when only the confirmation was missing).
-fn restore_form(
-    ctx: &Ctx,
-    name: &str,
-    checked: Result<&backup::BackupInfo, String>,
-    confirm_problem: Option<&str>,
-) -> maud::Markup {
+/// The confirmation form, or why the file cannot be restored.
+fn restore_form(ctx: &Ctx, name: &str, shown: Restore) -> maud::Markup {
     let lang = ctx.lang;
-    let refused = checked.as_ref().err().filter(|why| !why.is_empty());
+    let problem = match &shown {
+        Restore::Refused(why) => Some((Msg::RestoreRefused, why)),
+        Restore::Failed(why) => Some((Msg::RestoreFailed, why)),
+        _ => None,
+    };
+    let unconfirmed = matches!(shown, Restore::Unconfirmed).then(|| lang.t(Msg::RestoreConfirmRequired));
     let body = html! {
         p { a href="/admin/backups" { "← " (lang.t(Msg::NavBackups)) } }
         h1 { (lang.t(Msg::RestoreTitle)) }
         p { code { (name) } }
-        @if let Some(why) = refused {
-            (notice("error", lang.t(Msg::RestoreRefused)))
+        @if let Some((lead, why)) = problem {
+            (notice("error", lang.t(lead)))
             p.field-hint { (why) }
         } @else {
-            @if let Ok(info) = checked {
+            @if let Restore::Checked(info) = shown {
                 (notice("ok", &lang.fmt(Msg::RestoreChecked, &[&info.records, &info.schema_version, &format!("{:.1}", info.bytes as f64 / 1e6)])))
             }
             p.lead { (lang.t(Msg::RestoreLead)) }
             form method="post" action={ "/admin/backups/restore/" (name) } {
                 (csrf_field(ctx))
-                div.field.invalid[confirm_problem.is_some()] {
+                div.field.invalid[unconfirmed.is_some()] {
                     label.check {
-                        input type="checkbox" name="confirm" value="1" aria-invalid=[confirm_problem.map(|_| "true")];
+                        input type="checkbox" name="confirm" value="1" aria-invalid=[unconfirmed.map(|_| "true")];
                         (lang.t(Msg::RestoreConfirm))
                     }
-                    @if let Some(problem) = confirm_problem { p.field-msg { (problem) } }
+                    @if let Some(problem) = unconfirmed { p.field-msg { (problem) } }
                 }
                 div.actions { button.danger type="submit" { (lang.t(Msg::RestoreNow)) } }
             }

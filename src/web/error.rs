@@ -54,7 +54,7 @@ impl From<StoreError> for AppError {
             StoreError::Refused(msg) => AppError::Refused(msg),
             StoreError::Stale => AppError::Stale,
             StoreError::NotFound => AppError::NotFound,
-            StoreError::Storage(detail) => AppError::Unavailable(detail),
+            StoreError::Storage(detail) | StoreError::NotABackup(detail) => AppError::Unavailable(detail),
             StoreError::Unconfirmed(detail) => AppError::Unconfirmed(detail),
             e => AppError::Internal(e.to_string()),
         }
