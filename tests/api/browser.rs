@@ -130,6 +130,13 @@ impl Browser {
         panic!("no new page after clicking {css}");
     }
 
+    /// Fills the sign-in form on the current page and sends it.
+    pub async fn sign_in(&self, username: &str, password: &str) {
+        self.fill("#f-username", username).await;
+        self.fill("#f-password", password).await;
+        self.submit("button[type=submit]").await;
+    }
+
     pub async fn close(mut self) {
         let _ = self.client.clone().close().await;
         let _ = self.driver.kill();
@@ -146,9 +153,7 @@ async fn admin_signs_in_for_the_first_time_in_a_browser() {
     assert_eq!(kiosk.path().await, "/login", "signed-out visitors land on the login page");
     kiosk.screenshot("login-1280x800").await;
 
-    kiosk.fill("#f-username", "admin").await;
-    kiosk.fill("#f-password", ADMIN_INITIAL).await;
-    kiosk.submit("button[type=submit]").await;
+    kiosk.sign_in("admin", ADMIN_INITIAL).await;
     assert_eq!(kiosk.path().await, "/account/password");
     kiosk.screenshot("first-password-1280x800").await;
 
@@ -188,9 +193,7 @@ async fn admin_signs_in_for_the_first_time_in_a_browser() {
     let Some(phone) = Browser::start(390, 844).await else { return };
     phone.client.goto(&app.url("/login")).await.unwrap();
     phone.screenshot("login-390x844").await;
-    phone.fill("#f-username", "admin").await;
-    phone.fill("#f-password", ADMIN_PASSWORD).await;
-    phone.submit("button[type=submit]").await;
+    phone.sign_in("admin", ADMIN_PASSWORD).await;
     assert_eq!(phone.path().await, "/");
     phone.screenshot("home-admin-390x844").await;
     phone.close().await;
@@ -203,9 +206,7 @@ async fn advisor_registers_a_new_car_and_owner_from_the_kiosk_plate_keypad() {
     app.user_with_roles(&admin, "desk", &["advisor"]).await;
     let Some(kiosk) = Browser::start(1280, 800).await else { return };
     kiosk.client.goto(&app.url("/login")).await.unwrap();
-    kiosk.fill("#f-username", "desk").await;
-    kiosk.fill("#f-password", "desk-password").await;
-    kiosk.submit("button[type=submit]").await;
+    kiosk.sign_in("desk", "desk-password").await;
 
     kiosk.client.goto(&app.url("/lookup")).await.unwrap();
     // Tap the plate in on the keypad: 粤 B 1 2 3 4 5, one mistake, backspace.
@@ -260,9 +261,7 @@ async fn advisor_registers_a_new_car_and_owner_from_the_kiosk_plate_keypad() {
 
     let Some(phone) = Browser::start(390, 844).await else { return };
     phone.client.goto(&app.url("/login")).await.unwrap();
-    phone.fill("#f-username", "desk").await;
-    phone.fill("#f-password", "desk-password").await;
-    phone.submit("button[type=submit]").await;
+    phone.sign_in("desk", "desk-password").await;
     phone.client.goto(&app.url("/customers?q=%E9%99%88")).await.unwrap();
     phone.screenshot("customers-390x844").await;
     phone.client.goto(&app.url("/lookup")).await.unwrap();
@@ -271,6 +270,14 @@ async fn advisor_registers_a_new_car_and_owner_from_the_kiosk_plate_keypad() {
 }
 
 /// Waits until `script` (a JavaScript expression) is true in the page, up to five seconds.
+/// Waits until the board shows `plate` in the column whose title contains `column`.
+async fn board_shows(board: &Browser, column: &str, plate: &str) -> bool {
+    let script = format!(
+        "[...document.querySelectorAll('.board-col')].some(c => c.querySelector('h2').textContent.includes('{column}') && c.textContent.includes('{plate}'))"
+    );
+    wait_until(board, &script).await
+}
+
 async fn wait_until(browser: &Browser, script: &str) -> bool {
     for _ in 0..100 {
         let done = browser
@@ -322,9 +329,7 @@ async fn an_order_goes_from_the_kiosk_plate_to_the_board_and_the_printer() {
 
     let Some(kiosk) = Browser::start(1280, 800).await else { return };
     kiosk.client.goto(&app.url("/login")).await.unwrap();
-    kiosk.fill("#f-username", "desk").await;
-    kiosk.fill("#f-password", "desk-password").await;
-    kiosk.submit("button[type=submit]").await;
+    kiosk.sign_in("desk", "desk-password").await;
 
     // The plate leads to the car, and the car to a new order.
     kiosk.client.goto(&app.url("/lookup?plate=%E7%B2%A4B12345")).await.unwrap();
@@ -393,11 +398,7 @@ async fn an_order_goes_from_the_kiosk_plate_to_the_board_and_the_printer() {
         .post_form(&desk, &order_path, &format!("/orders/{order_id}/status"), &[("to", "in_progress")])
         .await;
     assert_eq!(moved.status(), reqwest::StatusCode::SEE_OTHER);
-    let live = wait_until(
-        &kiosk,
-        "[...document.querySelectorAll('.board-col')].some(c => c.querySelector('h2').textContent.includes('维修中') && c.textContent.includes('粤B·12345'))",
-    )
-    .await;
+    let live = board_shows(&kiosk, "维修中", "粤B·12345").await;
     assert!(live, "the board shows the change within seconds");
     assert!(wait_until(&kiosk, "window.__sameBoard === true").await, "without reloading the page");
     kiosk.screenshot("board-1280x800").await;
@@ -417,9 +418,7 @@ async fn an_order_goes_from_the_kiosk_plate_to_the_board_and_the_printer() {
 
     let Some(phone) = Browser::start(390, 844).await else { return };
     phone.client.goto(&app.url("/login")).await.unwrap();
-    phone.fill("#f-username", "desk").await;
-    phone.fill("#f-password", "desk-password").await;
-    phone.submit("button[type=submit]").await;
+    phone.sign_in("desk", "desk-password").await;
     phone.client.goto(&app.url(&order_path)).await.unwrap();
     phone.screenshot("order-390x844").await;
     phone.client.goto(&app.url("/board")).await.unwrap();
@@ -463,9 +462,7 @@ async fn a_technician_scans_the_qr_and_updates_the_repair_from_the_phone() {
     // The office watches the board in another browser.
     let Some(office) = Browser::start(1280, 800).await else { return };
     office.client.goto(&app.url("/login")).await.unwrap();
-    office.fill("#f-username", "desk").await;
-    office.fill("#f-password", "desk-password").await;
-    office.submit("button[type=submit]").await;
+    office.sign_in("desk", "desk-password").await;
     office.client.goto(&app.url("/board")).await.unwrap();
 
     // The technician scans the QR: signs in on the phone and lands on the order.
@@ -473,9 +470,7 @@ async fn a_technician_scans_the_qr_and_updates_the_repair_from_the_phone() {
     phone.client.goto(&app.url(&format!("/t/{token}"))).await.unwrap();
     assert_eq!(phone.path().await, "/login");
     phone.screenshot("phone-login-390x844").await;
-    phone.fill("#f-username", "zhang").await;
-    phone.fill("#f-password", "zhang-password").await;
-    phone.submit("button[type=submit]").await;
+    phone.sign_in("zhang", "zhang-password").await;
     assert_eq!(phone.path().await, format!("/t/{token}"));
     phone.screenshot("phone-order-390x844").await;
 
@@ -487,11 +482,7 @@ async fn a_technician_scans_the_qr_and_updates_the_repair_from_the_phone() {
     // Pause: waiting for parts. The board follows without a reload.
     phone.click("input[name=reason][value=waiting_parts] + span").await;
     phone.submit("button.huge.hold").await;
-    let moved = wait_until(
-        &office,
-        "[...document.querySelectorAll('.board-col')].some(c => c.querySelector('h2').textContent.includes('待料') && c.textContent.includes('粤B·12345'))",
-    )
-    .await;
+    let moved = board_shows(&office, "待料", "粤B·12345").await;
     assert!(moved, "the board shows the car waiting for parts");
     office.screenshot("board-waiting-parts-1280x800").await;
 
@@ -513,11 +504,7 @@ async fn a_technician_scans_the_qr_and_updates_the_repair_from_the_phone() {
     phone.submit("button.huge.done").await;
     phone.screenshot("phone-finished-390x844").await;
     phone.submit("button[name=to][value=quality_check]").await;
-    let moved = wait_until(
-        &office,
-        "[...document.querySelectorAll('.board-col')].some(c => c.querySelector('h2').textContent.includes('质检') && c.textContent.includes('粤B·12345'))",
-    )
-    .await;
+    let moved = board_shows(&office, "质检", "粤B·12345").await;
     assert!(moved, "the board shows the car in quality check");
     phone.client.goto(&app.url("/t")).await.unwrap();
     phone.screenshot("phone-my-jobs-390x844").await;
@@ -537,9 +524,7 @@ async fn an_admin_restores_a_backup_from_the_backups_page() {
     crate::customers::create_customer(&app, &admin, "备份里的客户", "13600000011").await;
     let Some(kiosk) = Browser::start(1280, 800).await else { return };
     kiosk.client.goto(&app.url("/login")).await.unwrap();
-    kiosk.fill("#f-username", "admin").await;
-    kiosk.fill("#f-password", ADMIN_PASSWORD).await;
-    kiosk.submit("button[type=submit]").await;
+    kiosk.sign_in("admin", ADMIN_PASSWORD).await;
 
     kiosk.client.goto(&app.url("/admin/backups")).await.unwrap();
     kiosk.submit("main form[action='/admin/backups'] button").await;
@@ -569,9 +554,7 @@ async fn an_admin_restores_a_backup_from_the_backups_page() {
 
     let Some(phone) = Browser::start(390, 844).await else { return };
     phone.client.goto(&app.url("/login")).await.unwrap();
-    phone.fill("#f-username", "admin").await;
-    phone.fill("#f-password", ADMIN_PASSWORD).await;
-    phone.submit("button[type=submit]").await;
+    phone.sign_in("admin", ADMIN_PASSWORD).await;
     phone.client.goto(&app.url("/admin/backups")).await.unwrap();
     phone.screenshot("backups-390x844").await;
     phone.click("a[href^='/admin/backups/restore/']").await;

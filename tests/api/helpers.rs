@@ -256,6 +256,32 @@ impl TestApp {
         page[start..end - 1].parse().unwrap()
     }
 
+    /// Saves the shop settings: every field as a new shop has it, except `changes`.
+    pub async fn save_settings(&self, admin: &Client, changes: &[(&'static str, &str)]) {
+        let mut fields: Vec<(&str, &str)> = vec![
+            ("shop_name", "wrenchdesk"),
+            ("shop_address", ""),
+            ("shop_phone", ""),
+            ("default_lang", "zh"),
+            ("time_zone", "Asia/Shanghai"),
+            ("password_min_len", "10"),
+            ("session_idle_minutes", "120"),
+            ("session_absolute_hours", "12"),
+            ("technician_session_hours", "12"),
+            ("public_base_url", ""),
+            ("customer_sources", "walk_in\nreferral\nonline\ninsurer\nfleet\nother"),
+            ("customer_levels", "ordinary\nsilver\ngold\nvip"),
+            ("labour_rate", "120"),
+            ("order_number_format", "{date}-{seq}"),
+            ("backup_time", "02:00"),
+            ("backup_keep", "14"),
+        ];
+        fields.retain(|(name, _)| !changes.iter().any(|(changed, _)| changed == name));
+        fields.extend_from_slice(changes);
+        let response = self.post_form(admin, "/admin/settings", "/admin/settings", &fields).await;
+        assert_eq!(location(&response), "/admin/settings?saved=1", "settings saved");
+    }
+
     /// The running server's store (for fingerprints of the stored data).
     pub fn store(&self) -> &wrenchdesk::store::Store {
         &self.server.as_ref().expect("an in-process server").state.store

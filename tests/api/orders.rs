@@ -139,28 +139,6 @@ fn encode(s: &str) -> String {
     form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
-/// The shop settings with a QR address; everything else as a new shop has it.
-async fn set_public_base_url(app: &TestApp, admin: &Client, url: &str) {
-    let fields = [
-        ("shop_name", "wrenchdesk"),
-        ("default_lang", "zh"),
-        ("time_zone", "Asia/Shanghai"),
-        ("password_min_len", "10"),
-        ("session_idle_minutes", "120"),
-        ("session_absolute_hours", "12"),
-        ("technician_session_hours", "12"),
-        ("public_base_url", url),
-        ("customer_sources", "walk_in\nreferral\nonline\ninsurer\nfleet\nother"),
-        ("customer_levels", "ordinary\nsilver\ngold\nvip"),
-        ("labour_rate", "120"),
-        ("order_number_format", "{date}-{seq}"),
-        ("backup_time", "02:00"),
-        ("backup_keep", "14"),
-    ];
-    let response = app.post_form(admin, "/admin/settings", "/admin/settings", &fields).await;
-    assert_eq!(location(&response), "/admin/settings?saved=1", "settings saved");
-}
-
 /// The `<svg>…</svg>` of the QR code on a print page.
 fn inline_qr(html: &str) -> &str {
     let qr = &html[html.find("class=\"qr\"").expect("a QR block")..];
@@ -816,7 +794,7 @@ async fn the_printed_qr_decodes_to_the_scan_address_on_the_sheet() {
         "loopback warning"
     );
 
-    set_public_base_url(app, &s.admin, "http://192.168.1.20:8080").await;
+    app.save_settings(&s.admin, &[("public_base_url", "http://192.168.1.20:8080")]).await;
     let html = order_page(app, c, order).await;
     assert!(!html.contains("是本机地址"), "no warning once the QR address is set");
 
