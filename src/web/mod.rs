@@ -5,6 +5,26 @@
 //! `AppResult<Response>`; [`run`] turns errors into pages. Rejections only mean "no route
 //! matched" and are turned into 404/405/413 pages by [`recover`].
 
+/// Wires one handler into a warp `then`: clones the shared state for each request and turns the
+/// handler's `AppResult<Response>` into the response for `ctx` (an error page or toast).
+///
+/// ```ignore
+/// warp::path!("orders" / u64).and(warp::get()).and(ctx.clone()).and(query)
+///     .then(handler!(state, ctx, |id: u64, ctx: Ctx, q: Query| view_page(&state, &ctx, OrderId(id), &q)))
+/// ```
+///
+/// `state` names the `Arc<AppState>` both outside (to clone from) and inside the call; `ctx`
+/// names the closure's [`ctx::Ctx`] argument.
+macro_rules! handler {
+    ($state:ident, $ctx:ident, |$($arg:ident : $ty:ty),* $(,)?| $call:expr) => {{
+        let shared = $state.clone();
+        move |$($arg: $ty),*| {
+            let $state = shared.clone();
+            async move { $crate::web::run(&$ctx, $call.await) }
+        }
+    }};
+}
+
 pub mod admin;
 pub mod assets;
 pub mod auth;
@@ -19,6 +39,7 @@ pub mod home;
 pub mod import;
 pub mod layout;
 pub mod orders;
+pub mod show;
 pub mod templates;
 pub mod vehicles;
 

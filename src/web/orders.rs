@@ -38,12 +38,11 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
     let body = warp::body::content_length_limit(BODY_LIMIT).and(warp::body::bytes());
     let query = warp::query::<Query>().or(warp::any().map(Query::new)).unify();
 
-    let s = state.clone();
-    let list =
-        warp::path!("orders").and(warp::get()).and(ctx.clone()).and(query).then(move |ctx: Ctx, q: Query| {
-            let s = s.clone();
-            async move { run(&ctx, list_page(&s, &ctx, &q).await) }
-        });
+    let list = warp::path!("orders").and(warp::get()).and(ctx.clone()).and(query).then(handler!(
+        state,
+        ctx,
+        |ctx: Ctx, q: Query| list_page(&state, &ctx, &q)
+    ));
     let s = state.clone();
     let new = warp::path!("orders" / "new").and(warp::get()).and(ctx.clone()).and(query).then(
         move |ctx: Ctx, q: Query| {
@@ -129,26 +128,16 @@ pub fn may_view(ctx: &Ctx) -> AppResult<&CurrentUser> {
 
 /// `¥1,234.50`-style money for the views (the amount itself is exact).
 pub fn money(amount: Decimal) -> String {
-    let fixed = format!("{:.2}", amount.abs());
-    let (int, frac) = fixed.split_once('.').unwrap_or((&fixed, "00"));
-    let mut grouped = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    let sign = if amount.is_sign_negative() && !amount.is_zero() { "-" } else { "" };
-    format!("{sign}¥{grouped}.{frac}")
+    super::show::Money(amount).to_string()
 }
 
 /// A time in the shop's zone, `2026-11-28 17:00`.
 pub fn local(ctx: &Ctx, at: DateTime<Utc>) -> String {
-    at.with_timezone(&ctx.settings.tz()).format("%Y-%m-%d %H:%M").to_string()
+    super::show::LocalTime::new(at, ctx.settings.tz()).to_string()
 }
 
 pub fn state_badge(lang: Lang, state: OrderState) -> Markup {
-    html! { span class={ "badge state-" (state.code()) } { (lang.t(state.label())) } }
+    maud::Render::render(&super::show::StateBadge(lang, state))
 }
 
 fn fuel_label(fuel: u8) -> Msg {
