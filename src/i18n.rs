@@ -700,6 +700,35 @@ catalog! {
     GoHome => "回到首页", "Go to the home page";
     ErrorToast => "操作失败：{}", "That did not work: {}";
     NetworkError => "无法连接到服务器，请检查网络。", "Cannot reach the server. Check the network.";
+
+    // Parts inventory (配件管理).
+    UnitPiece => "个", "piece";
+    UnitSet => "套", "set";
+    UnitLitre => "升", "litre";
+    UnitBottle => "瓶", "bottle";
+    UnitBox => "盒", "box";
+    UnitMetre => "米", "metre";
+    UnitKg => "千克", "kg";
+    UnitPair => "对", "pair";
+    PartNumberInvalid => "配件编号最多 40 个字符。", "A part number has at most 40 characters.";
+    PartNumberTaken => "编号 {} 已被另一个配件使用。", "Part number {} belongs to another part.";
+    SupplierUnknown => "没有这个供应商。", "There is no such supplier.";
+    StockShort => "库存不足：现有 {}。", "Not enough in stock: {} on hand.";
+    MoveReceipt => "入库", "Stock in";
+    MoveIssue => "领料出库", "Issued to order";
+    MoveUnissue => "退料入库", "Returned from order";
+    MoveSupplierReturn => "退货给供应商", "Returned to supplier";
+    MoveCustomerReturn => "客户退回", "Returned by customer";
+    MoveShopUse => "内部领用", "Shop use";
+    MoveScrap => "报废", "Scrapped";
+    MoveStocktake => "盘点调整", "Stocktake adjustment";
+    ReceiptEmpty => "入库单至少要有一行。", "A receipt needs at least one line.";
+    StocktakeOpen => "盘点中", "Counting";
+    StocktakePosted => "已过账", "Posted";
+    StocktakeCancelled => "已取消", "Cancelled";
+    StocktakeNothing => "这个范围内没有在用的配件。", "No active parts in that range.";
+    StocktakeClosed => "这次盘点已经结束。", "This stocktake is closed.";
+    StocktakeNothingCounted => "还没有录入任何盘点数量。", "No part has been counted yet.";
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 
-use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTable};
+use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTable, ReadableTableMetadata};
 
 use super::tables::*;
 use super::{DB_FILE, StoreError, StoreResult, migrate};
@@ -63,6 +63,7 @@ pub fn invariants(tx: &ReadTransaction, report: &mut Report) -> StoreResult<()> 
     guarded(report, "customers and their phone index", || check_customers(tx));
     guarded(report, "vehicles and their plate, VIN and owner indexes", || check_vehicles(tx));
     guarded(report, "work orders, their lines and their indexes", || check_orders(tx));
+    guarded(report, "parts: stock equals the ledger, number and low-stock indexes", || check_parts(tx));
     guarded(report, "audit log and id sequences", || check_sequences(tx));
     Ok(())
 }
@@ -300,6 +301,74 @@ fn check_orders(tx: &ReadTransaction) -> StoreResult<Vec<String>> {
     let last = tx.open_table(SEQUENCES)?.get("order")?.map(|v| v.value()).unwrap_or(0);
     if tx.open_table(ORDERS)?.last()?.is_some_and(|(k, _)| k.value() > last) {
         problems.push("an order id is beyond the sequence".into());
+    }
+    Ok(problems)
+}
+
+/// Every part's stock on hand is the sum of its ledger and matches the last movement's
+/// "after"; the ledger's quantities and index agree; the number and low-stock indexes hold
+/// exactly the parts they should.
+fn check_parts(tx: &ReadTransaction) -> StoreResult<Vec<String>> {
+    use std::collections::HashMap;
+    let mut problems = Vec::new();
+    let mut sums: HashMap<u64, (rust_decimal::Decimal, Option<crate::domain::stock::Stock>)> = HashMap::new();
+    let by_part = tx.open_table(STOCK_MOVES_BY_PART)?;
+    for row in tx.open_table(STOCK_MOVES)?.iter()? {
+        let (id, m) = row?;
+        let (id, m) = (id.value(), m.value());
+        if m.id != id {
+            problems.push(format!("movement {id} carries id {}", m.id));
+        }
+        if by_part.get((m.part.0, id))?.is_none() {
+            problems.push(format!("movement {id} missing from part {}'s ledger index", m.part));
+        }
+        let entry = sums.entry(m.part.0).or_default();
+        entry.0 += m.qty;
+        if entry.0 != m.after.on_hand {
+            problems.push(format!(
+                "movement {id} of part {} says stock {} after, the ledger sums to {}",
+                m.part, m.after.on_hand, entry.0
+            ));
+        }
+        entry.1 = Some(m.after);
+    }
+    if by_part.len()? != tx.open_table(STOCK_MOVES)?.len()? {
+        problems.push("the per-part ledger index and the ledger differ in length".into());
+    }
+    let numbers = tx.open_table(PARTS_BY_NUMBER)?;
+    let low = tx.open_table(PARTS_LOW)?;
+    let mut parts = 0u64;
+    for row in tx.open_table(PARTS)?.iter()? {
+        let (id, part) = row?;
+        let (id, part) = (id.value(), part.value());
+        parts += 1;
+        let (sum, last) = sums.remove(&id).unwrap_or_default();
+        if part.stock.on_hand != sum {
+            problems.push(format!(
+                "part {id} ({}) has {} on hand, its ledger sums to {sum}",
+                part.details.number, part.stock.on_hand
+            ));
+        }
+        if let Some(last) = last
+            && last != part.stock
+        {
+            problems.push(format!("part {id}'s stock and cost differ from its last movement"));
+        }
+        if numbers.get(part.details.number.key().as_str())?.map(|v| v.value()) != Some(id) {
+            problems.push(format!("part {id} ({}) missing from the number index", part.details.number));
+        }
+        if low.get(id)?.is_some() != part.is_low() {
+            problems.push(format!(
+                "part {id} ({}) is wrongly in or out of the low-stock list",
+                part.details.number
+            ));
+        }
+    }
+    for part in sums.keys() {
+        problems.push(format!("movements of part {part}, which does not exist"));
+    }
+    if numbers.len()? != parts {
+        problems.push("the part number index holds entries for no part".into());
     }
     Ok(problems)
 }

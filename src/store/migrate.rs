@@ -11,12 +11,13 @@ use super::tables::*;
 use super::{StoreError, StoreResult};
 
 /// The schema version this program writes.
-pub const CURRENT: u64 = 3;
+pub const CURRENT: u64 = 4;
 
 type Step = fn(&WriteTransaction) -> StoreResult<()>;
 
 /// Step `n` (1-based) brings a database from version `n - 1` to `n`.
-const STEPS: [Step; CURRENT as usize] = [v1_create_tables, v2_customers_and_vehicles, v3_work_orders];
+const STEPS: [Step; CURRENT as usize] =
+    [v1_create_tables, v2_customers_and_vehicles, v3_work_orders, v4_parts];
 
 /// The schema version of an open database, `0` for a new, empty one.
 pub fn version(db: &Database) -> StoreResult<u64> {
@@ -102,6 +103,20 @@ fn v3_work_orders(tx: &WriteTransaction) -> StoreResult<()> {
     tx.open_table(OPEN_PART_REQUESTS)?;
     tx.open_table(PHOTOS)?;
     tx.open_table(PHOTO_THUMBS)?;
+    Ok(())
+}
+
+fn v4_parts(tx: &WriteTransaction) -> StoreResult<()> {
+    tx.open_table(PARTS)?;
+    tx.open_table(PARTS_BY_NUMBER)?;
+    tx.open_table(PARTS_LOW)?;
+    tx.open_table(STOCK_MOVES)?;
+    tx.open_table(STOCK_MOVES_BY_PART)?;
+    tx.open_table(SUPPLIERS)?;
+    tx.open_table(STOCK_RECEIPTS)?;
+    tx.open_table(RECEIPTS_BY_SUPPLIER)?;
+    tx.open_table(STOCKTAKES)?;
+    tx.open_table(STOCKTAKE_LINES)?;
     Ok(())
 }
 

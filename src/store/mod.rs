@@ -14,6 +14,7 @@ pub mod customers;
 pub mod faults;
 pub mod migrate;
 pub mod orders;
+pub mod parts;
 pub mod search;
 pub mod sessions;
 pub mod settings;
@@ -116,6 +117,8 @@ struct Inner {
     data_dir: PathBuf,
     faults: Option<Arc<faults::Faults>>,
     search: RwLock<CustomerIndex>,
+    /// The parts catalog's in-memory rows (see [`parts::index`]).
+    parts: RwLock<parts::index::PartIndex>,
     sessions: sessions::SessionCache,
     /// Goes up after every committed change to work orders; live pages poll it.
     orders_changed: AtomicU64,
@@ -139,11 +142,17 @@ pub struct StoreOptions {
 pub struct Touched {
     customers: BTreeSet<CustomerId>,
     orders: bool,
+    parts: BTreeSet<crate::domain::part::PartId>,
 }
 
 impl Touched {
     pub fn customer(&mut self, id: CustomerId) {
         self.customers.insert(id);
+    }
+
+    /// A part's catalog entry or stock changed: its row in the parts index is re-read.
+    pub fn part(&mut self, id: crate::domain::part::PartId) {
+        self.parts.insert(id);
     }
 
     /// A work order changed: the board and open order pages refresh.
@@ -216,6 +225,7 @@ impl Store {
                 data_dir: data_dir.to_path_buf(),
                 faults: options.faults,
                 search: Default::default(),
+                parts: Default::default(),
                 sessions: Default::default(),
                 flusher: Default::default(),
                 orders_changed: AtomicU64::new(start.unwrap_or(1)),
@@ -228,6 +238,11 @@ impl Store {
     /// A number that changes whenever a work order changes (for live pages to poll).
     pub fn orders_changed(&self) -> u64 {
         self.inner.orders_changed.load(Ordering::SeqCst)
+    }
+
+    /// Reads the parts index (held briefly).
+    pub fn parts<T>(&self, f: impl FnOnce(&parts::index::PartIndex) -> T) -> T {
+        f(&self.inner.parts.read().unwrap_or_else(|e| e.into_inner()))
     }
 
     /// Reads the search index (held briefly: searches take microseconds).
@@ -258,7 +273,10 @@ impl Store {
                 let out = f(tx, &mut touched)?;
                 Ok((out, touched))
             },
-            |db, (_, touched)| refresh_or_rebuild(db, &inner.search, touched),
+            |db, (_, touched)| {
+                refresh_or_rebuild(db, &inner.search, touched);
+                refresh_parts(db, &inner.parts, touched);
+            },
         );
         // A write whose sync failed may have been kept all the same: live pages look again. A
         // write a rule refused changed nothing, and the board's cache stays.
@@ -484,6 +502,8 @@ impl Inner {
             "search index built"
         );
         *self.search.write().unwrap_or_else(|e| e.into_inner()) = index;
+        let parts = parts::index::build(&db.begin_read()?)?;
+        *self.parts.write().unwrap_or_else(|e| e.into_inner()) = parts;
         Ok(())
     }
 }
@@ -673,6 +693,28 @@ fn refresh(db: &Database, index: &RwLock<CustomerIndex>, touched: &Touched) -> S
         search::refresh_one(&tx, &mut index, *id)?;
     }
     Ok(())
+}
+
+/// Re-reads touched parts into the parts index; on failure the whole index is rebuilt (the
+/// write is saved whatever happens here).
+fn refresh_parts(db: &Database, index: &RwLock<parts::index::PartIndex>, touched: &Touched) {
+    if touched.parts.is_empty() {
+        return;
+    }
+    let mut index = index.write().unwrap_or_else(|e| e.into_inner());
+    let refreshed = db.begin_read().map_err(StoreError::from).and_then(|tx| {
+        for id in &touched.parts {
+            parts::index::refresh_one(&tx, &mut index, *id)?;
+        }
+        Ok(())
+    });
+    if let Err(e) = refreshed {
+        tracing::error!(error = %e, "parts index refresh failed; rebuilding it");
+        match db.begin_read().map_err(StoreError::from).and_then(|tx| parts::index::build(&tx)) {
+            Ok(fresh) => *index = fresh,
+            Err(e) => tracing::error!(error = %e, "parts index rebuild failed"),
+        }
+    }
 }
 
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> StoreResult<T> + Send + 'static) -> StoreResult<T> {

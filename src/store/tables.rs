@@ -6,6 +6,8 @@
 use redb::TableDefinition;
 
 use super::codec::Msgpack;
+use crate::domain::part::{Part, Supplier};
+use crate::domain::stock::{CountLine, Movement, StockReceipt, Stocktake};
 use crate::domain::template::ServiceTemplate;
 use crate::domain::{ContactEntry, Customer, Session, Settings, User, Vehicle, WorkOrder};
 use crate::store::audit::AuditEntry;
@@ -99,6 +101,40 @@ pub const PHOTO_THUMBS: TableDefinition<u64, &[u8]> = TableDefinition::new("phot
 
 /// Service templates (保养套餐) by id.
 pub const TEMPLATES: TableDefinition<u64, Msgpack<ServiceTemplate>> = TableDefinition::new("templates");
+
+/// Parts (配件) by id.
+pub const PARTS: TableDefinition<u64, Msgpack<Part>> = TableDefinition::new("parts");
+
+/// Index: part number's key ([`crate::domain::part::PartNumber::key`]) → part id. Unique.
+pub const PARTS_BY_NUMBER: TableDefinition<&str, u64> = TableDefinition::new("parts_by_number");
+
+/// Index: part id → () for active parts at or under their minimum stock (低库存).
+pub const PARTS_LOW: TableDefinition<u64, ()> = TableDefinition::new("parts_low");
+
+/// The stock ledger: every stock movement by id. Ids grow with time, so a date range is a
+/// range of ids. Never changed once written.
+pub const STOCK_MOVES: TableDefinition<u64, Msgpack<Movement>> = TableDefinition::new("stock_moves");
+
+/// Index: (part id, movement id) → (), a part's ledger.
+pub const STOCK_MOVES_BY_PART: TableDefinition<(u64, u64), ()> = TableDefinition::new("stock_moves_by_part");
+
+/// Suppliers (供应商) by id.
+pub const SUPPLIERS: TableDefinition<u64, Msgpack<Supplier>> = TableDefinition::new("suppliers");
+
+/// Posted stock receipts (入库单) by id.
+pub const STOCK_RECEIPTS: TableDefinition<u64, Msgpack<StockReceipt>> =
+    TableDefinition::new("stock_receipts");
+
+/// Index: (supplier id, receipt id) → (), what was bought from each supplier.
+pub const RECEIPTS_BY_SUPPLIER: TableDefinition<(u64, u64), ()> =
+    TableDefinition::new("receipts_by_supplier");
+
+/// Stocktakes (盘点) by id, open and posted.
+pub const STOCKTAKES: TableDefinition<u64, Msgpack<Stocktake>> = TableDefinition::new("stocktakes");
+
+/// A stocktake's lines: (stocktake id, part id) → the line with its count.
+pub const STOCKTAKE_LINES: TableDefinition<(u64, u64), Msgpack<CountLine>> =
+    TableDefinition::new("stocktake_lines");
 
 /// Runs `$body` once for every table, with `$t` bound to its definition. Everything that must
 /// touch every table (creating, copying for backups, checking coverage) goes through this one
@@ -217,6 +253,46 @@ macro_rules! for_each_table {
         }
         {
             let $t = PHOTO_THUMBS;
+            $body
+        }
+        {
+            let $t = PARTS;
+            $body
+        }
+        {
+            let $t = PARTS_BY_NUMBER;
+            $body
+        }
+        {
+            let $t = PARTS_LOW;
+            $body
+        }
+        {
+            let $t = STOCK_MOVES;
+            $body
+        }
+        {
+            let $t = STOCK_MOVES_BY_PART;
+            $body
+        }
+        {
+            let $t = SUPPLIERS;
+            $body
+        }
+        {
+            let $t = STOCK_RECEIPTS;
+            $body
+        }
+        {
+            let $t = RECEIPTS_BY_SUPPLIER;
+            $body
+        }
+        {
+            let $t = STOCKTAKES;
+            $body
+        }
+        {
+            let $t = STOCKTAKE_LINES;
             $body
         }
     }};
