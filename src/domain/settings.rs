@@ -35,6 +35,10 @@ pub struct Settings {
     pub backup_time: String,
     /// How many daily backups are kept.
     pub backup_keep: u32,
+    /// Units parts are counted in (件、升…); built-in codes are shown translated.
+    pub part_units: Vec<String>,
+    /// Whether issuing a part may take its stock below zero (a shop that books receipts late).
+    pub allow_negative_stock: bool,
 }
 
 /// The built-in customer sources and levels, with their labels.
@@ -77,6 +81,8 @@ impl Default for Settings {
             order_number_format: "{date}-{seq}".into(),
             backup_time: "02:00".into(),
             backup_keep: 14,
+            part_units: crate::domain::part::BUILT_IN_UNITS.iter().map(|(c, _)| c.to_string()).collect(),
+            allow_negative_stock: false,
         }
     }
 }
@@ -101,6 +107,9 @@ pub struct SettingsInput {
     pub order_number_format: String,
     pub backup_time: String,
     pub backup_keep: String,
+    /// One unit per line.
+    pub part_units: String,
+    pub allow_negative_stock: bool,
 }
 
 impl Settings {
@@ -131,6 +140,8 @@ impl Settings {
             order_number_format: self.order_number_format.clone(),
             backup_time: self.backup_time.clone(),
             backup_keep: self.backup_keep.to_string(),
+            part_units: self.part_units.join("\n"),
+            allow_negative_stock: self.allow_negative_stock,
         }
     }
 
@@ -164,6 +175,12 @@ impl Settings {
             .check("order_number_format", super::work_order::check_number_format(&input.order_number_format));
         let backup_time = e.check("backup_time", parse_time_of_day(&input.backup_time));
         let backup_keep = e.check("backup_keep", number_in(&input.backup_keep, 1, 365));
+        // A form without the field (an older page) keeps the built-in units.
+        let part_units = if input.part_units.trim().is_empty() {
+            Some(Settings::default().part_units)
+        } else {
+            e.check("part_units", choice_list(&input.part_units))
+        };
         e.into_result(|| Settings {
             shop_name: shop_name.unwrap_or_default(),
             shop_address: shop_address.unwrap_or_default(),
@@ -181,8 +198,20 @@ impl Settings {
             order_number_format: order_number_format.unwrap_or_default(),
             backup_time: backup_time.unwrap_or_default(),
             backup_keep: backup_keep.unwrap_or_default(),
+            part_units: part_units.unwrap_or_default(),
+            allow_negative_stock: input.allow_negative_stock,
         })
     }
+}
+
+/// The moment a shop-local day begins, in UTC (where a clock change skips midnight, the
+/// first moment that exists that day).
+pub fn day_start(day: chrono::NaiveDate, tz: chrono_tz::Tz) -> chrono::DateTime<chrono::Utc> {
+    use chrono::TimeZone;
+    (0..24)
+        .find_map(|h| tz.from_local_datetime(&day.and_hms_opt(h, 0, 0)?).earliest())
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .unwrap_or_else(|| day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
 }
 
 /// One choice per line, trimmed, without repeats: 1 to 30 choices of at most 30 characters.

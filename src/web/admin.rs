@@ -462,6 +462,13 @@ fn settings_page(
                 }
             }
             fieldset {
+                legend { (lang.t(Msg::PartsSection)) }
+                div.form-grid {
+                    (textarea("part_units", lang.t(Msg::PartUnits), &typed.part_units, Some(lang.t(Msg::OnePerLine)), errors, lang))
+                    label.check { input type="checkbox" name="allow_negative_stock" value="1" checked[typed.allow_negative_stock]; (lang.t(Msg::AllowNegativeStock)) }
+                }
+            }
+            fieldset {
                 legend { (lang.t(Msg::BackupsSection)) }
                 div.form-grid {
                     (Field::text("backup_time", lang.t(Msg::BackupTime), &typed.backup_time).kind("time").required().render(lang, errors))
@@ -507,6 +514,8 @@ async fn save_settings(state: &AppState, ctx: &Ctx, body: &[u8]) -> AppResult<Re
         order_number_format: form.owned("order_number_format"),
         backup_time: form.owned("backup_time"),
         backup_keep: form.owned("backup_keep"),
+        part_units: form.owned("part_units"),
+        allow_negative_stock: form.get("allow_negative_stock") == "1",
     };
     let settings = match Settings::check(&typed) {
         Ok(settings) => settings,

@@ -24,7 +24,7 @@ const CARDS: &[(Area, Msg, Msg, Option<&str>)] = &[
     (Area::MyJobs, Msg::NavMyJobs, Msg::CardMyJobs, Some("/t")),
     (Area::Board, Msg::NavBoard, Msg::CardBoard, Some("/board")),
     (Area::Checkout, Msg::NavCheckout, Msg::CardCheckout, None),
-    (Area::Parts, Msg::NavParts, Msg::CardParts, None),
+    (Area::Parts, Msg::NavParts, Msg::CardParts, Some("/parts")),
     (Area::Reports, Msg::NavReports, Msg::CardReports, None),
     (Area::Templates, Msg::NavTemplates, Msg::CardTemplates, Some("/templates")),
     (Area::Admin, Msg::NavUsers, Msg::CardUsers, Some("/admin/users")),

@@ -17,6 +17,7 @@ const NAV: &[(Area, Msg, &str)] = &[
     (Area::MyJobs, Msg::NavMyJobs, "/t"),
     (Area::Customers, Msg::NavCustomers, "/customers"),
     (Area::Vehicles, Msg::NavVehicles, "/vehicles"),
+    (Area::Parts, Msg::NavParts, "/parts"),
     (Area::Templates, Msg::NavTemplates, "/templates"),
     (Area::Admin, Msg::NavAdmin, "/admin"),
 ];

@@ -30,6 +30,7 @@ pub mod assets;
 pub mod auth;
 pub mod backups;
 pub mod board;
+pub mod csv;
 pub mod ctx;
 pub mod customers;
 pub mod error;
@@ -39,6 +40,7 @@ pub mod home;
 pub mod import;
 pub mod layout;
 pub mod orders;
+pub mod parts;
 pub mod show;
 pub mod templates;
 pub mod vehicles;
@@ -219,6 +221,8 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
         .or(templates::routes(state.clone()))
         .unify()
         .or(floor::routes(state.clone()))
+        .unify()
+        .or(parts::routes(state.clone()))
         .unify();
 
     // Server-Timing: how long the server worked on the request, shown by browsers' developer

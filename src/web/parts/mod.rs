@@ -1,0 +1,67 @@
+//! Parts inventory (配件管理) pages, for the parts clerk and managers (advisors may look parts up
+//! to put them on an order).
+//!
+//! - [`catalog`]: `GET /parts` (search, filters), `GET /parts/new`, `POST /parts`,
+//!   `GET /parts/{id}` (the part, its stock and ledger; a label's QR opens it),
+//!   `GET /parts/{id}/edit`, `POST /parts/{id}`, `GET /parts/{id}/label`;
+//! - [`stock`]: `POST /parts/{id}/receive`, `POST /parts/{id}/out`,
+//!   `POST /parts/{id}/customer_return`, `GET|POST /parts/receipts…`, `GET /parts/low`,
+//!   `GET /parts/valuation`;
+//! - [`stocktake`]: `GET|POST /parts/stocktakes`, `GET /parts/stocktakes/{id}`,
+//!   `POST /parts/stocktakes/{id}/count`, `…/post`, `…/cancel`;
+//! - [`suppliers`]: `GET|POST /suppliers`, `GET|POST /suppliers/{id}`.
+
+pub mod catalog;
+pub mod stock;
+pub mod stocktake;
+pub mod suppliers;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use rust_decimal::Decimal;
+use warp::Filter;
+use warp::filters::BoxedFilter;
+use warp::reply::Response;
+
+use super::AppState;
+use super::ctx::{Ctx, CurrentUser};
+use super::error::{AppError, AppResult};
+use crate::domain::Area;
+use crate::domain::part::unit_label;
+use crate::i18n::Lang;
+
+type Query = HashMap<String, String>;
+
+pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
+    catalog::routes(state.clone())
+        .or(stock::routes(state.clone()))
+        .unify()
+        .or(stocktake::routes(state.clone()))
+        .unify()
+        .or(suppliers::routes(state))
+        .unify()
+        .boxed()
+}
+
+/// The parts clerk, a manager or an admin.
+fn clerk(ctx: &Ctx) -> AppResult<&CurrentUser> {
+    ctx.require(Area::Parts)
+}
+
+/// Who may look parts up: the stockroom, and the desk that puts parts on orders.
+fn may_look_up(ctx: &Ctx) -> AppResult<&CurrentUser> {
+    let user = ctx.user()?;
+    let roles = user.user.roles;
+    if roles.may(Area::Parts) || roles.may(Area::Orders) { Ok(user) } else { Err(AppError::Forbidden) }
+}
+
+/// A quantity as people write it: no trailing zeros (`2`, `1.5`).
+fn qty(d: Decimal) -> String {
+    d.normalize().to_string()
+}
+
+/// `2 升`, `1.5 litre`.
+fn qty_unit(d: Decimal, unit: &str, lang: Lang) -> String {
+    format!("{} {}", qty(d), unit_label(unit, lang))
+}
