@@ -11,6 +11,7 @@ mod customers;
 mod floor;
 mod hostile;
 mod orders;
+mod parts;
 mod reliability;
 mod security;
 mod shell;

@@ -405,8 +405,8 @@ pub fn part_page(
                 }
                 dl {
                     dt { (lang.t(Msg::MinStock)) } dd { (qty_unit(d.min_stock, &d.unit, lang)) }
-                    dt { (lang.t(Msg::AvgCost)) } dd data-avg-cost=(p.stock.avg_cost) { (Money(p.stock.avg_cost)) }
-                    dt { (lang.t(Msg::StockValue)) } dd data-value=(p.stock.value()) { (Money(p.stock.value())) }
+                    dt { (lang.t(Msg::AvgCost)) } dd data-avg-cost=(p.stock.avg_cost.normalize()) { (Money(p.stock.avg_cost)) }
+                    dt { (lang.t(Msg::StockValue)) } dd data-value=(p.stock.value().normalize()) { (Money(p.stock.value())) }
                     dt { (lang.t(Msg::PartPrice)) } dd { (Money(d.price)) }
                     @if let Some(at) = p.last_moved_at { dt { (lang.t(Msg::LastMoved)) } dd { (LocalTime::new(at, tz)) } }
                 }
