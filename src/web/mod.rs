@@ -125,7 +125,7 @@ impl AppState {
         let keep = self.settings().backup_keep as usize;
         tokio::task::spawn_blocking(move || {
             std::fs::create_dir_all(&dir).map_err(|e| {
-                crate::store::StoreError::Storage(format!("cannot create {}: {e}", dir.display()))
+                crate::store::StoreError::storage(format!("cannot create {}", dir.display()), e)
             })?;
             let to = to.unwrap_or_else(|| crate::store::backup::new_path(&dir, kind));
             let info = store.backup_to(&to)?;
@@ -137,7 +137,7 @@ impl AppState {
             Ok(info)
         })
         .await
-        .map_err(|e| crate::store::StoreError::Internal(format!("backup task failed: {e}")))?
+        .map_err(|e| crate::store::StoreError::internal("backup task failed", e))?
     }
 
     /// Restores the backup `name` from the backups directory while serving (see
@@ -146,7 +146,7 @@ impl AppState {
         let (store, dir, name) = (self.store.clone(), self.backups_dir.clone(), name.to_string());
         let restored = tokio::task::spawn_blocking(move || store.restore(&dir.join(name), &dir))
             .await
-            .map_err(|e| crate::store::StoreError::Internal(format!("restore task failed: {e}")))?;
+            .map_err(|e| crate::store::StoreError::internal("restore task failed", e))?;
         // Whatever the outcome, the data under the gate may be another file now.
         if let Ok(settings) = self.store.read(settings_store::get).await {
             self.set_settings(settings);
