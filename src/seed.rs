@@ -320,9 +320,10 @@ pub fn run(store: &Store, profile: Profile, progress: &mut dyn FnMut(&str)) -> S
     let started = Instant::now();
     let existing = store.search(|index| index.len());
     if existing > 0 {
-        return Err(StoreError::Internal(format!(
-            "the database already holds {existing} customers; seed only into a new data directory"
-        )));
+        return Err(StoreError::Internal(
+            format!("the database already holds {existing} customers; seed only into a new data directory")
+                .into(),
+        ));
     }
     let mut rng = Rng::new(0x5EED_2026);
     let mut summary = Summary::default();
@@ -418,7 +419,7 @@ pub fn run(store: &Store, profile: Profile, progress: &mut dyn FnMut(&str)) -> S
             };
             let details =
                 CustomerDetails::check(&input, today, &settings.customer_sources, &settings.customer_levels)
-                    .map_err(|e| StoreError::Internal(format!("generated customer refused: {e:?}")))?;
+                    .map_err(|e| StoreError::Internal(format!("generated customer refused: {e:?}").into()))?;
             inputs.push((details, when(&mut rng, end), company));
         }
         let created = store.write_touching_now(|tx, touched| {
@@ -485,7 +486,7 @@ pub fn run(store: &Store, profile: Profile, progress: &mut dyn FnMut(&str)) -> S
                 notes: String::new(),
             };
             let details = VehicleDetails::check(&input, today)
-                .map_err(|e| StoreError::Internal(format!("generated vehicle refused: {e:?}")))?;
+                .map_err(|e| StoreError::Internal(format!("generated vehicle refused: {e:?}").into()))?;
             let at = since.max(when(&mut rng, end));
             inputs.push((owner, details, at));
         }
@@ -573,7 +574,7 @@ fn generated_order(
     advisors: &[UserId],
 ) -> StoreResult<WorkOrder> {
     let refused = |what: &str, e: &dyn std::fmt::Debug| {
-        StoreError::Internal(format!("generated {what} refused: {e:?}"))
+        StoreError::Internal(format!("generated {what} refused: {e:?}").into())
     };
     let advisor = advisors.get(rng.below(advisors.len().max(1))).copied();
     let mut inputs = Vec::new();

@@ -201,7 +201,7 @@ async fn create_first_admin(store: &Store, password: Option<String>) -> Result<O
     let to_hash = password.clone();
     let hash = tokio::task::spawn_blocking(move || password::hash(&to_hash))
         .await
-        .map_err(|e| StoreError::Internal(e.to_string()))?;
+        .map_err(|e| StoreError::Internal(crate::store::Detail::from_source(e)))?;
     let created = store.write(move |tx| users::create_first_admin_tx(tx, hash)).await?;
     Ok((created && generated).then_some(password))
 }

@@ -131,7 +131,7 @@ pub fn keep_copy_from(src: &Database, to: &Path) -> StoreResult<BackupInfo> {
 
 fn copy_from(src: &Database, to: &Path, invariants: bool) -> StoreResult<BackupInfo> {
     if to.exists() {
-        return Err(StoreError::Storage(format!("{} already exists", to.display())));
+        return Err(StoreError::Storage(format!("{} already exists", to.display()).into()));
     }
     let partial = to.with_extension("partial");
     let _ = std::fs::remove_file(&partial);
@@ -174,7 +174,7 @@ fn copy_from(src: &Database, to: &Path, invariants: bool) -> StoreResult<BackupI
         tx.commit()?;
     }
     std::fs::rename(&partial, to)
-        .map_err(|e| StoreError::Storage(format!("cannot write {}: {e}", to.display())))?;
+        .map_err(|e| StoreError::storage(format!("cannot write {}", to.display()), e))?;
     check_file(to, invariants)
 }
 
@@ -311,7 +311,7 @@ fn check_file_unguarded(file: &Path, invariants: bool) -> StoreResult<BackupInfo
 fn invariants_after_migration(file: &Path, report: &mut check::Report) -> StoreResult<()> {
     let copy = file.with_extension("verifying");
     let checked = std::fs::copy(file, &copy)
-        .map_err(|e| StoreError::Storage(format!("cannot make a temporary copy: {e}")))
+        .map_err(|e| StoreError::storage("cannot make a temporary copy", e))
         .and_then(|_| {
             let db = Database::builder().set_cache_size(16 * 1024 * 1024).open(&copy)?;
             migrate::run(&db)?;
@@ -324,7 +324,7 @@ fn invariants_after_migration(file: &Path, report: &mut check::Report) -> StoreR
 /// Puts a copy of `file` in place of `live`: copied beside it, synced, renamed over it, and the
 /// directory synced, so a power cut leaves either the old file or the new one.
 pub fn swap_in(file: &Path, live: &Path) -> StoreResult<()> {
-    let io = |what: &str, e: std::io::Error| StoreError::Storage(format!("{what}: {e}"));
+    let io = |what: &str, e: std::io::Error| StoreError::storage(what, e);
     let incoming = live.with_extension("redb.restoring");
     std::fs::copy(file, &incoming).map_err(|e| io("cannot copy the backup", e))?;
     std::fs::File::open(&incoming).and_then(|f| f.sync_all()).map_err(|e| io("cannot sync the copy", e))?;
@@ -372,10 +372,9 @@ pub fn restore_over_damaged(
 ) -> StoreResult<(BackupInfo, PathBuf)> {
     let info = verify(file)?;
     let live = data_dir.join(DB_FILE);
-    std::fs::create_dir_all(keep_dir).map_err(|e| StoreError::Storage(e.to_string()))?;
+    std::fs::create_dir_all(keep_dir).map_err(|e| StoreError::Storage(super::Detail::from_source(e)))?;
     let keep = keep_dir.join(format!("damaged-{}.redb", Utc::now().format("%Y%m%d-%H%M%S")));
-    std::fs::copy(&live, &keep)
-        .map_err(|e| StoreError::Storage(format!("cannot keep the damaged data: {e}")))?;
+    std::fs::copy(&live, &keep).map_err(|e| StoreError::storage("cannot keep the damaged data", e))?;
     swap_in(file, &live)?;
     let db = Database::builder().set_cache_size(16 * 1024 * 1024).open(&live)?;
     migrate::run(&db)?;

@@ -18,7 +18,7 @@ pub struct Report {
 pub fn run(data_dir: &Path) -> StoreResult<Report> {
     let path = data_dir.join(DB_FILE);
     if !path.exists() {
-        return Err(StoreError::Storage(format!("no database at {}", path.display())));
+        return Err(StoreError::Storage(format!("no database at {}", path.display()).into()));
     }
     let mut db = Database::builder().set_cache_size(64 * 1024 * 1024).open(&path).map_err(|e| match e {
         redb::DatabaseError::DatabaseAlreadyOpen => StoreError::InUse(data_dir.to_path_buf()),

@@ -11,10 +11,13 @@ pub mod backup;
 pub mod check;
 pub mod codec;
 pub mod customers;
+mod error;
 pub mod faults;
+mod flush;
 pub mod migrate;
 pub mod orders;
 pub mod parts;
+mod restore;
 pub mod search;
 pub mod sessions;
 pub mod settings;
@@ -30,10 +33,12 @@ use std::sync::{Arc, RwLock};
 
 use redb::{Database, Durability, ReadTransaction, ReadableDatabase, ReadableTable, WriteTransaction};
 
-use crate::domain::{CustomerId, FieldErrors};
-use crate::i18n::Msg;
+use crate::domain::CustomerId;
 
 pub use audit::{Actor, AuditEntry};
+pub use error::{BoxError, Detail, StoreError, StoreResult};
+pub use flush::Flusher;
+pub use restore::Restored;
 pub use search::{CustomerFilter, CustomerIndex, CustomerRow, Page};
 
 /// The database file inside the data directory.
@@ -41,61 +46,6 @@ pub const DB_FILE: &str = "wrenchdesk.redb";
 
 /// redb's page cache. The default (1 GiB) is a quarter of the smallest box we run on.
 const CACHE_BYTES: usize = 64 * 1024 * 1024;
-
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// A rule refused the input; the form shows these beside its fields.
-    #[error("invalid input: {0:?}")]
-    Invalid(FieldErrors),
-    /// A rule refused the action as a whole.
-    #[error("refused: {0:?}")]
-    Refused(Msg),
-    /// The record changed since the user loaded it.
-    #[error("stale edit")]
-    Stale,
-    #[error("not found")]
-    NotFound,
-    /// The database could not be read or written; nothing was committed.
-    #[error("storage: {0}")]
-    Storage(String),
-    /// A file offered as a backup is damaged, foreign, or of a newer program; nothing changed.
-    #[error("{0}")]
-    NotABackup(String),
-    /// The change was committed but the sync that makes it durable failed: it may or may not
-    /// be on disk.
-    #[error("storage, unconfirmed: {0}")]
-    Unconfirmed(String),
-    #[error(
-        "the database has schema version {found}, newer than this program understands \
-         ({supported}); run the newer wrenchdesk that wrote it, or restore a backup"
-    )]
-    NewerSchema { found: u64, supported: u64 },
-    #[error("the data directory {0} is in use by another wrenchdesk process")]
-    InUse(PathBuf),
-    #[error("internal: {0}")]
-    Internal(String),
-}
-
-macro_rules! storage_errors {
-    ($($t:ty),*) => {$(
-        impl From<$t> for StoreError {
-            fn from(e: $t) -> Self {
-                StoreError::Storage(e.to_string())
-            }
-        }
-    )*};
-}
-storage_errors!(
-    redb::Error,
-    redb::DatabaseError,
-    redb::TransactionError,
-    redb::TableError,
-    redb::StorageError,
-    redb::CommitError,
-    redb::SetDurabilityError
-);
-
-pub type StoreResult<T> = Result<T, StoreError>;
 
 /// A handle on the open database; cheap to clone.
 #[derive(Clone)]
@@ -161,17 +111,6 @@ impl Touched {
     }
 }
 
-/// What a restore did.
-#[derive(Debug)]
-pub struct Restored {
-    /// The backup that is now the data.
-    pub from: backup::BackupInfo,
-    /// The verified backup of the data it replaced.
-    pub replaced: backup::BackupInfo,
-    /// How long transactions waited: backing up the current data, swapping, reopening.
-    pub paused: std::time::Duration,
-}
-
 /// Opens (or creates) the database file in `data_dir`, through the fault-injecting backend
 /// when one is given.
 fn open_file(data_dir: &Path, faults: Option<&Arc<faults::Faults>>) -> StoreResult<Database> {
@@ -182,7 +121,7 @@ fn open_file(data_dir: &Path, faults: Option<&Arc<faults::Faults>>) -> StoreResu
         None => builder.create(&path),
         Some(faults) => {
             let backend = faults::backend(&path, faults.clone())
-                .map_err(|e| StoreError::Storage(format!("cannot open {}: {e}", path.display())))?;
+                .map_err(|e| StoreError::storage(format!("cannot open {}", path.display()), e))?;
             builder.create_with_backend(backend)
         }
     };
@@ -202,13 +141,13 @@ impl Store {
     /// backup verified) into the backups directory, then migrated.
     pub fn open_with(data_dir: &Path, options: StoreOptions) -> StoreResult<Store> {
         std::fs::create_dir_all(data_dir)
-            .map_err(|e| StoreError::Storage(format!("cannot create {}: {e}", data_dir.display())))?;
+            .map_err(|e| StoreError::storage(format!("cannot create {}", data_dir.display()), e))?;
         let db = open_file(data_dir, options.faults.as_ref())?;
         let found = migrate::version(&db)?;
         if found > 0 && found < migrate::CURRENT {
             let dir = options.backups_dir.clone().unwrap_or_else(|| data_dir.join("backups"));
             std::fs::create_dir_all(&dir)
-                .map_err(|e| StoreError::Storage(format!("cannot create {}: {e}", dir.display())))?;
+                .map_err(|e| StoreError::storage(format!("cannot create {}", dir.display()), e))?;
             let to = backup::new_path(&dir, &format!("premigration-v{found}"));
             let info = backup::keep_copy_from(&db, &to)?;
             tracing::info!(file = %info.path.display(), from = found, to = migrate::CURRENT, "backup made before migrating");
@@ -294,56 +233,6 @@ impl Store {
     /// meanwhile; a restore waits for it.
     pub fn backup_to(&self, to: &Path) -> StoreResult<backup::BackupInfo> {
         self.inner.with_db(|db| backup::backup_from(db, to))
-    }
-
-    /// Replaces the data with the backup `file`, while the server runs. The file is verified
-    /// first; then, with every transaction finished and new ones waiting, the current data is
-    /// backed up into `backups_dir`, the file is swapped in, and every session ends (everyone
-    /// signs in again, against the restored accounts). If anything fails before the swap,
-    /// nothing changed; if the restored file cannot be opened, the replaced data is put back.
-    pub fn restore(&self, file: &Path, backups_dir: &Path) -> StoreResult<Restored> {
-        let from = backup::verify(file)?;
-        std::fs::create_dir_all(backups_dir)
-            .map_err(|e| StoreError::Storage(format!("cannot create {}: {e}", backups_dir.display())))?;
-        let inner = &self.inner;
-        let mut slot = inner.db.write().unwrap_or_else(|e| e.into_inner());
-        let current = slot.as_ref().ok_or_else(|| StoreError::Storage("the database is closed".into()))?;
-        let paused = std::time::Instant::now();
-        let replaced = backup::keep_copy_from(current, &backup::new_path(backups_dir, "prerestore"))?;
-        *slot = None; // closes the file
-        let live = inner.data_dir.join(DB_FILE);
-        let open_restored = || -> StoreResult<Database> {
-            let db = open_file(&inner.data_dir, inner.faults.as_ref())?;
-            migrate::run(&db)?;
-            let mut tx = db.begin_write()?;
-            tx.set_durability(Durability::Immediate)?;
-            backup::after_restore_tx(&tx, &from)?;
-            tx.commit()?;
-            Ok(db)
-        };
-        let outcome = match backup::swap_in(file, &live) {
-            // The live file was not touched: it opens again as it was.
-            Err(e) => Err(e),
-            Ok(()) => match open_restored() {
-                Ok(db) => {
-                    *slot = Some(db);
-                    Ok(Restored { from, replaced, paused: paused.elapsed() })
-                }
-                Err(e) => {
-                    tracing::error!(error = %e, "the restored data would not open; putting the replaced data back");
-                    backup::swap_in(&replaced.path, &live)?;
-                    Err(e)
-                }
-            },
-        };
-        if slot.is_none() {
-            *slot = Some(open_file(&inner.data_dir, inner.faults.as_ref())?);
-        }
-        inner.after_swap();
-        if let Some(db) = slot.as_ref() {
-            inner.rebuild_search_from(db)?;
-        }
-        outcome.map(|restored| Restored { paused: paused.elapsed(), ..restored })
     }
 
     /// Runs `f` in one durable write transaction on a blocking thread. The transaction commits
@@ -434,48 +323,6 @@ impl Inner {
             self.suspect.store(true, Ordering::SeqCst);
         }
         out
-    }
-
-    /// After a storage error: with every transaction finished, checks whether redb latched the
-    /// failure and, if so, closes and reopens the file. Reopening recovers the last durable
-    /// commit: the commits whose sync failed (whose writers were told nothing was saved) are
-    /// gone, as they told. A disk that still fails is retried at most once a second.
-    fn heal(&self) -> StoreResult<()> {
-        let mut slot = self.db.write().unwrap_or_else(|e| e.into_inner());
-        if !self.suspect.load(Ordering::SeqCst) {
-            return Ok(()); // healed by another thread meanwhile
-        }
-        if let Some(db) = slot.as_ref()
-            && db.begin_write().is_ok()
-        {
-            self.suspect.store(false, Ordering::SeqCst);
-            return Ok(());
-        }
-        {
-            let mut failed_at = self.reopen_failed_at.lock().unwrap_or_else(|e| e.into_inner());
-            if failed_at.is_some_and(|at| at.elapsed() < std::time::Duration::from_secs(1)) {
-                return Err(StoreError::Storage("the database is unavailable".into()));
-            }
-            *slot = None;
-            match open_file(&self.data_dir, self.faults.as_ref()) {
-                Ok(db) => {
-                    *slot = Some(db);
-                    *failed_at = None;
-                }
-                Err(e) => {
-                    *failed_at = Some(std::time::Instant::now());
-                    tracing::error!(error = %e, "reopening the database failed");
-                    return Err(e);
-                }
-            }
-        }
-        tracing::warn!("the database was reopened after a storage failure");
-        self.suspect.store(false, Ordering::SeqCst);
-        self.after_swap();
-        match slot.as_ref() {
-            Some(db) => self.rebuild_search_from(db),
-            None => Ok(()),
-        }
     }
 
     /// After the file under the gate changed (reopened or restored): no cached session, board
@@ -590,82 +437,13 @@ impl Inner {
         });
         match kept {
             Ok(true) => Ok(out),
-            Ok(false) => Err(StoreError::Storage(format!("not saved: {error}"))),
-            Err(e) => Err(StoreError::Unconfirmed(format!("{error}; then {e}"))),
+            Ok(false) => Err(StoreError::storage("not saved", error)),
+            Err(e) => Err(StoreError::Unconfirmed(Detail::caused(
+                format!("the file could not be asked what it kept ({e})"),
+                error,
+            ))),
         }
     }
-}
-
-/// Group commit. Every commit gets a sequence number; a writer that needs durability waits
-/// until a durable (synced) commit that began after its own has finished. The first waiter
-/// runs that durable commit for everyone waiting; redb's durable commit also persists every
-/// non-durable commit before it.
-#[derive(Default)]
-pub struct Flusher {
-    state: std::sync::Mutex<FlushState>,
-    done: std::sync::Condvar,
-}
-
-#[derive(Default)]
-struct FlushState {
-    /// Commits so far.
-    committed: u64,
-    /// Commits known to be on disk.
-    durable: u64,
-    flushing: bool,
-}
-
-impl Flusher {
-    fn lock(&self) -> std::sync::MutexGuard<'_, FlushState> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Forgets commits of a database that was closed: with the file reopened, what is in it is
-    /// what is durable.
-    fn reset(&self) {
-        let mut state = self.lock();
-        state.durable = state.committed;
-    }
-
-    /// Counts a finished commit and returns its number.
-    fn committed(&self) -> u64 {
-        let mut state = self.lock();
-        state.committed += 1;
-        state.committed
-    }
-
-    /// Returns once commit `seq` is durable, or the error of the sync this writer ran itself.
-    fn wait_durable(&self, db: &Database, seq: u64) -> StoreResult<()> {
-        let mut state = self.lock();
-        loop {
-            if state.durable >= seq {
-                return Ok(());
-            }
-            if !state.flushing {
-                state.flushing = true;
-                let target = state.committed;
-                drop(state);
-                let synced = sync(db);
-                state = self.lock();
-                state.flushing = false;
-                if synced.is_ok() {
-                    state.durable = state.durable.max(target);
-                }
-                self.done.notify_all();
-                synced.map_err(|e| StoreError::Unconfirmed(e.to_string()))?;
-                continue;
-            }
-            state = self.done.wait(state).unwrap_or_else(|e| e.into_inner());
-        }
-    }
-}
-
-/// An empty durable commit: syncs the file with every commit made before it.
-fn sync(db: &Database) -> StoreResult<()> {
-    let mut tx = db.begin_write()?;
-    tx.set_durability(Durability::Immediate)?;
-    tx.commit()?;
-    Ok(())
 }
 
 /// After a commit the change is saved whatever happens here, so a failed refresh must not turn
@@ -718,9 +496,7 @@ fn refresh_parts(db: &Database, index: &RwLock<parts::index::PartIndex>, touched
 }
 
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> StoreResult<T> + Send + 'static) -> StoreResult<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| StoreError::Internal(format!("store task failed: {e}")))?
+    tokio::task::spawn_blocking(f).await.map_err(|e| StoreError::internal("store task failed", e))?
 }
 
 /// Hands out the next id of a record kind.

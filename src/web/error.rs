@@ -10,7 +10,7 @@ use super::ctx::Ctx;
 use super::layout;
 use crate::domain::FieldErrors;
 use crate::i18n::{Lang, Msg};
-use crate::store::StoreError;
+use crate::store::{Detail, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -39,10 +39,12 @@ pub enum AppError {
     Stale,
     /// Storage failed; nothing was saved.
     #[error("storage unavailable: {0}")]
-    Unavailable(String),
+    Unavailable(#[source] Detail),
     /// The disk failed while making a committed change durable: it may or may not be kept.
     #[error("storage failed after commit: {0}")]
-    Unconfirmed(String),
+    Unconfirmed(#[source] Detail),
+    /// A bug or a failed task, with a message for the log. (A plain message still: handlers
+    /// build it from `format!` in many places.)
     #[error("internal: {0}")]
     Internal(String),
 }
@@ -54,7 +56,8 @@ impl From<StoreError> for AppError {
             StoreError::Refused(msg) => AppError::Refused(msg),
             StoreError::Stale => AppError::Stale,
             StoreError::NotFound => AppError::NotFound,
-            StoreError::Storage(detail) | StoreError::NotABackup(detail) => AppError::Unavailable(detail),
+            StoreError::Storage(detail) => AppError::Unavailable(detail),
+            StoreError::NotABackup(why) => AppError::Unavailable(Detail::new(why)),
             StoreError::Unconfirmed(detail) => AppError::Unconfirmed(detail),
             e => AppError::Internal(e.to_string()),
         }
