@@ -15,6 +15,7 @@ use super::ctx::Ctx;
 use super::error::{AppError, AppResult, encode, redirect_to};
 use super::form::Form;
 use super::layout::{self, Field, csrf_field, notice, select, textarea};
+use super::show::{LocalTime, Money, StateBadge};
 use super::{AppState, BODY_LIMIT, html_response, run};
 use crate::domain::customer::{CustomerInput, optional_date};
 use crate::domain::field::required_text;
@@ -570,7 +571,6 @@ fn customer_body(
     let d = &c.details;
     let tz = ctx.settings.tz();
     let today = ctx.today();
-    let local = |at: &DateTime<Utc>| at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string();
     let dash = |s: &str| if s.is_empty() { "—".to_string() } else { s.to_string() };
     html! {
         p { a href="/customers" { "← " (lang.t(Msg::NavCustomers)) } }
@@ -603,7 +603,7 @@ fn customer_body(
                     dt { (lang.t(Msg::Address)) } dd { (dash(&d.address)) }
                     dt { (lang.t(Msg::Source)) } dd { (dash(choice_label(&d.source, lang))) }
                     dt { (lang.t(Msg::Level)) } dd { (dash(choice_label(&d.level, lang))) }
-                    dt { (lang.t(Msg::CustomerSince)) } dd { (local(&c.created_at)) }
+                    dt { (lang.t(Msg::CustomerSince)) } dd { (LocalTime::new(c.created_at, tz)) }
                 }
                 @if !d.notes.is_empty() { p.notes { (d.notes) } }
             }
@@ -615,17 +615,17 @@ fn customer_body(
                     .map(|o| o.totals().estimate).sum();
                 dl.details {
                     dt { (lang.t(Msg::Visits)) } dd { (visits) }
-                    dt { (lang.t(Msg::TotalSpent)) } dd { (super::orders::money(spent)) }
-                    dt { (lang.t(Msg::LastVisit)) } dd { (view.orders.first().map(|o| local(&o.created_at)).unwrap_or("—".into())) }
+                    dt { (lang.t(Msg::TotalSpent)) } dd { (Money(spent)) }
+                    dt { (lang.t(Msg::LastVisit)) } dd { (view.orders.first().map(|o| LocalTime::new(o.created_at, tz).to_string()).unwrap_or("—".into())) }
                 }
                 @if view.orders.is_empty() {
                     p.muted { (lang.t(Msg::NoOrdersYet)) }
                 } @else {
                     ul.timeline { @for o in view.orders.iter().take(20) {
                         li {
-                            a href={ "/orders/" (o.id) } { (o.number) } " " (super::orders::state_badge(lang, o.state))
-                            " " (super::orders::money(o.totals().estimate))
-                            div.muted { (local(&o.created_at)) " · " (o.reception.complaint.chars().take(40).collect::<String>()) }
+                            a href={ "/orders/" (o.id) } { (o.number) } " " (StateBadge(lang, o.state))
+                            " " (Money(o.totals().estimate))
+                            div.muted { (LocalTime::new(o.created_at, tz)) " · " (o.reception.complaint.chars().take(40).collect::<String>()) }
                         }
                     } }
                 }
@@ -666,7 +666,7 @@ fn customer_body(
                     li {
                         span.badge { (lang.t(entry.kind.label())) }
                         " " (entry.summary)
-                        div.muted { (local(&entry.at)) " · " (entry.by_name) }
+                        div.muted { (LocalTime::new(entry.at, tz)) " · " (entry.by_name) }
                     }
                 } }
             }

@@ -18,7 +18,7 @@ use warp::reply::{Reply, Response};
 use super::ctx::{Ctx, ct_eq};
 use super::error::{AppError, AppResult, error_body, redirect_to};
 use super::layout::{self, csrf_field, notice};
-use super::orders::{local, state_badge};
+use super::show::{LocalTime, StateBadge};
 use super::{AppState, BODY_LIMIT, html_response, run};
 use crate::domain::clock::{ClockAction, PartRequest, PauseReason, Progress, RequestStatus};
 use crate::domain::work_order::{Decision, transitions_for};
@@ -191,6 +191,7 @@ fn phone_body(
     errors: &FieldErrors,
 ) -> Markup {
     let lang = ctx.lang;
+    let tz = ctx.settings.tz();
     let me = ctx.user.as_ref().map(|u| u.user.id).unwrap_or(UserId(0));
     let roles = ctx.user.as_ref().map(|u| u.user.roles).unwrap_or_default();
     let desk = roles.may(Area::Orders);
@@ -213,9 +214,9 @@ fn phone_body(
                     div.plate-big { (v.details.plate) }
                     h1 { (v.details.title()) }
                 }
-                p { (state_badge(lang, o.state)) " " span.muted { (o.number) } }
+                p { (StateBadge(lang, o.state)) " " span.muted { (o.number) } }
                 @if let Some(p) = o.reception.promised_at {
-                    p.promised.late[o.is_late(now)] { (lang.t(Msg::PromisedAt)) ": " strong { (local(ctx, p)) } }
+                    p.promised.late[o.is_late(now)] { (lang.t(Msg::PromisedAt)) ": " strong { (LocalTime::new(p, tz)) } }
                 }
             }
             @if o.state.is_closed() { (notice("warn", lang.t(Msg::TokenClosedLead))) }
@@ -300,6 +301,7 @@ fn phone_body(
 /// Notes and photos, with the form to add one from the phone's camera.
 pub fn notes_section(ctx: &Ctx, o: &WorkOrder, errors: &FieldErrors, with_form: bool) -> Markup {
     let lang = ctx.lang;
+    let tz = ctx.settings.tz();
     html! {
         section.panel id="notes" {
             h2 { (lang.t(Msg::NotesAndPhotos)) }
@@ -333,7 +335,7 @@ pub fn notes_section(ctx: &Ctx, o: &WorkOrder, errors: &FieldErrors, with_form: 
                                 }
                             }
                         }
-                        div.muted { (n.by_name) " · " (local(ctx, n.at)) }
+                        div.muted { (n.by_name) " · " (LocalTime::new(n.at, tz)) }
                     }
                 }
             }
@@ -343,6 +345,7 @@ pub fn notes_section(ctx: &Ctx, o: &WorkOrder, errors: &FieldErrors, with_form: 
 
 fn parts_section(ctx: &Ctx, o: &WorkOrder, errors: &FieldErrors) -> Markup {
     let lang = ctx.lang;
+    let tz = ctx.settings.tz();
     html! {
         section.panel id="parts" {
             h2 { (lang.t(Msg::PartsRequestTitle)) }
@@ -355,7 +358,7 @@ fn parts_section(ctx: &Ctx, o: &WorkOrder, errors: &FieldErrors) -> Markup {
             @if !o.part_requests.is_empty() {
                 ul.timeline {
                     @for r in o.part_requests.iter().rev() {
-                        li { strong { (r.text) } " × " (r.qty) " " (request_badge(lang, r)) div.muted { (r.by_name) " · " (local(ctx, r.at)) } }
+                        li { strong { (r.text) } " × " (r.qty) " " (request_badge(lang, r)) div.muted { (r.by_name) " · " (LocalTime::new(r.at, tz)) } }
                     }
                 }
             }
@@ -605,6 +608,7 @@ async fn photo(state: &AppState, ctx: &Ctx, order: u64, id: u64, thumb: bool) ->
 async fn my_jobs(state: &AppState, ctx: &Ctx) -> AppResult<Response> {
     let user = floor_user(ctx)?;
     let lang = ctx.lang;
+    let tz = ctx.settings.tz();
     let me = user.user.id;
     let rows = state
         .store
@@ -652,7 +656,7 @@ async fn my_jobs(state: &AppState, ctx: &Ctx) -> AppResult<Response> {
                     strong { (l.details.description) }
                     div.muted {
                         (v.as_ref().map(|v| v.details.title()).unwrap_or_default())
-                        @if let Some(p) = o.reception.promised_at { " · " (lang.t(Msg::PromisedAt)) " " (local(ctx, p)) }
+                        @if let Some(p) = o.reception.promised_at { " · " (lang.t(Msg::PromisedAt)) " " (LocalTime::new(p, tz)) }
                     }
                     div.muted { (lang.fmt(Msg::WorkedOfEstimate, &[&l.worked_hours(now), &l.details.qty])) }
                 }

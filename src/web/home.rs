@@ -75,7 +75,7 @@ async fn home(state: &AppState, ctx: &Ctx, note: Option<Msg>) -> AppResult<Respo
                             } @else {
                                 (o.number)
                             }
-                            div.muted { (r.by_name) " · " (super::orders::local(ctx, r.at)) }
+                            div.muted { (r.by_name) " · " (super::show::LocalTime::new(r.at, ctx.settings.tz())) }
                             (super::orders::request_form(ctx, o, r, "/"))
                         }
                     }

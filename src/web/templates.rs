@@ -13,7 +13,7 @@ use super::ctx::Ctx;
 use super::error::{AppError, AppResult, redirect_to};
 use super::form::Form;
 use super::layout::{self, Field, csrf_field, notice};
-use super::orders::money;
+use super::show::Money;
 use super::{AppState, BODY_LIMIT, html_response, run};
 use crate::domain::template::{ServiceTemplate, TEMPLATE_ROWS, TemplateDetails, TemplateRowInput};
 use crate::domain::{Area, FieldErrors, LineKind};
@@ -83,7 +83,7 @@ async fn list_page(state: &AppState, ctx: &Ctx) -> AppResult<Response> {
                             tr {
                                 td { a href={ "/templates/" (t.id) } { (t.details.name) } }
                                 td { @for l in &t.details.lines { span.chip { (l.description) } " " } }
-                                td.num { (money(total)) }
+                                td.num { (Money(total)) }
                                 td { @if t.active { span.badge.ok { (lang.t(Msg::TemplateActive)) } } @else { span.badge { (lang.t(Msg::Inactive)) } } }
                             }
                         }

@@ -16,6 +16,7 @@ use super::customers::{customer_fields, due_badges, phone_warning, sharing_phone
 use super::error::{AppError, AppResult, redirect_to};
 use super::form::Form;
 use super::layout::{self, Field, csrf_field, notice, textarea};
+use super::show::{Money, StateBadge};
 use super::{AppState, BODY_LIMIT, html_response, run};
 use crate::domain::customer::CustomerInput;
 use crate::domain::plate::PROVINCES;
@@ -530,8 +531,8 @@ async fn view_page(state: &AppState, ctx: &Ctx, id: VehicleId, q: &Query) -> App
                 } @else {
                     ul.timeline { @for o in &history {
                         li {
-                            a href={ "/orders/" (o.id) } { (o.number) } " " (super::orders::state_badge(lang, o.state))
-                            " " (super::orders::money(o.totals().estimate))
+                            a href={ "/orders/" (o.id) } { (o.number) } " " (StateBadge(lang, o.state))
+                            " " (Money(o.totals().estimate))
                             div.muted {
                                 (o.created_at.with_timezone(&tz).format("%Y-%m-%d"))
                                 @if let Some(m) = o.reception.mileage { " · " (lang.fmt(Msg::Km, &[&m])) }

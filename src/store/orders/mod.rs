@@ -27,6 +27,10 @@ use crate::domain::{
 use crate::i18n::Msg;
 use rust_decimal::Decimal;
 
+mod query;
+
+pub use query::{OrderFilter, OrderPage, OrderRow, PAGE_SIZE, SCAN_LIMIT, list};
+
 pub fn get(tx: &ReadTransaction, id: OrderId) -> StoreResult<Option<WorkOrder>> {
     Ok(tx.open_table(ORDERS)?.get(id.0)?.map(|v| v.value()))
 }

@@ -1,0 +1,145 @@
+//! The order list: which orders match its filters, one page at a time, newest first.
+//!
+//! A search narrows to a few candidates first (a number, a plate, customers found by name or
+//! phone); a state, "late" or a technician narrows through their indexes; otherwise the newest
+//! orders are read until a page is full, at most [`SCAN_LIMIT`] of them.
+
+use chrono::{DateTime, Utc};
+use redb::ReadTransaction;
+
+use super::{for_customer, for_technician, for_vehicle, get, in_state, newest, with_number_prefix};
+use crate::domain::{Customer, CustomerId, OrderId, OrderState, Plate, UserId, Vehicle, WorkOrder};
+use crate::store::{StoreResult, customers, vehicles};
+
+/// Orders per page of the list.
+pub const PAGE_SIZE: usize = 30;
+/// The plain list reads at most this many of the newest orders per page.
+pub const SCAN_LIMIT: usize = 20_000;
+
+/// Filters of the order list; `None` means any.
+#[derive(Clone, Debug, Default)]
+pub struct OrderFilter {
+    /// Typed in the search box: an order number's beginning, a plate, a customer's name or phone.
+    pub text: String,
+    pub state: Option<OrderState>,
+    pub advisor: Option<UserId>,
+    pub technician: Option<UserId>,
+    /// Only orders past their promised time.
+    pub late: bool,
+    pub created_from: Option<DateTime<Utc>>,
+    pub created_until: Option<DateTime<Utc>>,
+}
+
+impl OrderFilter {
+    /// Whether `order` is listed, at `now` (for "late").
+    pub fn accepts(&self, order: &WorkOrder, now: DateTime<Utc>) -> bool {
+        self.state.is_none_or(|s| order.state == s)
+            && self.advisor.is_none_or(|a| order.reception.advisor == Some(a))
+            && self.technician.is_none_or(|t| order.technicians().contains(&t))
+            && (!self.late || order.is_late(now))
+            && self.created_from.is_none_or(|f| order.created_at >= f)
+            && self.created_until.is_none_or(|u| order.created_at < u)
+    }
+}
+
+/// One row of the list.
+#[derive(Debug)]
+pub struct OrderRow {
+    pub order: WorkOrder,
+    pub vehicle: Option<Vehicle>,
+    pub customer: Option<Customer>,
+}
+
+/// One page of the list.
+#[derive(Debug, Default)]
+pub struct OrderPage {
+    pub rows: Vec<OrderRow>,
+    /// There is a next page.
+    pub more: bool,
+    /// The newest [`SCAN_LIMIT`] orders were read without filling the page: older ones were not
+    /// looked at.
+    pub truncated: bool,
+}
+
+/// The page `page_no` (from 1) of the orders `filter` accepts at `now`. `customers` are those
+/// the search index found for `filter.text` (the index lives outside the database).
+pub fn list(
+    tx: &ReadTransaction,
+    filter: &OrderFilter,
+    customers: &[CustomerId],
+    page_no: usize,
+    now: DateTime<Utc>,
+) -> StoreResult<OrderPage> {
+    let offset = page_no.saturating_sub(1) * PAGE_SIZE;
+    let keep = |o: &WorkOrder| filter.accepts(o, now);
+    let mut page = OrderPage::default();
+    let mut rows = Vec::new();
+    match narrowed(tx, filter, customers)? {
+        Some(ids) => {
+            let mut skipped = 0;
+            for id in ids {
+                let Some(o) = get(tx, id)?.filter(|o| keep(o)) else { continue };
+                if skipped < offset {
+                    skipped += 1;
+                } else if rows.len() == PAGE_SIZE {
+                    page.more = true;
+                    break;
+                } else {
+                    rows.push(o);
+                }
+            }
+        }
+        None => {
+            let (found, stopped) = newest(tx, offset, PAGE_SIZE, SCAN_LIMIT, keep)?;
+            page.more = stopped && found.len() == PAGE_SIZE;
+            page.truncated = stopped && found.len() < PAGE_SIZE;
+            rows = found;
+        }
+    }
+    for order in rows {
+        let vehicle = vehicles::get(tx, order.vehicle_id)?;
+        let customer = customers::get(tx, order.customer_id)?;
+        page.rows.push(OrderRow { order, vehicle, customer });
+    }
+    Ok(page)
+}
+
+/// The orders an index narrows the list to, newest first; `None` when no index applies.
+fn narrowed(
+    tx: &ReadTransaction,
+    filter: &OrderFilter,
+    customers: &[CustomerId],
+) -> StoreResult<Option<Vec<OrderId>>> {
+    if !filter.text.is_empty() {
+        return Ok(Some(searched(tx, &filter.text, customers)?));
+    }
+    if let Some(s) = filter.state {
+        return Ok(Some(in_state(tx, s)?));
+    }
+    if filter.late {
+        let mut ids = Vec::new();
+        for s in OrderState::BOARD {
+            ids.extend(in_state(tx, s)?);
+        }
+        ids.sort_unstable_by(|a, b| b.cmp(a));
+        return Ok(Some(ids));
+    }
+    filter.technician.map(|t| for_technician(tx, t)).transpose()
+}
+
+/// The candidates of a search: orders whose number begins with `text`, of the vehicle with
+/// that plate, and of `customers`; newest first.
+fn searched(tx: &ReadTransaction, text: &str, customers: &[CustomerId]) -> StoreResult<Vec<OrderId>> {
+    let mut ids = with_number_prefix(tx, text, 200)?;
+    if let Ok(plate) = Plate::parse(text)
+        && let Some(v) = vehicles::find_by_plate(tx, &plate)?
+    {
+        ids.extend(for_vehicle(tx, v.id)?.iter().map(|o| o.id));
+    }
+    for c in customers {
+        ids.extend(for_customer(tx, *c)?.iter().map(|o| o.id));
+    }
+    ids.sort_unstable_by(|a, b| b.cmp(a));
+    ids.dedup();
+    Ok(ids)
+}

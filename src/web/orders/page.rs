@@ -1,0 +1,288 @@
+//! The order page (GET /orders/{id}) and its live part (GET /orders/{id}/live), which follows
+//! changes made elsewhere. The forms on it are drawn by the files of their actions.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use maud::{Markup, html};
+use rust_decimal::Decimal;
+use warp::Filter;
+use warp::filters::BoxedFilter;
+use warp::reply::Response;
+
+use super::approvals::{approval_form, approvals_list};
+use super::lines::add_lines;
+use super::requests::requests_section;
+use super::status::{diagnosis_form, status_form};
+use super::{Query, ctx, fuel_label, may_view, name_of, query};
+use crate::domain::template::ServiceTemplate;
+use crate::domain::work_order::{ApprovalInput, Decision, LineInput};
+use crate::domain::{Area, Customer, FieldErrors, OrderId, Role, User, Vehicle, WorkOrder};
+use crate::i18n::{Lang, Msg};
+use crate::store::{customers, orders, templates, users, vehicles};
+use crate::web::ctx::Ctx;
+use crate::web::error::{AppError, AppResult};
+use crate::web::layout::{self, notice};
+use crate::web::show::{LocalTime, Money, StateBadge};
+use crate::web::{AppState, html_response};
+
+pub(super) fn routes(state: &Arc<AppState>) -> BoxedFilter<(Response,)> {
+    let view = warp::path!("orders" / u64).and(warp::get()).and(ctx(state)).and(query()).then(handler!(
+        state,
+        ctx,
+        |id: u64, ctx: Ctx, q: Query| view_page(&state, &ctx, OrderId(id), &q)
+    ));
+    let live = warp::path!("orders" / u64 / "live")
+        .and(warp::get())
+        .and(ctx(state))
+        .and(query())
+        .then(handler!(state, ctx, |id: u64, ctx: Ctx, q: Query| live_part(&state, &ctx, OrderId(id), &q)));
+    view.or(live).unify().boxed()
+}
+
+/// Everything the order page shows.
+pub(super) struct OrderView {
+    pub order: WorkOrder,
+    pub vehicle: Option<Vehicle>,
+    pub customer: Option<Customer>,
+    pub users: Vec<User>,
+    /// The active templates, offered as buttons.
+    pub templates: Vec<ServiceTemplate>,
+    /// When the page was asked for ("late" depends on it, and the hours worked so far).
+    pub now: DateTime<Utc>,
+    /// Where phones reach this box (its QR leads there).
+    pub base_url: String,
+}
+
+pub(super) async fn load(state: &AppState, id: OrderId) -> AppResult<OrderView> {
+    state
+        .store
+        .read(move |tx| {
+            let Some(order) = orders::get(tx, id)? else { return Ok(None) };
+            let vehicle = vehicles::get(tx, order.vehicle_id)?;
+            let customer = customers::get(tx, order.customer_id)?;
+            let templates = templates::list(tx)?.into_iter().filter(|t| t.active).collect();
+            Ok(Some((order, vehicle, customer, users::list(tx)?, templates)))
+        })
+        .await?
+        .map(|(order, vehicle, customer, users, templates)| OrderView {
+            order,
+            vehicle,
+            customer,
+            users,
+            templates,
+            now: Utc::now(),
+            base_url: state.public_base_url(),
+        })
+        .ok_or(AppError::NotFound)
+}
+
+fn notice_of(code: &str) -> Option<Msg> {
+    Some(match code {
+        "opened" => Msg::OrderOpened,
+        "lines" => Msg::LinesAdded,
+        "line" => Msg::LineSaved,
+        "removed" => Msg::LineRemoved,
+        "approved" => Msg::ApprovalRecorded,
+        "diagnosis" => Msg::DiagnosisSaved,
+        "status" => Msg::StatusChanged,
+        "saved" => Msg::Saved,
+        "request" => Msg::RequestDone,
+        _ => return None,
+    })
+}
+
+async fn view_page(state: &AppState, ctx: &Ctx, id: OrderId, q: &Query) -> AppResult<Response> {
+    may_view(ctx)?;
+    let view = load(state, id).await?;
+    let note = q.get("notice").and_then(|n| notice_of(n));
+    Ok(order_page(ctx, &view, note, &Forms::default()))
+}
+
+/// Forms of the order page that came back with problems, with what was typed.
+#[derive(Default)]
+pub(super) struct Forms {
+    pub line: Option<(LineInput, FieldErrors)>,
+    pub approval: Option<(ApprovalInput, FieldErrors)>,
+    pub status: Option<(String, FieldErrors)>,
+    pub diagnosis: Option<(String, FieldErrors)>,
+}
+
+impl Forms {
+    pub fn has_errors(&self) -> bool {
+        self.line.is_some() || self.approval.is_some() || self.status.is_some() || self.diagnosis.is_some()
+    }
+}
+
+pub(super) fn order_page(ctx: &Ctx, view: &OrderView, note: Option<Msg>, forms: &Forms) -> Response {
+    let lang = ctx.lang;
+    let o = &view.order;
+    let roles = ctx.user.as_ref().map(|u| u.user.roles).unwrap_or_default();
+    let desk = roles.may(Area::Orders);
+    let editable = desk && o.state.is_editable();
+    let base = &view.base_url;
+    let loopback = ["://127.", "://localhost", "://[::1]"].iter().any(|l| base.contains(l));
+    let title = lang.fmt(Msg::OrderTitle, &[&o.number]);
+    let body = html! {
+        div.page-head {
+            h1 { (title) " " (StateBadge(lang, o.state)) }
+            div.actions {
+                a.button.secondary href={ "/orders/" (o.id) "/print" } { (lang.t(Msg::PrintPreview)) }
+            }
+        }
+        @if loopback && desk { (notice("warn", &lang.fmt(Msg::LoopbackWarning, &[base]))) }
+        @if let Some(msg) = note { (notice("ok", lang.t(msg))) }
+        @if forms.has_errors() { (notice("error", lang.t(Msg::FormHasErrors))) }
+        (live_section(ctx, view))
+        @if desk || roles.has(Role::Cashier) { (status_form(ctx, o, roles, forms)) }
+        (requests_section(ctx, o, desk || roles.may(Area::Parts)))
+        (crate::web::floor::notes_section(ctx, o, &FieldErrors::new(), desk && !o.state.is_closed()))
+        @if desk { p { a href={ "/t/" (format!("{:032x}", o.token)) "?floor=1" } { (lang.t(Msg::NavMyJobs)) " · " (lang.t(Msg::Start)) " / " (lang.t(Msg::Pause)) " / " (lang.t(Msg::Finish)) } } }
+        @if editable {
+            (add_lines(ctx, view, forms))
+            @if o.pending_lines().next().is_some() { (approval_form(ctx, view, forms)) }
+            (diagnosis_form(ctx, o, forms))
+        }
+        (approvals_list(ctx, o))
+    };
+    let mut response = html_response(layout::page(ctx, &title, body));
+    if forms.has_errors() {
+        *response.status_mut() = warp::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    response
+}
+
+/// The part of the order page that follows changes made elsewhere (the phone, another desk):
+/// it asks every two seconds and is replaced only when the order changed.
+fn live_section(ctx: &Ctx, view: &OrderView) -> Markup {
+    let lang = ctx.lang;
+    let tz = ctx.settings.tz();
+    let o = &view.order;
+    let desk = ctx.user.as_ref().is_some_and(|u| u.user.roles.may(Area::Orders));
+    let editable = desk && o.state.is_editable();
+    let now = view.now;
+    let t = o.totals();
+    html! {
+        div id="order-live" hx-get={ "/orders/" (o.id) "/live?v=" (o.version) } hx-trigger="every 2s" hx-swap="outerHTML" {
+            div.columns {
+                section.panel {
+                    @if let Some(v) = &view.vehicle {
+                        h2 { a href={ "/vehicles/" (v.id) } { span.plate-big { (v.details.plate) } } " " (v.details.title()) }
+                    }
+                    @if let Some(c) = &view.customer {
+                        p.lead { a href={ "/customers/" (c.id) } { (c.details.name) } " · " (c.details.phone) }
+                    }
+                    dl.details {
+                        dt { (lang.t(Msg::Created)) } dd { (LocalTime::new(o.created_at, tz)) }
+                        dt { (lang.t(Msg::PromisedAt)) } dd {
+                            @if let Some(p) = o.reception.promised_at { (LocalTime::new(p, tz)) } @else { "—" }
+                            @if o.is_late(now) { " " span.badge.bad { (lang.t(Msg::Late)) } }
+                        }
+                        dt { (lang.t(Msg::Mileage)) } dd { (o.reception.mileage.map(|m| lang.fmt(Msg::Km, &[&m])).unwrap_or("—".into())) }
+                        dt { (lang.t(Msg::Fuel)) } dd { (o.reception.fuel.map(|f| lang.t(fuel_label(f))).unwrap_or("—")) }
+                        dt { (lang.t(Msg::Advisor)) } dd { (name_of(&view.users, o.reception.advisor)) }
+                        @if !o.reception.items_left.is_empty() { dt { (lang.t(Msg::ItemsLeft)) } dd { (o.reception.items_left) } }
+                    }
+                    h3 { (lang.t(Msg::Complaint)) }
+                    p.notes { (o.reception.complaint) }
+                    @if editable { p { a href={ "/orders/" (o.id) "/reception" } { (lang.t(Msg::EditReception)) } } }
+                    @if !o.diagnosis.is_empty() {
+                        h3 { (lang.t(Msg::Diagnosis)) }
+                        ul.timeline { @for n in &o.diagnosis { li { p.notes { (n.text) } div.muted { (n.by_name) " · " (LocalTime::new(n.at, tz)) } } } }
+                    }
+                }
+                section.panel {
+                    h2 { (lang.t(Msg::History)) }
+                    ul.timeline {
+                        li { (lang.t(Msg::Created)) div.muted { (name_of(&view.users, o.created_by)) " · " (LocalTime::new(o.created_at, tz)) } }
+                        @for h in &o.history {
+                            li {
+                                (StateBadge(lang, h.from)) " → " (StateBadge(lang, h.to))
+                                @if !h.reason.is_empty() { p.notes { (h.reason) } }
+                                div.muted { (h.by_name) " · " (LocalTime::new(h.at, tz)) }
+                            }
+                        }
+                    }
+                }
+            }
+            section.panel {
+                h2 { (lang.t(Msg::Lines)) }
+                (lines_table(ctx, view, editable))
+                dl.totals {
+                    dt { (lang.t(Msg::LabourTotal)) } dd { (Money(t.labour)) }
+                    dt { (lang.t(Msg::PartsTotal)) } dd { (Money(t.parts)) }
+                    dt { (lang.t(Msg::FeesTotal)) } dd { (Money(t.fees)) }
+                    dt.grand { (lang.t(Msg::Estimate)) } dd.grand { (Money(t.estimate)) }
+                    dt { (lang.t(Msg::ApprovedTotal)) } dd { (Money(t.approved)) }
+                    @if t.pending > Decimal::ZERO { dt { (lang.t(Msg::PendingTotal)) } dd.warn { (Money(t.pending)) } }
+                    @if t.declined > Decimal::ZERO { dt { (lang.t(Msg::DeclinedTotal)) } dd.muted { (Money(t.declined)) } }
+                }
+            }
+        }
+    }
+}
+
+async fn live_part(state: &AppState, ctx: &Ctx, id: OrderId, q: &Query) -> AppResult<Response> {
+    may_view(ctx)?;
+    let seen: Option<u64> = q.get("v").and_then(|v| v.parse().ok());
+    let view = load(state, id).await?;
+    if seen == Some(view.order.version) {
+        return Ok(crate::web::board::no_change());
+    }
+    Ok(html_response(live_section(ctx, &view)))
+}
+
+pub(super) fn decision_badge(lang: Lang, d: Decision) -> Markup {
+    let class = match d {
+        Decision::Pending => "badge warn",
+        Decision::Approved => "badge ok",
+        Decision::Declined => "badge bad",
+    };
+    html! { span class=(class) { (lang.t(d.label())) } }
+}
+
+fn lines_table(ctx: &Ctx, view: &OrderView, editable: bool) -> Markup {
+    let lang = ctx.lang;
+    let o = &view.order;
+    let now = view.now;
+    html! {
+        @if o.lines.is_empty() {
+            p.muted { (lang.t(Msg::NoLines)) }
+        } @else {
+            div.table-wrap {
+                table.rows.lines {
+                    thead { tr {
+                        th { "#" } th { (lang.t(Msg::Description)) } th.num { (lang.t(Msg::Qty)) } th.num { (lang.t(Msg::UnitPrice)) }
+                        th.num { (lang.t(Msg::Amount)) } th { (lang.t(Msg::Technician)) } th { (lang.t(Msg::Status)) }
+                        @if editable { th {} }
+                    } }
+                    tbody {
+                        @for l in &o.lines {
+                            tr.declined[l.decision == Decision::Declined] {
+                                td.muted { (l.no) }
+                                td { span.kind { (lang.t(l.details.kind.label())) } " " (l.details.description) }
+                                td.num { (l.details.qty) @if l.is_labour() { " h" } }
+                                td.num { (Money(l.details.unit_price)) }
+                                td.num { (Money(l.total())) }
+                                td {
+                                    @if l.is_labour() {
+                                        @match l.details.technician {
+                                            Some(t) => { (name_of(&view.users, Some(t))) }
+                                            None => { span.muted { (lang.t(Msg::Unassigned)) } }
+                                        }
+                                        @if !l.clock.is_empty() || l.finished_at.is_some() {
+                                            div { (crate::web::floor::progress_badge(lang, l.progress())) }
+                                            div.muted.small { (lang.fmt(Msg::WorkedOfEstimate, &[&l.worked_hours(now), &l.details.qty])) }
+                                        }
+                                    }
+                                }
+                                td { (decision_badge(lang, l.decision)) }
+                                @if editable { td { a.button.small.secondary href={ "/orders/" (o.id) "/lines/" (l.no) "/edit" } { (lang.t(Msg::EditLine)) } } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

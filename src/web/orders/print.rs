@@ -1,0 +1,237 @@
+//! The printed order (GET /orders/{id}/print) with its QR (GET /orders/{id}/qr.svg), and a
+//! reprint with a new QR that retires the old sheet (POST /orders/{id}/reprint).
+
+use std::sync::Arc;
+
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+use warp::Filter;
+use warp::filters::BoxedFilter;
+use warp::http::HeaderValue;
+use warp::hyper::body::Bytes;
+use warp::reply::{Reply, Response};
+
+use super::approvals::signature_svg;
+use super::{Change, Query, begin, body, ctx, desk, may_view, query};
+use crate::domain::work_order::Decision;
+use crate::domain::{Area, Customer, OrderId, User, Vehicle, WorkOrder};
+use crate::i18n::Msg;
+use crate::store::{customers, orders, users, vehicles};
+use crate::web::ctx::Ctx;
+use crate::web::error::{AppError, AppResult, redirect_to};
+use crate::web::layout::csrf_field;
+use crate::web::show::{LocalTime, Money};
+use crate::web::{AppState, assets, html_response};
+
+pub(super) fn routes(state: &Arc<AppState>) -> BoxedFilter<(Response,)> {
+    let print = warp::path!("orders" / u64 / "print")
+        .and(warp::get())
+        .and(ctx(state))
+        .and(query())
+        .then(handler!(state, ctx, |id: u64, ctx: Ctx, q: Query| print_page(&state, &ctx, OrderId(id), &q)));
+    let qr = warp::path!("orders" / u64 / "qr.svg").and(warp::get()).and(ctx(state)).then(handler!(
+        state,
+        ctx,
+        |id: u64, ctx: Ctx| qr_svg(&state, &ctx, OrderId(id))
+    ));
+    let reprint = warp::path!("orders" / u64 / "reprint").and(warp::post()).and(ctx(state)).and(body()).then(
+        handler!(state, ctx, |id: u64, ctx: Ctx, body: Bytes| reprint(&state, &ctx, OrderId(id), &body)),
+    );
+    print.or(qr).unify().or(reprint).unify().boxed()
+}
+
+/// `a4` or `receipt`.
+fn layout_code(typed: &str) -> &'static str {
+    if typed == "receipt" { "receipt" } else { "a4" }
+}
+
+/// Inline SVG markup that was produced by our own renderers (QR codes).
+fn trusted_svg(svg: &str) -> Markup {
+    PreEscaped(svg.to_string())
+}
+
+/// POST /orders/{id}/reprint: a new QR token (the old sheet's QR now says it was reprinted),
+/// then the print page again.
+async fn reprint(state: &AppState, ctx: &Ctx, id: OrderId, body: &[u8]) -> AppResult<Response> {
+    let Change { user, form, .. } = begin(state, ctx, id, body, desk).await?;
+    let actor = user.actor();
+    state.store.write_touching(move |tx, t| orders::rotate_token_tx(tx, t, &actor, id)).await?;
+    let to = format!("/orders/{id}/print?layout={}", layout_code(form.get("layout")));
+    Ok(redirect_to(&to, ctx.htmx))
+}
+
+/// The URL a phone opens from the order's QR.
+fn scan_url(state: &AppState, order: &WorkOrder) -> String {
+    format!("{}/t/{:032x}", state.public_base_url(), order.token)
+}
+
+/// The QR code of `url` as SVG markup (no XML prolog), black modules on white, scalable.
+fn qr_markup(url: &str) -> Result<String, AppError> {
+    let code = qrcode::QrCode::with_error_correction_level(url.as_bytes(), qrcode::EcLevel::M)
+        .map_err(|e| AppError::Internal(format!("qr: {e}")))?;
+    let svg = code.render::<qrcode::render::svg::Color>().min_dimensions(256, 256).quiet_zone(true).build();
+    Ok(svg.get(svg.find("<svg").unwrap_or(0)..).unwrap_or_default().to_string())
+}
+
+/// GET /orders/{id}/qr.svg: the order's QR alone.
+async fn qr_svg(state: &AppState, ctx: &Ctx, id: OrderId) -> AppResult<Response> {
+    may_view(ctx)?;
+    let order = state.store.read(move |tx| orders::get(tx, id)).await?.ok_or(AppError::NotFound)?;
+    let svg = qr_markup(&scan_url(state, &order))?;
+    let mut response = svg.into_response();
+    let headers = response.headers_mut();
+    headers.insert("content-type", HeaderValue::from_static("image/svg+xml"));
+    headers.insert("cache-control", HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+/// GET /orders/{id}/print?layout=a4|receipt: the sheet to print, with the QR a technician
+/// scans.
+async fn print_page(state: &AppState, ctx: &Ctx, id: OrderId, q: &Query) -> AppResult<Response> {
+    may_view(ctx)?;
+    let layout_kind = layout_code(q.get("layout").map(String::as_str).unwrap_or(""));
+    let (order, vehicle, customer, users) = state
+        .store
+        .read(move |tx| {
+            let Some(o) = orders::get(tx, id)? else { return Ok(None) };
+            let v = vehicles::get(tx, o.vehicle_id)?;
+            let c = customers::get(tx, o.customer_id)?;
+            Ok(Some((o, v, c, users::list(tx)?)))
+        })
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let url = scan_url(state, &order);
+    let qr = qr_markup(&url)?;
+    let sheet = Sheet { order, vehicle, customer, users, url, qr, layout_kind };
+    Ok(html_response(print_view(ctx, &sheet)))
+}
+
+/// What the printed order shows.
+struct Sheet {
+    order: WorkOrder,
+    vehicle: Option<Vehicle>,
+    customer: Option<Customer>,
+    users: Vec<User>,
+    /// Where the QR leads, printed under it too.
+    url: String,
+    /// The QR as SVG markup.
+    qr: String,
+    /// `a4` or `receipt`.
+    layout_kind: &'static str,
+}
+
+/// The printed order as a page of its own (no navigation; a toolbar hidden when printing).
+fn print_view(ctx: &Ctx, sheet: &Sheet) -> Markup {
+    let lang = ctx.lang;
+    let tz = ctx.settings.tz();
+    let Sheet { order, vehicle, customer, users: all, url, qr, layout_kind } = sheet;
+    let layout_kind = *layout_kind;
+    let s = &ctx.settings;
+    let t = order.totals();
+    let advisor = order
+        .reception
+        .advisor
+        .and_then(|a| all.iter().find(|u| u.id == a))
+        .map(|u| u.display_name.clone())
+        .unwrap_or_default();
+    let signature = order.approvals.iter().rev().find_map(|a| a.signature.as_ref());
+    let title = lang.fmt(Msg::OrderTitle, &[&order.number]);
+    html! {
+        (DOCTYPE)
+        html lang=(lang.html_lang()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) }
+                link rel="stylesheet" href=(assets::css_path());
+            }
+            body class={ "print-page " (layout_kind) } {
+                nav.print-toolbar {
+                    a.button.secondary href={ "/orders/" (order.id) } { "← " (lang.t(Msg::Back)) }
+                    a.button.secondary[layout_kind != "a4"] href={ "/orders/" (order.id) "/print?layout=a4" } { (lang.t(Msg::PrintA4)) }
+                    a.button.secondary[layout_kind != "receipt"] href={ "/orders/" (order.id) "/print?layout=receipt" } { (lang.t(Msg::PrintReceipt)) }
+                    button type="button" data-print { (lang.t(Msg::Print)) }
+                    @if !order.state.is_closed() && ctx.user.as_ref().is_some_and(|u| u.user.roles.may(Area::Orders)) {
+                        form method="post" action={ "/orders/" (order.id) "/reprint" } {
+                            (csrf_field(ctx))
+                            input type="hidden" name="layout" value=(layout_kind);
+                            button.secondary type="submit" title=(lang.t(Msg::ReprintHelp)) { (lang.t(Msg::Reprint)) }
+                        }
+                    }
+                    script src=(assets::js_path()) defer {}
+                }
+                article.sheet {
+                    header.sheet-head {
+                        div.shop {
+                            div.shop-name { (s.shop_name) }
+                            @if !s.shop_address.is_empty() { div { (s.shop_address) } }
+                            @if !s.shop_phone.is_empty() { div { (s.shop_phone) } }
+                        }
+                        div.qr {
+                            (trusted_svg(qr))
+                            div.qr-caption { (lang.t(Msg::ScanToUpdate)) }
+                            div.qr-url { (url) }
+                        }
+                    }
+                    h1 { (lang.fmt(Msg::OrderTitle, &[&order.number])) }
+                    div.sheet-meta {
+                        span { (lang.t(Msg::Created)) ": " (LocalTime::new(order.created_at, tz)) }
+                        span { (lang.t(Msg::PromisedAt)) ": " (order.reception.promised_at.map(|p| LocalTime::new(p, tz).to_string()).unwrap_or("—".into())) }
+                        span { (lang.t(Msg::Status)) ": " (lang.t(order.state.label())) }
+                    }
+                    table.facts {
+                        tr {
+                            th { (lang.t(Msg::Owner)) }
+                            td { @if let Some(c) = &customer { (c.details.name) " · " (c.details.phone) } }
+                            th { (lang.t(Msg::Plate)) }
+                            td { @if let Some(v) = &vehicle { strong { (v.details.plate) } } }
+                        }
+                        tr {
+                            th { (lang.t(Msg::Vehicle)) }
+                            td { @if let Some(v) = &vehicle { (v.details.title()) } }
+                            th { (lang.t(Msg::Vin)) }
+                            td { @if let Some(vin) = vehicle.as_ref().and_then(|v| v.details.vin.as_ref()) { (vin) } }
+                        }
+                        tr {
+                            th { (lang.t(Msg::Mileage)) }
+                            td { (order.reception.mileage.map(|m| lang.fmt(Msg::Km, &[&m])).unwrap_or("—".into())) }
+                            th { (lang.t(Msg::Advisor)) }
+                            td { (advisor) }
+                        }
+                    }
+                    h2 { (lang.t(Msg::Complaint)) }
+                    p.notes { (order.reception.complaint) }
+                    @if !order.reception.items_left.is_empty() { p { (lang.t(Msg::ItemsLeft)) ": " (order.reception.items_left) } }
+                    @for n in &order.diagnosis { p.notes { (lang.t(Msg::Diagnosis)) ": " (n.text) } }
+                    h2 { (lang.t(Msg::Lines)) }
+                    table.sheet-lines {
+                        thead { tr { th { "#" } th { (lang.t(Msg::Description)) } th.num { (lang.t(Msg::Qty)) } th.num { (lang.t(Msg::UnitPrice)) } th.num { (lang.t(Msg::Amount)) } } }
+                        tbody {
+                            @for l in &order.lines {
+                                tr.declined[l.decision == Decision::Declined] {
+                                    td { (l.no) }
+                                    td { (l.details.description) @if l.decision != Decision::Approved { " (" (lang.t(l.decision.label())) ")" } }
+                                    td.num { (l.details.qty) @if l.is_labour() { " h" } }
+                                    td.num { (Money(l.details.unit_price)) }
+                                    td.num { (Money(l.total())) }
+                                }
+                            }
+                        }
+                    }
+                    dl.totals {
+                        dt { (lang.t(Msg::LabourTotal)) } dd { (Money(t.labour)) }
+                        dt { (lang.t(Msg::PartsTotal)) } dd { (Money(t.parts)) }
+                        dt { (lang.t(Msg::FeesTotal)) } dd { (Money(t.fees)) }
+                        dt.grand { (lang.t(Msg::Estimate)) } dd.grand { (Money(t.estimate)) }
+                    }
+                    div.signatures {
+                        div.sig {
+                            @if let Some(sig) = signature { (signature_svg(sig)) }
+                            div.sig-line { (lang.t(Msg::CustomerSignature)) }
+                        }
+                        div.sig { div.sig-line { (lang.t(Msg::AdvisorSignature)) } }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,172 @@
+//! Moving an order through its states (POST /orders/{id}/status), from the desk, the cashier or
+//! a technician's phone; and the diagnosis notes (POST /orders/{id}/diagnosis).
+
+use std::sync::Arc;
+
+use maud::{Markup, html};
+use warp::Filter;
+use warp::filters::BoxedFilter;
+use warp::hyper::body::Bytes;
+use warp::reply::Response;
+
+use super::page::{Forms, order_page};
+use super::{Change, begin, body, ctx, desk, done};
+use crate::domain::work_order::{needs_reason, transitions_for};
+use crate::domain::{Area, FieldErrors, OrderId, OrderState, Roles, WorkOrder};
+use crate::i18n::Msg;
+use crate::store::{StoreError, orders};
+use crate::web::AppState;
+use crate::web::ctx::Ctx;
+use crate::web::error::{AppError, AppResult, redirect_to};
+use crate::web::layout::{Field, csrf_field, notice, textarea};
+use crate::web::show::StateBadge;
+
+pub(super) fn routes(state: &Arc<AppState>) -> BoxedFilter<(Response,)> {
+    let status =
+        warp::path!("orders" / u64 / "status").and(warp::post()).and(ctx(state)).and(body()).then(handler!(
+            state,
+            ctx,
+            |id: u64, ctx: Ctx, body: Bytes| change_status(&state, &ctx, OrderId(id), &body)
+        ));
+    let diagnosis =
+        warp::path!("orders" / u64 / "diagnosis").and(warp::post()).and(ctx(state)).and(body()).then(
+            handler!(state, ctx, |id: u64, ctx: Ctx, body: Bytes| add_diagnosis(
+                &state,
+                &ctx,
+                OrderId(id),
+                &body
+            )),
+        );
+    status.or(diagnosis).unify().boxed()
+}
+
+/// Neither the desk nor the cashier: a technician, who works from their phone page.
+fn floor_only(roles: Roles) -> bool {
+    !(roles.may(Area::Orders) || roles.may(Area::Checkout))
+}
+
+/// Status changes are open to every role the state machine names: the desk, the cashier, and
+/// technicians (for the orders they work on, from their phone page).
+fn may_change_status(roles: Roles) -> bool {
+    !floor_only(roles) || roles.may(Area::MyJobs)
+}
+
+/// POST /orders/{id}/status: the state machine decides; a technician is answered on their phone
+/// page.
+async fn change_status(state: &AppState, ctx: &Ctx, id: OrderId, body: &[u8]) -> AppResult<Response> {
+    let Change { user, form, view } = begin(state, ctx, id, body, may_change_status).await?;
+    let roles = user.user.roles;
+    let floor_only = floor_only(roles);
+    // A technician moves only the orders they work on.
+    if floor_only && !view.order.technicians().contains(&user.user.id) {
+        return Err(AppError::Forbidden);
+    }
+    let to = OrderState::parse(form.get("to")).ok_or(AppError::BadRequest)?;
+    let reason = form.owned("reason");
+    let typed = reason.clone();
+    let actor = user.actor();
+    match state
+        .store
+        .write_touching(move |tx, t| orders::transition_tx(tx, t, &actor, roles, id, to, &reason))
+        .await
+    {
+        Ok(order) if floor_only => {
+            Ok(redirect_to(&format!("/t/{:032x}?floor=1&notice=status", order.token), ctx.htmx))
+        }
+        Ok(_) => done(ctx, id, "status"),
+        Err(StoreError::Invalid(e)) if floor_only => {
+            // The technician is told on their own page, which shows no prices.
+            let problem = e.get("to").cloned().unwrap_or(Msg::TransitionIllegal.into());
+            let errors = FieldErrors::one("action", problem);
+            crate::web::floor::phone_page(state, ctx, view.order, None, None, &errors).await
+        }
+        Err(StoreError::Invalid(e)) => {
+            let mut errors = e.clone();
+            if e.get("to").is_some_and(|p| p.msg == Msg::ReasonRequired) {
+                errors.add("reason", Msg::ReasonRequired);
+            }
+            Ok(order_page(ctx, &view, None, &Forms { status: Some((typed, errors)), ..Default::default() }))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// POST /orders/{id}/diagnosis: one more diagnosis note.
+async fn add_diagnosis(state: &AppState, ctx: &Ctx, id: OrderId, body: &[u8]) -> AppResult<Response> {
+    let Change { user, form, view } = begin(state, ctx, id, body, desk).await?;
+    let typed = form.owned("text");
+    let text = match crate::domain::field::required_text(&typed, 4000) {
+        Ok(t) => t,
+        Err(p) => {
+            let forms = Forms { diagnosis: Some((typed, FieldErrors::one("text", p))), ..Default::default() };
+            return Ok(order_page(ctx, &view, None, &forms));
+        }
+    };
+    let actor = user.actor();
+    state.store.write_touching(move |tx, t| orders::add_diagnosis_tx(tx, t, &actor, id, text)).await?;
+    done(ctx, id, "diagnosis")
+}
+
+/// The words on the button that moves an order from `from` to `to`.
+fn action_label(from: OrderState, to: OrderState) -> Msg {
+    use OrderState::*;
+    match (from, to) {
+        (_, Open) => Msg::ToOpen,
+        (WaitingParts, InProgress) => Msg::ToResume,
+        (QualityCheck, InProgress) => Msg::ToBackToWork,
+        (Completed, InProgress) => Msg::ToReopen,
+        (_, InProgress) => Msg::ToInProgress,
+        (_, WaitingParts) => Msg::ToWaitingParts,
+        (_, QualityCheck) => Msg::ToQualityCheck,
+        (_, Completed) => Msg::ToCompleted,
+        (_, Settled) => Msg::ToSettled,
+        (_, Delivered) => Msg::ToDelivered,
+        (_, Cancelled) => Msg::ToCancelled,
+        (_, Draft) => Msg::StateDraft,
+    }
+}
+
+pub(super) fn status_form(ctx: &Ctx, o: &WorkOrder, roles: crate::domain::Roles, forms: &Forms) -> Markup {
+    let lang = ctx.lang;
+    let targets = transitions_for(roles, o);
+    let blank = (String::new(), FieldErrors::new());
+    let (reason, errors) = forms.status.as_ref().unwrap_or(&blank);
+    let any_reason = targets.iter().any(|to| needs_reason(o.state, *to));
+    html! {
+        @if let Some(p) = errors.get("to").filter(|_| targets.is_empty()) { (notice("error", &p.text(lang))) }
+        @if !targets.is_empty() {
+            section.panel.status-panel {
+                h2 { (lang.t(Msg::Status)) ": " (StateBadge(lang, o.state)) }
+                @if let Some(p) = errors.get("to") { p.field-msg role="alert" { (p.text(lang)) } }
+                form method="post" action={ "/orders/" (o.id) "/status" } {
+                    (csrf_field(ctx))
+                    @if any_reason {
+                        (Field::text("reason", lang.t(Msg::Reason), reason).hint(lang.t(Msg::ReasonHelp).to_string()).render(lang, errors))
+                    }
+                    div.actions.transitions {
+                        @for to in &targets {
+                            button.big.danger[*to == OrderState::Cancelled].secondary[needs_reason(o.state, *to) && *to != OrderState::Cancelled]
+                                type="submit" name="to" value=(to.code()) { (lang.t(action_label(o.state, *to))) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub(super) fn diagnosis_form(ctx: &Ctx, o: &WorkOrder, forms: &Forms) -> Markup {
+    let lang = ctx.lang;
+    let blank = (String::new(), FieldErrors::new());
+    let (text, errors) = forms.diagnosis.as_ref().unwrap_or(&blank);
+    html! {
+        section.panel {
+            h2 { (lang.t(Msg::AddDiagnosis)) }
+            form method="post" action={ "/orders/" (o.id) "/diagnosis" } novalidate {
+                (csrf_field(ctx))
+                (textarea("text", lang.t(Msg::Diagnosis), text, None, errors, lang))
+                div.actions { button.secondary type="submit" { (lang.t(Msg::AddDiagnosis)) } }
+            }
+        }
+    }
+}
