@@ -24,7 +24,7 @@ mod approvals;
 mod lines;
 mod list;
 mod page;
-mod print;
+pub mod print;
 mod reception;
 mod requests;
 mod status;

@@ -65,7 +65,7 @@ fn scan_url(state: &AppState, order: &WorkOrder) -> String {
 }
 
 /// The QR code of `url` as SVG markup (no XML prolog), black modules on white, scalable.
-fn qr_markup(url: &str) -> Result<String, AppError> {
+pub fn qr_markup(url: &str) -> Result<String, AppError> {
     let code = qrcode::QrCode::with_error_correction_level(url.as_bytes(), qrcode::EcLevel::M)
         .map_err(|e| AppError::Internal(format!("qr: {e}")))?;
     let svg = code.render::<qrcode::render::svg::Color>().min_dimensions(256, 256).quiet_zone(true).build();

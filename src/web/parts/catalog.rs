@@ -486,7 +486,7 @@ async fn label_page(state: &AppState, ctx: &Ctx, id: PartId) -> AppResult<Respon
     let lang = ctx.lang;
     let part = state.store.read(move |tx| parts::get(tx, id)).await?.ok_or(AppError::NotFound)?;
     let url = format!("{}/parts/{}", state.public_base_url(), part.id);
-    let qr = crate::web::board::qr_markup(&url)?;
+    let qr = crate::web::orders::print::qr_markup(&url)?;
     let d = &part.details;
     let page = html! {
         (DOCTYPE)
