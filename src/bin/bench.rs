@@ -99,6 +99,9 @@ struct Samples {
     order_ids: Vec<u64>,
     /// Labour lines being worked on: the order's QR token and the line number.
     jobs: Vec<(String, u32)>,
+    /// Catalog parts, and what a clerk types to find one (a number's start, a name, a brand).
+    part_ids: Vec<u64>,
+    part_queries: Vec<String>,
 }
 
 fn samples(data: &Path) -> Samples {
@@ -164,7 +167,19 @@ fn samples(data: &Path) -> Samples {
             Ok(jobs)
         })
         .expect("read job samples");
-    Samples { customer_ids, vehicle_ids, plates, queries, order_ids, jobs }
+    let (part_ids, part_queries) = store.parts(|index| {
+        let (rows, _) = index.search("", &Default::default(), 0, usize::MAX);
+        let mut ids = Vec::new();
+        let mut queries = Vec::new();
+        for row in rows.iter().step_by(23) {
+            ids.push(row.id.0);
+            queries.push(row.number.chars().take(6).collect());
+            queries.push(row.name.clone());
+            queries.push(format!("{} {}", row.brand, row.name.chars().take(2).collect::<String>()));
+        }
+        (ids, queries)
+    });
+    Samples { customer_ids, vehicle_ids, plates, queries, order_ids, jobs, part_ids, part_queries }
 }
 
 fn urlencode(s: &str) -> String {
@@ -202,6 +217,9 @@ enum Kind {
     Board,
     OpenOrder,
     TechAction,
+    PartSearch,
+    PartPage,
+    Valuation,
     Mixed,
 }
 
@@ -218,6 +236,9 @@ impl Kind {
             Kind::Board => "shop board (full page)",
             Kind::OpenOrder => "durable write: open an order",
             Kind::TechAction => "durable write: start a job (phone)",
+            Kind::PartSearch => "part search",
+            Kind::PartPage => "part page with its ledger",
+            Kind::Valuation => "stock valuation",
             Kind::Mixed => "busy Saturday (mixed)",
         }
     }
@@ -265,6 +286,12 @@ fn request(kind: Kind, s: &Samples, csrf: &str, rng: &mut wrenchdesk::seed::Rng)
                 htmx_target: None,
             }
         }
+        Kind::PartSearch => Req {
+            htmx_target: Some("part-results"),
+            ..Req::get(format!("/parts?q={}", urlencode(&s.part_queries[rng.below(s.part_queries.len())])))
+        },
+        Kind::PartPage => Req::get(format!("/parts/{}", s.part_ids[rng.below(s.part_ids.len())])),
+        Kind::Valuation => Req::get("/parts/valuation".into()),
         Kind::Mixed => {
             let roll = rng.below(100);
             let kind = match roll {
@@ -493,8 +520,8 @@ async fn wait_ready(addr: SocketAddr, limit: Duration) -> Option<Duration> {
     None
 }
 
-/// Signs in as the service advisor; returns the session cookie and the CSRF token.
-async fn login(addr: SocketAddr) -> (String, String) {
+/// Signs in as `username`; returns the session cookie and the CSRF token.
+async fn login(addr: SocketAddr, username: &str) -> (String, String) {
     let mut c = Conn::open(addr).await.expect("connect");
     let (_, cookies, _) = c.send(&Req::get("/login".into()), "").await.expect("login page");
     let pre = cookies
@@ -503,10 +530,10 @@ async fn login(addr: SocketAddr) -> (String, String) {
         .expect("pre cookie")
         .to_string();
     let token = pre["wd_pre=".len()..].to_string();
-    let form = format!("username=advisor&password={}&csrf={token}", wrenchdesk::seed::STAFF_PASSWORD);
+    let form = format!("username={username}&password={}&csrf={token}", wrenchdesk::seed::STAFF_PASSWORD);
     let req = Req { method: "POST", path: "/login".into(), body: Some(form), htmx_target: None };
     let (status, cookies, _) = c.send(&req, &pre).await.expect("login");
-    assert_eq!(status, 303, "the advisor signs in");
+    assert_eq!(status, 303, "{username} signs in");
     let session = cookies
         .iter()
         .find_map(|c| c.split(';').next().filter(|p| p.starts_with("wd_session=")))
@@ -553,8 +580,11 @@ fn run(o: Options) -> ExitCode {
         let pid = server.0.id();
         let cold = wait_ready(addr, Duration::from_secs(60)).await.map(|_| started.elapsed());
         let rss_start = proc_kb(pid, "VmRSS:");
-        let (cookie, csrf) = login(addr).await;
+        let (cookie, csrf) = login(addr, "advisor").await;
         let (cookie, csrf) = (Arc::new(cookie), Arc::new(csrf));
+        // Valuation is the stockroom's and the manager's page.
+        let (manager, manager_csrf) = login(addr, "manager").await;
+        let (manager, manager_csrf) = (Arc::new(manager), Arc::new(manager_csrf));
 
         let mut results = Vec::new();
         eprintln!("bench: {} connections, {} s warm-up, {} s per scenario", o.connections, o.warmup, o.seconds);
@@ -573,9 +603,13 @@ fn run(o: Options) -> ExitCode {
             Kind::Write,
             Kind::OpenOrder,
             Kind::TechAction,
+            Kind::PartSearch,
+            Kind::PartPage,
+            Kind::Valuation,
             Kind::Mixed,
         ] {
-            let mut f = drive(addr, kind, samples.clone(), cookie.clone(), csrf.clone(), &o).await;
+            let (who, token) = if kind == Kind::Valuation { (&manager, &manager_csrf) } else { (&cookie, &csrf) };
+            let mut f = drive(addr, kind, samples.clone(), who.clone(), token.clone(), &o).await;
             f.ratio = Some(f.rps / floor);
             eprintln!("bench: {:<32} {:>9.0} req/s", f.name, f.rps);
             results.push(f);

@@ -123,20 +123,26 @@ async fn list_page(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Response
                 }
             }
         }
-        form.search-form.filters method="get" action="/parts"
-            hx-get="/parts" hx-target="#part-results" hx-trigger="input changed delay:250ms from:input[name=q], change" hx-push-url="true" {
-            input.searchbox type="search" name="q" value=(text) placeholder=(lang.t(Msg::PartSearchHint)) aria-label=(lang.t(Msg::Search)) autofocus;
-            select name="category" aria-label=(lang.t(Msg::PartCategory)) {
-                option value="" { (lang.t(Msg::AllCategories)) }
-                @for c in &cats { option value=(c) selected[*c == filter.category] { (c) } }
+        form.search-form method="get" action="/parts" {
+            div.searchbox {
+                input type="search" name="q" value=(text) autofocus autocomplete="off"
+                    placeholder=(lang.t(Msg::PartSearchHint)) aria-label=(lang.t(Msg::PartSearchHint))
+                    hx-get="/parts" hx-trigger="input changed delay:250ms, search" hx-target="#part-results"
+                    hx-include="closest form" hx-push-url="true";
+                button type="submit" { (lang.t(Msg::Search)) }
             }
-            select name="location" aria-label=(lang.t(Msg::PartLocation)) {
-                option value="" { (lang.t(Msg::AllLocations)) }
-                @for l in &locs { option value=(l) selected[*l == filter.location] { (l) } }
+            div.part-filters {
+                select name="category" aria-label=(lang.t(Msg::PartCategory)) hx-get="/parts" hx-trigger="change" hx-target="#part-results" hx-include="closest form" hx-push-url="true" {
+                    option value="" { (lang.t(Msg::AllCategories)) }
+                    @for c in &cats { option value=(c) selected[*c == filter.category] { (c) } }
+                }
+                select name="location" aria-label=(lang.t(Msg::PartLocation)) hx-get="/parts" hx-trigger="change" hx-target="#part-results" hx-include="closest form" hx-push-url="true" {
+                    option value="" { (lang.t(Msg::AllLocations)) }
+                    @for l in &locs { option value=(l) selected[*l == filter.location] { (l) } }
+                }
+                label.check { input type="checkbox" name="low" value="1" checked[filter.low_only] hx-get="/parts" hx-trigger="change" hx-target="#part-results" hx-include="closest form" hx-push-url="true"; (lang.t(Msg::LowStockOnly)) }
+                label.check { input type="checkbox" name="inactive" value="1" checked[filter.with_inactive] hx-get="/parts" hx-trigger="change" hx-target="#part-results" hx-include="closest form" hx-push-url="true"; (lang.t(Msg::WithInactive)) }
             }
-            label.check { input type="checkbox" name="low" value="1" checked[filter.low_only]; (lang.t(Msg::LowStockOnly)) }
-            label.check { input type="checkbox" name="inactive" value="1" checked[filter.with_inactive]; (lang.t(Msg::WithInactive)) }
-            button type="submit" { (lang.t(Msg::Search)) }
         }
         div id="part-results" { (results) }
     };
@@ -399,11 +405,11 @@ pub fn part_page(
         div.columns {
             section.panel {
                 h2 { (lang.t(Msg::Stock)) }
-                p.gauge {
-                    strong.big id="on-hand" data-on-hand=(qty(p.stock.on_hand)) { (qty_unit(p.stock.on_hand, &d.unit, lang)) }
+                p.stock-figure {
+                    strong id="on-hand" data-on-hand=(qty(p.stock.on_hand)) { (qty_unit(p.stock.on_hand, &d.unit, lang)) }
                     @if p.is_low() { " " span.badge.warn { (lang.t(Msg::Low)) } }
                 }
-                dl {
+                dl.details {
                     dt { (lang.t(Msg::MinStock)) } dd { (qty_unit(d.min_stock, &d.unit, lang)) }
                     dt { (lang.t(Msg::AvgCost)) } dd data-avg-cost=(p.stock.avg_cost.normalize()) { (Money(p.stock.avg_cost)) }
                     dt { (lang.t(Msg::StockValue)) } dd data-value=(p.stock.value().normalize()) { (Money(p.stock.value())) }
@@ -413,7 +419,7 @@ pub fn part_page(
             }
             section.panel {
                 h2 { (lang.t(Msg::PartDetails)) }
-                dl {
+                dl.details {
                     @if !d.spec.is_empty() { dt { (lang.t(Msg::PartSpec)) } dd { (d.spec) } }
                     @if !d.brand.is_empty() { dt { (lang.t(Msg::PartBrand)) } dd { (d.brand) } }
                     dt { (lang.t(Msg::PartUnit)) } dd { (unit_label(&d.unit, lang)) }

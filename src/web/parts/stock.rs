@@ -617,7 +617,7 @@ async fn receipt_page(state: &AppState, ctx: &Ctx, id: u64) -> AppResult<Respons
         p { a href="/parts/receipts" { "← " (lang.t(Msg::Receipts)) } }
         h1 { (title) }
         section.panel {
-            dl {
+            dl.details {
                 dt { (lang.t(Msg::ReceiptDate)) } dd { (r.date) }
                 @if let Some(s) = &supplier { dt { (lang.t(Msg::Supplier)) } dd { a href={ "/suppliers/" (s.id) } { (s.details.name) } } }
                 @if !r.invoice_no.is_empty() { dt { (lang.t(Msg::InvoiceNo)) } dd { (r.invoice_no) } }

@@ -3,6 +3,8 @@
 //! uses, in batched transactions. It generates only what the modules that exist can hold
 //! (today: users, customers, vehicles, contact history) and grows with them.
 
+mod parts;
+
 use std::time::Instant;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
@@ -58,6 +60,14 @@ impl Profile {
         }
     }
 
+    /// Catalog parts and suppliers.
+    fn stockroom(self) -> (usize, usize) {
+        match self {
+            Profile::Demo => (120, 12),
+            Profile::TenYears => (5_000, 300),
+        }
+    }
+
     /// Orders still in the shop (on the board) at the end of the generated period.
     fn in_shop(self) -> usize {
         match self {
@@ -79,6 +89,9 @@ pub struct Summary {
     pub contacts: usize,
     pub orders: usize,
     pub lines: usize,
+    pub parts: usize,
+    pub suppliers: usize,
+    pub stock_moves: u64,
     pub seconds: f64,
 }
 
@@ -152,7 +165,7 @@ const PROVINCE_PLATES: &[(&str, u64)] =
 const LETTERS: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ";
 
 /// World manufacturer identifiers with the makes and models sold under them.
-const MAKES: &[(&str, &str, &[&str])] = &[
+pub(crate) const MAKES: &[(&str, &str, &[&str])] = &[
     ("LSV", "大众", &["朗逸", "帕萨特", "途观L", "速腾"]),
     ("LFV", "一汽大众", &["迈腾", "宝来", "探岳", "高尔夫"]),
     ("LVG", "广汽丰田", &["凯美瑞", "汉兰达", "雷凌"]),
@@ -216,7 +229,7 @@ const CONTACT_NOTES: &[&str] = &[
     "保险续保提醒",
 ];
 
-fn person_name(rng: &mut Rng) -> String {
+pub(crate) fn person_name(rng: &mut Rng) -> String {
     if rng.chance(5) {
         return rng.pick(WESTERN).to_string();
     }
@@ -231,7 +244,7 @@ fn person_name(rng: &mut Rng) -> String {
     format!("{}{}", rng.pick(SURNAMES), given)
 }
 
-fn mobile(rng: &mut Rng) -> String {
+pub(crate) fn mobile(rng: &mut Rng) -> String {
     let second = *rng.pick(b"35789") as char;
     format!("1{second}{:09}", rng.next_u64() % 1_000_000_000)
 }
@@ -364,6 +377,16 @@ pub fn run(store: &Store, profile: Profile, progress: &mut dyn FnMut(&str)) -> S
         }
         Ok(())
     })?;
+
+    // The stockroom, opened ten years ago.
+    let (n_parts, n_suppliers) = profile.stockroom();
+    let opened = end - Duration::days(3660);
+    let stockroom = store.write_touching_now(|tx, touched| {
+        parts::catalog_tx(tx, touched, &mut rng, n_parts, n_suppliers, opened)
+    })?;
+    summary.parts = n_parts;
+    summary.suppliers = n_suppliers;
+    progress(&format!("parts {n_parts}, suppliers {n_suppliers}"));
 
     // Customers, then vehicles, in batches of one transaction each.
     const BATCH: usize = 2_000;
@@ -556,6 +579,7 @@ pub fn run(store: &Store, profile: Profile, progress: &mut dyn FnMut(&str)) -> S
         summary.orders += batch.len();
         progress(&format!("work orders {}/{total_orders}", summary.orders));
     }
+    let _ = &stockroom;
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
 }
