@@ -20,18 +20,10 @@ pub(super) fn stop_clocks_tx(
     order: &mut WorkOrder,
     only: Option<u32>,
 ) -> StoreResult<()> {
-    let now = Utc::now();
     let mut running = tx.open_table(RUNNING)?;
-    for line in order.lines.iter_mut().filter(|l| only.is_none_or(|n| n == l.no)) {
-        if let Some(open) = line.clock.last_mut().filter(|i| i.end.is_none()) {
-            open.end = Some(now);
-            open.pause = Some(PauseReason::Other);
-            if let Some(tech) = open.by {
-                let here = running.get(tech.0)?.map(|v| v.value()) == Some((order.id.0, line.no));
-                if here {
-                    running.remove(tech.0)?;
-                }
-            }
+    for (technician, no) in order.stop_clocks(only, Utc::now()) {
+        if running.get(technician.0)?.map(|v| v.value()) == Some((order.id.0, no)) {
+            running.remove(technician.0)?;
         }
     }
     Ok(())
@@ -93,9 +85,7 @@ pub fn clock_tx(
                 if still_running {
                     // Whatever the actor may do, pausing the technician's own running line is
                     // always allowed: it is what they asked for by starting another.
-                    let desk = Roles::of(&[crate::domain::Role::Advisor]);
-                    let pause = ClockAction::Pause(PauseReason::Switched);
-                    other_order.clock(other_line, pause, who, &actor.name, desk, now).map_err(invalid)?;
+                    other_order.switch_away(other_line, who, now).map_err(invalid)?;
                     save_tx(tx, touched, &other_before, &mut other_order)?;
                     append_tx(
                         tx,

@@ -1,21 +1,14 @@
 //! The lines of an order: adding them (one, or a template's), changing one, removing one.
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use redb::WriteTransaction;
 
 use super::floor::stop_clocks_tx;
 use super::{editable_tx, save_tx};
-use crate::domain::work_order::{Assignment, Decision, LineDetails};
-use crate::domain::{Line, OrderId, UserId, WorkOrder};
+use crate::domain::work_order::LineDetails;
+use crate::domain::{OrderId, WorkOrder};
 use crate::store::audit::{Actor, append_tx};
 use crate::store::{StoreError, StoreResult, Touched};
-
-fn assign(line: &mut Line, technician: Option<UserId>, actor: &Actor, at: DateTime<Utc>) {
-    if line.details.technician != technician || line.assignments.is_empty() && technician.is_some() {
-        line.assignments.push(Assignment { technician, at, by: actor.user_id });
-    }
-    line.details.technician = technician;
-}
 
 /// Adds lines (one, or a whole template) to an open order; they wait for the customer's answer.
 pub fn add_lines_tx(
@@ -33,7 +26,7 @@ pub fn add_lines_tx(
     for details in lines {
         let technician = details.technician;
         let line = order.add_line(LineDetails { technician: None, ..details }, now, actor.user_id);
-        assign(line, technician, actor, now);
+        line.assign(technician, actor.user_id, now);
         numbers.push(format!("#{} {} {}", line.no, line.details.description, line.total()));
     }
     order.estimate_version += 1;
@@ -65,17 +58,10 @@ pub fn update_line_tx(
         stop_clocks_tx(tx, &mut order, Some(no))?;
     }
     let line = order.lines.iter_mut().find(|l| l.no == no).ok_or(StoreError::NotFound)?;
-    let old = line.details.clone();
-    let priced_changed = old.kind != details.kind
-        || old.description != details.description
-        || old.qty != details.qty
-        || old.unit_price != details.unit_price;
-    assign(line, details.technician, actor, Utc::now());
-    line.details = LineDetails { technician: line.details.technician, ..details };
+    let change = line.change(details, actor.user_id, Utc::now());
+    let old = change.before;
     let mut summary = format!("{} #{no}", order.number);
-    if priced_changed {
-        line.decision = Decision::Pending;
-        line.decided_in = None;
+    if change.repriced {
         summary.push_str(&format!(
             ": {} {}×{} → {}×{}",
             line.details.description, old.qty, old.unit_price, line.details.qty, line.details.unit_price

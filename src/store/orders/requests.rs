@@ -5,8 +5,8 @@ use redb::{ReadTransaction, ReadableTable, WriteTransaction};
 use rust_decimal::Decimal;
 
 use super::{editable_tx, get, save_tx};
-use crate::domain::clock::{PartRequest, RequestStatus};
 use crate::domain::work_order::LineDetails;
+use crate::domain::work_order::{PartRequest, RequestStatus};
 use crate::domain::{OrderId, WorkOrder};
 use crate::i18n::Msg;
 use crate::store::audit::{Actor, append_tx};

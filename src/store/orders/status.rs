@@ -46,7 +46,7 @@ pub fn transition_tx(
     check_transition(roles, &before, to, reason)
         .map_err(|p| StoreError::Invalid(FieldErrors::one("to", p)))?;
     let mut order = before.clone();
-    if !matches!(to, OrderState::InProgress | OrderState::WaitingParts) {
+    if !to.keeps_clocks() {
         stop_clocks_tx(tx, &mut order, None)?;
     }
     order.state = to;
