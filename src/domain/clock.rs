@@ -1,12 +1,12 @@
 //! The shop floor's side of a work order: the time clock of each labour line (start, pause with
-//! a reason, finish), how the order's state follows the lines, and parts asked for from the
-//! phone.
+//! a reason, finish), and how the order's state follows the lines. (Parts asked for from the
+//! phone are the order's: [`crate::domain::work_order::PartRequest`].)
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::field::{Problem, decimal_in, required_text};
+use super::field::Problem;
 use super::role::{Role, Roles};
 use super::user::UserId;
 use super::work_order::{Decision, Line, OrderState, Transition, WorkOrder, check_transition};
@@ -131,42 +131,9 @@ impl WorkOrder {
         roles: Roles,
         at: DateTime<Utc>,
     ) -> Result<Option<OrderState>, Problem> {
-        if !matches!(self.state, OrderState::Open | OrderState::InProgress | OrderState::WaitingParts) {
-            return Err(Problem::new(Msg::OrderNotInWork));
-        }
         let desk = [Role::Admin, Role::Manager, Role::Advisor].iter().any(|r| roles.has(*r));
-        let line = self.lines.iter_mut().find(|l| l.no == no).ok_or(Problem::new(Msg::LineUnknown))?;
-        if !line.is_labour() || line.decision == Decision::Declined {
-            return Err(Problem::new(Msg::LineUnknown));
-        }
-        if !desk && line.details.technician != Some(who) {
-            return Err(Problem::new(Msg::NotYourLine));
-        }
-        let progress = line.progress();
-        let clock_of = line.details.technician.or(Some(who));
-        match action {
-            ClockAction::Start => match progress {
-                Progress::Finished => return Err(Problem::new(Msg::LineAlreadyFinished)),
-                // A second tap on "start" changes nothing.
-                Progress::Running => return Ok(None),
-                _ => line.clock.push(Interval { start: at, end: None, by: clock_of, pause: None }),
-            },
-            ClockAction::Pause(reason) => match (progress, line.clock.last_mut()) {
-                (Progress::Running, Some(open)) => {
-                    open.end = Some(at);
-                    open.pause = Some(reason);
-                }
-                _ => return Err(Problem::new(Msg::LineNotRunning)),
-            },
-            ClockAction::Finish => {
-                if progress == Progress::Finished {
-                    return Ok(None);
-                }
-                if let Some(open) = line.clock.last_mut().filter(|i| i.end.is_none()) {
-                    open.end = Some(at);
-                }
-                line.finished_at = Some(at);
-            }
+        if !self.clock_line(no, action, who, desk, at)? {
+            return Ok(None);
         }
         let next = match (self.state, action) {
             (OrderState::Open | OrderState::WaitingParts, ClockAction::Start) => Some(OrderState::InProgress),
@@ -191,37 +158,78 @@ impl WorkOrder {
         self.state = to;
         Ok(Some(to))
     }
-}
 
-super::customer::code_enum!(
-    /// What became of a parts request.
-    RequestStatus { Open = "open" => RequestOpen, Added = "added" => RequestAdded, Dismissed = "dismissed" => RequestDismissed }
-);
+    /// Pauses line `no` because its technician started another line (marked "switched"). Any
+    /// line of theirs may be paused so, whoever started the other: it is what they asked for.
+    /// A pause for this reason never moves the order.
+    pub fn switch_away(&mut self, no: u32, who: UserId, at: DateTime<Utc>) -> Result<(), Problem> {
+        self.clock_line(no, ClockAction::Pause(PauseReason::Switched), who, true, at).map(|_| ())
+    }
 
-/// A part asked for from the phone: described (or, once the catalog exists, picked), with a
-/// quantity; the desk or the parts clerk turns it into a part line or dismisses it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct PartRequest {
-    pub no: u32,
-    pub text: String,
-    pub qty: Decimal,
-    pub by: Option<UserId>,
-    pub by_name: String,
-    pub at: DateTime<Utc>,
-    pub status: RequestStatus,
-    /// The part line it became.
-    #[serde(default)]
-    pub line: Option<u32>,
-}
+    /// Stops the running clocks of the order, or of line `only` (when the order leaves work, a
+    /// line changes hands, is declined or removed): each open stretch ends at `at`, paused for
+    /// "other". Returns whose clock stopped on which line.
+    pub fn stop_clocks(&mut self, only: Option<u32>, at: DateTime<Utc>) -> Vec<(UserId, u32)> {
+        let mut stopped = Vec::new();
+        for line in self.lines.iter_mut().filter(|l| only.is_none_or(|n| n == l.no)) {
+            if let Some(open) = line.clock.last_mut().filter(|i| i.end.is_none()) {
+                open.end = Some(at);
+                open.pause = Some(PauseReason::Other);
+                if let Some(tech) = open.by {
+                    stopped.push((tech, line.no));
+                }
+            }
+        }
+        stopped
+    }
 
-impl PartRequest {
-    /// Checks the phone's request form.
-    pub fn check(text: &str, qty: &str) -> Result<(String, Decimal), (&'static str, Problem)> {
-        let text = required_text(text, 200).map_err(|p| ("part_text", p))?;
-        let qty = if qty.trim().is_empty() { "1" } else { qty };
-        let qty =
-            decimal_in(qty, 3, Decimal::new(1, 3), Decimal::from(10_000)).map_err(|p| ("part_qty", p))?;
-        Ok((text, qty))
+    /// The clock action on the line itself; `desk` may act on any line, others only on their
+    /// own. Returns whether anything changed (a second start or finish changes nothing).
+    fn clock_line(
+        &mut self,
+        no: u32,
+        action: ClockAction,
+        who: UserId,
+        desk: bool,
+        at: DateTime<Utc>,
+    ) -> Result<bool, Problem> {
+        if !matches!(self.state, OrderState::Open | OrderState::InProgress | OrderState::WaitingParts) {
+            return Err(Problem::new(Msg::OrderNotInWork));
+        }
+        let line = self.lines.iter_mut().find(|l| l.no == no).ok_or(Problem::new(Msg::LineUnknown))?;
+        if !line.is_labour() || line.decision == Decision::Declined {
+            return Err(Problem::new(Msg::LineUnknown));
+        }
+        if !desk && line.details.technician != Some(who) {
+            return Err(Problem::new(Msg::NotYourLine));
+        }
+        let progress = line.progress();
+        let clock_of = line.details.technician.or(Some(who));
+        match action {
+            ClockAction::Start => match progress {
+                Progress::Finished => return Err(Problem::new(Msg::LineAlreadyFinished)),
+                // A second tap on "start" changes nothing.
+                Progress::Running => return Ok(false),
+                _ => line.clock.push(Interval { start: at, end: None, by: clock_of, pause: None }),
+            },
+            ClockAction::Pause(reason) => match (progress, line.clock.last_mut()) {
+                (Progress::Running, Some(open)) => {
+                    open.end = Some(at);
+                    open.pause = Some(reason);
+                }
+                _ => return Err(Problem::new(Msg::LineNotRunning)),
+            },
+            ClockAction::Finish => {
+                if progress == Progress::Finished {
+                    return Ok(false);
+                }
+                if let Some(open) = line.clock.last_mut().filter(|i| i.end.is_none()) {
+                    open.end = Some(at);
+                }
+                line.finished_at = Some(at);
+            }
+        }
+        Ok(true)
     }
 }
 
@@ -366,8 +374,28 @@ mod tests {
         assert_eq!(ClockAction::parse("pause", "").unwrap_err().msg, Msg::PauseReasonRequired);
         assert_eq!(ClockAction::parse("pause", "switched").unwrap_err().msg, Msg::PauseReasonRequired);
         assert_eq!(ClockAction::parse("explode", "").unwrap_err().msg, Msg::ChoiceInvalid);
-        assert_eq!(PartRequest::check("刹车片", "").unwrap().1, Decimal::ONE);
-        assert_eq!(PartRequest::check(" ", "1").unwrap_err().0, "part_text");
-        assert_eq!(PartRequest::check("x", "-2").unwrap_err().0, "part_qty");
+    }
+
+    #[test]
+    fn switching_away_pauses_the_line_whoever_started_the_other_and_keeps_the_state() {
+        let mut o = order();
+        o.clock(2, ClockAction::Start, OTHER, "李", tech(), at(0)).unwrap();
+        o.switch_away(2, TECH, at(10)).unwrap();
+        assert_eq!(o.line(2).unwrap().progress(), Progress::Paused(Some(PauseReason::Switched)));
+        assert_eq!(o.state, OrderState::InProgress);
+        assert_eq!(o.switch_away(2, TECH, at(11)).unwrap_err().msg, Msg::LineNotRunning);
+    }
+
+    #[test]
+    fn stopping_the_clocks_ends_each_running_stretch_and_says_whose() {
+        let mut o = order();
+        o.clock(1, ClockAction::Start, TECH, "张", tech(), at(0)).unwrap();
+        o.clock(2, ClockAction::Start, OTHER, "李", tech(), at(0)).unwrap();
+        assert_eq!(o.stop_clocks(Some(2), at(5)), vec![(OTHER, 2)]);
+        assert_eq!(o.line(2).unwrap().progress(), Progress::Paused(Some(PauseReason::Other)));
+        assert_eq!(o.line(1).unwrap().progress(), Progress::Running);
+        assert_eq!(o.stop_clocks(None, at(6)), vec![(TECH, 1)]);
+        assert!(o.running().is_empty());
+        assert_eq!(o.stop_clocks(None, at(7)), vec![], "nothing runs any more");
     }
 }

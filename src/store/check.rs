@@ -222,7 +222,8 @@ fn check_orders(tx: &ReadTransaction) -> StoreResult<Vec<String>> {
             let owner = line.clock.last().and_then(|i| i.by).map(|u| u.0).unwrap_or(0);
             running.insert((owner.to_string(), id * 10_000 + u64::from(line.no)));
         }
-        for r in o.part_requests.iter().filter(|r| r.status == crate::domain::clock::RequestStatus::Open) {
+        for r in o.part_requests.iter().filter(|r| r.status == crate::domain::work_order::RequestStatus::Open)
+        {
             requests.insert((id.to_string(), u64::from(r.no)));
         }
         let mut seen = BTreeSet::new();

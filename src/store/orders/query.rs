@@ -143,3 +143,49 @@ fn searched(tx: &ReadTransaction, text: &str, customers: &[CustomerId]) -> Store
     ids.dedup();
     Ok(ids)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::VehicleId;
+    use crate::domain::work_order::Reception;
+    use chrono::Duration;
+
+    fn order(state: OrderState, advisor: Option<UserId>, promised_at: Option<DateTime<Utc>>) -> WorkOrder {
+        let reception = Reception {
+            mileage: None,
+            fuel: None,
+            complaint: "异响".into(),
+            items_left: String::new(),
+            promised_at,
+            advisor,
+        };
+        let at: DateTime<Utc> = "2026-11-28T08:00:00Z".parse().unwrap();
+        WorkOrder::new(VehicleId(1), CustomerId(1), state, reception, at, None)
+    }
+
+    #[test]
+    fn an_empty_filter_accepts_every_order() {
+        let now = Utc::now();
+        assert!(OrderFilter::default().accepts(&order(OrderState::Delivered, None, None), now));
+    }
+
+    #[test]
+    fn each_filter_narrows() {
+        let opened: DateTime<Utc> = "2026-11-28T08:00:00Z".parse().unwrap();
+        let now = opened + Duration::days(2);
+        let late = order(OrderState::InProgress, Some(UserId(3)), Some(opened + Duration::hours(8)));
+        let on_time = order(OrderState::Open, None, Some(now + Duration::hours(1)));
+        let by_state = OrderFilter { state: Some(OrderState::Open), ..Default::default() };
+        assert!(by_state.accepts(&on_time, now) && !by_state.accepts(&late, now));
+        let by_advisor = OrderFilter { advisor: Some(UserId(3)), ..Default::default() };
+        assert!(by_advisor.accepts(&late, now) && !by_advisor.accepts(&on_time, now));
+        let only_late = OrderFilter { late: true, ..Default::default() };
+        assert!(only_late.accepts(&late, now) && !only_late.accepts(&on_time, now));
+        let from_next_day =
+            OrderFilter { created_from: Some(opened + Duration::days(1)), ..Default::default() };
+        assert!(!from_next_day.accepts(&late, now));
+        let until_opening = OrderFilter { created_until: Some(opened), ..Default::default() };
+        assert!(!until_opening.accepts(&late, now), "the end of a range is not in it");
+    }
+}

@@ -11,7 +11,7 @@ use warp::hyper::body::Bytes;
 use warp::reply::Response;
 
 use super::{Change, begin, body, ctx, done};
-use crate::domain::clock::{PartRequest, RequestStatus};
+use crate::domain::work_order::{PartRequest, RequestStatus};
 use crate::domain::{Area, OrderId, Roles, WorkOrder};
 use crate::i18n::Msg;
 use crate::store::orders;

@@ -1,0 +1,68 @@
+//! Diagnosis notes and moving an order through its states.
+
+use chrono::Utc;
+use redb::WriteTransaction;
+
+use super::floor::stop_clocks_tx;
+use super::{editable_tx, get_tx, save_tx};
+use crate::domain::work_order::{Note, Transition, check_transition};
+use crate::domain::{FieldErrors, OrderId, OrderState, Roles, WorkOrder};
+use crate::store::audit::{Actor, append_tx};
+use crate::store::{StoreError, StoreResult, Touched};
+
+/// Adds a diagnosis note.
+pub fn add_diagnosis_tx(
+    tx: &WriteTransaction,
+    touched: &mut Touched,
+    actor: &Actor,
+    id: OrderId,
+    text: String,
+) -> StoreResult<WorkOrder> {
+    let before = editable_tx(tx, id)?;
+    let mut order = before.clone();
+    order.diagnosis.push(Note {
+        at: Utc::now(),
+        by: actor.user_id,
+        by_name: actor.name.clone(),
+        text,
+        photos: vec![],
+    });
+    save_tx(tx, touched, &before, &mut order)?;
+    append_tx(tx, actor, "order.diagnosis", &format!("order:{id}"), order.number.clone())?;
+    Ok(order)
+}
+
+/// Moves an order to another state, if the state machine lets `roles` do it.
+pub fn transition_tx(
+    tx: &WriteTransaction,
+    touched: &mut Touched,
+    actor: &Actor,
+    roles: Roles,
+    id: OrderId,
+    to: OrderState,
+    reason: &str,
+) -> StoreResult<WorkOrder> {
+    let before = get_tx(tx, id)?;
+    check_transition(roles, &before, to, reason)
+        .map_err(|p| StoreError::Invalid(FieldErrors::one("to", p)))?;
+    let mut order = before.clone();
+    if !to.keeps_clocks() {
+        stop_clocks_tx(tx, &mut order, None)?;
+    }
+    order.state = to;
+    order.history.push(Transition {
+        from: before.state,
+        to,
+        at: Utc::now(),
+        by: actor.user_id,
+        by_name: actor.name.clone(),
+        reason: reason.trim().to_string(),
+    });
+    save_tx(tx, touched, &before, &mut order)?;
+    let mut summary = format!("{}: {} → {}", order.number, before.state.code(), to.code());
+    if !reason.trim().is_empty() {
+        summary.push_str(&format!(" ({})", reason.trim()));
+    }
+    append_tx(tx, actor, "order.status", &format!("order:{id}"), summary)?;
+    Ok(order)
+}
