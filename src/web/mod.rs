@@ -39,6 +39,7 @@ pub mod home;
 pub mod import;
 pub mod layout;
 pub mod orders;
+pub mod photo;
 pub mod serve;
 pub mod show;
 pub mod templates;
