@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use maud::{Markup, html};
 use warp::Buf;
@@ -21,20 +21,17 @@ use super::layout::{self, csrf_field, notice};
 use super::show::{LocalTime, StateBadge};
 use super::{AppState, BODY_LIMIT, html_response, run};
 use crate::domain::clock::{ClockAction, PauseReason, Progress};
-use crate::domain::work_order::{Decision, transitions_for};
+use crate::domain::work_order::{Decision, Line, transitions_for};
 use crate::domain::work_order::{PartRequest, RequestStatus};
 use crate::domain::{Area, FieldErrors, OrderState, Problem, User, UserId, Vehicle, WorkOrder};
 use crate::i18n::{Lang, Msg};
-use crate::store::orders::{self, NewPhoto, TokenLookup};
+use crate::store::orders::{self, TokenLookup};
 use crate::store::{StoreError, users, vehicles};
 
 type Query = HashMap<String, String>;
 
 /// Largest photo accepted, as sent by the phone.
 pub const PHOTO_LIMIT: u64 = 15 * 1024 * 1024;
-/// Photos are stored at most this many pixels on their longest side.
-const PHOTO_SIDE: u32 = 1600;
-const THUMB_SIDE: u32 = 320;
 /// Photos in one note.
 const PHOTOS_PER_NOTE: usize = 4;
 
@@ -148,6 +145,8 @@ async fn order_page(state: &AppState, ctx: &Ctx, token: &str, q: &Query) -> AppR
     phone_page(state, ctx, order, note, switched, &FieldErrors::new()).await
 }
 
+/// The order's phone page: [`PhoneView::gather`] reads what it shows, then [`phone_view`] shows
+/// it. (Also the answer of the order page's status form to a technician.)
 pub(crate) async fn phone_page(
     state: &AppState,
     ctx: &Ctx,
@@ -156,15 +155,40 @@ pub(crate) async fn phone_page(
     switched: Option<String>,
     errors: &FieldErrors,
 ) -> AppResult<Response> {
-    let vehicle_id = order.vehicle_id;
-    let (vehicle, all) =
-        state.store.read(move |tx| Ok((vehicles::get(tx, vehicle_id)?, users::list(tx)?))).await?;
-    let body = phone_body(ctx, &order, vehicle.as_ref(), &all, note, switched, errors);
-    let mut response = html_response(layout::page(ctx, &order.number, body));
+    let view = PhoneView::gather(state, order).await?;
+    Ok(phone_view(ctx, &view, note, switched, errors))
+}
+
+/// What the phone page shows besides the order: its vehicle and everyone's names.
+struct PhoneView {
+    order: WorkOrder,
+    vehicle: Option<Vehicle>,
+    users: Vec<User>,
+}
+
+impl PhoneView {
+    async fn gather(state: &AppState, order: WorkOrder) -> AppResult<PhoneView> {
+        let vehicle_id = order.vehicle_id;
+        let (vehicle, users) =
+            state.store.read(move |tx| Ok((vehicles::get(tx, vehicle_id)?, users::list(tx)?))).await?;
+        Ok(PhoneView { order, vehicle, users })
+    }
+}
+
+/// The phone page as a response; with `errors`, refused (422).
+fn phone_view(
+    ctx: &Ctx,
+    view: &PhoneView,
+    note: Option<Msg>,
+    switched: Option<String>,
+    errors: &FieldErrors,
+) -> Response {
+    let body = phone_body(ctx, &view.order, view.vehicle.as_ref(), &view.users, note, switched, errors);
+    let mut response = html_response(layout::page(ctx, &view.order.number, body));
     if !errors.is_empty() {
         *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
-    Ok(response)
+    response
 }
 
 pub fn progress_badge(lang: Lang, p: Progress) -> Markup {
@@ -232,47 +256,7 @@ fn phone_body(
             section.panel {
                 h2 { (lang.t(Msg::MyLines)) }
                 @if mine.is_empty() { p.muted { (lang.t(Msg::NoJobs)) } }
-                @for l in &mine {
-                    @let p = l.progress();
-                    div class={ "job" @if p == Progress::Running { " running" } } {
-                        div.job-head {
-                            strong { (l.details.description) }
-                            (progress_badge(lang, p))
-                        }
-                        p.muted { (lang.fmt(Msg::WorkedOfEstimate, &[&l.worked_hours(now), &l.details.qty])) }
-                        @if may_work && p != Progress::Finished {
-                            div.job-actions {
-                                @if p != Progress::Running {
-                                    form method="post" action={ "/t/" (token) "/lines/" (l.no) } {
-                                        (csrf_field(ctx))
-                                        input type="hidden" name="action" value="start";
-                                        button.huge.go type="submit" { "▶ " (lang.t(Msg::Start)) }
-                                    }
-                                }
-                                form method="post" action={ "/t/" (token) "/lines/" (l.no) } {
-                                    (csrf_field(ctx))
-                                    input type="hidden" name="action" value="finish";
-                                    button.huge.done type="submit" { "✓ " (lang.t(Msg::Finish)) }
-                                }
-                            }
-                            @if p == Progress::Running {
-                                form.pause method="post" action={ "/t/" (token) "/lines/" (l.no) } {
-                                    (csrf_field(ctx))
-                                    input type="hidden" name="action" value="pause";
-                                    fieldset {
-                                        legend { (lang.t(Msg::PauseWhy)) }
-                                        div.reasons {
-                                            @for r in [PauseReason::WaitingParts, PauseReason::WaitingApproval, PauseReason::Break, PauseReason::Other] {
-                                                label.reason { input type="radio" name="reason" value=(r.code()) required; span { (lang.t(r.label())) } }
-                                            }
-                                        }
-                                    }
-                                    button.huge.hold type="submit" { "❚❚ " (lang.t(Msg::Pause)) }
-                                }
-                            }
-                        }
-                    }
-                }
+                @for l in &mine { (job_card(ctx, &token, l, may_work, now)) }
                 @if to_qc {
                     form method="post" action={ "/orders/" (o.id) "/status" } {
                         (csrf_field(ctx))
@@ -295,6 +279,52 @@ fn phone_body(
             }
             (notes_section(ctx, o, errors, !o.state.is_closed()))
             @if o.state.is_editable() { (parts_section(ctx, o, errors)) }
+        }
+    }
+}
+
+/// One of my labour lines, with start / pause / finish buttons while the order may be worked on.
+fn job_card(ctx: &Ctx, token: &str, l: &Line, may_work: bool, now: DateTime<Utc>) -> Markup {
+    let lang = ctx.lang;
+    html! {
+        @let p = l.progress();
+        div class={ "job" @if p == Progress::Running { " running" } } {
+            div.job-head {
+                strong { (l.details.description) }
+                (progress_badge(lang, p))
+            }
+            p.muted { (lang.fmt(Msg::WorkedOfEstimate, &[&l.worked_hours(now), &l.details.qty])) }
+            @if may_work && p != Progress::Finished {
+                div.job-actions {
+                    @if p != Progress::Running {
+                        form method="post" action={ "/t/" (token) "/lines/" (l.no) } {
+                            (csrf_field(ctx))
+                            input type="hidden" name="action" value="start";
+                            button.huge.go type="submit" { "▶ " (lang.t(Msg::Start)) }
+                        }
+                    }
+                    form method="post" action={ "/t/" (token) "/lines/" (l.no) } {
+                        (csrf_field(ctx))
+                        input type="hidden" name="action" value="finish";
+                        button.huge.done type="submit" { "✓ " (lang.t(Msg::Finish)) }
+                    }
+                }
+                @if p == Progress::Running {
+                    form.pause method="post" action={ "/t/" (token) "/lines/" (l.no) } {
+                        (csrf_field(ctx))
+                        input type="hidden" name="action" value="pause";
+                        fieldset {
+                            legend { (lang.t(Msg::PauseWhy)) }
+                            div.reasons {
+                                @for r in [PauseReason::WaitingParts, PauseReason::WaitingApproval, PauseReason::Break, PauseReason::Other] {
+                                    label.reason { input type="radio" name="reason" value=(r.code()) required; span { (lang.t(r.label())) } }
+                                }
+                            }
+                        }
+                        button.huge.hold type="submit" { "❚❚ " (lang.t(Msg::Pause)) }
+                    }
+                }
+            }
         }
     }
 }
@@ -515,7 +545,7 @@ async fn add_note(
     }
     let mut photos = Vec::new();
     for bytes in upload.photos {
-        match scale_photo(state, bytes).await? {
+        match super::photo::scale_photo(state, bytes).await? {
             Ok(photo) => photos.push(photo),
             Err(msg) => {
                 return phone_page(state, ctx, order, None, None, &again("photo", Problem::new(msg))).await;
@@ -526,60 +556,6 @@ async fn add_note(
     let order =
         state.store.write_touching(move |tx, t| orders::add_note_tx(tx, t, &actor, id, text, photos)).await?;
     Ok(redirect_to(&format!("/t/{}?floor=1&notice=note#notes", token_of(&order)), ctx.htmx))
-}
-
-/// The kind of picture, from its first bytes (never from the file name).
-fn picture_format(bytes: &[u8]) -> Option<image::ImageFormat> {
-    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some(image::ImageFormat::Jpeg)
-    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some(image::ImageFormat::Png)
-    } else if bytes.len() > 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
-        Some(image::ImageFormat::WebP)
-    } else {
-        None
-    }
-}
-
-/// Checks and scales a photo off the async threads, one at a time: a decoded camera picture
-/// takes about 80 MB while it is scaled, so ten phones uploading at once wait their turn
-/// instead of each holding one.
-async fn scale_photo(state: &AppState, bytes: Vec<u8>) -> AppResult<Result<NewPhoto, Msg>> {
-    let _permit = state.photo_permits.acquire().await.map_err(|e| AppError::Internal(e.to_string()))?;
-    tokio::task::spawn_blocking(move || scale(&bytes))
-        .await
-        .map_err(|e| AppError::Internal(format!("photo task failed: {e}")))
-}
-
-/// Decodes (turned upright as the camera says), scales to at most 1600 px and 320 px, and
-/// stores both as JPEG.
-pub fn scale(bytes: &[u8]) -> Result<NewPhoto, Msg> {
-    use image::ImageDecoder;
-    let format = picture_format(bytes).ok_or(Msg::PhotoNotImage)?;
-    let mut reader = image::ImageReader::with_format(std::io::Cursor::new(bytes), format);
-    let mut limits = image::Limits::default();
-    limits.max_image_width = Some(12_000);
-    limits.max_image_height = Some(12_000);
-    limits.max_alloc = Some(256 * 1024 * 1024);
-    reader.limits(limits);
-    let mut decoder = reader.into_decoder().map_err(|_| Msg::PhotoUnreadable)?;
-    let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
-    let mut picture = image::DynamicImage::from_decoder(decoder).map_err(|_| Msg::PhotoUnreadable)?;
-    picture.apply_orientation(orientation);
-    let fit = |img: image::DynamicImage, side: u32| {
-        if img.width().max(img.height()) > side { img.thumbnail(side, side) } else { img }
-    };
-    let jpeg = |img: image::DynamicImage, quality: u8| -> Result<Vec<u8>, Msg> {
-        let mut out = Vec::new();
-        let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality);
-        img.into_rgb8().write_with_encoder(encoder).map_err(|_| Msg::PhotoUnreadable)?;
-        Ok(out)
-    };
-    // `thumbnail` scales down with integer sampling: no floating-point copy of a 12-megapixel
-    // picture in memory. The small one is made from the stored one.
-    let stored = fit(picture, PHOTO_SIDE);
-    let thumb = fit(stored.clone(), THUMB_SIDE);
-    Ok(NewPhoto { picture: jpeg(stored, 82)?, thumb: jpeg(thumb, 75)? })
 }
 
 async fn photo(state: &AppState, ctx: &Ctx, order: u64, id: u64, thumb: bool) -> AppResult<Response> {

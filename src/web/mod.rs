@@ -41,6 +41,7 @@ pub mod import;
 pub mod layout;
 pub mod orders;
 pub mod parts;
+pub mod photo;
 pub mod serve;
 pub mod show;
 pub mod templates;

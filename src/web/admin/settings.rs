@@ -1,0 +1,123 @@
+//! The shop's parameters: the settings form and saving it.
+
+use maud::html;
+use warp::reply::Response;
+
+use crate::domain::settings::SettingsInput;
+use crate::domain::{FieldErrors, Settings};
+use crate::i18n::{Lang, Msg};
+use crate::store::settings as settings_store;
+use crate::web::AppState;
+use crate::web::ctx::Ctx;
+use crate::web::error::{AppResult, redirect_to};
+use crate::web::html_response;
+use crate::web::layout::{self, Field, csrf_field, notice, select, textarea};
+
+pub(super) fn settings_page(
+    state: &AppState,
+    ctx: &Ctx,
+    typed: &SettingsInput,
+    errors: &FieldErrors,
+    saved: bool,
+) -> Response {
+    let lang = ctx.lang;
+    let langs = [("zh", Lang::Zh.t(Msg::LangName)), ("en", Lang::En.t(Msg::LangName))];
+    let body = html! {
+        h1 { (lang.t(Msg::SettingsTitle)) }
+        @if saved { (notice("ok", lang.t(Msg::SettingsSaved))) }
+        @if !errors.is_empty() { (notice("error", lang.t(Msg::FormHasErrors))) }
+        form.panel method="post" action="/admin/settings" novalidate {
+            (csrf_field(ctx))
+            fieldset {
+                legend { (lang.t(Msg::ShopSection)) }
+                div.form-grid {
+                    (Field::text("shop_name", lang.t(Msg::ShopName), &typed.shop_name).required().render(lang, errors))
+                    (Field::text("shop_phone", lang.t(Msg::ShopPhone), &typed.shop_phone).kind("tel").render(lang, errors))
+                    (Field::text("shop_address", lang.t(Msg::ShopAddress), &typed.shop_address).render(lang, errors))
+                    (select("default_lang", lang.t(Msg::DefaultLang), &typed.default_lang, &langs, errors, lang))
+                    (Field::text("time_zone", lang.t(Msg::TimeZone), &typed.time_zone).required().render(lang, errors))
+                    (Field::text("public_base_url", lang.t(Msg::PublicBaseUrl), &typed.public_base_url)
+                        .kind("url").hint(format!("{} ({})", lang.t(Msg::PublicBaseUrlHelp), state.lan_base_url)).render(lang, errors))
+                }
+            }
+            fieldset {
+                legend { (lang.t(Msg::CustomersSection)) }
+                div.form-grid {
+                    (textarea("customer_sources", lang.t(Msg::CustomerSources), &typed.customer_sources, Some(lang.t(Msg::OnePerLine)), errors, lang))
+                    (textarea("customer_levels", lang.t(Msg::CustomerLevels), &typed.customer_levels, Some(lang.t(Msg::OnePerLine)), errors, lang))
+                }
+            }
+            fieldset {
+                legend { (lang.t(Msg::OrdersSection)) }
+                div.form-grid {
+                    (Field::text("labour_rate", lang.t(Msg::LabourRate), &typed.labour_rate).kind("text").required().render(lang, errors))
+                    (Field::text("order_number_format", lang.t(Msg::OrderNumberFormat), &typed.order_number_format)
+                        .required().hint(lang.t(Msg::OrderNumberFormatHelp).to_string()).render(lang, errors))
+                }
+            }
+            fieldset {
+                legend { (lang.t(Msg::PartsSection)) }
+                div.form-grid {
+                    (textarea("part_units", lang.t(Msg::PartUnits), &typed.part_units, Some(lang.t(Msg::OnePerLine)), errors, lang))
+                    label.check { input type="checkbox" name="allow_negative_stock" value="1" checked[typed.allow_negative_stock]; (lang.t(Msg::AllowNegativeStock)) }
+                }
+            }
+            fieldset {
+                legend { (lang.t(Msg::BackupsSection)) }
+                div.form-grid {
+                    (Field::text("backup_time", lang.t(Msg::BackupTime), &typed.backup_time).kind("time").required().render(lang, errors))
+                    (Field::text("backup_keep", lang.t(Msg::BackupKeep), &typed.backup_keep).kind("number").required().render(lang, errors))
+                }
+            }
+            fieldset {
+                legend { (lang.t(Msg::SecuritySection)) }
+                div.form-grid {
+                    (Field::text("password_min_len", lang.t(Msg::PasswordMinLen), &typed.password_min_len).kind("number").required().render(lang, errors))
+                    (Field::text("session_idle_minutes", lang.t(Msg::SessionIdleMinutes), &typed.session_idle_minutes).kind("number").required().render(lang, errors))
+                    (Field::text("session_absolute_hours", lang.t(Msg::SessionAbsoluteHours), &typed.session_absolute_hours).kind("number").required().render(lang, errors))
+                    (Field::text("technician_session_hours", lang.t(Msg::TechnicianSessionHours), &typed.technician_session_hours).kind("number").required().render(lang, errors))
+                }
+            }
+            div.actions { button type="submit" { (lang.t(Msg::Save)) } }
+        }
+    };
+    let mut response = html_response(layout::page(ctx, lang.t(Msg::SettingsTitle), body));
+    if !errors.is_empty() {
+        *response.status_mut() = warp::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    response
+}
+
+pub(super) async fn save_settings(state: &AppState, ctx: &Ctx, body: &[u8]) -> AppResult<Response> {
+    let (admin, cap) = ctx.admin()?;
+    let form = ctx.form(body)?;
+    let typed = SettingsInput {
+        shop_name: form.owned("shop_name"),
+        shop_address: form.owned("shop_address"),
+        shop_phone: form.owned("shop_phone"),
+        default_lang: form.owned("default_lang"),
+        time_zone: form.owned("time_zone"),
+        password_min_len: form.owned("password_min_len"),
+        session_idle_minutes: form.owned("session_idle_minutes"),
+        session_absolute_hours: form.owned("session_absolute_hours"),
+        technician_session_hours: form.owned("technician_session_hours"),
+        public_base_url: form.owned("public_base_url"),
+        customer_sources: form.owned("customer_sources"),
+        customer_levels: form.owned("customer_levels"),
+        labour_rate: form.owned("labour_rate"),
+        order_number_format: form.owned("order_number_format"),
+        backup_time: form.owned("backup_time"),
+        backup_keep: form.owned("backup_keep"),
+        part_units: form.owned("part_units"),
+        allow_negative_stock: form.get("allow_negative_stock") == "1",
+    };
+    let settings = match Settings::check(&typed) {
+        Ok(settings) => settings,
+        Err(errors) => return Ok(settings_page(state, ctx, &typed, &errors, false)),
+    };
+    let actor = admin.actor();
+    let saved = settings.clone();
+    state.store.write(move |tx| settings_store::save_tx(tx, &cap, &actor, &saved)).await?;
+    state.set_settings(settings);
+    Ok(redirect_to("/admin/settings?saved=1", ctx.htmx))
+}

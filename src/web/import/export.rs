@@ -1,0 +1,48 @@
+//! The customer list, with its filters, as an Excel workbook (`GET /customers/export.xlsx`).
+
+use std::collections::HashMap;
+
+use warp::reply::Response;
+
+use crate::domain::Area;
+use crate::web::AppState;
+use crate::web::ctx::Ctx;
+use crate::web::error::{AppError, AppResult};
+
+/// The customer list with its filters as an Excel workbook.
+pub(super) async fn export_xlsx(
+    state: &AppState,
+    ctx: &Ctx,
+    q: &HashMap<String, String>,
+) -> AppResult<Response> {
+    ctx.require(Area::Customers)?;
+    let table = crate::web::customers::export_rows(state, ctx, q).await?;
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    for (r, row) in table.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            let (r, c) = (r as u32, c as u16);
+            let written = if r == 0 {
+                sheet.write_string_with_format(r, c, cell, &bold)
+            } else {
+                sheet.write_string(r, c, cell)
+            };
+            written.map_err(|e| AppError::Internal(e.to_string()))?;
+        }
+    }
+    let _ = sheet.set_freeze_panes(1, 0);
+    let bytes = book.save_to_buffer().map_err(|e| AppError::Internal(e.to_string()))?;
+    let mut response = Response::new(bytes.into());
+    let headers = response.headers_mut();
+    headers.insert(
+        "content-type",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".parse().expect("valid header"),
+    );
+    let name = format!("customers-{}.xlsx", ctx.today());
+    headers.insert(
+        "content-disposition",
+        format!("attachment; filename=\"{name}\"").parse().expect("valid header"),
+    );
+    Ok(response)
+}
