@@ -242,6 +242,24 @@ async fn load_user(state: &AppState, settings: &Settings, id: u128) -> Option<Cu
 }
 
 #[cfg(test)]
+impl Ctx {
+    /// A request context for views' unit tests: the default settings, not htmx, signed in as
+    /// `user` if given.
+    pub fn for_test(lang: Lang, user: Option<CurrentUser>) -> Ctx {
+        Ctx {
+            lang,
+            htmx: false,
+            path_and_query: "/".into(),
+            user,
+            settings: Arc::new(Settings::default()),
+            client: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            https: false,
+            headers: HeaderMap::new(),
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -174,3 +174,62 @@ fn rows_table(ctx: &Ctx, list: &OrderList) -> Markup {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::work_order::Reception;
+    use crate::domain::{CustomerId, OrderId, VehicleId, WorkOrder};
+    use crate::i18n::Lang;
+    use crate::store::orders::OrderRow;
+
+    fn list(rows: usize, more: bool, page_no: usize) -> OrderList {
+        let now: DateTime<Utc> = "2026-11-28T09:00:00Z".parse().unwrap();
+        let reception = Reception {
+            mileage: None,
+            fuel: None,
+            complaint: "保养".into(),
+            items_left: String::new(),
+            promised_at: None,
+            advisor: None,
+        };
+        let rows = (0..rows)
+            .map(|i| {
+                let mut order = WorkOrder::new(
+                    VehicleId(1),
+                    CustomerId(1),
+                    OrderState::Open,
+                    reception.clone(),
+                    now,
+                    None,
+                );
+                order.id = OrderId(100 + i as u64);
+                order.number = format!("WO-{i}");
+                OrderRow { order, vehicle: None, customer: None }
+            })
+            .collect();
+        let query = Query::from([("state".to_string(), "open".to_string())]);
+        OrderList { query, page_no, page: OrderPage { rows, more, truncated: false }, users: vec![], now }
+    }
+
+    #[test]
+    fn each_row_links_its_order_and_shows_its_state() {
+        let html = list_view(&Ctx::for_test(Lang::En, None), &list(2, false, 1)).into_string();
+        assert!(html.contains(r#"href="/orders/100""#) && html.contains(r#"href="/orders/101""#), "{html}");
+        assert_eq!(html.matches(r#"data-state="open""#).count(), 2, "{html}");
+        assert!(!html.contains("page=2"), "no next page: {html}");
+    }
+
+    #[test]
+    fn the_pager_keeps_the_filters() {
+        let html = list_view(&Ctx::for_test(Lang::En, None), &list(1, true, 2)).into_string();
+        assert!(html.contains(r#"href="/orders?state=open&amp;page=1""#), "{html}");
+        assert!(html.contains(r#"href="/orders?state=open&amp;page=3""#), "{html}");
+    }
+
+    #[test]
+    fn an_empty_page_says_so() {
+        let html = list_view(&Ctx::for_test(Lang::En, None), &list(0, false, 1)).into_string();
+        assert!(html.contains(r#"class="empty""#) && !html.contains("<table"), "{html}");
+    }
+}

@@ -286,3 +286,58 @@ fn lines_table(ctx: &Ctx, view: &OrderView, editable: bool) -> Markup {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::work_order::{LineDetails, LineKind, Reception};
+    use crate::domain::{CustomerId, VehicleId};
+    use crate::i18n::Lang;
+
+    fn view(promised_at: DateTime<Utc>, now: DateTime<Utc>) -> OrderView {
+        let reception = Reception {
+            mileage: Some(52_000),
+            fuel: Some(2),
+            complaint: "刹车异响".into(),
+            items_left: String::new(),
+            promised_at: Some(promised_at),
+            advisor: None,
+        };
+        let mut order = WorkOrder::new(VehicleId(1), CustomerId(1), OrderState::Open, reception, now, None);
+        order.id = OrderId(7);
+        order.version = 3;
+        let details = LineDetails {
+            kind: LineKind::Part,
+            description: "刹车片".into(),
+            qty: Decimal::from(2),
+            unit_price: Decimal::new(18_050, 2),
+            part_id: None,
+            technician: None,
+        };
+        order.add_line(details, now, None);
+        OrderView {
+            order,
+            vehicle: None,
+            customer: None,
+            users: vec![],
+            templates: vec![],
+            now,
+            base_url: "http://192.168.1.10:8080".into(),
+        }
+    }
+
+    use crate::domain::OrderState;
+
+    #[test]
+    fn the_live_part_asks_with_the_version_it_shows_and_says_late_from_the_time_it_is_given() {
+        let promised: DateTime<Utc> = "2026-11-28T09:00:00Z".parse().unwrap();
+        let ctx = Ctx::for_test(Lang::En, None);
+        let before = live_section(&ctx, &view(promised, promised - chrono::Duration::hours(1))).into_string();
+        assert!(before.contains(r#"id="order-live""#), "{before}");
+        assert!(before.contains(r#"hx-get="/orders/7/live?v=3""#), "{before}");
+        assert!(!before.contains("badge bad"), "not late before the promised time: {before}");
+        assert!(before.contains("¥361.00"), "the line's total: {before}");
+        let after = live_section(&ctx, &view(promised, promised + chrono::Duration::hours(1))).into_string();
+        assert!(after.contains("badge bad"), "late after the promised time: {after}");
+    }
+}

@@ -126,7 +126,6 @@ fn print_view(ctx: &Ctx, sheet: &Sheet) -> Markup {
     let Sheet { order, vehicle, customer, users: all, url, qr, layout_kind } = sheet;
     let layout_kind = *layout_kind;
     let s = &ctx.settings;
-    let t = order.totals();
     let advisor = order
         .reception
         .advisor
@@ -203,26 +202,7 @@ fn print_view(ctx: &Ctx, sheet: &Sheet) -> Markup {
                     @if !order.reception.items_left.is_empty() { p { (lang.t(Msg::ItemsLeft)) ": " (order.reception.items_left) } }
                     @for n in &order.diagnosis { p.notes { (lang.t(Msg::Diagnosis)) ": " (n.text) } }
                     h2 { (lang.t(Msg::Lines)) }
-                    table.sheet-lines {
-                        thead { tr { th { "#" } th { (lang.t(Msg::Description)) } th.num { (lang.t(Msg::Qty)) } th.num { (lang.t(Msg::UnitPrice)) } th.num { (lang.t(Msg::Amount)) } } }
-                        tbody {
-                            @for l in &order.lines {
-                                tr.declined[l.decision == Decision::Declined] {
-                                    td { (l.no) }
-                                    td { (l.details.description) @if l.decision != Decision::Approved { " (" (lang.t(l.decision.label())) ")" } }
-                                    td.num { (l.details.qty) @if l.is_labour() { " h" } }
-                                    td.num { (Money(l.details.unit_price)) }
-                                    td.num { (Money(l.total())) }
-                                }
-                            }
-                        }
-                    }
-                    dl.totals {
-                        dt { (lang.t(Msg::LabourTotal)) } dd { (Money(t.labour)) }
-                        dt { (lang.t(Msg::PartsTotal)) } dd { (Money(t.parts)) }
-                        dt { (lang.t(Msg::FeesTotal)) } dd { (Money(t.fees)) }
-                        dt.grand { (lang.t(Msg::Estimate)) } dd.grand { (Money(t.estimate)) }
-                    }
+                    (sheet_lines(ctx, order))
                     div.signatures {
                         div.sig {
                             @if let Some(sig) = signature { (signature_svg(sig)) }
@@ -232,6 +212,34 @@ fn print_view(ctx: &Ctx, sheet: &Sheet) -> Markup {
                     }
                 }
             }
+        }
+    }
+}
+
+/// The sheet's lines, each with the customer's answer unless approved, and the totals.
+fn sheet_lines(ctx: &Ctx, order: &WorkOrder) -> Markup {
+    let lang = ctx.lang;
+    let t = order.totals();
+    html! {
+        table.sheet-lines {
+            thead { tr { th { "#" } th { (lang.t(Msg::Description)) } th.num { (lang.t(Msg::Qty)) } th.num { (lang.t(Msg::UnitPrice)) } th.num { (lang.t(Msg::Amount)) } } }
+            tbody {
+                @for l in &order.lines {
+                    tr.declined[l.decision == Decision::Declined] {
+                        td { (l.no) }
+                        td { (l.details.description) @if l.decision != Decision::Approved { " (" (lang.t(l.decision.label())) ")" } }
+                        td.num { (l.details.qty) @if l.is_labour() { " h" } }
+                        td.num { (Money(l.details.unit_price)) }
+                        td.num { (Money(l.total())) }
+                    }
+                }
+            }
+        }
+        dl.totals {
+            dt { (lang.t(Msg::LabourTotal)) } dd { (Money(t.labour)) }
+            dt { (lang.t(Msg::PartsTotal)) } dd { (Money(t.parts)) }
+            dt { (lang.t(Msg::FeesTotal)) } dd { (Money(t.fees)) }
+            dt.grand { (lang.t(Msg::Estimate)) } dd.grand { (Money(t.estimate)) }
         }
     }
 }
