@@ -194,13 +194,17 @@ fn seed(profile: &str, data: &std::path::Path) -> Result<(), String> {
     })
     .map_err(|e| e.to_string())?;
     println!(
-        "seeded {} users, {} customers, {} vehicles, {} contacts, {} work orders with {} lines in {:.1} s into {}",
+        "seeded {} users, {} customers, {} vehicles, {} contacts, {} work orders with {} lines, {} parts from {} \
+         suppliers with {} stock movements in {:.1} s into {}",
         summary.users,
         summary.customers,
         summary.vehicles,
         summary.contacts,
         summary.orders,
         summary.lines,
+        summary.parts,
+        summary.suppliers,
+        summary.stock_moves,
         summary.seconds,
         data.display()
     );

@@ -823,6 +823,21 @@ catalog! {
     VarianceValue => "差异金额", "Variance value";
     PostStocktake => "过账盘点差异", "Post the variances";
     CancelStocktake => "取消盘点", "Cancel the stocktake";
+    PartsNotIssued => "第 {} 行的配件还没有出库：请先领料，或标记为不用出库。", "The part on line {} has not been issued: issue it from stock or mark it as not needed first.";
+    OneOff => "临时", "one-off";
+    IssuedOf => "已出库 {} / {}", "issued {} of {}";
+    IssuePart => "领料出库", "Issue";
+    ReturnPart => "退回库存", "Return to stock";
+    MarkUnused => "不用出库", "Not needed from stock";
+    MarkNeeded => "需要出库", "Needed from stock";
+    ToPick => "待领料", "To pick";
+    NothingToPick => "没有待领料的配件。", "Nothing to pick.";
+    PartIssued => "已出库。", "Issued from stock.";
+    PartReturned => "已退回库存。", "Returned to stock.";
+    PickPart => "从配件目录选择", "Pick from the catalog";
+    PartPriceLocked => "目录配件的售价只有店长可以修改。", "Only a manager may change a catalog part's price.";
+    NotIssuable => "这一行现在不能出库（未批准、已不需要或已全部出库）。", "This line cannot be issued now (not approved, not needed, or all issued).";
+    ReturnTooMuch => "最多可退回 {}。", "At most {} can be returned.";
 }
 
 #[cfg(test)]

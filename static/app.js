@@ -166,3 +166,28 @@
     form.querySelector("button[type=submit]").disabled = tooBig;
   });
 })();
+
+// The line form's part picker: a tapped catalog part fills in the line (kind, part, description,
+// price). Without JavaScript, the number typed in the picker is resolved by the server.
+(function () {
+  "use strict";
+  document.addEventListener("click", function (evt) {
+    var option = evt.target.closest(".part-option");
+    if (!option) return;
+    var form = option.closest("form");
+    if (!form) return;
+    var set = function (name, value) {
+      var field = form.querySelector('[name="' + name + '"]');
+      if (field) field.value = value;
+    };
+    set("part_id", option.getAttribute("data-part-id"));
+    set("description", option.getAttribute("data-description"));
+    set("unit_price", option.getAttribute("data-price"));
+    var part = form.querySelector('input[name="kind"][value="part"]');
+    if (part) { part.checked = true; part.dispatchEvent(new Event("change", { bubbles: true })); }
+    var list = option.closest(".part-options");
+    if (list) list.innerHTML = "";
+    var qty = form.querySelector('[name="qty"]');
+    if (qty) qty.focus();
+  });
+})();

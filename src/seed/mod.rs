@@ -381,7 +381,7 @@ pub fn run(store: &Store, profile: Profile, progress: &mut dyn FnMut(&str)) -> S
     // The stockroom, opened ten years ago.
     let (n_parts, n_suppliers) = profile.stockroom();
     let opened = end - Duration::days(3660);
-    let stockroom = store.write_touching_now(|tx, touched| {
+    let mut stockroom = store.write_touching_now(|tx, touched| {
         parts::catalog_tx(tx, touched, &mut rng, n_parts, n_suppliers, opened)
     })?;
     summary.parts = n_parts;
@@ -566,20 +566,27 @@ pub fn run(store: &Store, profile: Profile, progress: &mut dyn FnMut(&str)) -> S
             };
             let (vehicle, customer, _) = fleet[*v];
             let order =
-                generated_order(&mut rng, &settings, vehicle, customer, *at, target, &techs, &advisors)?;
+                generated_order(&mut rng, &settings, &stockroom, vehicle, customer, *at, target, &techs, &advisors)?;
             summary.lines += order.lines.len();
             made.push(order);
         }
         store.write_touching_now(|tx, touched| {
             for order in made {
-                orders::record_tx(tx, touched, &system, &settings, order)?;
+                // The parts its lines say were issued come off the shelf (bought in first if
+                // the shelf is short) when the order is opened.
+                let at = order.created_at;
+                for line in order.lines.iter().filter(|l| !l.issued.is_zero()) {
+                    let part = crate::domain::part::PartId(line.details.part_id.unwrap_or_default());
+                    stockroom.ensure_tx(tx, touched, &mut rng, part, line.issued, at)?;
+                }
+                orders::record_issued_tx(tx, touched, &system, &settings, order, at)?;
             }
             Ok(())
         })?;
         summary.orders += batch.len();
         progress(&format!("work orders {}/{total_orders}", summary.orders));
     }
-    let _ = &stockroom;
+    summary.stock_moves = store.read_now(crate::store::parts::stock::count)?;
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
 }
@@ -590,6 +597,7 @@ pub fn run(store: &Store, profile: Profile, progress: &mut dyn FnMut(&str)) -> S
 fn generated_order(
     rng: &mut Rng,
     settings: &Settings,
+    stockroom: &parts::Stockroom,
     vehicle: VehicleId,
     customer: CustomerId,
     at: DateTime<Utc>,
@@ -614,15 +622,28 @@ fn generated_order(
         });
     }
     for _ in 0..2 + rng.below(5) {
-        let (description, price) = *rng.pick(PARTS);
-        let qty = (1 + rng.below(4)).to_string();
-        inputs.push(LineInput {
-            kind: "part".into(),
-            description: description.into(),
-            qty,
-            unit_price: price.into(),
-            ..Default::default()
-        });
+        // Mostly catalog parts; now and then a one-off typed by hand.
+        let one_off = rng.chance(5);
+        match stockroom.pick(rng).filter(|_| !one_off) {
+            Some((part, qty)) => inputs.push(LineInput {
+                kind: "part".into(),
+                description: part.name.clone(),
+                part_id: part.id.to_string(),
+                qty: qty.to_string(),
+                unit_price: part.price.to_string(),
+                ..Default::default()
+            }),
+            None => {
+                let (description, price) = *rng.pick(PARTS);
+                inputs.push(LineInput {
+                    kind: "part".into(),
+                    description: description.into(),
+                    qty: (1 + rng.below(4)).to_string(),
+                    unit_price: price.into(),
+                    ..Default::default()
+                });
+            }
+        }
     }
     if rng.chance(40) {
         let (description, price) = *rng.pick(FEES);
@@ -690,6 +711,12 @@ fn generated_order(
             OrderState::Delivered,
         ],
     };
+    // Parts leave the shelf once work starts; an order still waiting has them to pick.
+    if !matches!(target, OrderState::Open | OrderState::Cancelled | OrderState::WaitingParts) {
+        for line in order.lines.iter_mut() {
+            line.issued = line.to_issue();
+        }
+    }
     let manager = Roles::of(&[Role::Manager]);
     for to in path {
         let reason = if *to == OrderState::Cancelled { "客户取消" } else { "" };

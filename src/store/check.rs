@@ -313,6 +313,8 @@ fn check_parts(tx: &ReadTransaction) -> StoreResult<Vec<String>> {
     use std::collections::HashMap;
     let mut problems = Vec::new();
     let mut sums: HashMap<u64, (rust_decimal::Decimal, Option<crate::domain::stock::Stock>)> = HashMap::new();
+    // What the ledger says each order line took from stock.
+    let mut issued: HashMap<(u64, u32), rust_decimal::Decimal> = HashMap::new();
     let by_part = tx.open_table(STOCK_MOVES_BY_PART)?;
     for row in tx.open_table(STOCK_MOVES)?.iter()? {
         let (id, m) = row?;
@@ -322,6 +324,9 @@ fn check_parts(tx: &ReadTransaction) -> StoreResult<Vec<String>> {
         }
         if by_part.get((m.part.0, id))?.is_none() {
             problems.push(format!("movement {id} missing from part {}'s ledger index", m.part));
+        }
+        if let Some((order, line)) = m.order {
+            *issued.entry((order.0, line)).or_default() -= m.qty;
         }
         let entry = sums.entry(m.part.0).or_default();
         entry.0 += m.qty;
@@ -370,6 +375,18 @@ fn check_parts(tx: &ReadTransaction) -> StoreResult<Vec<String>> {
     }
     if numbers.len()? != parts {
         problems.push("the part number index holds entries for no part".into());
+    }
+    for row in tx.open_table(ORDERS)?.iter()? {
+        let order = row?.1.value();
+        for line in &order.lines {
+            let booked = issued.remove(&(order.id.0, line.no)).unwrap_or_default();
+            if booked != line.issued {
+                problems.push(format!("order {} line {} says {} issued, the ledger {booked}", order.number, line.no, line.issued));
+            }
+        }
+    }
+    for ((order, line), qty) in issued.into_iter().filter(|(_, q)| !q.is_zero()) {
+        problems.push(format!("the ledger issued {qty} to order {order} line {line}, which does not exist"));
     }
     Ok(problems)
 }

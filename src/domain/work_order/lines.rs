@@ -38,6 +38,17 @@ pub struct Line {
     pub clock: Vec<crate::domain::clock::Interval>,
     #[serde(default)]
     pub finished_at: Option<DateTime<Utc>>,
+    /// How much of a catalog part line has been issued from stock (出库/领料).
+    #[serde(default)]
+    pub issued: Decimal,
+    /// What the issued quantity cost, at the average cost when each unit went out; a return
+    /// comes back at the mean of it.
+    #[serde(default)]
+    pub issued_cost: Decimal,
+    /// The stockroom marked an approved part line as not needed from stock (the customer brought
+    /// it, it was fitted from another order…): it no longer waits to be issued.
+    #[serde(default)]
+    pub unused: bool,
 }
 
 impl Line {
@@ -53,6 +64,43 @@ impl Line {
             added_by: by,
             clock: vec![],
             finished_at: None,
+            issued: Decimal::ZERO,
+            issued_cost: Decimal::ZERO,
+            unused: false,
+        }
+    }
+
+    /// The catalog part of a part line.
+    pub fn catalog_part(&self) -> Option<u64> {
+        if self.details.kind == LineKind::Part { self.details.part_id } else { None }
+    }
+
+    /// What an approved catalog part line still needs from stock.
+    pub fn to_issue(&self) -> Decimal {
+        match self.catalog_part() {
+            Some(_) if self.decision == Decision::Approved && !self.unused => {
+                (self.details.qty - self.issued).max(Decimal::ZERO)
+            }
+            _ => Decimal::ZERO,
+        }
+    }
+
+    /// How much of the issued quantity goes back to stock if the line becomes `details` (all
+    /// of it when the line stops being this catalog part).
+    pub fn to_return_for(&self, details: Option<&LineDetails>) -> Decimal {
+        let keeps_part = details.is_some_and(|d| d.kind == LineKind::Part && d.part_id == self.catalog_part());
+        match details {
+            Some(d) if keeps_part => (self.issued - d.qty).max(Decimal::ZERO),
+            _ => self.issued,
+        }
+    }
+
+    /// The cost per unit a return comes back at: the mean of what was issued.
+    pub fn issue_unit_cost(&self) -> Decimal {
+        if self.issued.is_zero() {
+            Decimal::ZERO
+        } else {
+            crate::domain::stock::cost(self.issued_cost / self.issued)
         }
     }
 
@@ -162,10 +210,14 @@ impl LineDetails {
         } else {
             e.check("unit_price", decimal_in(&input.unit_price, 2, Decimal::ZERO, Decimal::from(1_000_000)))
         };
-        // The parts catalog is a later module: until it exists, no part id is known.
-        if !input.part_id.trim().is_empty() {
-            e.add("part_id", Msg::PartUnknown);
+        // A part id names a catalog part (the store checks it exists when the line is saved);
+        // it only belongs on a part line. Without one, a part line is a one-off.
+        let part_id = match input.part_id.trim() {
+            "" => None,
+            _ if kind != Some(LineKind::Part) => None,
+            typed => e.check("part_id", typed.parse::<u64>().map(Some).map_err(|_| Problem::new(Msg::PartUnknown))),
         }
+        .flatten();
         let technician = match input.technician_id.trim() {
             "" => None,
             _ if !is_labour => None,
@@ -183,7 +235,7 @@ impl LineDetails {
             description: description.unwrap_or_default(),
             qty: qty.unwrap_or_default(),
             unit_price: unit_price.unwrap_or_default(),
-            part_id: None,
+            part_id,
             technician,
         })
     }

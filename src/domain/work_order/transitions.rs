@@ -82,6 +82,10 @@ fn check(roles: Roles, order: &WorkOrder, to: OrderState, reason: Option<&str>) 
     if to == OrderState::QualityCheck && !desk && !order.labour_finished() {
         return Err(Problem::new(Msg::FinishLinesFirst));
     }
+    // Parts the customer pays for must have left the stockroom (or be marked as not needed).
+    if to == OrderState::Settled && let Some(line) = order.lines.iter().find(|l| !l.to_issue().is_zero()) {
+        return Err(Problem::with(Msg::PartsNotIssued, &[&line.no]));
+    }
     Ok(())
 }
 

@@ -4,6 +4,7 @@ use chrono::Utc;
 use redb::WriteTransaction;
 
 use super::floor::stop_clocks_tx;
+use super::parts::{check_catalog_tx, return_issued_tx};
 use super::{editable_tx, save_tx};
 use crate::domain::work_order::LineDetails;
 use crate::domain::{OrderId, WorkOrder};
@@ -24,6 +25,7 @@ pub fn add_lines_tx(
     let now = Utc::now();
     let mut numbers = Vec::new();
     for details in lines {
+        check_catalog_tx(tx, &details)?;
         let technician = details.technician;
         let line = order.add_line(LineDetails { technician: None, ..details }, now, actor.user_id);
         line.assign(technician, actor.user_id, now);
@@ -53,6 +55,10 @@ pub fn update_line_tx(
 ) -> StoreResult<WorkOrder> {
     let before = editable_tx(tx, id)?;
     let mut order = before.clone();
+    check_catalog_tx(tx, &details)?;
+    // Fewer parts, or another part: what was issued beyond the new line goes back to stock.
+    let back = order.line(no).ok_or(StoreError::NotFound)?.to_return_for(Some(&details));
+    return_issued_tx(tx, touched, actor, &mut order, no, back, "line changed")?;
     let reassigned = order.line(no).ok_or(StoreError::NotFound)?.details.technician != details.technician;
     if reassigned {
         stop_clocks_tx(tx, &mut order, Some(no))?;
@@ -93,6 +99,8 @@ pub fn remove_line_tx(
     let mut order = before.clone();
     let at = order.lines.iter().position(|l| l.no == no).ok_or(StoreError::NotFound)?;
     stop_clocks_tx(tx, &mut order, Some(no))?;
+    let issued = order.lines[at].issued;
+    return_issued_tx(tx, touched, actor, &mut order, no, issued, "line removed")?;
     let line = order.lines.remove(at);
     order.estimate_version += 1;
     save_tx(tx, touched, &before, &mut order)?;

@@ -13,6 +13,7 @@
 //! status.rs     diagnosis notes and state transitions
 //! floor.rs      time clocks, notes and photos from the phone
 //! requests.rs   parts requests from the floor
+//! parts.rs      issuing catalog part lines from stock, returns, "not needed"
 //! query.rs      the order list's filters and pages
 //! ```
 
@@ -31,6 +32,7 @@ mod approvals;
 mod floor;
 mod lines;
 mod opening;
+mod parts;
 mod query;
 mod requests;
 mod status;
@@ -38,6 +40,7 @@ mod status;
 pub use approvals::approve_tx;
 pub use floor::{ClockOutcome, NewPhoto, add_note_tx, clock_tx, photo, photo_order, running_for};
 pub use lines::{add_lines_tx, remove_line_tx, update_line_tx};
+pub use parts::{issue_line_tx, record_issued_tx, return_line_tx, set_unused_tx};
 pub use opening::{OpenOptions, open_tx, record_tx, rotate_token_tx, update_reception_tx};
 pub use query::{OrderFilter, OrderPage, OrderRow, PAGE_SIZE, SCAN_LIMIT, list};
 pub use requests::{open_requests, request_part_tx, resolve_request_tx};

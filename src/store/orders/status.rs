@@ -49,6 +49,14 @@ pub fn transition_tx(
     if !to.keeps_clocks() {
         stop_clocks_tx(tx, &mut order, None)?;
     }
+    // A cancelled order's parts go back on the shelf.
+    if to == OrderState::Cancelled {
+        let issued: Vec<(u32, rust_decimal::Decimal)> =
+            order.lines.iter().filter(|l| !l.issued.is_zero()).map(|l| (l.no, l.issued)).collect();
+        for (no, qty) in issued {
+            super::parts::return_issued_tx(tx, touched, actor, &mut order, no, qty, "order cancelled")?;
+        }
+    }
     order.state = to;
     order.history.push(Transition {
         from: before.state,

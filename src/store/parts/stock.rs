@@ -226,6 +226,7 @@ pub(crate) fn issue_tx(
     order: (OrderId, u32),
     order_number: &str,
     allow_negative: bool,
+    at: DateTime<Utc>,
 ) -> Result<StoreResult<Movement>, Problem> {
     let mut part = match get_tx(tx, id) {
         Ok(p) => p,
@@ -234,7 +235,7 @@ pub(crate) fn issue_tx(
     let after = part.stock.take(qty, allow_negative)?;
     let cost = part.stock.avg_cost;
     let refs = MoveRefs { order: Some(order), order_number: order_number.to_string(), ..Default::default() };
-    Ok(book_tx(tx, touched, actor, &mut part, MovementKind::Issue, -qty, cost, after, refs, Utc::now()))
+    Ok(book_tx(tx, touched, actor, &mut part, MovementKind::Issue, -qty, cost, after, refs, at))
 }
 
 /// Returns `qty` issued to an order line back to stock, at `unit_cost` (what it went out at).
@@ -248,6 +249,7 @@ pub(crate) fn unissue_tx(
     order: (OrderId, u32),
     order_number: &str,
     reason: &str,
+    at: DateTime<Utc>,
 ) -> StoreResult<Movement> {
     let mut part = get_tx(tx, id)?;
     let after = part.stock.receive(qty, unit_cost);
@@ -257,7 +259,7 @@ pub(crate) fn unissue_tx(
         reason: reason.to_string(),
         ..Default::default()
     };
-    book_tx(tx, touched, actor, &mut part, MovementKind::Unissue, qty, unit_cost, after, refs, Utc::now())
+    book_tx(tx, touched, actor, &mut part, MovementKind::Unissue, qty, unit_cost, after, refs, at)
 }
 
 /// A part's ledger, newest first: up to `limit` movements older than `before` (a movement id).
@@ -430,7 +432,7 @@ mod tests {
                     Op::Issue(q) => {
                         let q = thousandths(q);
                         let r = store.write_touching_now(|tx, t| {
-                            Ok(issue_tx(tx, t, &actor, p.id, q, (OrderId(1), 1), "1", allow_negative))
+                            Ok(issue_tx(tx, t, &actor, p.id, q, (OrderId(1), 1), "1", allow_negative, Utc::now()))
                         }).unwrap();
                         if q > on_hand && !allow_negative {
                             prop_assert!(r.is_err(), "issued {q} of {on_hand}");
@@ -442,7 +444,7 @@ mod tests {
                     Op::Unissue(q, c) => {
                         let (q, c) = (thousandths(q), cost(c));
                         store.write_touching_now(|tx, t| {
-                            unissue_tx(tx, t, &actor, p.id, q, c, (OrderId(1), 1), "1", "line removed")
+                            unissue_tx(tx, t, &actor, p.id, q, c, (OrderId(1), 1), "1", "line removed", Utc::now())
                         }).unwrap();
                         avg = expected_receive(on_hand, avg, q, c);
                         on_hand += q;

@@ -13,9 +13,10 @@ use warp::reply::Response;
 use super::page::{Forms, OrderView, decision_badge, load, order_page};
 use super::{Change, begin, body, choices_of, ctx, desk, done, ids_with_role, name_of};
 use crate::domain::work_order::{LineDetails, LineInput};
-use crate::domain::{Area, FieldErrors, Line, LineKind, OrderId, Role, User};
+use crate::domain::part::{PartId, PartNumber};
+use crate::domain::{Area, FieldErrors, Line, LineKind, OrderId, Role, Roles, User};
 use crate::i18n::Msg;
-use crate::store::orders;
+use crate::store::{orders, parts};
 use crate::web::ctx::Ctx;
 use crate::web::error::{AppError, AppResult};
 use crate::web::form::Form;
@@ -68,9 +69,13 @@ async fn add_line(state: &AppState, ctx: &Ctx, id: OrderId, body: &[u8]) -> AppR
     let Change { user, form, view } = begin(state, ctx, id, body, desk).await?;
     let input = line_input(&form);
     let technicians = ids_with_role(&view.users, Role::Technician);
-    let details = match LineDetails::check(&input, ctx.settings.labour_rate, &technicians) {
+    let checked = match from_catalog(state, user.user.roles, input, form.get("part_q")).await? {
+        Ok(input) => LineDetails::check(&input, ctx.settings.labour_rate, &technicians).map_err(|e| (input, e)),
+        Err(refused) => Err(refused),
+    };
+    let details = match checked {
         Ok(d) => d,
-        Err(e) => {
+        Err((input, e)) => {
             return Ok(order_page(ctx, &view, None, &Forms { line: Some((input, e)), ..Default::default() }));
         }
     };
@@ -100,9 +105,13 @@ async fn update_line(state: &AppState, ctx: &Ctx, id: OrderId, no: u32, body: &[
     let line = view.order.line(no).ok_or(AppError::NotFound)?;
     let input = line_input(&form);
     let technicians = ids_with_role(&view.users, Role::Technician);
-    let details = match LineDetails::check(&input, ctx.settings.labour_rate, &technicians) {
+    let checked = match from_catalog(state, user.user.roles, input, form.get("part_q")).await? {
+        Ok(input) => LineDetails::check(&input, ctx.settings.labour_rate, &technicians).map_err(|e| (input, e)),
+        Err(refused) => Err(refused),
+    };
+    let details = match checked {
         Ok(d) => d,
-        Err(e) => return Ok(line_page(ctx, &view, line, &input, &e)),
+        Err((input, e)) => return Ok(line_page(ctx, &view, line, &input, &e)),
     };
     let actor = user.actor();
     state.store.write_touching(move |tx, t| orders::update_line_tx(tx, t, &actor, id, no, details)).await?;
@@ -131,13 +140,20 @@ fn line_fields(ctx: &Ctx, users: &[User], input: &LineInput, errors: &FieldError
         }
         @if let Some(p) = errors.get("kind") { p.field-msg id="f-kind-msg" { (p.text(lang)) } }
         div.form-grid.line-grid data-kind=(kind) {
+            div.only-part.part-picker {
+                label for="f-part_q" { (lang.t(Msg::PickPart)) }
+                input id="f-part_q" type="search" name="part_q" autocomplete="off" placeholder=(lang.t(Msg::PartSearchHint))
+                    hx-get="/parts/options" hx-trigger="input changed delay:250ms, search" hx-target="next .part-options";
+                div.part-options {}
+                input type="hidden" id="f-part_id" name="part_id" value=(input.part_id);
+                @if let Some(p) = errors.get("part_id") { p.field-msg { (p.text(lang)) } }
+            }
             (Field::text("description", lang.t(Msg::Description), &input.description).required().render(lang, errors))
             div.only-labor { (Field::text("hours", lang.t(Msg::Hours), &input.hours).kind("text").render(lang, errors)) }
             div.only-goods { (Field::text("qty", lang.t(Msg::Qty), &input.qty).kind("text").render(lang, errors)) }
             (Field::text("unit_price", lang.t(Msg::UnitPrice), &input.unit_price)
                 .hint(lang.fmt(Msg::UnitPriceHelp, &[&Money(ctx.settings.labour_rate)])).render(lang, errors))
             div.only-labor { (select("technician_id", lang.t(Msg::Technician), &input.technician_id, &tech_choices, errors, lang)) }
-            @if let Some(p) = errors.get("part_id") { p.field-msg { (p.text(lang)) } }
         }
     }
 }
@@ -169,6 +185,58 @@ pub(super) fn add_lines(ctx: &Ctx, view: &OrderView, forms: &Forms) -> Markup {
             }
         }
     }
+}
+
+/// A part line picked from the catalog: the part (by its id, or by the number typed in the
+/// picker) fills in what was left empty, the description and the sale price. Only a manager
+/// may sell a catalog part at another price than the catalog's.
+async fn from_catalog(
+    state: &AppState,
+    roles: Roles,
+    mut input: LineInput,
+    typed_number: &str,
+) -> AppResult<Result<LineInput, (LineInput, FieldErrors)>> {
+    if input.kind != LineKind::Part.code() {
+        return Ok(Ok(input));
+    }
+    let (by_id, number) = (input.part_id.trim().parse::<u64>().ok(), typed_number.trim().to_string());
+    if by_id.is_none() && number.is_empty() {
+        // A one-off part line, typed by hand.
+        return Ok(Ok(input));
+    }
+    let part = state
+        .store
+        .read(move |tx| {
+            let id = match by_id {
+                Some(id) => Some(PartId(id)),
+                None => match PartNumber::parse(&number) {
+                    Ok(n) => parts::by_number(tx, &n.key())?,
+                    Err(_) => None,
+                },
+            };
+            Ok(match id {
+                Some(id) => parts::get(tx, id)?,
+                None => None,
+            })
+        })
+        .await?;
+    let Some(part) = part.filter(|p| p.details.active) else {
+        return Ok(Err((input, FieldErrors::one("part_id", Msg::PartUnknown))));
+    };
+    let d = &part.details;
+    input.part_id = part.id.to_string();
+    if input.description.trim().is_empty() {
+        input.description = format!("{} {} {}", d.brand, d.name, d.spec).split_whitespace().collect::<Vec<_>>().join(" ");
+    }
+    if input.unit_price.trim().is_empty() {
+        input.unit_price = d.price.normalize().to_string();
+    }
+    let typed_price = input.unit_price.trim().parse::<rust_decimal::Decimal>().ok();
+    let manager = roles.has(Role::Manager) || roles.has(Role::Admin);
+    if typed_price.is_some_and(|p| p != d.price) && !manager {
+        return Ok(Err((input, FieldErrors::one("unit_price", Msg::PartPriceLocked))));
+    }
+    Ok(Ok(input))
 }
 
 fn line_input(form: &Form) -> LineInput {

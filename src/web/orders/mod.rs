@@ -15,6 +15,7 @@
 //! status.rs     POST /orders/{id}/status, /orders/{id}/diagnosis
 //! requests.rs   POST /orders/{id}/requests/{no}              parts asked for from the floor
 //! print.rs      GET  /orders/{id}/print, /orders/{id}/qr.svg, POST /orders/{id}/reprint
+//! stock.rs      POST /orders/{id}/lines/{no}/issue, …/return, …/unused  parts from stock
 //! ```
 //!
 //! This file holds what they share: who may see an order, the preamble of every change
@@ -28,6 +29,7 @@ pub mod print;
 mod reception;
 mod requests;
 mod status;
+mod stock;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -45,6 +47,7 @@ use crate::domain::{Area, OrderId, Role, Roles, User, UserId};
 use crate::i18n::Msg;
 
 pub use requests::request_form;
+pub use stock::line_stock;
 
 type Query = HashMap<String, String>;
 
@@ -64,6 +67,8 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
         .or(requests::routes(&state))
         .unify()
         .or(print::routes(&state))
+        .unify()
+        .or(stock::routes(&state))
         .unify()
         .or(no_such_change(&state))
         .unify()

@@ -88,6 +88,8 @@ fn notice_of(code: &str) -> Option<Msg> {
         "status" => Msg::StatusChanged,
         "saved" => Msg::Saved,
         "request" => Msg::RequestDone,
+        "issued" => Msg::PartIssued,
+        "returned" => Msg::PartReturned,
         _ => return None,
     })
 }
@@ -106,11 +108,17 @@ pub(super) struct Forms {
     pub approval: Option<(ApprovalInput, FieldErrors)>,
     pub status: Option<(String, FieldErrors)>,
     pub diagnosis: Option<(String, FieldErrors)>,
+    /// A refused stock action on a line: its number, the typed quantity, the problems.
+    pub stock: Option<(u32, String, FieldErrors)>,
 }
 
 impl Forms {
     pub fn has_errors(&self) -> bool {
-        self.line.is_some() || self.approval.is_some() || self.status.is_some() || self.diagnosis.is_some()
+        self.line.is_some()
+            || self.approval.is_some()
+            || self.status.is_some()
+            || self.diagnosis.is_some()
+            || self.stock.is_some()
     }
 }
 
@@ -133,7 +141,7 @@ pub(super) fn order_page(ctx: &Ctx, view: &OrderView, note: Option<Msg>, forms: 
         @if loopback && desk { (notice("warn", &lang.fmt(Msg::LoopbackWarning, &[base]))) }
         @if let Some(msg) = note { (notice("ok", lang.t(msg))) }
         @if forms.has_errors() { (notice("error", lang.t(Msg::FormHasErrors))) }
-        (live_section(ctx, view))
+        (live_section(ctx, view, forms.stock.as_ref()))
         @if desk || roles.has(Role::Cashier) { (status_form(ctx, o, roles, forms)) }
         (requests_section(ctx, o, desk || roles.may(Area::Parts)))
         (crate::web::floor::notes_section(ctx, o, &FieldErrors::new(), desk && !o.state.is_closed()))
@@ -154,7 +162,7 @@ pub(super) fn order_page(ctx: &Ctx, view: &OrderView, note: Option<Msg>, forms: 
 
 /// The part of the order page that follows changes made elsewhere (the phone, another desk):
 /// it asks every two seconds and is replaced only when the order changed.
-fn live_section(ctx: &Ctx, view: &OrderView) -> Markup {
+fn live_section(ctx: &Ctx, view: &OrderView, stock: Option<&(u32, String, FieldErrors)>) -> Markup {
     let lang = ctx.lang;
     let tz = ctx.settings.tz();
     let o = &view.order;
@@ -207,7 +215,7 @@ fn live_section(ctx: &Ctx, view: &OrderView) -> Markup {
             }
             section.panel {
                 h2 { (lang.t(Msg::Lines)) }
-                (lines_table(ctx, view, editable))
+                (lines_table(ctx, view, editable, stock))
                 dl.totals {
                     dt { (lang.t(Msg::LabourTotal)) } dd { (Money(t.labour)) }
                     dt { (lang.t(Msg::PartsTotal)) } dd { (Money(t.parts)) }
@@ -229,7 +237,7 @@ async fn live_part(state: &AppState, ctx: &Ctx, id: OrderId, q: &Query) -> AppRe
     if seen == Some(view.order.version) {
         return Ok(crate::web::board::no_change());
     }
-    Ok(html_response(live_section(ctx, &view)))
+    Ok(html_response(live_section(ctx, &view, None)))
 }
 
 pub(super) fn decision_badge(lang: Lang, d: Decision) -> Markup {
@@ -241,9 +249,11 @@ pub(super) fn decision_badge(lang: Lang, d: Decision) -> Markup {
     html! { span class=(class) { (lang.t(d.label())) } }
 }
 
-fn lines_table(ctx: &Ctx, view: &OrderView, editable: bool) -> Markup {
+fn lines_table(ctx: &Ctx, view: &OrderView, editable: bool, stock: Option<&(u32, String, FieldErrors)>) -> Markup {
     let lang = ctx.lang;
     let o = &view.order;
+    let roles = ctx.user.as_ref().map(|u| u.user.roles).unwrap_or_default();
+    let may_move = super::stock::desk_or_parts(roles) && !o.state.is_closed();
     let now = view.now;
     html! {
         @if o.lines.is_empty() {
@@ -260,7 +270,11 @@ fn lines_table(ctx: &Ctx, view: &OrderView, editable: bool) -> Markup {
                         @for l in &o.lines {
                             tr.declined[l.decision == Decision::Declined] {
                                 td.muted { (l.no) }
-                                td { span.kind { (lang.t(l.details.kind.label())) } " " (l.details.description) }
+                                td {
+                                    span.kind { (lang.t(l.details.kind.label())) } " " (l.details.description)
+                                    @let refused = stock.filter(|(no, ..)| *no == l.no).map(|(_, t, e)| (t.as_str(), e));
+                                    (super::stock::line_stock(ctx, o.id, l, may_move, "order", refused))
+                                }
                                 td.num { (l.details.qty) @if l.is_labour() { " h" } }
                                 td.num { (Money(l.details.unit_price)) }
                                 td.num { (Money(l.total())) }
@@ -332,12 +346,12 @@ mod tests {
     fn the_live_part_asks_with_the_version_it_shows_and_says_late_from_the_time_it_is_given() {
         let promised: DateTime<Utc> = "2026-11-28T09:00:00Z".parse().unwrap();
         let ctx = Ctx::for_test(Lang::En, None);
-        let before = live_section(&ctx, &view(promised, promised - chrono::Duration::hours(1))).into_string();
+        let before = live_section(&ctx, &view(promised, promised - chrono::Duration::hours(1)), None).into_string();
         assert!(before.contains(r#"id="order-live""#), "{before}");
         assert!(before.contains(r#"hx-get="/orders/7/live?v=3""#), "{before}");
         assert!(!before.contains("badge bad"), "not late before the promised time: {before}");
         assert!(before.contains("¥361.00"), "the line's total: {before}");
-        let after = live_section(&ctx, &view(promised, promised + chrono::Duration::hours(1))).into_string();
+        let after = live_section(&ctx, &view(promised, promised + chrono::Duration::hours(1)), None).into_string();
         assert!(after.contains("badge bad"), "late after the promised time: {after}");
     }
 }

@@ -62,6 +62,11 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
         ctx,
         |id: u64, ctx: Ctx, body: Bytes| update(&state, &ctx, PartId(id), &body)
     ));
+    let options = warp::path!("parts" / "options")
+        .and(warp::get())
+        .and(ctx.clone())
+        .and(warp::query::<Query>().or(warp::any().map(Query::new)).unify())
+        .then(handler!(state, ctx, |ctx: Ctx, q: Query| options(&state, &ctx, &q)));
     let label = warp::path!("parts" / u64 / "label").and(warp::get()).and(ctx).then(handler!(
         state,
         ctx,
@@ -78,6 +83,8 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
         .or(update)
         .unify()
         .or(label)
+        .unify()
+        .or(options)
         .unify()
         .boxed()
 }
@@ -484,6 +491,29 @@ pub fn ledger_table(lang: Lang, tz: chrono_tz::Tz, unit: &str, moves: &[Movement
             }
         }
     }
+}
+
+/// GET /parts/options?part_q=…: up to 8 active catalog parts for the line form's picker, as
+/// buttons that fill in the line (see app.js).
+async fn options(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Response> {
+    may_look_up(ctx)?;
+    let lang = ctx.lang;
+    let text = q.get("part_q").or(q.get("q")).map(|s| s.trim().to_string()).unwrap_or_default();
+    let rows = if text.is_empty() {
+        vec![]
+    } else {
+        state.store.parts(|index| index.search(&text, &PartFilter::default(), 0, 8).0)
+    };
+    Ok(html_response(html! {
+        @if !text.is_empty() && rows.is_empty() { p.muted { (lang.t(Msg::NoPartsFound)) } }
+        @for r in &rows {
+            @let description = format!("{} {} {}", r.brand, r.name, r.spec).split_whitespace().collect::<Vec<_>>().join(" ");
+            button.secondary.part-option type="button" data-part-id=(r.id) data-description=(description) data-price=(r.price.normalize()) {
+                strong { (r.number) } " " (description) " · " (Money(r.price))
+                " · " span.muted { (qty_unit(r.stock.on_hand, &r.unit, lang)) }
+            }
+        }
+    }))
 }
 
 /// A printable label (number, name, location, and a QR of the part's page) for a shelf bin.

@@ -9,9 +9,12 @@
 //!   `GET /parts/valuation`;
 //! - [`stocktake`]: `GET|POST /parts/stocktakes`, `GET /parts/stocktakes/{id}`,
 //!   `POST /parts/stocktakes/{id}/count`, `…/post`, `…/cancel`;
-//! - [`suppliers`]: `GET|POST /suppliers`, `GET|POST /suppliers/{id}`.
+//! - [`suppliers`]: `GET|POST /suppliers`, `GET|POST /suppliers/{id}`;
+//! - [`pick`]: `GET /parts/pick`, the order lines waiting for stock (issuing is the orders'
+//!   `POST /orders/{id}/lines/{no}/issue`).
 
 pub mod catalog;
+pub mod pick;
 pub mod stock;
 pub mod stocktake;
 pub mod suppliers;
@@ -39,7 +42,9 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
         .unify()
         .or(stocktake::routes(state.clone()))
         .unify()
-        .or(suppliers::routes(state))
+        .or(suppliers::routes(state.clone()))
+        .unify()
+        .or(pick::routes(state))
         .unify()
         .boxed()
 }
