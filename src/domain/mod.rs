@@ -5,6 +5,7 @@
 //! they can be unit-tested without a database.
 
 pub mod clock;
+mod code;
 pub mod contact;
 pub mod customer;
 pub mod field;
