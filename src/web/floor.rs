@@ -16,7 +16,7 @@ use warp::hyper::body::Bytes;
 use warp::reply::{Reply, Response};
 
 use super::ctx::{Ctx, ct_eq};
-use super::error::{AppError, AppResult, error_body, redirect_to};
+use super::error::{AppError, AppResult, error_body, redirect_to, unprocessable_if};
 use super::layout::{self, csrf_field, notice};
 use super::orders::{local, state_badge};
 use super::{AppState, BODY_LIMIT, html_response, run};
@@ -183,11 +183,7 @@ fn phone_view(
     errors: &FieldErrors,
 ) -> Response {
     let body = phone_body(ctx, &view.order, view.vehicle.as_ref(), &view.users, note, switched, errors);
-    let mut response = html_response(layout::page(ctx, &view.order.number, body));
-    if !errors.is_empty() {
-        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    response
+    unprocessable_if(!errors.is_empty(), html_response(layout::page(ctx, &view.order.number, body)))
 }
 
 pub fn progress_badge(lang: Lang, p: Progress) -> Markup {
