@@ -1,6 +1,10 @@
 //! The technician's phone pages (via the QR on the printed order): my jobs, the order with big
 //! start / pause / finish buttons per labour line, notes with photos from the camera, parts
 //! requests. Plain web pages designed for a 390 px wide screen.
+//!
+//! A little over 600 lines: its routes, the multipart note upload and the phone views are one
+//! flow and read best together; photo scaling is already [`super::photo`]. (The order page
+//! renders the notes and badges from here, so moving them waits for the orders split.)
 
 use std::collections::HashMap;
 use std::sync::Arc;
