@@ -1,4 +1,5 @@
-//! The command line of DESIGN.md. Every option also reads `WRENCHDESK_<OPTION>`.
+//! The command line: `serve` (the default), `demo`, `seed`, `check`, `backup`, `restore` and
+//! `user`. Every option also reads `WRENCHDESK_<OPTION>`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -1,4 +1,5 @@
-//! The message catalog: every text a person sees, in Simplified Chinese and English.
+//! The message catalog: every text a person sees, in Simplified Chinese and English. (Long by
+//! nature: one line per message.)
 //!
 //! Each message is one variant of [`Msg`] with both translations side by side in one table, so
 //! the two catalogs cannot drift apart: a message missing a language does not compile. Texts may

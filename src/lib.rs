@@ -11,14 +11,19 @@
 //!         field checks
 //! ```
 //!
-//! - [`domain`]: what the shop's words mean and the rules over them; no I/O.
-//! - [`store`]: the redb database; functions ending in `_tx` run inside a caller's transaction.
-//! - [`web`]: routes per business area, each `routes(state)` boxed and joined in [`web::routes`].
+//! - [`domain`]: what the shop's words mean and the rules over them; no I/O (its own map lists
+//!   its modules).
+//! - [`store`]: the redb database; functions ending in `_tx` run inside a caller's transaction
+//!   (its own map lists its modules).
+//! - [`web`]: routes per business area, each `routes(state)` boxed and joined in [`web::routes`]
+//!   (its own map lists every area).
 //! - [`i18n`]: every visible text in Simplified Chinese and English (a leaf all layers may use).
 //! - [`password`]: argon2id hashing (a leaf).
 //! - [`server`]: start and stop: store, first administrator, listener, background jobs.
 //! - [`seed`]: deterministic generated data (the demo shop, the ten-years reference dataset).
-//! - [`cli`]: the command line of DESIGN.md; `main.rs` only calls [`cli::main`].
+//! - [`cli`]: the command line (`serve`, `demo`, `seed`, `check`, `backup`, `restore`, `user`);
+//!   `main.rs` only calls [`cli::main`].
+//! - `src/bin/bench.rs`: the load benchmark, a separate binary driving a running server.
 //!
 //! Arrows point one way: `web` never opens redb, `store` never renders HTML, `domain` imports
 //! neither.

@@ -12,9 +12,10 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use crate::domain::session::session_rules;
+use crate::password;
 use crate::store::{Store, StoreError, StoreOptions, sessions, users};
 use crate::web::{self, AppState};
-use crate::{password, web::ctx::session_rules};
 
 #[derive(Clone, Debug)]
 pub struct Config {

@@ -12,7 +12,7 @@ use super::user::UserId;
 use super::work_order::{Decision, Line, OrderState, Transition, WorkOrder, check_transition};
 use crate::i18n::Msg;
 
-super::customer::code_enum!(
+super::code::code_enum!(
     /// Why work on a line stopped; `Switched` when the technician started another line.
     PauseReason {
         WaitingParts = "waiting_parts" => PauseWaitingParts,

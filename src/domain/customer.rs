@@ -18,32 +18,7 @@ impl std::fmt::Display for CustomerId {
     }
 }
 
-macro_rules! code_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident = $code:literal => $msg:ident),* $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),* }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),*];
-
-            pub fn code(self) -> &'static str {
-                match self { $($name::$variant => $code),* }
-            }
-
-            pub fn parse(code: &str) -> Option<$name> {
-                match code.trim() { $($code => Some($name::$variant),)* _ => None }
-            }
-
-            pub fn label(self) -> Msg {
-                match self { $($name::$variant => Msg::$msg),* }
-            }
-        }
-    };
-}
-
-pub(crate) use code_enum;
+use super::code::code_enum;
 
 code_enum!(
     /// A private person or a company (单位).

@@ -3,8 +3,23 @@
 //! Values enter the domain through parsing constructors (`Username::parse`, `Settings::check`)
 //! and are valid from then on. Rules that the store applies inside a transaction live here so
 //! they can be unit-tested without a database.
+//!
+//! - [`customer`]: customers (people and companies), their status and contact history.
+//! - [`contact`]: phone numbers and e-mail addresses.
+//! - [`vehicle`]: vehicles and their insurance, inspection and service due dates.
+//! - [`plate`]: licence plates and VINs.
+//! - [`work_order`]: work orders: lines, estimate, approvals, the state machine.
+//! - [`clock`]: the shop floor's side of an order: each labour line's time clock, parts requests.
+//! - [`template`]: service templates (named sets of lines).
+//! - [`user`]: users, usernames and the password policy.
+//! - [`role`]: the six roles, the areas, the permission table, [`AdminCap`].
+//! - [`session`]: login sessions and their timeouts.
+//! - [`settings`]: the shop's parameters, checked.
+//! - [`field`]: field-level validation results ([`FieldErrors`], [`Problem`]).
+//! - `code`: `code_enum!`, a closed list of choices with stored codes and labels.
 
 pub mod clock;
+mod code;
 pub mod contact;
 pub mod customer;
 pub mod field;

@@ -1,7 +1,7 @@
 //! The six roles, the areas of the product, and which role may use which area.
 //!
-//! The table in [`Roles::may`] is the permission table of DESIGN.md; the server checks it on
-//! every route and the navigation shows only what it allows. Admin-only operations take an
+//! The table in [`Roles::may`] is the one permission table of the product; the server checks it
+//! on every route and the navigation shows only what it allows. Admin-only operations take an
 //! [`AdminCap`], which only [`Roles::admin_cap`] can make, so forgetting the check does not
 //! compile.
 

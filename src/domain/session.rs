@@ -3,7 +3,9 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::user::UserId;
+use super::role::Role;
+use super::settings::Settings;
+use super::user::{User, UserId};
 
 /// A server-side session. The id (128 random bits) is the key in the store and the cookie
 /// value; the CSRF token is separate so it can be put in pages.
@@ -22,6 +24,18 @@ pub struct Session {
 pub struct SessionRules {
     pub idle: Duration,
     pub absolute: Duration,
+}
+
+/// The timeouts for `user`'s sessions: the idle timeout for everyone; as the absolute one, a
+/// shift for someone who is only a technician, the longer office limit for anyone else.
+pub fn session_rules(settings: &Settings, user: &User) -> SessionRules {
+    let technician_only = user.roles.iter().all(|r| r == Role::Technician);
+    let hours =
+        if technician_only { settings.technician_session_hours } else { settings.session_absolute_hours };
+    SessionRules {
+        idle: Duration::minutes(i64::from(settings.session_idle_minutes)),
+        absolute: Duration::hours(i64::from(hours)),
+    }
 }
 
 impl Session {

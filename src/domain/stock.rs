@@ -25,7 +25,7 @@ pub const COST_PLACES: u32 = 4;
 /// Decimals a quantity may have.
 pub const QTY_PLACES: u32 = 3;
 
-super::customer::code_enum!(
+super::code::code_enum!(
     /// Why stock moved. Receipts and returns from orders or customers come in at a cost; the
     /// rest goes out (or is corrected) at the average cost.
     MovementKind {
@@ -208,7 +208,7 @@ pub fn counted(typed: &str) -> Result<Decimal, Problem> {
     decimal_in(typed, QTY_PLACES, Decimal::ZERO, Decimal::from(1_000_000))
 }
 
-super::customer::code_enum!(
+super::code::code_enum!(
     /// Where a stocktake is in its life.
     StocktakeState { Open = "open" => StocktakeOpen, Posted = "posted" => StocktakePosted, Cancelled = "cancelled" => StocktakeCancelled }
 );

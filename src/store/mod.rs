@@ -5,6 +5,23 @@
 //! run that work on tokio's blocking threads, never on the async ones, and no transaction lives
 //! across an `.await`. Every change to business data appends an [`audit`] entry in the same
 //! transaction.
+//!
+//! This file holds [`Store`] itself: opening, the read and write entry points, the session cache
+//! and the search index refresh. Around it:
+//! - `error`: [`StoreError`] and the [`Detail`] (context and source) of storage failures.
+//! - `flush`: group commit: one sync makes every commit before it durable.
+//! - `restore`: swapping the file under a running server: restoring a backup, healing after a
+//!   storage failure.
+//! - [`tables`]: every table of the database, the data model at a glance.
+//! - [`codec`]: the one value encoding (MessagePack with field names).
+//! - [`migrate`]: schema versions and the migration runner.
+//! - [`customers`], [`vehicles`], [`orders`], [`templates`], [`users`], [`sessions`],
+//!   [`settings`]: each record kind's reads and `_tx` writes.
+//! - [`search`]: the in-memory customer search index.
+//! - [`audit`]: the append-only audit log.
+//! - [`backup`]: verified copies of the database, listing and rotating them.
+//! - [`check`]: `wrenchdesk check`: integrity and invariants.
+//! - [`faults`]: storage fault injection for the reliability tests.
 
 pub mod audit;
 pub mod backup;

@@ -16,11 +16,12 @@ use warp::filters::BoxedFilter;
 use warp::hyper::body::Bytes;
 use warp::reply::Response;
 
-use super::ctx::{Ctx, LANG_COOKIE, PRE_COOKIE, SESSION_COOKIE, session_rules};
-use super::error::{AppError, AppResult, redirect_to};
+use super::ctx::{Ctx, LANG_COOKIE, PRE_COOKIE, SESSION_COOKIE};
+use super::error::{AppError, AppResult, redirect_to, unprocessable_if};
 use super::form::Form;
 use super::layout::{self, Field, csrf_field, notice};
 use super::{AppState, BODY_LIMIT, html_response, run, set_cookie};
+use crate::domain::session::session_rules;
 use crate::domain::{FieldErrors, Problem, Session, Username};
 use crate::i18n::{Lang, Msg};
 use crate::password;
@@ -486,11 +487,10 @@ fn password_page_for(ctx: &Ctx, errors: &FieldErrors) -> AppResult<Response> {
             }
         }
     };
-    let mut response = html_response(layout::page(ctx, lang.t(Msg::ChangePassword), body));
-    if !errors.is_empty() {
-        *response.status_mut() = warp::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(response)
+    Ok(unprocessable_if(
+        !errors.is_empty(),
+        html_response(layout::page(ctx, lang.t(Msg::ChangePassword), body)),
+    ))
 }
 
 async fn change_password(state: &AppState, ctx: &Ctx, body: &[u8]) -> AppResult<Response> {

@@ -163,9 +163,7 @@ async fn restore(state: &AppState, ctx: &Ctx, name: &str, body: &[u8]) -> AppRes
 
 /// A page answering a refused restore (422).
 fn refused(page: maud::Markup) -> Response {
-    let mut response = html_response(page);
-    *response.status_mut() = warp::http::StatusCode::UNPROCESSABLE_ENTITY;
-    response
+    super::error::unprocessable_if(true, html_response(page))
 }
 
 /// The confirmation form, or why the file cannot be restored.

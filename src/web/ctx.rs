@@ -1,20 +1,21 @@
 //! The request context: who is asking, in which language, and whether htmx is asking.
 //!
 //! Every route starts from [`Ctx`]; it loads the session from the store, applies the idle and
-//! absolute timeouts, and offers the permission checks (`user`, `require`, `admin`) and the CSRF
+//! absolute timeouts (the rules are [`crate::domain::session::session_rules`]), and offers the permission checks (`user`, `require`, `admin`) and the CSRF
 //! check for submitted forms ([`Ctx::form`]).
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
-use chrono::{Duration, Utc};
+use chrono::Utc;
 use warp::Filter;
 use warp::http::HeaderMap;
 
 use super::AppState;
 use super::error::{AppError, AppResult};
 use super::form::Form;
-use crate::domain::{AdminCap, Area, Role, Session, SessionRules, Settings, User};
+use crate::domain::session::session_rules;
+use crate::domain::{AdminCap, Area, Session, Settings, User};
 use crate::i18n::Lang;
 use crate::store::{Actor, sessions};
 
@@ -156,16 +157,6 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 
 pub fn parse_session_id(hex: &str) -> Option<u128> {
     (hex.len() == 32).then(|| u128::from_str_radix(hex, 16).ok()).flatten()
-}
-
-pub fn session_rules(settings: &Settings, user: &User) -> SessionRules {
-    let technician_only = user.roles.iter().all(|r| r == Role::Technician);
-    let hours =
-        if technician_only { settings.technician_session_hours } else { settings.session_absolute_hours };
-    SessionRules {
-        idle: Duration::minutes(i64::from(settings.session_idle_minutes)),
-        absolute: Duration::hours(i64::from(hours)),
-    }
 }
 
 /// The filter that builds a [`Ctx`] for every request.

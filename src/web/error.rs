@@ -128,6 +128,15 @@ impl AppError {
     }
 }
 
+/// `response`, answered `422 Unprocessable Entity` when `refused`: a form shown again with what
+/// was refused, so a browser test or htmx tells it from a page that saved.
+pub fn unprocessable_if(refused: bool, mut response: Response) -> Response {
+    if refused {
+        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    response
+}
+
 pub fn error_body(lang: Lang, title: &str, lead: &str) -> Markup {
     html! {
         section.error-page {

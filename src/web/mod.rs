@@ -4,6 +4,29 @@
 //! Each area exposes `routes(state)`, boxed, and [`routes`] joins them. Handlers return
 //! `AppResult<Response>`; [`run`] turns errors into pages. Rejections only mean "no route
 //! matched" and are turned into 404/405/413 pages by [`recover`].
+//!
+//! Areas (each with its routes):
+//! - [`home`]: the home page, one card per area the user may use.
+//! - [`auth`]: signing in and out, changing one's password, choosing a language.
+//! - [`customers`]: customers: list and search, CSV export, page, form, status/contacts/delete.
+//! - [`import`]: customer import from CSV/XLSX (read, classify, preview, confirm), XLSX export.
+//! - [`vehicles`]: vehicles and the kiosk's plate lookup: create, view, edit, transfer.
+//! - [`orders`]: work orders: reception, page, lines, approvals, status, print.
+//! - [`board`]: the shop-floor board, the printed order with its QR code, where a QR leads.
+//! - [`floor`]: the technicians' phone pages: my jobs, clocking lines, notes, parts requests.
+//! - [`templates`]: service templates (保养套餐) kept by managers.
+//! - [`admin`]: users and their roles, the shop's parameters, the audit log.
+//! - [`backups`]: the backups page: back up now, download, restore.
+//! - [`assets`]: static files embedded in the binary, under hashed paths.
+//!
+//! Shared pieces:
+//! - [`ctx`]: the request context: session, language, permission and CSRF checks.
+//! - [`error`]: [`error::AppError`] and how each kind becomes a page or a toast; the 422 helper.
+//! - [`form`]: submitted forms as text pairs.
+//! - [`layout`]: the page shell and small view pieces (fields, selects, notices).
+//! - [`show`]: how values are shown: money, local times, an order's state.
+//! - [`photo`]: decoding and scaling the photos technicians take.
+//! - [`serve`](mod@serve): the connection loop under warp: slow-client timeouts, client address, LAN URL.
 
 /// Wires one handler into a warp `then`: clones the shared state for each request and turns the
 /// handler's `AppResult<Response>` into the response for `ctx` (an error page or toast).

@@ -10,7 +10,7 @@ use warp::hyper::body::Bytes;
 use warp::reply::Response;
 
 use super::ctx::Ctx;
-use super::error::{AppError, AppResult, redirect_to};
+use super::error::{AppError, AppResult, redirect_to, unprocessable_if};
 use super::form::Form;
 use super::layout::{self, Field, csrf_field, notice};
 use super::show::Money;
@@ -146,11 +146,7 @@ fn form_page(
             div.actions { button type="submit" { (lang.t(Msg::Save)) } a.button.secondary href="/templates" { (lang.t(Msg::Cancel)) } }
         }
     };
-    let mut response = html_response(layout::page(ctx, title, body));
-    if !errors.is_empty() {
-        *response.status_mut() = warp::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    response
+    unprocessable_if(!errors.is_empty(), html_response(layout::page(ctx, title, body)))
 }
 
 fn rows_of(form: &Form) -> Vec<TemplateRowInput> {

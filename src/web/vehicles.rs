@@ -13,7 +13,7 @@ use warp::reply::Response;
 
 use super::ctx::Ctx;
 use super::customers::{customer_fields, due_badges, phone_warning, sharing_phone};
-use super::error::{AppError, AppResult, redirect_to};
+use super::error::{AppError, AppResult, redirect_to, unprocessable_if};
 use super::form::Form;
 use super::layout::{self, Field, csrf_field, notice, textarea};
 use super::show::{Money, StateBadge};
@@ -312,11 +312,10 @@ fn lookup_new_page(
             div.actions { button.big type="submit" { (lang.t(Msg::SaveCustomerAndVehicle)) } }
         }
     };
-    let mut response = html_response(layout::page(ctx, lang.t(Msg::NewCarTitle), body));
-    if !errors.is_empty() || !sharing.is_empty() {
-        *response.status_mut() = warp::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    response
+    unprocessable_if(
+        !errors.is_empty() || !sharing.is_empty(),
+        html_response(layout::page(ctx, lang.t(Msg::NewCarTitle), body)),
+    )
 }
 
 /// The kiosk's one form: a new customer (or an existing one sharing the phone, if chosen) and
@@ -435,11 +434,7 @@ fn vehicle_form(
             }
         }
     };
-    let mut response = html_response(layout::page(ctx, title, body));
-    if !errors.is_empty() {
-        *response.status_mut() = warp::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    response
+    unprocessable_if(!errors.is_empty(), html_response(layout::page(ctx, title, body)))
 }
 
 async fn create(state: &AppState, ctx: &Ctx, body: &[u8]) -> AppResult<Response> {

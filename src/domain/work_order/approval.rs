@@ -10,7 +10,7 @@ use crate::domain::field::{FieldErrors, Problem, optional_text, required_text};
 use crate::domain::user::UserId;
 use crate::i18n::Msg;
 
-crate::domain::customer::code_enum!(
+crate::domain::code::code_enum!(
     /// How the customer gave their answer.
     ApprovalMethod { InPerson = "in_person" => ApprovalInPerson, Phone = "phone" => ApprovalPhone }
 );

@@ -42,7 +42,7 @@ impl std::fmt::Display for OrderId {
     }
 }
 
-super::customer::code_enum!(
+super::code::code_enum!(
     /// Where an order is in its life; see DESIGN.md "Work order states".
     OrderState {
         Draft = "draft" => StateDraft,
@@ -84,12 +84,12 @@ impl OrderState {
     ];
 }
 
-crate::domain::customer::code_enum!(
+crate::domain::code::code_enum!(
     /// Labour (工时), a part (配件) or another fee.
     LineKind { Labor = "labor" => LineLabor, Part = "part" => LinePart, Fee = "fee" => LineFee }
 );
 
-crate::domain::customer::code_enum!(
+crate::domain::code::code_enum!(
     /// The customer's answer to a line of the estimate.
     Decision { Pending = "pending" => DecisionPending, Approved = "approved" => DecisionApproved, Declined = "declined" => DecisionDeclined }
 );

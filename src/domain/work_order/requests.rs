@@ -8,7 +8,7 @@ use crate::domain::field::{Problem, decimal_in, required_text};
 use crate::domain::user::UserId;
 use crate::i18n::Msg;
 
-crate::domain::customer::code_enum!(
+crate::domain::code::code_enum!(
     /// What became of a parts request.
     RequestStatus { Open = "open" => RequestOpen, Added = "added" => RequestAdded, Dismissed = "dismissed" => RequestDismissed }
 );

@@ -9,7 +9,7 @@ use crate::i18n::{Lang, Msg};
 use crate::store::settings as settings_store;
 use crate::web::AppState;
 use crate::web::ctx::Ctx;
-use crate::web::error::{AppResult, redirect_to};
+use crate::web::error::{AppResult, redirect_to, unprocessable_if};
 use crate::web::html_response;
 use crate::web::layout::{self, Field, csrf_field, notice, select, textarea};
 
@@ -81,11 +81,7 @@ pub(super) fn settings_page(
             div.actions { button type="submit" { (lang.t(Msg::Save)) } }
         }
     };
-    let mut response = html_response(layout::page(ctx, lang.t(Msg::SettingsTitle), body));
-    if !errors.is_empty() {
-        *response.status_mut() = warp::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    response
+    unprocessable_if(!errors.is_empty(), html_response(layout::page(ctx, lang.t(Msg::SettingsTitle), body)))
 }
 
 pub(super) async fn save_settings(state: &AppState, ctx: &Ctx, body: &[u8]) -> AppResult<Response> {

@@ -10,7 +10,7 @@ use crate::store::StoreError;
 use crate::store::users::{self, NewUser};
 use crate::web::AppState;
 use crate::web::ctx::Ctx;
-use crate::web::error::{AppError, AppResult, redirect_to};
+use crate::web::error::{AppError, AppResult, redirect_to, unprocessable_if};
 use crate::web::form::Form;
 use crate::web::html_response;
 use crate::web::layout::{self, Field, csrf_field, notice};
@@ -96,11 +96,7 @@ pub(super) async fn users_page(
             }
         }
     };
-    let mut response = html_response(layout::page(ctx, lang.t(Msg::UsersTitle), body));
-    if !errors.is_empty() {
-        *response.status_mut() = warp::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(response)
+    Ok(unprocessable_if(!errors.is_empty(), html_response(layout::page(ctx, lang.t(Msg::UsersTitle), body))))
 }
 
 fn status_badges(lang: Lang, user: &User) -> Markup {
@@ -220,10 +216,9 @@ pub(super) async fn user_page(
             }
         }
     };
-    let mut response = html_response(layout::page(ctx, &user.display_name, body));
-    if !errors.is_empty() {
-        *response.status_mut() = warp::http::StatusCode::UNPROCESSABLE_ENTITY;
-    } else if refused.is_some() {
+    let mut response =
+        unprocessable_if(!errors.is_empty(), html_response(layout::page(ctx, &user.display_name, body)));
+    if errors.is_empty() && refused.is_some() {
         *response.status_mut() = warp::http::StatusCode::CONFLICT;
     }
     Ok(response)

@@ -11,7 +11,7 @@ use crate::i18n::{Lang, Msg};
 use crate::store::{StoreError, customers};
 use crate::web::AppState;
 use crate::web::ctx::Ctx;
-use crate::web::error::{AppError, AppResult, redirect_to};
+use crate::web::error::{AppError, AppResult, redirect_to, unprocessable_if};
 use crate::web::form::Form;
 use crate::web::html_response;
 use crate::web::layout::{self, Field, csrf_field, notice, select, textarea};
@@ -117,11 +117,7 @@ fn form_page(
             }
         }
     };
-    let mut response = html_response(layout::page(ctx, title, body));
-    if !errors.is_empty() || !sharing.is_empty() {
-        *response.status_mut() = warp::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    response
+    unprocessable_if(!errors.is_empty() || !sharing.is_empty(), html_response(layout::page(ctx, title, body)))
 }
 
 /// Other customers using this phone, by name.

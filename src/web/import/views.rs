@@ -6,6 +6,7 @@ use warp::reply::Response;
 use super::classify::{Verdict, VerdictKind};
 use crate::i18n::{Lang, Msg};
 use crate::web::ctx::Ctx;
+use crate::web::error::unprocessable_if;
 use crate::web::html_response;
 use crate::web::layout::{self, csrf_field, notice};
 
@@ -27,11 +28,7 @@ pub(super) fn upload_page(ctx: &Ctx, problem: Option<String>) -> Response {
             div.actions { button type="submit" { (lang.t(Msg::ImportCheck)) } }
         }
     };
-    let mut response = html_response(layout::page(ctx, lang.t(Msg::ImportTitle), body));
-    if problem.is_some() {
-        *response.status_mut() = warp::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    response
+    unprocessable_if(problem.is_some(), html_response(layout::page(ctx, lang.t(Msg::ImportTitle), body)))
 }
 
 pub(super) fn preview_page(ctx: &Ctx, verdicts: &[Verdict], ready: usize, token: &str) -> Response {
