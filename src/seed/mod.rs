@@ -567,8 +567,9 @@ pub fn run(store: &Store, profile: Profile, progress: &mut dyn FnMut(&str)) -> S
                 OrderState::Delivered
             };
             let (vehicle, customer, _) = fleet[*v];
-            let order =
-                generated_order(&mut rng, &settings, &stockroom, vehicle, customer, *at, target, &techs, &advisors)?;
+            let order = generated_order(
+                &mut rng, &settings, &stockroom, vehicle, customer, *at, target, &techs, &advisors,
+            )?;
             summary.lines += order.lines.len();
             made.push(order);
         }

@@ -381,7 +381,10 @@ fn check_parts(tx: &ReadTransaction) -> StoreResult<Vec<String>> {
         for line in &order.lines {
             let booked = issued.remove(&(order.id.0, line.no)).unwrap_or_default();
             if booked != line.issued {
-                problems.push(format!("order {} line {} says {} issued, the ledger {booked}", order.number, line.no, line.issued));
+                problems.push(format!(
+                    "order {} line {} says {} issued, the ledger {booked}",
+                    order.number, line.no, line.issued
+                ));
             }
         }
     }

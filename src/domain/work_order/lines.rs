@@ -88,7 +88,8 @@ impl Line {
     /// How much of the issued quantity goes back to stock if the line becomes `details` (all
     /// of it when the line stops being this catalog part).
     pub fn to_return_for(&self, details: Option<&LineDetails>) -> Decimal {
-        let keeps_part = details.is_some_and(|d| d.kind == LineKind::Part && d.part_id == self.catalog_part());
+        let keeps_part =
+            details.is_some_and(|d| d.kind == LineKind::Part && d.part_id == self.catalog_part());
         match details {
             Some(d) if keeps_part => (self.issued - d.qty).max(Decimal::ZERO),
             _ => self.issued,
@@ -215,7 +216,9 @@ impl LineDetails {
         let part_id = match input.part_id.trim() {
             "" => None,
             _ if kind != Some(LineKind::Part) => None,
-            typed => e.check("part_id", typed.parse::<u64>().map(Some).map_err(|_| Problem::new(Msg::PartUnknown))),
+            typed => {
+                e.check("part_id", typed.parse::<u64>().map(Some).map_err(|_| Problem::new(Msg::PartUnknown)))
+            }
         }
         .flatten();
         let technician = match input.technician_id.trim() {

@@ -83,7 +83,9 @@ fn check(roles: Roles, order: &WorkOrder, to: OrderState, reason: Option<&str>) 
         return Err(Problem::new(Msg::FinishLinesFirst));
     }
     // Parts the customer pays for must have left the stockroom (or be marked as not needed).
-    if to == OrderState::Settled && let Some(line) = order.lines.iter().find(|l| !l.to_issue().is_zero()) {
+    if to == OrderState::Settled
+        && let Some(line) = order.lines.iter().find(|l| !l.to_issue().is_zero())
+    {
         return Err(Problem::with(Msg::PartsNotIssued, &[&line.no]));
     }
     Ok(())

@@ -13,7 +13,7 @@ use crate::domain::work_order::LineDetails;
 use crate::domain::{FieldErrors, OrderId, OrderState, WorkOrder};
 use crate::i18n::Msg;
 use crate::store::audit::{Actor, append_tx};
-use crate::store::parts::stock::{issue_tx, unissue_tx};
+use crate::store::parts::stock::{LineRef, issue_tx, unissue_tx};
 use crate::store::{StoreError, StoreResult, Touched, parts};
 
 /// Refuses a line whose catalog part does not exist or is no longer in use.
@@ -61,7 +61,8 @@ pub fn issue_line_tx(
     if need.is_zero() || qty > need || qty <= Decimal::ZERO {
         return Err(StoreError::Invalid(FieldErrors::one("qty", Msg::NotIssuable)));
     }
-    let movement = issue_tx(tx, touched, actor, PartId(part), qty, (id, no), &number, allow_negative, at)
+    let line_ref = LineRef { order: (id, no), number: number.clone(), reason: String::new(), at };
+    let movement = issue_tx(tx, touched, actor, PartId(part), qty, &line_ref, allow_negative)
         .map_err(|p| StoreError::Invalid(FieldErrors::one("qty", p)))??;
     line.issued += qty;
     line.issued_cost += qty * movement.unit_cost;
@@ -93,7 +94,13 @@ pub fn return_line_tx(
     }
     return_issued_tx(tx, touched, actor, &mut order, no, qty, reason)?;
     save_tx(tx, touched, &before, &mut order)?;
-    append_tx(tx, actor, "order.part.return", &format!("order:{id}"), format!("{} #{no} × {qty} {reason}", order.number))?;
+    append_tx(
+        tx,
+        actor,
+        "order.part.return",
+        &format!("order:{id}"),
+        format!("{} #{no} × {qty} {reason}", order.number),
+    )?;
     Ok(order)
 }
 
@@ -116,9 +123,14 @@ pub(super) fn return_issued_tx(
     let line = order.lines.iter_mut().find(|l| l.no == no).ok_or(StoreError::NotFound)?;
     let Some(part) = line.details.part_id else { return Ok(()) };
     let unit_cost = line.issue_unit_cost();
-    unissue_tx(tx, touched, actor, PartId(part), qty, unit_cost, (id, no), &number, reason, Utc::now())?;
+    let line_ref = LineRef { order: (id, no), number, reason: reason.to_string(), at: Utc::now() };
+    unissue_tx(tx, touched, actor, PartId(part), qty, unit_cost, &line_ref)?;
     line.issued -= qty;
-    line.issued_cost = if line.issued.is_zero() { Decimal::ZERO } else { cents(line.issued_cost - qty * unit_cost).max(Decimal::ZERO) };
+    line.issued_cost = if line.issued.is_zero() {
+        Decimal::ZERO
+    } else {
+        cents(line.issued_cost - qty * unit_cost).max(Decimal::ZERO)
+    };
     Ok(())
 }
 
@@ -142,7 +154,13 @@ pub fn set_unused_tx(
     }
     line.unused = unused;
     save_tx(tx, touched, &before, &mut order)?;
-    append_tx(tx, actor, "order.part.unused", &format!("order:{id}"), format!("{} #{no} unused={unused}", order.number))?;
+    append_tx(
+        tx,
+        actor,
+        "order.part.unused",
+        &format!("order:{id}"),
+        format!("{} #{no} unused={unused}", order.number),
+    )?;
     Ok(order)
 }
 
@@ -162,7 +180,8 @@ pub fn record_issued_tx(
     let mut booked = false;
     for line in order.lines.iter_mut().filter(|l| !l.issued.is_zero()) {
         let Some(part) = line.catalog_part() else { continue };
-        let movement = issue_tx(tx, touched, actor, PartId(part), line.issued, (id, line.no), &number, false, at)
+        let line_ref = LineRef { order: (id, line.no), number: number.clone(), reason: String::new(), at };
+        let movement = issue_tx(tx, touched, actor, PartId(part), line.issued, &line_ref, false)
             .map_err(|p| StoreError::Invalid(FieldErrors::one("qty", p)))??;
         line.issued_cost = line.issued * movement.unit_cost;
         booked = true;

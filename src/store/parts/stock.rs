@@ -27,6 +27,26 @@ pub struct MoveRefs {
     pub reason: String,
 }
 
+/// One movement to book: its kind, signed quantity and cost, the stock it leaves, what it is
+/// about and when.
+pub(crate) struct Booking {
+    pub kind: MovementKind,
+    pub qty: Decimal,
+    pub unit_cost: Decimal,
+    pub after: Stock,
+    pub refs: MoveRefs,
+    pub at: DateTime<Utc>,
+}
+
+/// The order line an issue or a return is for, and when and why it happens.
+#[derive(Clone, Debug)]
+pub struct LineRef {
+    pub order: (OrderId, u32),
+    pub number: String,
+    pub reason: String,
+    pub at: DateTime<Utc>,
+}
+
 /// Books one movement: the part's stock becomes `after`, the ledger gets the line. The only
 /// function that changes a part's stock.
 pub(crate) fn book_tx(
@@ -34,13 +54,9 @@ pub(crate) fn book_tx(
     touched: &mut Touched,
     actor: &Actor,
     part: &mut Part,
-    kind: MovementKind,
-    qty: Decimal,
-    unit_cost: Decimal,
-    after: Stock,
-    refs: MoveRefs,
-    at: DateTime<Utc>,
+    booking: Booking,
 ) -> StoreResult<Movement> {
+    let Booking { kind, qty, unit_cost, after, refs, at } = booking;
     debug_assert_eq!(part.stock.on_hand + qty, after.on_hand);
     let old = part.clone();
     let id = next_id_tx(tx, "stock_move")?;
@@ -112,18 +128,15 @@ pub fn receive_at_tx(
         })?;
         let after = part.stock.receive(line.qty, line.unit_cost);
         let refs = MoveRefs { document: Some(id), supplier: draft.supplier, ..Default::default() };
-        book_tx(
-            tx,
-            touched,
-            actor,
-            &mut part,
-            MovementKind::Receipt,
-            line.qty,
-            line.unit_cost,
+        let booking = Booking {
+            kind: MovementKind::Receipt,
+            qty: line.qty,
+            unit_cost: line.unit_cost,
             after,
             refs,
             at,
-        )?;
+        };
+        book_tx(tx, touched, actor, &mut part, booking)?;
     }
     let receipt = StockReceipt {
         id,
@@ -159,7 +172,6 @@ pub fn stock_out_tx(
     kind: MovementKind,
     qty: Decimal,
     reason: String,
-    supplier: Option<SupplierId>,
 ) -> StoreResult<Movement> {
     if !MovementKind::OTHER_OUT.contains(&kind) {
         return Err(StoreError::Invalid(FieldErrors::one("kind", Msg::ChoiceInvalid)));
@@ -170,8 +182,9 @@ pub fn stock_out_tx(
     let mut part = get_tx(tx, id)?;
     let after = part.stock.take(qty, false).map_err(|p| StoreError::Invalid(FieldErrors::one("qty", p)))?;
     let cost = part.stock.avg_cost;
-    let refs = MoveRefs { reason: reason.clone(), supplier, ..Default::default() };
-    let m = book_tx(tx, touched, actor, &mut part, kind, -qty, cost, after, refs, Utc::now())?;
+    let refs = MoveRefs { reason: reason.clone(), ..Default::default() };
+    let booking = Booking { kind, qty: -qty, unit_cost: cost, after, refs, at: Utc::now() };
+    let m = book_tx(tx, touched, actor, &mut part, booking)?;
     append_tx(
         tx,
         actor,
@@ -199,18 +212,9 @@ pub fn customer_return_tx(
     let cost = part.stock.avg_cost;
     let after = part.stock.receive(qty, cost);
     let refs = MoveRefs { reason: reason.clone(), ..Default::default() };
-    let m = book_tx(
-        tx,
-        touched,
-        actor,
-        &mut part,
-        MovementKind::CustomerReturn,
-        qty,
-        cost,
-        after,
-        refs,
-        Utc::now(),
-    )?;
+    let booking =
+        Booking { kind: MovementKind::CustomerReturn, qty, unit_cost: cost, after, refs, at: Utc::now() };
+    let m = book_tx(tx, touched, actor, &mut part, booking)?;
     append_tx(tx, actor, "stock.customer_return", &format!("part:{id}"), format!("+{qty} {reason}"))?;
     Ok(m)
 }
@@ -223,10 +227,8 @@ pub(crate) fn issue_tx(
     actor: &Actor,
     id: PartId,
     qty: Decimal,
-    order: (OrderId, u32),
-    order_number: &str,
+    line: &LineRef,
     allow_negative: bool,
-    at: DateTime<Utc>,
 ) -> Result<StoreResult<Movement>, Problem> {
     let mut part = match get_tx(tx, id) {
         Ok(p) => p,
@@ -234,8 +236,9 @@ pub(crate) fn issue_tx(
     };
     let after = part.stock.take(qty, allow_negative)?;
     let cost = part.stock.avg_cost;
-    let refs = MoveRefs { order: Some(order), order_number: order_number.to_string(), ..Default::default() };
-    Ok(book_tx(tx, touched, actor, &mut part, MovementKind::Issue, -qty, cost, after, refs, at))
+    let refs = MoveRefs { order: Some(line.order), order_number: line.number.clone(), ..Default::default() };
+    let booking = Booking { kind: MovementKind::Issue, qty: -qty, unit_cost: cost, after, refs, at: line.at };
+    Ok(book_tx(tx, touched, actor, &mut part, booking))
 }
 
 /// Returns `qty` issued to an order line back to stock, at `unit_cost` (what it went out at).
@@ -246,20 +249,23 @@ pub(crate) fn unissue_tx(
     id: PartId,
     qty: Decimal,
     unit_cost: Decimal,
-    order: (OrderId, u32),
-    order_number: &str,
-    reason: &str,
-    at: DateTime<Utc>,
+    line: &LineRef,
 ) -> StoreResult<Movement> {
     let mut part = get_tx(tx, id)?;
     let after = part.stock.receive(qty, unit_cost);
     let refs = MoveRefs {
-        order: Some(order),
-        order_number: order_number.to_string(),
-        reason: reason.to_string(),
+        order: Some(line.order),
+        order_number: line.number.clone(),
+        reason: line.reason.clone(),
         ..Default::default()
     };
-    book_tx(tx, touched, actor, &mut part, MovementKind::Unissue, qty, unit_cost, after, refs, at)
+    book_tx(
+        tx,
+        touched,
+        actor,
+        &mut part,
+        Booking { kind: MovementKind::Unissue, qty, unit_cost, after, refs, at: line.at },
+    )
 }
 
 /// A part's ledger, newest first: up to `limit` movements older than `before` (a movement id).
@@ -369,6 +375,10 @@ mod tests {
         }
     }
 
+    fn line() -> LineRef {
+        LineRef { order: (OrderId(1), 1), number: "1".into(), reason: "line removed".into(), at: Utc::now() }
+    }
+
     #[derive(Clone, Debug)]
     enum Op {
         Receive(u32, u32),
@@ -432,7 +442,7 @@ mod tests {
                     Op::Issue(q) => {
                         let q = thousandths(q);
                         let r = store.write_touching_now(|tx, t| {
-                            Ok(issue_tx(tx, t, &actor, p.id, q, (OrderId(1), 1), "1", allow_negative, Utc::now()))
+                            Ok(issue_tx(tx, t, &actor, p.id, q, &line(), allow_negative))
                         }).unwrap();
                         if q > on_hand && !allow_negative {
                             prop_assert!(r.is_err(), "issued {q} of {on_hand}");
@@ -444,7 +454,7 @@ mod tests {
                     Op::Unissue(q, c) => {
                         let (q, c) = (thousandths(q), cost(c));
                         store.write_touching_now(|tx, t| {
-                            unissue_tx(tx, t, &actor, p.id, q, c, (OrderId(1), 1), "1", "line removed", Utc::now())
+                            unissue_tx(tx, t, &actor, p.id, q, c, &line())
                         }).unwrap();
                         avg = expected_receive(on_hand, avg, q, c);
                         on_hand += q;
@@ -452,7 +462,7 @@ mod tests {
                     Op::Out(q) => {
                         let q = thousandths(q);
                         let r = store.write_touching_now(|tx, t| {
-                            stock_out_tx(tx, t, &actor, p.id, MovementKind::Scrap, q, "damaged".into(), None)
+                            stock_out_tx(tx, t, &actor, p.id, MovementKind::Scrap, q, "damaged".into())
                         });
                         if q > on_hand {
                             prop_assert!(r.is_err());

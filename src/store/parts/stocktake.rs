@@ -7,7 +7,7 @@ use redb::{ReadTransaction, ReadableTable, WriteTransaction};
 use rust_decimal::Decimal;
 
 use super::get_tx;
-use super::stock::{MoveRefs, book_tx};
+use super::stock::{Booking, MoveRefs, book_tx};
 use crate::domain::part::PartId;
 use crate::domain::stock::{CountLine, MovementKind, Stocktake, StocktakeState};
 use crate::i18n::Msg;
@@ -154,7 +154,9 @@ pub fn post_tx(
         let cost = part.stock.avg_cost;
         value += line.variance_value();
         let refs = MoveRefs { document: Some(id), reason: format!("stocktake {id}"), ..Default::default() };
-        book_tx(tx, touched, actor, &mut part, MovementKind::Stocktake, diff, cost, after, refs, now)?;
+        let booking =
+            Booking { kind: MovementKind::Stocktake, qty: diff, unit_cost: cost, after, refs, at: now };
+        book_tx(tx, touched, actor, &mut part, booking)?;
     }
     take.state = StocktakeState::Posted;
     take.closed_at = Some(now);

@@ -12,8 +12,8 @@ use warp::reply::Response;
 
 use super::page::{Forms, OrderView, decision_badge, load, order_page};
 use super::{Change, begin, body, choices_of, ctx, desk, done, ids_with_role, name_of};
-use crate::domain::work_order::{LineDetails, LineInput};
 use crate::domain::part::{PartId, PartNumber};
+use crate::domain::work_order::{LineDetails, LineInput};
 use crate::domain::{Area, FieldErrors, Line, LineKind, OrderId, Role, Roles, User};
 use crate::i18n::Msg;
 use crate::store::{orders, parts};
@@ -70,7 +70,9 @@ async fn add_line(state: &AppState, ctx: &Ctx, id: OrderId, body: &[u8]) -> AppR
     let input = line_input(&form);
     let technicians = ids_with_role(&view.users, Role::Technician);
     let checked = match from_catalog(state, user.user.roles, input, form.get("part_q")).await? {
-        Ok(input) => LineDetails::check(&input, ctx.settings.labour_rate, &technicians).map_err(|e| (input, e)),
+        Ok(input) => {
+            LineDetails::check(&input, ctx.settings.labour_rate, &technicians).map_err(|e| (input, e))
+        }
         Err(refused) => Err(refused),
     };
     let details = match checked {
@@ -106,7 +108,9 @@ async fn update_line(state: &AppState, ctx: &Ctx, id: OrderId, no: u32, body: &[
     let input = line_input(&form);
     let technicians = ids_with_role(&view.users, Role::Technician);
     let checked = match from_catalog(state, user.user.roles, input, form.get("part_q")).await? {
-        Ok(input) => LineDetails::check(&input, ctx.settings.labour_rate, &technicians).map_err(|e| (input, e)),
+        Ok(input) => {
+            LineDetails::check(&input, ctx.settings.labour_rate, &technicians).map_err(|e| (input, e))
+        }
         Err(refused) => Err(refused),
     };
     let details = match checked {
@@ -226,7 +230,8 @@ async fn from_catalog(
     let d = &part.details;
     input.part_id = part.id.to_string();
     if input.description.trim().is_empty() {
-        input.description = format!("{} {} {}", d.brand, d.name, d.spec).split_whitespace().collect::<Vec<_>>().join(" ");
+        input.description =
+            format!("{} {} {}", d.brand, d.name, d.spec).split_whitespace().collect::<Vec<_>>().join(" ");
     }
     if input.unit_price.trim().is_empty() {
         input.unit_price = d.price.normalize().to_string();

@@ -249,7 +249,12 @@ pub(super) fn decision_badge(lang: Lang, d: Decision) -> Markup {
     html! { span class=(class) { (lang.t(d.label())) } }
 }
 
-fn lines_table(ctx: &Ctx, view: &OrderView, editable: bool, stock: Option<&(u32, String, FieldErrors)>) -> Markup {
+fn lines_table(
+    ctx: &Ctx,
+    view: &OrderView,
+    editable: bool,
+    stock: Option<&(u32, String, FieldErrors)>,
+) -> Markup {
     let lang = ctx.lang;
     let o = &view.order;
     let roles = ctx.user.as_ref().map(|u| u.user.roles).unwrap_or_default();
@@ -346,12 +351,14 @@ mod tests {
     fn the_live_part_asks_with_the_version_it_shows_and_says_late_from_the_time_it_is_given() {
         let promised: DateTime<Utc> = "2026-11-28T09:00:00Z".parse().unwrap();
         let ctx = Ctx::for_test(Lang::En, None);
-        let before = live_section(&ctx, &view(promised, promised - chrono::Duration::hours(1)), None).into_string();
+        let before =
+            live_section(&ctx, &view(promised, promised - chrono::Duration::hours(1)), None).into_string();
         assert!(before.contains(r#"id="order-live""#), "{before}");
         assert!(before.contains(r#"hx-get="/orders/7/live?v=3""#), "{before}");
         assert!(!before.contains("badge bad"), "not late before the promised time: {before}");
         assert!(before.contains("¥361.00"), "the line's total: {before}");
-        let after = live_section(&ctx, &view(promised, promised + chrono::Duration::hours(1)), None).into_string();
+        let after =
+            live_section(&ctx, &view(promised, promised + chrono::Duration::hours(1)), None).into_string();
         assert!(after.contains("badge bad"), "late after the promised time: {after}");
     }
 }

@@ -30,17 +30,35 @@ pub(super) fn routes(state: &Arc<AppState>) -> BoxedFilter<(Response,)> {
         .and(warp::post())
         .and(ctx(state))
         .and(body())
-        .then(handler!(state, ctx, |id: u64, no: u32, ctx: Ctx, body: Bytes| issue(&state, &ctx, OrderId(id), no, &body)));
+        .then(handler!(state, ctx, |id: u64, no: u32, ctx: Ctx, body: Bytes| issue(
+            &state,
+            &ctx,
+            OrderId(id),
+            no,
+            &body
+        )));
     let back = warp::path!("orders" / u64 / "lines" / u32 / "return")
         .and(warp::post())
         .and(ctx(state))
         .and(body())
-        .then(handler!(state, ctx, |id: u64, no: u32, ctx: Ctx, body: Bytes| give_back(&state, &ctx, OrderId(id), no, &body)));
+        .then(handler!(state, ctx, |id: u64, no: u32, ctx: Ctx, body: Bytes| give_back(
+            &state,
+            &ctx,
+            OrderId(id),
+            no,
+            &body
+        )));
     let unused = warp::path!("orders" / u64 / "lines" / u32 / "unused")
         .and(warp::post())
         .and(ctx(state))
         .and(body())
-        .then(handler!(state, ctx, |id: u64, no: u32, ctx: Ctx, body: Bytes| unused(&state, &ctx, OrderId(id), no, &body)));
+        .then(handler!(state, ctx, |id: u64, no: u32, ctx: Ctx, body: Bytes| unused(
+            &state,
+            &ctx,
+            OrderId(id),
+            no,
+            &body
+        )));
     issue.or(back).unify().or(unused).unify().boxed()
 }
 
@@ -51,7 +69,11 @@ pub(super) fn desk_or_parts(roles: Roles) -> bool {
 
 /// Where to go after a stock action: the "to pick" list it came from, or the order.
 fn after(ctx: &Ctx, id: OrderId, back: &str, code: &str) -> AppResult<Response> {
-    if back == "pick" { Ok(redirect_to(&format!("/parts/pick?notice={code}"), ctx.htmx)) } else { done(ctx, id, code) }
+    if back == "pick" {
+        Ok(redirect_to(&format!("/parts/pick?notice={code}"), ctx.htmx))
+    } else {
+        done(ctx, id, code)
+    }
 }
 
 /// The refused stock action: on the order page beside its line, or on the pick list.
@@ -65,7 +87,8 @@ async fn refused(
     errors: FieldErrors,
 ) -> AppResult<Response> {
     if back == "pick" {
-        return crate::web::parts::pick::page(state, ctx, None, Some((view.order.id, no, typed, errors))).await;
+        return crate::web::parts::pick::page(state, ctx, None, Some((view.order.id, no, typed, errors)))
+            .await;
     }
     Ok(order_page(ctx, view, None, &Forms { stock: Some((no, typed, errors)), ..Default::default() }))
 }
@@ -86,7 +109,9 @@ async fn issue(state: &AppState, ctx: &Ctx, id: OrderId, no: u32, body: &[u8]) -
     let allow_negative = ctx.settings.allow_negative_stock;
     let result = state
         .store
-        .write_touching(move |tx, t| orders::issue_line_tx(tx, t, &actor, id, no, qty, allow_negative, Utc::now()))
+        .write_touching(move |tx, t| {
+            orders::issue_line_tx(tx, t, &actor, id, no, qty, allow_negative, Utc::now())
+        })
         .await;
     match result {
         Ok(_) => after(ctx, id, &back, "issued"),
@@ -107,8 +132,10 @@ async fn give_back(state: &AppState, ctx: &Ctx, id: OrderId, no: u32, body: &[u8
         return refused(state, ctx, &view, &back, no, typed, errors).await;
     };
     let actor = user.actor();
-    let result =
-        state.store.write_touching(move |tx, t| orders::return_line_tx(tx, t, &actor, id, no, qty, &reason)).await;
+    let result = state
+        .store
+        .write_touching(move |tx, t| orders::return_line_tx(tx, t, &actor, id, no, qty, &reason))
+        .await;
     match result {
         Ok(_) => after(ctx, id, &back, "returned"),
         Err(StoreError::Invalid(e)) => refused(state, ctx, &view, &back, no, typed, e).await,

@@ -32,7 +32,7 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
     let body = warp::body::content_length_limit(BODY_LIMIT).and(warp::body::bytes());
     let query = warp::query::<Query>().or(warp::any().map(Query::new)).unify();
 
-    let list = warp::path!("parts").and(warp::get()).and(ctx.clone()).and(query.clone()).then(handler!(
+    let list = warp::path!("parts").and(warp::get()).and(ctx.clone()).and(query).then(handler!(
         state,
         ctx,
         |ctx: Ctx, q: Query| list_page(&state, &ctx, &q)

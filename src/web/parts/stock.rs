@@ -316,7 +316,7 @@ async fn stock_out(state: &AppState, ctx: &Ctx, id: PartId, body: &[u8]) -> AppR
     let actor = user.actor();
     match state
         .store
-        .write_touching(move |tx, t| ledger::stock_out_tx(tx, t, &actor, id, kind, qty, reason, None))
+        .write_touching(move |tx, t| ledger::stock_out_tx(tx, t, &actor, id, kind, qty, reason))
         .await
     {
         Ok(_) => Ok(redirect_to(&format!("/parts/{id}?notice=out"), ctx.htmx)),
@@ -650,7 +650,7 @@ async fn low_page(state: &AppState, ctx: &Ctx) -> AppResult<Response> {
     clerk(ctx)?;
     let lang = ctx.lang;
     let (mut low, suppliers) = state.store.read(|tx| Ok((parts::low(tx)?, parts::suppliers(tx)?))).await?;
-    low.sort_by(|a, b| a.details.number.key().cmp(&b.details.number.key()));
+    low.sort_by_key(|p| p.details.number.key());
     let name = |id: Option<SupplierId>| {
         id.and_then(|id| suppliers.iter().find(|s| s.id == id))
             .map(|s| s.details.name.clone())
@@ -693,7 +693,7 @@ async fn purchase_csv(state: &AppState, ctx: &Ctx) -> AppResult<Response> {
     clerk(ctx)?;
     let lang = ctx.lang;
     let (mut low, suppliers) = state.store.read(|tx| Ok((parts::low(tx)?, parts::suppliers(tx)?))).await?;
-    low.sort_by(|a, b| a.details.number.key().cmp(&b.details.number.key()));
+    low.sort_by_key(|p| p.details.number.key());
     let mut rows = vec![
         [
             Msg::PartNumber,
