@@ -7,8 +7,8 @@
 //! web     HTTP: warp filters, forms, sessions, maud views   ──▶ store, domain
 //! store   redb: one write transaction per user action,      ──▶ domain
 //!         tables, indexes, migrations, audit log
-//! domain  pure types and rules: roles, users, settings,      (imports neither)
-//!         field checks
+//! domain  pure types and rules: customers, vehicles, work    (imports neither)
+//!         orders, parts and stock, roles, settings
 //! ```
 //!
 //! - [`domain`]: what the shop's words mean and the rules over them; no I/O (its own map lists
@@ -20,7 +20,8 @@
 //! - [`i18n`]: every visible text in Simplified Chinese and English (a leaf all layers may use).
 //! - [`password`]: argon2id hashing (a leaf).
 //! - [`server`]: start and stop: store, first administrator, listener, background jobs.
-//! - [`seed`]: deterministic generated data (the demo shop, the ten-years reference dataset).
+//! - [`seed`]: deterministic generated data (the demo shop, the ten-years reference dataset),
+//!   with its stockroom in `seed/parts.rs`.
 //! - [`cli`]: the command line (`serve`, `demo`, `seed`, `check`, `backup`, `restore`, `user`);
 //!   `main.rs` only calls [`cli::main`].
 //! - `src/bin/bench.rs`: the load benchmark, a separate binary driving a running server.

@@ -11,6 +11,9 @@
 //! - [`work_order`]: work orders: lines, estimate, approvals, the state machine.
 //! - [`clock`]: the shop floor's side of an order: each labour line's time clock, parts requests.
 //! - [`template`]: service templates (named sets of lines).
+//! - [`part`]: the parts catalog and suppliers: part numbers, units, the part form.
+//! - [`stock`]: stock arithmetic (moving-average cost), the ledger's movements, receipts and
+//!   stocktakes.
 //! - [`user`]: users, usernames and the password policy.
 //! - [`role`]: the six roles, the areas, the permission table, [`AdminCap`].
 //! - [`session`]: login sessions and their timeouts.

@@ -17,6 +17,8 @@
 //! - [`migrate`]: schema versions and the migration runner.
 //! - [`customers`], [`vehicles`], [`orders`], [`templates`], [`users`], [`sessions`],
 //!   [`settings`]: each record kind's reads and `_tx` writes.
+//! - [`parts`]: the parts inventory: catalog, suppliers, the stock ledger, stocktakes, and the
+//!   in-memory parts index (issuing parts to order lines lives in [`orders`]).
 //! - [`search`]: the in-memory customer search index.
 //! - [`audit`]: the append-only audit log.
 //! - [`backup`]: verified copies of the database, listing and rotating them.

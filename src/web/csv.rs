@@ -50,6 +50,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn cells_are_quoted_and_defused() {
+        let mut out = String::new();
+        let cells = ["a,b", "say \"hi\"", "=1+1", "+8613800138000", "-x", "-2+3+cmd", "冯八"];
+        line(&mut out, &cells.map(String::from));
+        assert_eq!(out, "\"a,b\",\"say \"\"hi\"\"\"\",'=1+1,+8613800138000,'-x,'-2+3+cmd,冯八\r\n");
+    }
+
+    #[test]
     fn formulas_are_defused_and_numbers_kept() {
         let mut out = String::new();
         line(&mut out, &["=1+1".into(), "-12.5".into(), "+8613800138000".into(), "a,\"b\"".into()]);

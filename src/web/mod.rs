@@ -11,10 +11,13 @@
 //! - [`customers`]: customers: list and search, CSV export, page, form, status/contacts/delete.
 //! - [`import`]: customer import from CSV/XLSX (read, classify, preview, confirm), XLSX export.
 //! - [`vehicles`]: vehicles and the kiosk's plate lookup: create, view, edit, transfer.
-//! - [`orders`]: work orders: reception, page, lines, approvals, status, print.
+//! - [`orders`]: work orders: reception, page, lines, approvals, status, print, parts issued
+//!   from stock per line.
 //! - [`board`]: the shop-floor board, the printed order with its QR code, where a QR leads.
 //! - [`floor`]: the technicians' phone pages: my jobs, clocking lines, notes, parts requests.
 //! - [`templates`]: service templates (保养套餐) kept by managers.
+//! - [`parts`]: the parts inventory: catalog, stock in and out, the to-pick list, stocktakes,
+//!   suppliers, low stock, valuation.
 //! - [`admin`]: users and their roles, the shop's parameters, the audit log.
 //! - [`backups`]: the backups page: back up now, download, restore.
 //! - [`assets`]: static files embedded in the binary, under hashed paths.
@@ -25,6 +28,7 @@
 //! - [`form`]: submitted forms as text pairs.
 //! - [`layout`]: the page shell and small view pieces (fields, selects, notices).
 //! - [`show`]: how values are shown: money, local times, an order's state.
+//! - [`csv`]: CSV downloads (quoted, formula-safe, with a BOM for Excel).
 //! - [`photo`]: decoding and scaling the photos technicians take.
 //! - [`serve`](mod@serve): the connection loop under warp: slow-client timeouts, client address, LAN URL.
 

@@ -670,7 +670,12 @@ async fn a_parts_request_from_the_phone_reaches_the_desk_and_the_parts_clerk() {
     let response = post(app, &parts, &resolve, &fields).await;
     assert_eq!(response.status(), StatusCode::CONFLICT, "handled once");
     let html = order_page(app, adv, t.a).await;
-    let at = html.find(" 刹车油 DOT4</td>").expect("a new line on the order");
+    let at = html.find("data-line=\"3\"").expect("a new line on the order");
+    let row = &html[at..at + html[at..].find("</tr>").expect("the row ends")];
+    assert!(
+        row.contains("刹车油 DOT4") && row.contains("data-one-off"),
+        "line 3 is the request, a one-off part"
+    );
     assert!(html[at..].contains("¥380.00"), "at the price given");
     assert_eq!(text_after(&html[at..], "<td class=\"num\">"), "2", "the quantity asked for");
     assert!(html.contains("¥760.00"));

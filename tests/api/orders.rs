@@ -8,7 +8,7 @@ use crate::customers::{create_customer, create_vehicle, id_in};
 use crate::helpers::*;
 
 /// Form fields as sent.
-type Fields<'a> = Vec<(&'a str, &'a str)>;
+pub(crate) type Fields<'a> = Vec<(&'a str, &'a str)>;
 
 // ---------------------------------------------------------------------------------------------
 // The vocabulary of these tests.
@@ -60,7 +60,7 @@ fn shop_day(days: i64) -> String {
 
 /// Posts the reception form for `vehicle`: `fields` first (the first value of a field wins),
 /// then a complaint.
-async fn open_with(app: &TestApp, c: &Client, vehicle: u64, fields: &[(&str, &str)]) -> Response {
+pub(crate) async fn open_with(app: &TestApp, c: &Client, vehicle: u64, fields: &[(&str, &str)]) -> Response {
     let v = vehicle.to_string();
     let mut all = fields.to_vec();
     all.extend([("vehicle_id", v.as_str()), ("complaint", "刹车异响")]);
@@ -68,7 +68,7 @@ async fn open_with(app: &TestApp, c: &Client, vehicle: u64, fields: &[(&str, &st
 }
 
 /// Opens an order (another one for the same car, if need be); returns its id.
-async fn open_order(app: &TestApp, c: &Client, vehicle: u64) -> u64 {
+pub(crate) async fn open_order(app: &TestApp, c: &Client, vehicle: u64) -> u64 {
     let response = open_with(app, c, vehicle, &[("confirm_second", "1")]).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER, "order opened");
     let to = location(&response);
@@ -76,12 +76,12 @@ async fn open_order(app: &TestApp, c: &Client, vehicle: u64) -> u64 {
     id_in(&to, "/orders/")
 }
 
-async fn add_line(app: &TestApp, c: &Client, order: u64, fields: &[(&str, &str)]) -> Response {
+pub(crate) async fn add_line(app: &TestApp, c: &Client, order: u64, fields: &[(&str, &str)]) -> Response {
     post(app, c, &format!("/orders/{order}/lines"), fields).await
 }
 
 /// Adds a labour line at the shop's rate, with a technician on it.
-async fn labour(app: &TestApp, c: &Client, order: u64, description: &str, hours: &str, tech: u64) {
+pub(crate) async fn labour(app: &TestApp, c: &Client, order: u64, description: &str, hours: &str, tech: u64) {
     let tech = tech.to_string();
     let fields =
         [("kind", "labor"), ("description", description), ("hours", hours), ("technician_id", &tech)];
@@ -571,7 +571,7 @@ async fn a_refused_transition_says_why_even_without_buttons() {
 
 /// The approval form of an order page as the kiosk would send it: the version it shows, and
 /// `decisions` for lines by number.
-fn approval<'a>(
+pub(crate) fn approval<'a>(
     version: &'a str,
     method: &'a str,
     signature: &'a str,
@@ -587,7 +587,7 @@ fn approval<'a>(
     fields
 }
 
-const SIGNATURE: &str = "10,10 20,20 30,25;40,40 50,50";
+pub(crate) const SIGNATURE: &str = "10,10 20,20 30,25;40,40 50,50";
 
 #[tokio::test]
 async fn approvals_answer_the_estimate_version_they_saw_and_declined_lines_stay_out() {

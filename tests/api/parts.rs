@@ -296,3 +296,217 @@ async fn only_the_stockroom_edits_parts_and_the_desk_may_look_them_up() {
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     assert_eq!(app.fingerprint().await, before);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Parts on work orders.
+
+use crate::orders::{SIGNATURE, approval, attr, car, labour, open_order, order_page, post, set_state};
+
+/// A shop with a clerk, an advisor and a technician, and one part with `stock` on hand at ¥20.
+struct Stockroom {
+    app: TestApp,
+    clerk: Client,
+    advisor: Client,
+    tech_id: u64,
+    part: u64,
+}
+
+async fn stockroom(stock: &str) -> Stockroom {
+    let app = spawn_app().await;
+    let clerk = clerk(&app).await;
+    let admin = app.admin_again().await;
+    let advisor = app.user_with_roles(&admin, "desk", &["advisor"]).await;
+    app.user_with_roles(&admin, "tech1", &["technician"]).await;
+    let tech_id = app.user_id(&admin, "tech1").await;
+    let part = new_part(&app, &clerk, "BRK-PAD-1", "20", "2").await;
+    let r = app
+        .post_form(&clerk, "/", &format!("/parts/{part}/receive"), &[("qty", stock), ("unit_cost", "20")])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    Stockroom { app, clerk, advisor, tech_id, part }
+}
+
+/// An open order with a labour line and line 2 for `qty` of the catalog part typed by its
+/// number (no JavaScript: the server looks the number up), approved by the customer.
+async fn order_with_part(s: &Stockroom, plate: &str, qty: &str) -> u64 {
+    let (app, c) = (&s.app, &s.advisor);
+    let vehicle = car(app, c, "李娜", "13900139000", plate).await;
+    let order = open_order(app, c, vehicle).await;
+    labour(app, c, order, "更换刹车片", "1", s.tech_id).await;
+    let r = post(
+        app,
+        c,
+        &format!("/orders/{order}/lines"),
+        &[("kind", "part"), ("part_q", "brk pad 1"), ("qty", qty)],
+    )
+    .await;
+    assert_eq!(
+        location(&r),
+        format!("/orders/{order}?notice=lines"),
+        "catalog part line added: {}",
+        r.status()
+    );
+    let html = order_page(app, c, order).await;
+    let seen = attr(&html, "name=\"estimate_version\" value=\"");
+    let answer = [("decision_1", "approved"), ("decision_2", "approved")];
+    let r = post(
+        app,
+        c,
+        &format!("/orders/{order}/approvals"),
+        &approval(&seen, "in_person", SIGNATURE, &answer),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "approved");
+    order
+}
+
+async fn on_hand(s: &Stockroom) -> String {
+    data(&page(&s.app, &s.clerk, s.part).await, "data-on-hand")
+}
+
+#[tokio::test]
+async fn a_catalog_part_line_is_picked_issued_returned_and_blocks_settling_until_issued() {
+    let s = stockroom("10").await;
+    let app = &s.app;
+    let order = order_with_part(&s, "粤B12345", "4").await;
+    let html = order_page(app, &s.advisor, order).await;
+    assert!(html.contains(&format!("href=\"/parts/{}\"", s.part)), "the line names its catalog part");
+    assert_eq!(data(&html, "data-to-issue"), "4");
+    assert!(html.contains("¥45.00"), "the catalog's sale price filled in");
+
+    // The clerk sees it to pick and issues 3 of the 4.
+    let (_, pick) = app.get_text(&s.clerk, "/parts/pick").await;
+    assert!(pick.contains(&format!("data-order=\"{order}\" data-line=\"2\"")), "on the pick list");
+    let issue = format!("/orders/{order}/lines/2/issue");
+    let r = app.post_form(&s.clerk, "/parts/pick", &issue, &[("qty", "5"), ("back", "pick")]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "more than the line needs");
+    let r = app.post_form(&s.clerk, "/parts/pick", &issue, &[("qty", "3"), ("back", "pick")]).await;
+    assert_eq!(location(&r), "/parts/pick?notice=issued");
+    assert_eq!(on_hand(&s).await, "7");
+    assert_eq!(data(&order_page(app, &s.advisor, order).await, "data-issued"), "3");
+
+    // One still to issue: the order cannot be settled.
+    for to in ["in_progress", "quality_check", "completed"] {
+        assert_eq!(set_state(app, &s.advisor, order, to, "").await.status(), StatusCode::SEE_OTHER, "{to}");
+    }
+    let admin = app.admin_again().await;
+    let r = set_state(app, &admin, order, "settled", "").await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "parts not issued");
+    assert_eq!(data(&order_page(app, &s.advisor, order).await, "data-to-issue"), "1");
+
+    // Half back to stock with a reason; a return needs one and cannot exceed what was issued.
+    let back = format!("/orders/{order}/lines/2/return");
+    let r = post(app, &s.advisor, &back, &[("qty", "2"), ("reason", "")]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = post(app, &s.advisor, &back, &[("qty", "9"), ("reason", "多领了")]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = post(app, &s.advisor, &back, &[("qty", "2"), ("reason", "多领了")]).await;
+    assert_eq!(location(&r), format!("/orders/{order}?notice=returned"));
+    assert_eq!(on_hand(&s).await, "9");
+    check_passes(app);
+}
+
+#[tokio::test]
+async fn a_shorter_line_a_removed_line_and_a_cancelled_order_give_their_parts_back() {
+    let s = stockroom("10").await;
+    let app = &s.app;
+    let order = order_with_part(&s, "粤B22222", "4").await;
+    let issue = format!("/orders/{order}/lines/2/issue");
+    assert_eq!(post(app, &s.advisor, &issue, &[("qty", "")]).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(on_hand(&s).await, "6");
+    let part = s.part.to_string();
+    let fewer = [
+        ("kind", "part"),
+        ("description", "前刹车片"),
+        ("part_id", part.as_str()),
+        ("qty", "1"),
+        ("unit_price", "45"),
+    ];
+    let r = post(app, &s.advisor, &format!("/orders/{order}/lines/2"), &fewer).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "line shortened");
+    assert_eq!(on_hand(&s).await, "9", "3 of the 4 issued came back");
+    let r = post(app, &s.advisor, &format!("/orders/{order}/lines/2/remove"), &[]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(on_hand(&s).await, "10", "a removed line gives everything back");
+
+    let order = order_with_part(&s, "粤B33333", "2").await;
+    assert_eq!(
+        post(app, &s.advisor, &format!("/orders/{order}/lines/2/issue"), &[]).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(on_hand(&s).await, "8");
+    assert_eq!(
+        set_state(app, &s.advisor, order, "cancelled", "客户不修了").await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(on_hand(&s).await, "10", "a cancelled order's parts go back on the shelf");
+    check_passes(app);
+}
+
+#[tokio::test]
+async fn a_catalog_price_is_the_managers_to_change_and_an_unknown_part_is_named() {
+    let s = stockroom("5").await;
+    let app = &s.app;
+    let vehicle = car(app, &s.advisor, "王芳", "13700137000", "粤B44444").await;
+    let order = open_order(app, &s.advisor, vehicle).await;
+    let lines = format!("/orders/{order}/lines");
+    let r = post(
+        app,
+        &s.advisor,
+        &lines,
+        &[("kind", "part"), ("part_q", "BRK-PAD-1"), ("qty", "1"), ("unit_price", "30")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "an advisor keeps the catalog price");
+    assert!(r.text().await.unwrap().contains("f-unit_price"), "said beside the price");
+    let r =
+        post(app, &s.advisor, &lines, &[("kind", "part"), ("part_q", "NO-SUCH-PART"), ("qty", "1")]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = post(
+        app,
+        &s.advisor,
+        &lines,
+        &[("kind", "part"), ("part_id", "999"), ("description", "x"), ("qty", "1"), ("unit_price", "1")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "an unknown part id");
+    // A one-off part line, typed by hand, stays possible.
+    let r = post(
+        app,
+        &s.advisor,
+        &lines,
+        &[("kind", "part"), ("description", "客户自带机油"), ("qty", "1"), ("unit_price", "0")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(order_page(app, &s.advisor, order).await.contains("data-one-off"));
+}
+
+#[tokio::test]
+async fn clerks_issuing_the_last_units_at_once_issue_exactly_what_is_on_hand() {
+    let s = stockroom("3").await;
+    let app = &s.app;
+    let mut orders = Vec::new();
+    for i in 0..5 {
+        orders.push(order_with_part(&s, &format!("粤B5555{i}"), "1").await);
+    }
+    let token = app.csrf(&s.clerk, "/").await;
+    let posts = orders.iter().map(|order| {
+        let (c, url, token) =
+            (s.clerk.clone(), app.url(&format!("/orders/{order}/lines/2/issue")), token.clone());
+        async move {
+            c.post(url)
+                .form(&[("qty", "1"), ("back", "pick"), ("csrf", token.as_str())])
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    });
+    let answers = futures_util::future::join_all(posts).await;
+    let issued = answers.iter().filter(|s| **s == StatusCode::SEE_OTHER).count();
+    let short = answers.iter().filter(|s| **s == StatusCode::UNPROCESSABLE_ENTITY).count();
+    assert_eq!((issued, short), (3, 2), "{answers:?}");
+    assert_eq!(on_hand(&s).await, "0");
+    check_passes(app);
+}

@@ -273,22 +273,11 @@ pub async fn export_rows(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Ve
     Ok(table)
 }
 
-/// CSV export of the list with its current filters. A UTF-8 byte-order mark makes Excel read
-/// the Chinese text right; cells that a spreadsheet would run as a formula are prefixed
-/// with `'`.
+/// CSV export of the list with its current filters (see [`crate::web::csv`]).
 pub(super) async fn export_csv(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Response> {
     ctx.require(Area::Customers)?;
     let table = export_rows(state, ctx, q).await?;
-    let mut csv = String::from("\u{feff}");
-    for row in &table {
-        csv_line(&mut csv, row);
-    }
-    let mut response = Response::new(csv.into());
-    let headers = response.headers_mut();
-    headers.insert("content-type", "text/csv; charset=utf-8".parse().unwrap());
-    let name = format!("customers-{}.csv", ctx.today());
-    headers.insert("content-disposition", format!("attachment; filename=\"{name}\"").parse().unwrap());
-    Ok(response)
+    Ok(crate::web::csv::attachment(&format!("customers-{}.csv", ctx.today()), &table))
 }
 
 pub const CSV_COLUMNS: [&str; 17] = [
@@ -310,41 +299,3 @@ pub const CSV_COLUMNS: [&str; 17] = [
     "notes",
     "created",
 ];
-
-fn csv_line(out: &mut String, cells: &[String]) {
-    for (i, cell) in cells.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        let mut cell = cell.as_str().to_string();
-        // A leading sign is only safe on a plain number (a phone like +8613800138000).
-        let plain_number =
-            cell.chars().count() > 1 && cell.chars().skip(1).all(|c| c.is_ascii_digit() || c == ' ');
-        let risky = cell.starts_with(['=', '@', '\t', '\r'])
-            || ((cell.starts_with('+') || cell.starts_with('-')) && !plain_number);
-        if risky {
-            cell.insert(0, '\'');
-        }
-        if cell.contains([',', '"', '\n', '\r']) {
-            out.push('"');
-            out.push_str(&cell.replace('"', "\"\""));
-            out.push('"');
-        } else {
-            out.push_str(&cell);
-        }
-    }
-    out.push_str("\r\n");
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn csv_cells_are_quoted_and_defused() {
-        let mut out = String::new();
-        let cells = ["a,b", "say \"hi\"", "=1+1", "+8613800138000", "-x", "-2+3+cmd", "冯八"];
-        csv_line(&mut out, &cells.map(String::from));
-        assert_eq!(out, "\"a,b\",\"say \"\"hi\"\"\",'=1+1,+8613800138000,'-x,'-2+3+cmd,冯八\r\n");
-    }
-}

@@ -273,7 +273,7 @@ fn lines_table(
                     } }
                     tbody {
                         @for l in &o.lines {
-                            tr.declined[l.decision == Decision::Declined] {
+                            tr.declined[l.decision == Decision::Declined] data-line=(l.no) {
                                 td.muted { (l.no) }
                                 td {
                                     span.kind { (lang.t(l.details.kind.label())) } " " (l.details.description)
