@@ -4,6 +4,7 @@
 //! and are valid from then on. Rules that the store applies inside a transaction live here so
 //! they can be unit-tested without a database.
 
+pub mod checkout;
 pub mod clock;
 pub mod contact;
 pub mod customer;
