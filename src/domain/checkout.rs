@@ -425,6 +425,39 @@ pub fn check_counted(typed: &str) -> Result<Decimal, Problem> {
     decimal_in(typed, 2, Decimal::ZERO, Decimal::from(MAX_AMOUNT))
 }
 
+/// An order's bill and where its payment stands.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Bill {
+    pub rules: CheckoutRules,
+    pub settlement: Settlement,
+    /// Every order payment, voids taken off (on account counts as paid).
+    pub paid: Decimal,
+    /// Cash given back as change, over the live cash payments.
+    pub change: Decimal,
+    pub balance: Decimal,
+}
+
+impl Bill {
+    /// The bill of `order` from its checkout record and its payments; `current` are the
+    /// shop's rules now, used until the record has frozen its own.
+    pub fn of(order: &WorkOrder, checkout: &Checkout, payments: &[Payment], current: CheckoutRules) -> Bill {
+        let rules = checkout.rules.unwrap_or(current);
+        let settlement = Settlement::compute(order, &checkout.discounts, &rules);
+        let order_payments =
+            payments.iter().filter(|p| p.kind == PaymentKind::Order && p.order == Some(order.id));
+        let paid: Decimal = order_payments.clone().map(|p| p.amount).sum();
+        let voided: Vec<u64> = payments.iter().filter_map(|p| p.voids).collect();
+        let change =
+            order_payments.filter(|p| p.voids.is_none() && !voided.contains(&p.id)).map(|p| p.change).sum();
+        Bill { rules, balance: settlement.total - paid, settlement, paid, change }
+    }
+}
+
+/// Whether `payment` was voided by one of `payments`.
+pub fn is_voided(payment: &Payment, payments: &[Payment]) -> bool {
+    payments.iter().any(|p| p.voids == Some(payment.id))
+}
+
 #[cfg(test)]
 #[path = "checkout_tests.rs"]
 mod tests;
