@@ -62,7 +62,7 @@ pub fn receivables(tx: &ReadTransaction, today: NaiveDate) -> StoreResult<Vec<Re
     for id in ids {
         out.push(receivable_of(tx, id, today)?);
     }
-    out.sort_by(|a, b| b.owed.cmp(&a.owed));
+    out.sort_by_key(|r| std::cmp::Reverse(r.owed));
     Ok(out)
 }
 
