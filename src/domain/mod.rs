@@ -21,6 +21,7 @@
 //! - [`field`]: field-level validation results ([`FieldErrors`], [`Problem`]).
 //! - `code`: `code_enum!`, a closed list of choices with stored codes and labels.
 
+pub mod checkout;
 pub mod clock;
 mod code;
 pub mod contact;

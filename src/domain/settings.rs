@@ -39,6 +39,14 @@ pub struct Settings {
     pub part_units: Vec<String>,
     /// Whether issuing a part may take its stock below zero (a shop that books receipts late).
     pub allow_negative_stock: bool,
+    /// Discounts above this share of a bill (percent) need a manager and a reason.
+    pub discount_limit_percent: rust_decimal::Decimal,
+    /// Whether prices include the tax (the bill shows the tax inside) or have it added.
+    pub prices_include_tax: bool,
+    /// The tax rate in percent.
+    pub tax_rate: rust_decimal::Decimal,
+    /// The step a bill's total is rounded to (0.01, 0.1 or 1), for cash without coins.
+    pub cash_rounding: rust_decimal::Decimal,
 }
 
 /// The built-in customer sources and levels, with their labels.
@@ -83,6 +91,10 @@ impl Default for Settings {
             backup_keep: 14,
             part_units: crate::domain::part::BUILT_IN_UNITS.iter().map(|(c, _)| c.to_string()).collect(),
             allow_negative_stock: false,
+            discount_limit_percent: rust_decimal::Decimal::from(10),
+            prices_include_tax: true,
+            tax_rate: rust_decimal::Decimal::ZERO,
+            cash_rounding: rust_decimal::Decimal::new(1, 2),
         }
     }
 }
@@ -110,6 +122,11 @@ pub struct SettingsInput {
     /// One unit per line.
     pub part_units: String,
     pub allow_negative_stock: bool,
+    pub discount_limit_percent: String,
+    /// `included` or `added`.
+    pub tax_mode: String,
+    pub tax_rate: String,
+    pub cash_rounding: String,
 }
 
 impl Settings {
@@ -142,6 +159,10 @@ impl Settings {
             backup_keep: self.backup_keep.to_string(),
             part_units: self.part_units.join("\n"),
             allow_negative_stock: self.allow_negative_stock,
+            discount_limit_percent: self.discount_limit_percent.to_string(),
+            tax_mode: if self.prices_include_tax { "included" } else { "added" }.into(),
+            tax_rate: self.tax_rate.to_string(),
+            cash_rounding: self.cash_rounding.normalize().to_string(),
         }
     }
 
@@ -181,6 +202,7 @@ impl Settings {
         } else {
             e.check("part_units", choice_list(&input.part_units))
         };
+        let checkout = check_checkout_fields(input, &mut e);
         e.into_result(|| Settings {
             shop_name: shop_name.unwrap_or_default(),
             shop_address: shop_address.unwrap_or_default(),
@@ -200,8 +222,50 @@ impl Settings {
             backup_keep: backup_keep.unwrap_or_default(),
             part_units: part_units.unwrap_or_default(),
             allow_negative_stock: input.allow_negative_stock,
+            discount_limit_percent: checkout.0,
+            prices_include_tax: checkout.1,
+            tax_rate: checkout.2,
+            cash_rounding: checkout.3,
         })
     }
+}
+
+/// The checkout parameters of the form. A form without them (an older page) keeps the
+/// defaults, so each empty field means "as before the checkout module".
+fn check_checkout_fields(
+    input: &SettingsInput,
+    e: &mut FieldErrors,
+) -> (rust_decimal::Decimal, bool, rust_decimal::Decimal, rust_decimal::Decimal) {
+    use rust_decimal::Decimal;
+    let d = Settings::default();
+    let limit = match input.discount_limit_percent.trim() {
+        "" => d.discount_limit_percent,
+        t => e
+            .check("discount_limit_percent", decimal_in(t, 2, Decimal::ZERO, Decimal::ONE_HUNDRED))
+            .unwrap_or_default(),
+    };
+    let included = match input.tax_mode.trim() {
+        "" => d.prices_include_tax,
+        "included" => true,
+        "added" => false,
+        _ => {
+            e.add("tax_mode", Msg::ChoiceInvalid);
+            true
+        }
+    };
+    let rate = match input.tax_rate.trim() {
+        "" => d.tax_rate,
+        t => e.check("tax_rate", decimal_in(t, 2, Decimal::ZERO, Decimal::from(50))).unwrap_or_default(),
+    };
+    let rounding = match input.cash_rounding.trim() {
+        "" => d.cash_rounding,
+        t if crate::domain::checkout::CASH_STEPS.contains(&t) => t.parse().unwrap_or(d.cash_rounding),
+        _ => {
+            e.add("cash_rounding", Msg::ChoiceInvalid);
+            d.cash_rounding
+        }
+    };
+    (limit, included, rate, rounding)
 }
 
 /// The moment a shop-local day begins, in UTC (where a clock change skips midnight, the

@@ -64,6 +64,9 @@ pub fn invariants(tx: &ReadTransaction, report: &mut Report) -> StoreResult<()> 
     guarded(report, "vehicles and their plate, VIN and owner indexes", || check_vehicles(tx));
     guarded(report, "work orders, their lines and their indexes", || check_orders(tx));
     guarded(report, "parts: stock equals the ledger, number and low-stock indexes", || check_parts(tx));
+    guarded(report, "payments, their indexes, receivables and settled orders", || {
+        super::checkout::verify::check_payments(tx)
+    });
     guarded(report, "audit log and id sequences", || check_sequences(tx));
     Ok(())
 }

@@ -11,13 +11,13 @@ use super::tables::*;
 use super::{StoreError, StoreResult};
 
 /// The schema version this program writes.
-pub const CURRENT: u64 = 4;
+pub const CURRENT: u64 = 5;
 
 type Step = fn(&WriteTransaction) -> StoreResult<()>;
 
 /// Step `n` (1-based) brings a database from version `n - 1` to `n`.
 const STEPS: [Step; CURRENT as usize] =
-    [v1_create_tables, v2_customers_and_vehicles, v3_work_orders, v4_parts];
+    [v1_create_tables, v2_customers_and_vehicles, v3_work_orders, v4_parts, v5_checkout];
 
 /// The schema version of an open database, `0` for a new, empty one.
 pub fn version(db: &Database) -> StoreResult<u64> {
@@ -117,6 +117,30 @@ fn v4_parts(tx: &WriteTransaction) -> StoreResult<()> {
     tx.open_table(RECEIPTS_BY_SUPPLIER)?;
     tx.open_table(STOCKTAKES)?;
     tx.open_table(STOCKTAKE_LINES)?;
+    Ok(())
+}
+
+/// The checkout tables. Orders already settled or delivered were settled before payments
+/// were recorded: they are marked as settled elsewhere, so `check` does not look for payments.
+fn v5_checkout(tx: &WriteTransaction) -> StoreResult<()> {
+    use redb::ReadableTable;
+    tx.open_table(CHECKOUTS)?;
+    tx.open_table(PAYMENTS)?;
+    tx.open_table(PAYMENTS_BY_ORDER)?;
+    tx.open_table(PAYMENTS_BY_CUSTOMER)?;
+    tx.open_table(PAYMENTS_BY_DAY)?;
+    tx.open_table(RECEIVABLES)?;
+    tx.open_table(DAY_CLOSES)?;
+    let mut elsewhere = tx.open_table(SETTLED_ELSEWHERE)?;
+    let mut settled = Vec::new();
+    for state in ["settled", "delivered"] {
+        for row in tx.open_table(ORDERS_BY_STATE)?.range((state, 0)..=(state, u64::MAX))? {
+            settled.push(row?.0.value().1);
+        }
+    }
+    for id in settled {
+        elsewhere.insert(id, ())?;
+    }
     Ok(())
 }
 

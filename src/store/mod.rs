@@ -28,6 +28,7 @@
 pub mod audit;
 pub mod backup;
 pub mod check;
+pub mod checkout;
 pub mod codec;
 pub mod customers;
 mod error;

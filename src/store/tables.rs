@@ -6,6 +6,7 @@
 use redb::TableDefinition;
 
 use super::codec::Msgpack;
+use crate::domain::checkout::{Checkout, DayClose, Payment};
 use crate::domain::part::{Part, Supplier};
 use crate::domain::stock::{CountLine, Movement, StockReceipt, Stocktake};
 use crate::domain::template::ServiceTemplate;
@@ -135,6 +136,33 @@ pub const STOCKTAKES: TableDefinition<u64, Msgpack<Stocktake>> = TableDefinition
 /// A stocktake's lines: (stocktake id, part id) → the line with its count.
 pub const STOCKTAKE_LINES: TableDefinition<(u64, u64), Msgpack<CountLine>> =
     TableDefinition::new("stocktake_lines");
+
+/// Checkout records by order id: discounts, the frozen rules of the bill, receipt prints.
+pub const CHECKOUTS: TableDefinition<u64, Msgpack<Checkout>> = TableDefinition::new("checkouts");
+
+/// Payments (and voids) by id. Ids grow with time. Never changed once written.
+pub const PAYMENTS: TableDefinition<u64, Msgpack<Payment>> = TableDefinition::new("payments");
+
+/// Index: (order id, payment id) → (), an order's payments.
+pub const PAYMENTS_BY_ORDER: TableDefinition<(u64, u64), ()> = TableDefinition::new("payments_by_order");
+
+/// Index: (customer id, payment id) → (), a customer's payments and receivable.
+pub const PAYMENTS_BY_CUSTOMER: TableDefinition<(u64, u64), ()> =
+    TableDefinition::new("payments_by_customer");
+
+/// Index: (shop-local day as days from the common era, payment id) → (), the day-end.
+pub const PAYMENTS_BY_DAY: TableDefinition<(i32, u64), ()> = TableDefinition::new("payments_by_day");
+
+/// Customer id → what they owe on account, for customers who owe something (挂账).
+pub const RECEIVABLES: TableDefinition<u64, Msgpack<rust_decimal::Decimal>> =
+    TableDefinition::new("receivables");
+
+/// Closed days (日结) by shop-local day (days from the common era).
+pub const DAY_CLOSES: TableDefinition<i32, Msgpack<DayClose>> = TableDefinition::new("day_closes");
+
+/// Index: order id → () for orders settled without payments in wrenchdesk: settled before the
+/// checkout module existed, or recorded as already settled from another system.
+pub const SETTLED_ELSEWHERE: TableDefinition<u64, ()> = TableDefinition::new("settled_elsewhere");
 
 /// Runs `$body` once for every table, with `$t` bound to its definition. Everything that must
 /// touch every table (creating, copying for backups, checking coverage) goes through this one
@@ -293,6 +321,38 @@ macro_rules! for_each_table {
         }
         {
             let $t = STOCKTAKE_LINES;
+            $body
+        }
+        {
+            let $t = CHECKOUTS;
+            $body
+        }
+        {
+            let $t = PAYMENTS;
+            $body
+        }
+        {
+            let $t = PAYMENTS_BY_ORDER;
+            $body
+        }
+        {
+            let $t = PAYMENTS_BY_CUSTOMER;
+            $body
+        }
+        {
+            let $t = PAYMENTS_BY_DAY;
+            $body
+        }
+        {
+            let $t = RECEIVABLES;
+            $body
+        }
+        {
+            let $t = DAY_CLOSES;
+            $body
+        }
+        {
+            let $t = SETTLED_ELSEWHERE;
             $body
         }
     }};

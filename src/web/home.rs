@@ -23,7 +23,7 @@ const CARDS: &[(Area, Msg, Msg, Option<&str>)] = &[
     (Area::Vehicles, Msg::NavVehicles, Msg::CardVehicles, Some("/vehicles")),
     (Area::MyJobs, Msg::NavMyJobs, Msg::CardMyJobs, Some("/t")),
     (Area::Board, Msg::NavBoard, Msg::CardBoard, Some("/board")),
-    (Area::Checkout, Msg::NavCheckout, Msg::CardCheckout, None),
+    (Area::Checkout, Msg::NavCheckout, Msg::CardCheckout, Some("/checkout")),
     (Area::Parts, Msg::NavParts, Msg::CardParts, Some("/parts")),
     (Area::Reports, Msg::NavReports, Msg::CardReports, None),
     (Area::Templates, Msg::NavTemplates, Msg::CardTemplates, Some("/templates")),

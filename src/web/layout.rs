@@ -15,6 +15,7 @@ const NAV: &[(Area, Msg, &str)] = &[
     (Area::Orders, Msg::NavOrders, "/orders"),
     (Area::Board, Msg::NavBoard, "/board"),
     (Area::MyJobs, Msg::NavMyJobs, "/t"),
+    (Area::Checkout, Msg::NavCheckout, "/checkout"),
     (Area::Customers, Msg::NavCustomers, "/customers"),
     (Area::Vehicles, Msg::NavVehicles, "/vehicles"),
     (Area::Parts, Msg::NavParts, "/parts"),

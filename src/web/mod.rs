@@ -57,6 +57,7 @@ pub mod assets;
 pub mod auth;
 pub mod backups;
 pub mod board;
+pub mod checkout;
 pub mod csv;
 pub mod ctx;
 pub mod customers;
@@ -240,6 +241,8 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
         .or(customers::routes(state.clone()))
         .unify()
         .or(vehicles::routes(state.clone()))
+        .unify()
+        .or(checkout::routes(state.clone()))
         .unify()
         .or(orders::routes(state.clone()))
         .unify()

@@ -6,6 +6,7 @@ mod helpers;
 mod accounts;
 mod admin;
 mod browser;
+mod checkout;
 mod crash;
 mod customers;
 mod floor;

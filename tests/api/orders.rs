@@ -89,7 +89,7 @@ pub(crate) async fn labour(app: &TestApp, c: &Client, order: u64, description: &
     assert_eq!(location(&response), format!("/orders/{order}?notice=lines"), "labour line added");
 }
 
-async fn part(app: &TestApp, c: &Client, order: u64, description: &str, qty: &str, price: &str) {
+pub(crate) async fn part(app: &TestApp, c: &Client, order: u64, description: &str, qty: &str, price: &str) {
     let fields = [("kind", "part"), ("description", description), ("qty", qty), ("unit_price", price)];
     let response = add_line(app, c, order, &fields).await;
     assert_eq!(location(&response), format!("/orders/{order}?notice=lines"), "part line added");
@@ -380,6 +380,7 @@ enum Outcome {
 const ILLEGAL: &str = "工单当前的状态不能改为这个状态。";
 const NOT_YOUR_ROLE: &str = "您的角色不能做这个状态变更。";
 const NEEDS_REASON: &str = "请填写原因。";
+const SETTLE_AT_CHECKOUT: &str = "工单在收款付清后才结算，请在结算单上收款。";
 
 /// An order driven by the admin into `state`, with a labour line dispatched to `tech`.
 async fn order_in_state(app: &TestApp, admin: &Client, vehicle: u64, tech: u64, state: &str) -> u64 {
@@ -395,14 +396,22 @@ async fn order_in_state(app: &TestApp, admin: &Client, vehicle: u64, tech: u64, 
         "waiting_parts" => &["in_progress", "waiting_parts"],
         "quality_check" => &["in_progress", "quality_check"],
         "completed" => &["in_progress", "quality_check", "completed"],
-        "settled" => &["in_progress", "quality_check", "completed", "settled"],
-        "delivered" => &["in_progress", "quality_check", "completed", "settled", "delivered"],
+        "settled" | "delivered" => &["in_progress", "quality_check", "completed"],
         "cancelled" => &["cancelled"],
         other => panic!("no path to {other}"),
     };
     for to in path {
         let response = set_state(app, admin, order, to, "测试").await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER, "admin moves the order to {to}");
+    }
+    // Settled only by payment: the one line is still unapproved, so nothing is due.
+    if state == "settled" || state == "delivered" {
+        let response = post(app, admin, &format!("/orders/{order}/settle"), &[]).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "settled at checkout");
+    }
+    if state == "delivered" {
+        let response = set_state(app, admin, order, "delivered", "").await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "admin delivers the order");
     }
     order
 }
@@ -448,8 +457,9 @@ async fn each_role_makes_exactly_the_transitions_the_state_machine_gives_it() {
         ("completed", "in_progress", "advisor", "返工", Refused(NOT_YOUR_ROLE)),
         ("completed", "in_progress", "manager", "", Refused(NEEDS_REASON)),
         ("completed", "in_progress", "manager", "返工", Moved),
-        ("completed", "settled", "advisor", "", Refused(NOT_YOUR_ROLE)),
-        ("completed", "settled", "cashier", "", Moved),
+        ("completed", "settled", "advisor", "", Refused(SETTLE_AT_CHECKOUT)),
+        ("completed", "settled", "cashier", "", Refused(SETTLE_AT_CHECKOUT)),
+        ("completed", "settled", "admin", "", Refused(SETTLE_AT_CHECKOUT)),
         ("completed", "cancelled", "cashier", "x", Refused(NOT_YOUR_ROLE)),
         ("settled", "delivered", "cashier", "", Moved),
         ("settled", "delivered", "advisor", "", Moved),

@@ -30,7 +30,9 @@ mod transitions;
 pub use approval::{Approval, ApprovalDetails, ApprovalInput, ApprovalMethod, Signature};
 pub use lines::{Assignment, Line, LineChange, LineDetails, LineInput, money};
 pub use requests::{PartRequest, RequestStatus};
-pub use transitions::{Transition, check_transition, needs_reason, transitions_for};
+pub use transitions::{
+    Transition, check_manual_transition, check_settle, check_transition, needs_reason, transitions_for,
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]

@@ -33,6 +33,7 @@ fn rule(from: OrderState, to: OrderState) -> Option<Rule> {
         (QualityCheck, InProgress) => (DESK, true),
         // Reopening a finished order is a manager's call.
         (Completed, InProgress) => (&[Admin, Manager], true),
+        // Only by payment: see `check_manual_transition` and `check_settle`.
         (Completed, Settled) => (&[Admin, Manager, Cashier], false),
         (Settled, Delivered) => (&[Admin, Manager, Advisor, Cashier], false),
         (Draft | Open | InProgress | WaitingParts | QualityCheck | Completed, Cancelled) => (DESK, true),
@@ -46,10 +47,35 @@ pub fn needs_reason(from: OrderState, to: OrderState) -> bool {
     rule(from, to).is_some_and(|r| r.reason)
 }
 
-/// The transitions `roles` may make from the order's state now (the buttons an order shows).
-/// A reason, when one is needed, is asked for with the button, so it is not checked here.
+/// The transitions `roles` may make by hand from the order's state now (the buttons an order
+/// shows). A reason, when one is needed, is asked for with the button, so it is not checked here.
 pub fn transitions_for(roles: Roles, order: &WorkOrder) -> Vec<OrderState> {
-    OrderState::ALL.iter().copied().filter(|to| check(roles, order, *to, None).is_ok()).collect()
+    OrderState::ALL
+        .iter()
+        .copied()
+        .filter(|to| *to != OrderState::Settled && check(roles, order, *to, None).is_ok())
+        .collect()
+}
+
+/// A transition asked for by hand (the status buttons): as [`check_transition`], except that
+/// an order is never settled by hand. It is settled when its payments cover its bill
+/// ([`check_settle`]), so no order is marked settled with nothing paid.
+pub fn check_manual_transition(
+    roles: Roles,
+    order: &WorkOrder,
+    to: OrderState,
+    reason: &str,
+) -> Result<(), Problem> {
+    if to == OrderState::Settled && rule(order.state, to).is_some() {
+        return Err(Problem::new(Msg::SettleAtCheckout));
+    }
+    check_transition(roles, order, to, reason)
+}
+
+/// Settling an order whose payments cover its bill (the checkout decides that): the state
+/// machine's rule for completed → settled, roles included.
+pub fn check_settle(roles: Roles, order: &WorkOrder) -> Result<(), Problem> {
+    check(roles, order, OrderState::Settled, None)
 }
 
 /// Checks a transition of `order` to `to` by someone with `roles`; `reason` as typed.
@@ -217,9 +243,25 @@ mod tests {
                     .copied()
                     .filter(|to| check_transition(r, &o, *to, "a reason").is_ok())
                     .collect();
-                assert_eq!(transitions_for(r, &o), with_reason, "{from:?} {who:?}");
+                let by_hand: Vec<OrderState> =
+                    with_reason.into_iter().filter(|to| *to != OrderState::Settled).collect();
+                assert_eq!(transitions_for(r, &o), by_hand, "{from:?} {who:?}");
             }
         }
+    }
+
+    #[test]
+    fn an_order_is_settled_by_payment_never_by_hand() {
+        let o = order(OrderState::Completed);
+        let cashier = roles(&[Role::Cashier]);
+        assert_eq!(
+            check_manual_transition(cashier, &o, OrderState::Settled, "").unwrap_err().msg,
+            Msg::SettleAtCheckout
+        );
+        assert!(!transitions_for(roles(&[Role::Admin]), &o).contains(&OrderState::Settled));
+        assert!(check_settle(cashier, &o).is_ok());
+        assert!(check_settle(roles(&[Role::Advisor]), &o).is_err());
+        assert!(check_settle(cashier, &order(OrderState::QualityCheck)).is_err());
     }
 
     #[test]

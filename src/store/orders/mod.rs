@@ -44,7 +44,7 @@ pub use opening::{OpenOptions, open_tx, record_tx, rotate_token_tx, update_recep
 pub use parts::{issue_line_tx, record_issued_tx, return_line_tx, set_unused_tx};
 pub use query::{OrderFilter, OrderPage, OrderRow, PAGE_SIZE, SCAN_LIMIT, list};
 pub use requests::{open_requests, request_part_tx, resolve_request_tx};
-pub use status::{add_diagnosis_tx, transition_tx};
+pub use status::{add_diagnosis_tx, settle_tx, transition_tx, unsettle_tx};
 
 pub fn get(tx: &ReadTransaction, id: OrderId) -> StoreResult<Option<WorkOrder>> {
     Ok(tx.open_table(ORDERS)?.get(id.0)?.map(|v| v.value()))
@@ -278,6 +278,10 @@ fn editable_tx(tx: &WriteTransaction, id: OrderId) -> StoreResult<WorkOrder> {
     let order = get_tx(tx, id)?;
     if !order.state.is_editable() {
         return Err(StoreError::Refused(Msg::OrderLocked));
+    }
+    // A bill being paid does not change under the cashier.
+    if super::checkout::has_payments_tx(tx, id)? {
+        return Err(StoreError::Refused(Msg::OrderHasPayments));
     }
     Ok(order)
 }

@@ -83,6 +83,9 @@ pub fn record_tx(
     vehicles::get_tx(tx, order.vehicle_id)?;
     let order = insert_new_tx(tx, settings, order)?;
     let id = order.id;
+    if matches!(order.state, OrderState::Settled | OrderState::Delivered) {
+        crate::store::checkout::mark_settled_elsewhere_tx(tx, id)?;
+    }
     append_tx(
         tx,
         actor,

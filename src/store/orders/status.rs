@@ -5,7 +5,7 @@ use redb::WriteTransaction;
 
 use super::floor::stop_clocks_tx;
 use super::{editable_tx, get_tx, save_tx};
-use crate::domain::work_order::{Note, Transition, check_transition};
+use crate::domain::work_order::{Note, Transition, check_manual_transition, check_settle};
 use crate::domain::{FieldErrors, OrderId, OrderState, Roles, WorkOrder};
 use crate::store::audit::{Actor, append_tx};
 use crate::store::{StoreError, StoreResult, Touched};
@@ -43,8 +43,53 @@ pub fn transition_tx(
     reason: &str,
 ) -> StoreResult<WorkOrder> {
     let before = get_tx(tx, id)?;
-    check_transition(roles, &before, to, reason)
+    check_manual_transition(roles, &before, to, reason)
         .map_err(|p| StoreError::Invalid(FieldErrors::one("to", p)))?;
+    move_tx(tx, touched, actor, before, to, reason, Utc::now())
+}
+
+/// Settles an order whose payments cover its bill (the caller, the checkout, has made sure of
+/// that in the same transaction), at `at`.
+pub fn settle_tx(
+    tx: &WriteTransaction,
+    touched: &mut Touched,
+    actor: &Actor,
+    roles: Roles,
+    id: OrderId,
+    at: chrono::DateTime<Utc>,
+) -> StoreResult<WorkOrder> {
+    let before = get_tx(tx, id)?;
+    check_settle(roles, &before).map_err(|p| StoreError::Invalid(FieldErrors::one("to", p)))?;
+    move_tx(tx, touched, actor, before, OrderState::Settled, "", at)
+}
+
+/// A settled order whose payment was voided owes again: back to completed, with the void's
+/// reason in its history. Not a move anyone makes by hand, so not in the state machine.
+pub fn unsettle_tx(
+    tx: &WriteTransaction,
+    touched: &mut Touched,
+    actor: &Actor,
+    id: OrderId,
+    reason: &str,
+    at: chrono::DateTime<Utc>,
+) -> StoreResult<WorkOrder> {
+    let before = get_tx(tx, id)?;
+    if before.state != OrderState::Settled {
+        return Ok(before);
+    }
+    move_tx(tx, touched, actor, before, OrderState::Completed, reason, at)
+}
+
+fn move_tx(
+    tx: &WriteTransaction,
+    touched: &mut Touched,
+    actor: &Actor,
+    before: WorkOrder,
+    to: OrderState,
+    reason: &str,
+    at: chrono::DateTime<Utc>,
+) -> StoreResult<WorkOrder> {
+    let id = before.id;
     let mut order = before.clone();
     if !to.keeps_clocks() {
         stop_clocks_tx(tx, &mut order, None)?;
@@ -61,7 +106,7 @@ pub fn transition_tx(
     order.history.push(Transition {
         from: before.state,
         to,
-        at: Utc::now(),
+        at,
         by: actor.user_id,
         by_name: actor.name.clone(),
         reason: reason.trim().to_string(),

@@ -22,6 +22,8 @@ pub(super) fn settings_page(
 ) -> Response {
     let lang = ctx.lang;
     let langs = [("zh", Lang::Zh.t(Msg::LangName)), ("en", Lang::En.t(Msg::LangName))];
+    let tax_modes = [("included", lang.t(Msg::TaxModeIncluded)), ("added", lang.t(Msg::TaxModeAdded))];
+    let steps = crate::domain::checkout::CASH_STEPS.map(|s| (s, s));
     let body = html! {
         h1 { (lang.t(Msg::SettingsTitle)) }
         @if saved { (notice("ok", lang.t(Msg::SettingsSaved))) }
@@ -60,6 +62,15 @@ pub(super) fn settings_page(
                 div.form-grid {
                     (textarea("part_units", lang.t(Msg::PartUnits), &typed.part_units, Some(lang.t(Msg::OnePerLine)), errors, lang))
                     label.check { input type="checkbox" name="allow_negative_stock" value="1" checked[typed.allow_negative_stock]; (lang.t(Msg::AllowNegativeStock)) }
+                }
+            }
+            fieldset {
+                legend { (lang.t(Msg::CheckoutSection)) }
+                div.form-grid {
+                    (select("tax_mode", lang.t(Msg::TaxMode), &typed.tax_mode, &tax_modes, errors, lang))
+                    (Field::text("tax_rate", lang.t(Msg::TaxRate), &typed.tax_rate).render(lang, errors))
+                    (select("cash_rounding", lang.t(Msg::CashRoundingStep), &typed.cash_rounding, &steps, errors, lang))
+                    (Field::text("discount_limit_percent", lang.t(Msg::DiscountLimitPercent), &typed.discount_limit_percent).render(lang, errors))
                 }
             }
             fieldset {
@@ -106,6 +117,10 @@ pub(super) async fn save_settings(state: &AppState, ctx: &Ctx, body: &[u8]) -> A
         backup_keep: form.owned("backup_keep"),
         part_units: form.owned("part_units"),
         allow_negative_stock: form.get("allow_negative_stock") == "1",
+        discount_limit_percent: form.owned("discount_limit_percent"),
+        tax_mode: form.owned("tax_mode"),
+        tax_rate: form.owned("tax_rate"),
+        cash_rounding: form.owned("cash_rounding"),
     };
     let settings = match Settings::check(&typed) {
         Ok(settings) => settings,

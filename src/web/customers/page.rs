@@ -34,6 +34,10 @@ struct CustomerView {
     contacts: Vec<crate::domain::ContactEntry>,
     /// Newest first.
     orders: Vec<crate::domain::WorkOrder>,
+    /// Their payments, oldest first: what they spent is what they paid.
+    payments: Vec<crate::domain::checkout::Payment>,
+    /// What they owe on account.
+    owed: rust_decimal::Decimal,
 }
 
 pub(super) async fn view_page(state: &AppState, ctx: &Ctx, id: CustomerId, q: &Query) -> AppResult<Response> {
@@ -50,7 +54,9 @@ pub(super) async fn view_page(state: &AppState, ctx: &Ctx, id: CustomerId, q: &Q
             }
             let contacts = customers::contacts(tx, id, 50)?;
             let orders = crate::store::orders::for_customer(tx, id)?;
-            Ok(Some(CustomerView { customer, vehicles: list, contacts, orders }))
+            let payments = crate::store::checkout::customer_payments(tx, id)?;
+            let owed = crate::store::checkout::day::owed(tx, id)?;
+            Ok(Some(CustomerView { customer, vehicles: list, contacts, orders, payments, owed }))
         })
         .await?
         .ok_or(AppError::NotFound)?;
@@ -151,12 +157,11 @@ fn consumption_panel(ctx: &Ctx, view: &CustomerView) -> Markup {
     section.panel {
         h2 { (lang.t(Msg::Consumption)) }
         @let visits = view.orders.iter().filter(|o| o.state != OrderState::Cancelled).count();
-        @let spent: rust_decimal::Decimal = view.orders.iter()
-            .filter(|o| matches!(o.state, OrderState::Settled | OrderState::Delivered))
-            .map(|o| o.totals().estimate).sum();
+        @let total_spent = spent(&view.payments, None);
         dl.details {
             dt { (lang.t(Msg::Visits)) } dd { (visits) }
-            dt { (lang.t(Msg::TotalSpent)) } dd { (Money(spent)) }
+            dt { (lang.t(Msg::TotalSpent)) } dd data-spent=(total_spent) { (Money(total_spent)) }
+            dt { (lang.t(Msg::OwesOnAccount)) } dd data-owed=(view.owed) { (Money(view.owed)) }
             dt { (lang.t(Msg::LastVisit)) } dd { (view.orders.first().map(|o| local(&o.created_at)).unwrap_or("—".into())) }
         }
         @if view.orders.is_empty() {
@@ -165,13 +170,27 @@ fn consumption_panel(ctx: &Ctx, view: &CustomerView) -> Markup {
             ul.timeline { @for o in view.orders.iter().take(20) {
                 li {
                     a href={ "/orders/" (o.id) } { (o.number) } " " (StateBadge(lang, o.state))
-                    " " (Money(o.totals().estimate))
+                    @if matches!(o.state, OrderState::Settled | OrderState::Delivered) { " " (Money(spent(&view.payments, Some(o.id)))) }
                     div.muted { (local(&o.created_at)) " · " (o.reception.complaint.chars().take(40).collect::<String>()) }
                 }
             } }
         }
     }
     }
+}
+
+/// What was paid for orders (on account included: it is owed), voids taken off; for one order
+/// or all of them. Repayments of a receivable are not counted again.
+fn spent(
+    payments: &[crate::domain::checkout::Payment],
+    order: Option<crate::domain::OrderId>,
+) -> rust_decimal::Decimal {
+    use crate::domain::checkout::PaymentKind;
+    payments
+        .iter()
+        .filter(|p| p.kind == PaymentKind::Order && (order.is_none() || p.order == order))
+        .map(|p| p.amount)
+        .sum()
 }
 
 fn vehicles_panel(ctx: &Ctx, view: &CustomerView) -> Markup {

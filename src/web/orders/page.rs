@@ -17,7 +17,7 @@ use super::status::{diagnosis_form, status_form};
 use super::{Query, ctx, fuel_label, may_view, name_of, query};
 use crate::domain::template::ServiceTemplate;
 use crate::domain::work_order::{ApprovalInput, Decision, LineInput};
-use crate::domain::{Area, Customer, FieldErrors, OrderId, Role, User, Vehicle, WorkOrder};
+use crate::domain::{Area, Customer, FieldErrors, OrderId, OrderState, Role, User, Vehicle, WorkOrder};
 use crate::i18n::{Lang, Msg};
 use crate::store::{customers, orders, templates, users, vehicles};
 use crate::web::ctx::Ctx;
@@ -136,6 +136,9 @@ pub(super) fn order_page(ctx: &Ctx, view: &OrderView, note: Option<Msg>, forms: 
             h1 { (title) " " (StateBadge(lang, o.state)) }
             div.actions {
                 a.button.secondary href={ "/orders/" (o.id) "/print" } { (lang.t(Msg::PrintPreview)) }
+                @if roles.may(Area::Checkout) && matches!(o.state, OrderState::Completed | OrderState::Settled | OrderState::Delivered) {
+                    a.button id="open-checkout" href={ "/orders/" (o.id) "/checkout" } { (lang.t(Msg::OpenCheckout)) }
+                }
             }
         }
         @if loopback && desk { (notice("warn", &lang.fmt(Msg::LoopbackWarning, &[base]))) }
@@ -344,8 +347,6 @@ mod tests {
             base_url: "http://192.168.1.10:8080".into(),
         }
     }
-
-    use crate::domain::OrderState;
 
     #[test]
     fn the_live_part_asks_with_the_version_it_shows_and_says_late_from_the_time_it_is_given() {

@@ -1,0 +1,93 @@
+//! The receipt (GET /orders/{id}/receipt, `?layout=receipt` for an 80 mm till printer): the
+//! shop's header, the charged lines, discounts, tax, payments, change and balance. Every
+//! showing counts as a print; from the second on it says it is a reprint.
+
+use std::sync::Arc;
+
+use maud::{DOCTYPE, html};
+use warp::Filter;
+use warp::filters::BoxedFilter;
+use warp::reply::Response;
+
+use super::order::{settlement_table, totals};
+use super::{Query, ctx, query};
+use crate::domain::checkout::is_voided;
+use crate::domain::{Area, OrderId};
+use crate::i18n::Msg;
+use crate::store::checkout as store;
+use crate::web::ctx::Ctx;
+use crate::web::error::{AppError, AppResult};
+use crate::web::show::{LocalTime, Money};
+use crate::web::{AppState, assets, html_response};
+
+pub(super) fn routes(state: &Arc<AppState>) -> BoxedFilter<(Response,)> {
+    warp::path!("orders" / u64 / "receipt")
+        .and(warp::get())
+        .and(ctx(state))
+        .and(query())
+        .then(handler!(state, ctx, |id: u64, ctx: Ctx, q: Query| receipt(&state, &ctx, OrderId(id), &q)))
+        .boxed()
+}
+
+async fn receipt(state: &AppState, ctx: &Ctx, id: OrderId, q: &Query) -> AppResult<Response> {
+    let user = ctx.user()?;
+    if !(user.user.roles.may(Area::Checkout) || user.user.roles.may(Area::Orders)) {
+        return Err(AppError::Forbidden);
+    }
+    let settings = state.settings();
+    let oc = state
+        .store
+        .read(move |tx| store::order_checkout(tx, id, &settings))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let prints = state.store.write(move |tx| store::print_tx(tx, id)).await?;
+    let kind = if q.get("layout").is_some_and(|l| l == "receipt") { "receipt" } else { "a4" };
+    let lang = ctx.lang;
+    let tz = ctx.settings.tz();
+    let s = &ctx.settings;
+    let o = &oc.order;
+    let page = html! {
+        (DOCTYPE)
+        html lang=(lang.html_lang()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (lang.t(Msg::SalesReceipt)) " " (o.number) }
+                link rel="stylesheet" href=(assets::css_path());
+            }
+            body class={ "print-page " (kind) } {
+                nav.print-toolbar {
+                    a.button.secondary href={ "/orders/" (o.id) "/checkout" } { "← " (lang.t(Msg::Back)) }
+                    button type="button" data-print { (lang.t(Msg::Print)) }
+                    script src=(assets::js_path()) defer {}
+                }
+                article.sheet data-prints=(prints) data-reprint[prints > 1] {
+                    header.sheet-head {
+                        div.shop {
+                            div.shop-name { (s.shop_name) }
+                            @if !s.shop_address.is_empty() { div { (s.shop_address) } }
+                            @if !s.shop_phone.is_empty() { div { (s.shop_phone) } }
+                        }
+                    }
+                    h1 { (lang.t(Msg::SalesReceipt)) " " (o.number) }
+                    @if prints > 1 { p.reprint { strong { (lang.fmt(Msg::ReprintMark, &[&prints])) } } }
+                    (settlement_table(lang, &oc.bill.settlement))
+                    (totals(lang, &oc))
+                    h2 { (lang.t(Msg::Payments)) }
+                    table.rows {
+                        tbody {
+                            @for p in oc.payments.iter().filter(|p| p.voids.is_none() && !is_voided(p, &oc.payments)) {
+                                tr {
+                                    td { (lang.t(p.method.label())) }
+                                    td.num { (Money(p.amount)) }
+                                    td { (LocalTime::new(p.at, tz)) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(html_response(page))
+}
