@@ -5,6 +5,7 @@
 //! only what the modules that exist can hold (today: users, customers, vehicles, contact
 //! history) and grows with them. (Long: a data generator, best read from top to bottom.)
 
+mod checkout;
 mod parts;
 
 use std::time::Instant;
@@ -94,6 +95,7 @@ pub struct Summary {
     pub parts: usize,
     pub suppliers: usize,
     pub stock_moves: u64,
+    pub payments: usize,
     pub seconds: f64,
 }
 
@@ -547,6 +549,16 @@ pub fn run(store: &Store, profile: Profile, progress: &mut dyn FnMut(&str)) -> S
         Ok((with(Role::Technician), with(Role::Advisor)))
     })?;
     let total_orders = profile.orders();
+    let (cashier, front) = store.read_now(|tx| {
+        let all = users::list(tx)?;
+        let actor = |role| {
+            all.iter()
+                .find(|u| u.roles.has(role))
+                .map(|u| Actor::user(u.id, u.username.as_str()))
+                .unwrap_or_else(Actor::system)
+        };
+        Ok((actor(Role::Cashier), actor(Role::Advisor)))
+    })?;
     let mut plan: Vec<(usize, DateTime<Utc>)> = (0..total_orders)
         .map(|_| {
             let v = rng.below(fleet.len());
@@ -571,10 +583,10 @@ pub fn run(store: &Store, profile: Profile, progress: &mut dyn FnMut(&str)) -> S
                 &mut rng, &settings, &stockroom, vehicle, customer, *at, target, &techs, &advisors,
             )?;
             summary.lines += order.lines.len();
-            made.push(order);
+            made.push((order, target));
         }
         store.write_touching_now(|tx, touched| {
-            for order in made {
+            for (order, target) in made {
                 // The parts its lines say were issued come off the shelf (bought in first if
                 // the shelf is short) when the order is opened.
                 let at = order.created_at;
@@ -582,7 +594,19 @@ pub fn run(store: &Store, profile: Profile, progress: &mut dyn FnMut(&str)) -> S
                     let part = crate::domain::part::PartId(line.details.part_id.unwrap_or_default());
                     stockroom.ensure_tx(tx, touched, &mut rng, part, line.issued, at)?;
                 }
-                orders::record_issued_tx(tx, touched, &system, &settings, order, at)?;
+                let order = orders::record_issued_tx(tx, touched, &system, &settings, order, at)?;
+                if matches!(target, OrderState::Settled | OrderState::Delivered) {
+                    summary.payments += checkout::pay_tx(
+                        tx,
+                        touched,
+                        &mut rng,
+                        (&cashier, &front),
+                        &settings,
+                        &order,
+                        target,
+                        end,
+                    )?;
+                }
             }
             Ok(())
         })?;
@@ -703,16 +727,8 @@ fn generated_order(
         OrderState::WaitingParts => &[OrderState::InProgress, OrderState::WaitingParts],
         OrderState::QualityCheck => &[OrderState::InProgress, OrderState::QualityCheck],
         OrderState::Completed => &[OrderState::InProgress, OrderState::QualityCheck, OrderState::Completed],
-        OrderState::Settled => {
-            &[OrderState::InProgress, OrderState::QualityCheck, OrderState::Completed, OrderState::Settled]
-        }
-        _ => &[
-            OrderState::InProgress,
-            OrderState::QualityCheck,
-            OrderState::Completed,
-            OrderState::Settled,
-            OrderState::Delivered,
-        ],
+        // Settling and handing over come with the payment, at the till (see `checkout`).
+        _ => &[OrderState::InProgress, OrderState::QualityCheck, OrderState::Completed],
     };
     // Parts leave the shelf once work starts; an order still waiting has them to pick.
     if !matches!(target, OrderState::Open | OrderState::Cancelled | OrderState::WaitingParts) {

@@ -54,7 +54,7 @@ mod tests {
         let mut out = String::new();
         let cells = ["a,b", "say \"hi\"", "=1+1", "+8613800138000", "-x", "-2+3+cmd", "冯八"];
         line(&mut out, &cells.map(String::from));
-        assert_eq!(out, "\"a,b\",\"say \"\"hi\"\"\"\",'=1+1,+8613800138000,'-x,'-2+3+cmd,冯八\r\n");
+        assert_eq!(out, "\"a,b\",\"say \"\"hi\"\"\",'=1+1,+8613800138000,'-x,'-2+3+cmd,冯八\r\n");
     }
 
     #[test]

@@ -267,13 +267,26 @@ pub fn settle_paid_tx(
     id: OrderId,
     settings: &Settings,
 ) -> StoreResult<WorkOrder> {
+    settle_paid_at_tx(tx, touched, actor, roles, id, settings, Utc::now())
+}
+
+/// [`settle_paid_tx`] at a given time (generated data).
+pub fn settle_paid_at_tx(
+    tx: &WriteTransaction,
+    touched: &mut Touched,
+    actor: &Actor,
+    roles: Roles,
+    id: OrderId,
+    settings: &Settings,
+    at: DateTime<Utc>,
+) -> StoreResult<WorkOrder> {
     let oc = order_checkout_tx(tx, id, settings)?;
     require_completed(&oc.order)?;
     if oc.bill.balance > Decimal::ZERO {
         return Err(StoreError::Refused(Msg::SettleOnlyWhenPaid));
     }
     save_checkout_tx(tx, id, oc.checkout, oc.bill.rules)?;
-    orders::settle_tx(tx, touched, actor, roles, id, Utc::now())
+    orders::settle_tx(tx, touched, actor, roles, id, at)
 }
 
 /// Writes a payment with its three indexes and its effect on the customer's receivable.

@@ -44,7 +44,7 @@ pub use opening::{OpenOptions, open_tx, record_tx, rotate_token_tx, update_recep
 pub use parts::{issue_line_tx, record_issued_tx, return_line_tx, set_unused_tx};
 pub use query::{OrderFilter, OrderPage, OrderRow, PAGE_SIZE, SCAN_LIMIT, list};
 pub use requests::{open_requests, request_part_tx, resolve_request_tx};
-pub use status::{add_diagnosis_tx, settle_tx, transition_tx, unsettle_tx};
+pub use status::{add_diagnosis_tx, settle_tx, transition_at_tx, transition_tx, unsettle_tx};
 
 pub fn get(tx: &ReadTransaction, id: OrderId) -> StoreResult<Option<WorkOrder>> {
     Ok(tx.open_table(ORDERS)?.get(id.0)?.map(|v| v.value()))

@@ -42,10 +42,23 @@ pub fn transition_tx(
     to: OrderState,
     reason: &str,
 ) -> StoreResult<WorkOrder> {
+    transition_at_tx(tx, touched, actor, roles, (id, to), reason, Utc::now())
+}
+
+/// [`transition_tx`] at a given time (generated data).
+pub fn transition_at_tx(
+    tx: &WriteTransaction,
+    touched: &mut Touched,
+    actor: &Actor,
+    roles: Roles,
+    (id, to): (OrderId, OrderState),
+    reason: &str,
+    at: chrono::DateTime<Utc>,
+) -> StoreResult<WorkOrder> {
     let before = get_tx(tx, id)?;
     check_manual_transition(roles, &before, to, reason)
         .map_err(|p| StoreError::Invalid(FieldErrors::one("to", p)))?;
-    move_tx(tx, touched, actor, before, to, reason, Utc::now())
+    move_tx(tx, touched, actor, before, to, reason, at)
 }
 
 /// Settles an order whose payments cover its bill (the caller, the checkout, has made sure of
