@@ -21,8 +21,7 @@ pub fn pay_tx(
     rng: &mut Rng,
     (cashier, advisor): (&Actor, &Actor),
     settings: &Settings,
-    order: &WorkOrder,
-    target: OrderState,
+    (order, target): (&WorkOrder, OrderState),
     end: DateTime<Utc>,
 ) -> StoreResult<usize> {
     let total = Settlement::compute(order, &[], &CheckoutRules::of(settings)).total;

@@ -602,8 +602,7 @@ pub fn run(store: &Store, profile: Profile, progress: &mut dyn FnMut(&str)) -> S
                         &mut rng,
                         (&cashier, &front),
                         &settings,
-                        &order,
-                        target,
+                        (&order, target),
                         end,
                     )?;
                 }
