@@ -102,6 +102,12 @@ struct Samples {
     /// Catalog parts, and what a clerk types to find one (a number's start, a name, a brand).
     part_ids: Vec<u64>,
     part_queries: Vec<String>,
+    /// Approved catalog part lines of orders in the shop still waiting for stock.
+    to_pick: Vec<(u64, u32)>,
+    /// Completed orders in the shop with something left to pay.
+    to_pay: Vec<u64>,
+    /// The busiest shop-local day of the till, for the day-end page.
+    busy_day: String,
 }
 
 fn samples(data: &Path) -> Samples {
@@ -179,7 +185,54 @@ fn samples(data: &Path) -> Samples {
         }
         (ids, queries)
     });
-    Samples { customer_ids, vehicle_ids, plates, queries, order_ids, jobs, part_ids, part_queries }
+    let (to_pick, to_pay) = store
+        .read_now(|tx| {
+            use wrenchdesk::domain::OrderState;
+            let (mut pick, mut pay) = (Vec::new(), Vec::new());
+            for o in wrenchdesk::store::orders::on_board(tx)? {
+                pick.extend(o.lines.iter().filter(|l| !l.to_issue().is_zero()).map(|l| (o.id.0, l.no)));
+                if o.state == OrderState::Completed {
+                    pay.push(o.id.0);
+                }
+            }
+            Ok((pick, pay))
+        })
+        .expect("read stock and till samples");
+    let busy_day = store
+        .read_now(|tx| {
+            use redb::ReadableTable;
+            let mut best = (0usize, 0i32);
+            let mut day = (i32::MIN, 0usize);
+            for row in tx.open_table(wrenchdesk::store::tables::PAYMENTS_BY_DAY)?.iter()? {
+                let key = row?.0.value().0;
+                if key == day.0 {
+                    day.1 += 1
+                } else {
+                    day = (key, 1)
+                }
+                if day.1 > best.0 {
+                    best = (day.1, key);
+                }
+            }
+            // The day index's key counts days from the common era.
+            Ok(chrono::NaiveDate::from_num_days_from_ce_opt(best.1)
+                .map(|d| d.to_string())
+                .unwrap_or_default())
+        })
+        .expect("read the busiest day");
+    Samples {
+        customer_ids,
+        vehicle_ids,
+        plates,
+        queries,
+        order_ids,
+        jobs,
+        part_ids,
+        part_queries,
+        to_pick,
+        to_pay,
+        busy_day,
+    }
 }
 
 fn urlencode(s: &str) -> String {
@@ -220,6 +273,9 @@ enum Kind {
     PartSearch,
     PartPage,
     Valuation,
+    IssuePart,
+    TakePayment,
+    DayEnd,
     Mixed,
 }
 
@@ -239,6 +295,9 @@ impl Kind {
             Kind::PartSearch => "part search",
             Kind::PartPage => "part page with its ledger",
             Kind::Valuation => "stock valuation",
+            Kind::IssuePart => "durable write: issue a part",
+            Kind::TakePayment => "durable write: take a payment",
+            Kind::DayEnd => "day-end page (busiest day)",
             Kind::Mixed => "busy Saturday (mixed)",
         }
     }
@@ -292,6 +351,23 @@ fn request(kind: Kind, s: &Samples, csrf: &str, rng: &mut wrenchdesk::seed::Rng)
         },
         Kind::PartPage => Req::get(format!("/parts/{}", s.part_ids[rng.below(s.part_ids.len())])),
         Kind::Valuation => Req::get("/parts/valuation".into()),
+        Kind::IssuePart => {
+            // A millilitre or a thousandth of a piece at a time, so the lines never run out.
+            let (order, line) = s.to_pick[rng.below(s.to_pick.len())];
+            Req {
+                method: "POST",
+                path: format!("/orders/{order}/lines/{line}/issue"),
+                body: Some(format!("csrf={csrf}&qty=0.001")),
+                htmx_target: None,
+            }
+        }
+        Kind::TakePayment => Req {
+            method: "POST",
+            path: format!("/orders/{}/payments", s.to_pay[rng.below(s.to_pay.len())]),
+            body: Some(format!("csrf={csrf}&method=card&amount=0.01")),
+            htmx_target: None,
+        },
+        Kind::DayEnd => Req::get(format!("/checkout/day-end?date={}", s.busy_day)),
         Kind::Mixed => {
             let roll = rng.below(100);
             let kind = match roll {
@@ -606,9 +682,22 @@ fn run(o: Options) -> ExitCode {
             Kind::PartSearch,
             Kind::PartPage,
             Kind::Valuation,
+            Kind::IssuePart,
+            Kind::TakePayment,
+            Kind::DayEnd,
             Kind::Mixed,
         ] {
-            let (who, token) = if kind == Kind::Valuation { (&manager, &manager_csrf) } else { (&cookie, &csrf) };
+            let no_samples = match kind {
+                Kind::IssuePart => samples.to_pick.is_empty(),
+                Kind::TakePayment => samples.to_pay.is_empty(),
+                _ => false,
+            };
+            if no_samples {
+                eprintln!("bench: {:<32} skipped: nothing in the dataset to act on", kind.name());
+                continue;
+            }
+            let by_manager = matches!(kind, Kind::Valuation | Kind::TakePayment | Kind::DayEnd);
+            let (who, token) = if by_manager { (&manager, &manager_csrf) } else { (&cookie, &csrf) };
             let mut f = drive(addr, kind, samples.clone(), who.clone(), token.clone(), &o).await;
             f.ratio = Some(f.rps / floor);
             eprintln!("bench: {:<32} {:>9.0} req/s", f.name, f.rps);

@@ -561,3 +561,131 @@ async fn an_admin_restores_a_backup_from_the_backups_page() {
     phone.screenshot("restore-confirm-390x844").await;
     phone.close().await;
 }
+
+#[tokio::test]
+async fn the_stockroom_receives_picks_a_part_for_an_order_and_counts_on_a_phone() {
+    let _heavy = MEMORY_HEAVY.lock().await;
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let desk = app.user_with_roles(&admin, "desk", &["advisor"]).await;
+    let clerk = app.user_with_roles(&admin, "clerk", &["parts"]).await;
+    app.user_with_roles(&admin, "zhang", &["technician"]).await;
+    let tech_id = app.user_id(&admin, "zhang").await.to_string();
+    let part = [
+        ("number", "90915-YZZE1"),
+        ("name", "机油滤清器"),
+        ("brand", "丰田"),
+        ("unit", "piece"),
+        ("cost", "18"),
+        ("price", "45"),
+        ("min_stock", "5"),
+        ("location", "A-01"),
+        ("category", "滤清器"),
+    ];
+    let created = app.post_form(&clerk, "/parts/new", "/parts", &part).await;
+    let part_path = location(&created).split('?').next().unwrap().to_string();
+
+    // The clerk receives 12 at the counter.
+    let Some(office) = Browser::start(1280, 800).await else { return };
+    office.client.goto(&app.url("/login")).await.unwrap();
+    office.sign_in("clerk", "clerk-password").await;
+    office.client.goto(&app.url(&part_path)).await.unwrap();
+    office.fill("#receive-form input[name=qty]", "12").await;
+    office.fill("#receive-form input[name=unit_cost]", "18.5").await;
+    office.fill("#receive-form input[name=supplier]", "广州恒通汽配").await;
+    office.submit("#receive-form button[type=submit]").await;
+    let on_hand =
+        office.client.find(Locator::Css("#on-hand")).await.unwrap().attr("data-on-hand").await.unwrap();
+    assert_eq!(on_hand.as_deref(), Some("12"));
+    office.screenshot("part-page-1280x800").await;
+
+    // The desk puts it on an order with the picker and the customer approves.
+    let customer = crate::customers::create_customer(&app, &desk, "陈先生", "13912345678").await;
+    let vehicle = crate::customers::create_vehicle(&app, &desk, customer, "粤B67890").await;
+    let vehicle_id = crate::customers::id_in(&location(&vehicle), "/vehicles/").to_string();
+    let opened = app
+        .post_form(
+            &desk,
+            &format!("/orders/new?vehicle_id={vehicle_id}"),
+            "/orders",
+            &[("vehicle_id", vehicle_id.as_str()), ("complaint", "保养"), ("fuel", "2")],
+        )
+        .await;
+    let order_path = location(&opened).split('?').next().unwrap().to_string();
+    let labour = [
+        ("kind", "labor"),
+        ("description", "保养工时"),
+        ("hours", "0.5"),
+        ("technician_id", tech_id.as_str()),
+    ];
+    app.post_form(&desk, &order_path, &format!("{order_path}/lines"), &labour).await;
+    let Some(kiosk) = Browser::start(1280, 800).await else { return };
+    kiosk.client.goto(&app.url("/login")).await.unwrap();
+    kiosk.sign_in("desk", "desk-password").await;
+    kiosk.client.goto(&app.url(&order_path)).await.unwrap();
+    kiosk.click("input[name=kind][value=part]").await;
+    kiosk.fill("#f-part_q", "yzze").await;
+    let offered = wait_until(&kiosk, "document.querySelector('.part-option')").await;
+    kiosk.screenshot("order-part-picker-1280x800").await;
+    assert!(offered, "the picker offers the part");
+    kiosk.click(".part-option").await;
+    kiosk.fill("#f-qty", "1").await;
+    kiosk.submit("#add-line button[type=submit]").await;
+    let (_, page) = app.get_text(&desk, &order_path).await;
+    assert!(page.contains(&format!("href=\"{part_path}\"")), "the line is the catalog part");
+    let seen = crate::orders::attr(&page, "name=\"estimate_version\" value=\"");
+    let answer = [("decision_1", "approved"), ("decision_2", "approved")];
+    let approved = app
+        .post_form(
+            &desk,
+            &order_path,
+            &format!("{order_path}/approvals"),
+            &crate::orders::approval(&seen, "in_person", crate::orders::SIGNATURE, &answer),
+        )
+        .await;
+    assert_eq!(approved.status(), reqwest::StatusCode::SEE_OTHER);
+    kiosk.close().await;
+
+    // The clerk picks it from the list.
+    office.client.goto(&app.url("/parts/pick")).await.unwrap();
+    office.screenshot("parts-pick-1280x800").await;
+    office.submit("button[data-issue='2']").await;
+    assert_eq!(office.path().await, "/parts/pick");
+    office.client.goto(&app.url(&part_path)).await.unwrap();
+    let on_hand =
+        office.client.find(Locator::Css("#on-hand")).await.unwrap().attr("data-on-hand").await.unwrap();
+    assert_eq!(on_hand.as_deref(), Some("11"), "one issued to the order");
+    office.client.goto(&app.url("/parts/stocktakes")).await.unwrap();
+    office.submit("#start-stocktake button[type=submit]").await;
+    let count_path = office.path().await;
+    office.close().await;
+
+    // The count on a phone: each part saved as it is typed, the variance shown at once.
+    let Some(phone) = Browser::start(390, 844).await else { return };
+    phone.client.goto(&app.url("/login")).await.unwrap();
+    phone.sign_in("clerk", "clerk-password").await;
+    phone.client.goto(&app.url(&count_path)).await.unwrap();
+    phone.fill(".count-row input[name=counted]", "10").await;
+    phone.click(".count-row button[type=submit]").await;
+    assert!(
+        wait_until(&phone, "document.querySelector('.count-row [data-variance]')").await,
+        "the variance shows"
+    );
+    let variance = phone
+        .client
+        .find(Locator::Css(".count-row [data-variance]"))
+        .await
+        .unwrap()
+        .attr("data-variance")
+        .await
+        .unwrap();
+    assert_eq!(variance.as_deref(), Some("-1"));
+    phone.screenshot("stocktake-390x844").await;
+    phone.submit("#post-stocktake").await;
+    phone.client.goto(&app.url(&part_path)).await.unwrap();
+    let on_hand =
+        phone.client.find(Locator::Css("#on-hand")).await.unwrap().attr("data-on-hand").await.unwrap();
+    assert_eq!(on_hand.as_deref(), Some("10"), "the count is the stock now");
+    phone.screenshot("part-page-390x844").await;
+    phone.close().await;
+}

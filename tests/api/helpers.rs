@@ -129,8 +129,17 @@ impl Drop for ChildServer {
 }
 
 /// A browser-like client: keeps cookies, does not follow redirects (tests look at them).
+///
+/// Idle connections are dropped after 1 s: the test server closes a connection that has been
+/// idle for 2 s, and a request sent on one it is closing at that moment gets no answer (seen
+/// when a loaded machine pauses a test between two requests).
 pub fn client() -> Client {
-    Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+    Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_idle_timeout(std::time::Duration::from_secs(1))
+        .build()
+        .unwrap()
 }
 
 /// The same, connecting from another loopback address (another machine, as far as the server
@@ -141,6 +150,7 @@ pub fn client_from(ip: &str) -> Client {
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
         .local_address(ip)
+        .pool_idle_timeout(std::time::Duration::from_secs(1))
         .build()
         .unwrap()
 }

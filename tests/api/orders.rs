@@ -664,7 +664,7 @@ async fn approvals_answer_the_estimate_version_they_saw_and_declined_lines_stay_
     assert!(html.contains(&format!("第 1 次确认，估价版本 {seen}")) && html.contains("到店签字"));
     assert!(html.contains("d=\"M10 10L20 20L30 25M40 40L50 50\""), "the signature is drawn");
     assert!(
-        html.contains("<tr class=\"declined\">") && html.contains("轮胎"),
+        html.contains("<tr class=\"declined\" data-line=") && html.contains("轮胎"),
         "the declined line stays visible"
     );
     assert!(html.contains("已拒绝"));
@@ -685,7 +685,7 @@ async fn approvals_answer_the_estimate_version_they_saw_and_declined_lines_stay_
     assert!(html.contains("第 2 次确认") && html.contains("电话确认"));
     assert_eq!(total(&html, "客户已同意"), "¥298.00");
     assert_eq!(total(&html, "预估费用"), "¥298.00");
-    assert!(html.contains("<tr class=\"declined\">"), "still declined after the second approval");
+    assert!(html.contains("<tr class=\"declined\" data-line="), "still declined after the second approval");
 
     let (_, sheet) = app.get_text(c, &format!("/orders/{order}/print")).await;
     assert!(sheet.contains("轮胎 (已拒绝)") && sheet.contains("M10 10L20 20"), "the sheet carries both");

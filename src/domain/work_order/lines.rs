@@ -213,14 +213,13 @@ impl LineDetails {
         };
         // A part id names a catalog part (the store checks it exists when the line is saved);
         // it only belongs on a part line. Without one, a part line is a one-off.
+        // (A part id left over from a line switched to labour is dropped, but never a malformed
+        // one.)
         let part_id = match input.part_id.trim() {
             "" => None,
-            _ if kind != Some(LineKind::Part) => None,
-            typed => {
-                e.check("part_id", typed.parse::<u64>().map(Some).map_err(|_| Problem::new(Msg::PartUnknown)))
-            }
+            typed => e.check("part_id", typed.parse::<u64>().map_err(|_| Problem::new(Msg::PartUnknown))),
         }
-        .flatten();
+        .filter(|_| kind == Some(LineKind::Part));
         let technician = match input.technician_id.trim() {
             "" => None,
             _ if !is_labour => None,

@@ -172,7 +172,7 @@ pub fn line_stock(
     let problem = refused.and_then(|(_, e)| e.get("qty").or(e.get("reason")));
     html! {
         div.line-stock data-issued=(line.issued.normalize()) data-to-issue=(need.normalize()) {
-            a.muted.small href={ "/parts/" (part) } { "#" (part) }
+            a.muted.small href={ "/parts/" (part) } { (lang.t(Msg::PartDetails)) }
             " "
             span.badge.ok[need.is_zero() && !line.issued.is_zero()].warn[!need.is_zero()] {
                 (lang.fmt(Msg::IssuedOf, &[&line.issued.normalize(), &line.details.qty.normalize()]))

@@ -148,15 +148,12 @@ fn stocktake_body(
 ) -> Markup {
     let lang = ctx.lang;
     let open = take.state == StocktakeState::Open;
-    let counted = lines.iter().filter(|l| l.counted.is_some()).count();
-    let variance: rust_decimal::Decimal = lines.iter().map(CountLine::variance_value).sum();
     html! {
         p { a href="/parts/stocktakes" { "← " (lang.t(Msg::Stocktakes)) } }
         div.page-head {
             h1 { (lang.t(Msg::Stocktake)) " #" (take.id) " " (state_badge(lang, take.state)) }
         }
-        p.lead { (scope(lang, take)) " · " span data-counted=(counted) { (lang.fmt(Msg::CountedOf, &[&counted, &lines.len()])) }
-            " · " (lang.t(Msg::VarianceValue)) ": " strong data-variance=(variance) { (Money(variance)) } }
+        (progress(ctx, take, lines, false))
         div.count-sheet {
             @for line in lines {
                 @let mine = refused.as_ref().filter(|(p, ..)| *p == line.part);
@@ -174,6 +171,20 @@ fn stocktake_body(
                     button.secondary type="submit" { (lang.t(Msg::CancelStocktake)) }
                 }
             }
+        }
+    }
+}
+
+/// How far the count is and what its variances are worth; sent again with each saved count
+/// (`oob`) so the header follows the rows.
+fn progress(ctx: &Ctx, take: &Stocktake, lines: &[CountLine], oob: bool) -> Markup {
+    let lang = ctx.lang;
+    let counted = lines.iter().filter(|l| l.counted.is_some()).count();
+    let variance: rust_decimal::Decimal = lines.iter().map(CountLine::variance_value).sum();
+    html! {
+        p.lead id="count-progress" hx-swap-oob=[oob.then_some("true")] {
+            (scope(lang, take)) " · " span data-counted=(counted) { (lang.fmt(Msg::CountedOf, &[&counted, &lines.len()])) }
+            " · " (lang.t(Msg::VarianceValue)) ": " strong data-variance-total=(variance) { (Money(variance)) }
         }
     }
 }
@@ -244,7 +255,14 @@ async fn count(state: &AppState, ctx: &Ctx, id: u64, body: &[u8]) -> AppResult<R
     };
     let actor = user.actor();
     match state.store.write(move |tx| takes::count_tx(tx, &actor, id, part, counted)).await {
-        Ok(saved) if ctx.htmx => Ok(html_response(count_row(ctx, &take, &saved, true, None))),
+        Ok(saved) if ctx.htmx => {
+            let lines: Vec<CountLine> =
+                lines.into_iter().map(|l| if l.part == saved.part { saved.clone() } else { l }).collect();
+            Ok(html_response(html! {
+                (count_row(ctx, &take, &saved, true, None))
+                (progress(ctx, &take, &lines, true))
+            }))
+        }
         Ok(_) => Ok(redirect_to(&format!("/parts/stocktakes/{id}#count-{part}"), false)),
         Err(StoreError::Refused(msg)) => refuse(FieldErrors::one("counted", msg)),
         Err(e) => Err(e.into()),
