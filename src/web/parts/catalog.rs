@@ -104,17 +104,16 @@ async fn list_page(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Response
     let text = q.get("q").map(|s| s.trim().to_string()).unwrap_or_default();
     let filter = filter_of(q);
     let page_no: usize = q.get("page").and_then(|p| p.parse().ok()).unwrap_or(0).min(10_000);
-    let ((rows, total), (cats, locs), low) = state.store.parts(|index| {
-        (
-            index.search(&text, &filter, page_no * PAGE_SIZE, PAGE_SIZE),
-            index.categories_and_locations(),
-            index.low_count(),
-        )
-    });
+    let (rows, total) =
+        state.store.parts(|index| index.search(&text, &filter, page_no * PAGE_SIZE, PAGE_SIZE));
     let results = results(lang, q, &rows, total, page_no);
     if ctx.hx_target() == Some("part-results") {
         return Ok(html_response(results));
     }
+    // The filters' choices and the low-stock count only for the whole page (live search asks
+    // for the results alone).
+    let ((cats, locs), low) =
+        state.store.parts(|index| (index.categories_and_locations(), index.low_count()));
     let may_edit = ctx.user()?.user.roles.may(Area::Parts);
     let body = html! {
         div.page-head {
@@ -345,7 +344,14 @@ pub struct PartView {
     pub more: bool,
 }
 
-pub async fn load(state: &AppState, id: PartId, before: Option<u64>) -> AppResult<PartView> {
+/// The part's page data; the suppliers (for the receive form's choices) only for who may
+/// receive stock.
+pub async fn load(
+    state: &AppState,
+    id: PartId,
+    before: Option<u64>,
+    with_suppliers: bool,
+) -> AppResult<PartView> {
     let view = state
         .store
         .read(move |tx| {
@@ -357,7 +363,8 @@ pub async fn load(state: &AppState, id: PartId, before: Option<u64>) -> AppResul
             let mut moves = ledger::ledger(tx, id, before, LEDGER_PAGE + 1)?;
             let more = moves.len() > LEDGER_PAGE;
             moves.truncate(LEDGER_PAGE);
-            Ok(Some(PartView { part, supplier, suppliers: parts::suppliers(tx)?, ledger: moves, more }))
+            let suppliers = if with_suppliers { parts::suppliers(tx)? } else { Vec::new() };
+            Ok(Some(PartView { part, supplier, suppliers, ledger: moves, more }))
         })
         .await?;
     view.ok_or(AppError::NotFound)
@@ -377,9 +384,9 @@ fn notice_of(code: &str) -> Option<Msg> {
 async fn view_page(state: &AppState, ctx: &Ctx, id: PartId, q: &Query) -> AppResult<Response> {
     let user = may_look_up(ctx)?;
     let before = q.get("before").and_then(|b| b.parse().ok());
-    let view = load(state, id, before).await?;
-    let note = q.get("notice").and_then(|n| notice_of(n));
     let may_edit = user.user.roles.may(Area::Parts);
+    let view = load(state, id, before, may_edit).await?;
+    let note = q.get("notice").and_then(|n| notice_of(n));
     let forms = super::stock::StockForms::default();
     Ok(part_page(ctx, &view, note, may_edit, &forms))
 }

@@ -5,8 +5,9 @@
 //!   `GET /parts/{id}` (the part, its stock and ledger; a label's QR opens it),
 //!   `GET /parts/{id}/edit`, `POST /parts/{id}`, `GET /parts/{id}/label`;
 //! - [`stock`]: `POST /parts/{id}/receive`, `POST /parts/{id}/out`,
-//!   `POST /parts/{id}/customer_return`, `GET|POST /parts/receipts…`, `GET /parts/low`,
-//!   `GET /parts/valuation`;
+//!   `POST /parts/{id}/customer_return` (the forms on a part's page);
+//! - [`receipts`]: `GET|POST /parts/receipts`, `GET /parts/receipts/new`, `GET /parts/receipts/{id}`;
+//! - [`low`]: `GET /parts/low`, `GET /parts/purchase-list.csv`, `GET /parts/valuation`;
 //! - [`stocktake`]: `GET|POST /parts/stocktakes`, `GET /parts/stocktakes/{id}`,
 //!   `POST /parts/stocktakes/{id}/count`, `…/post`, `…/cancel`;
 //! - [`suppliers`]: `GET|POST /suppliers`, `GET|POST /suppliers/{id}`;
@@ -14,7 +15,9 @@
 //!   `POST /orders/{id}/lines/{no}/issue`).
 
 pub mod catalog;
+pub mod low;
 pub mod pick;
+pub mod receipts;
 pub mod stock;
 pub mod stocktake;
 pub mod suppliers;
@@ -39,6 +42,10 @@ type Query = HashMap<String, String>;
 pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
     catalog::routes(state.clone())
         .or(stock::routes(state.clone()))
+        .unify()
+        .or(receipts::routes(state.clone()))
+        .unify()
+        .or(low::routes(state.clone()))
         .unify()
         .or(stocktake::routes(state.clone()))
         .unify()
