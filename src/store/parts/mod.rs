@@ -221,6 +221,30 @@ pub fn update_supplier_tx(
     Ok(supplier)
 }
 
+/// The supplier named on a receipt: none, a known one, or a new name to add.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SupplierPick {
+    None,
+    Known(SupplierId),
+    New(String),
+}
+
+/// The supplier's id for a receipt, adding a new one in the caller's transaction.
+pub fn pick_supplier_tx(
+    tx: &WriteTransaction,
+    actor: &Actor,
+    pick: SupplierPick,
+) -> StoreResult<Option<SupplierId>> {
+    Ok(match pick {
+        SupplierPick::None => None,
+        SupplierPick::Known(id) => Some(id),
+        SupplierPick::New(name) => {
+            let details = SupplierDetails { name, contact: String::new(), phone: None, notes: String::new() };
+            Some(create_supplier_tx(tx, actor, details)?.id)
+        }
+    })
+}
+
 /// The receipts from a supplier, newest first, at most `limit`.
 pub fn receipts_of(tx: &ReadTransaction, id: SupplierId, limit: usize) -> StoreResult<Vec<StockReceipt>> {
     let (index, receipts) = (tx.open_table(RECEIPTS_BY_SUPPLIER)?, tx.open_table(STOCK_RECEIPTS)?);

@@ -69,12 +69,7 @@ async fn add_line(state: &AppState, ctx: &Ctx, id: OrderId, body: &[u8]) -> AppR
     let Change { user, form, view } = begin(state, ctx, id, body, desk).await?;
     let input = line_input(&form);
     let technicians = ids_with_role(&view.users, Role::Technician);
-    let checked = match from_catalog(state, user.user.roles, input, form.get("part_q")).await? {
-        Ok(input) => {
-            LineDetails::check(&input, ctx.settings.labour_rate, &technicians).map_err(|e| (input, e))
-        }
-        Err(refused) => Err(refused),
-    };
+    let checked = checked_line(state, ctx, user.user.roles, input, form.get("part_q"), &technicians).await?;
     let details = match checked {
         Ok(d) => d,
         Err((input, e)) => {
@@ -107,12 +102,7 @@ async fn update_line(state: &AppState, ctx: &Ctx, id: OrderId, no: u32, body: &[
     let line = view.order.line(no).ok_or(AppError::NotFound)?;
     let input = line_input(&form);
     let technicians = ids_with_role(&view.users, Role::Technician);
-    let checked = match from_catalog(state, user.user.roles, input, form.get("part_q")).await? {
-        Ok(input) => {
-            LineDetails::check(&input, ctx.settings.labour_rate, &technicians).map_err(|e| (input, e))
-        }
-        Err(refused) => Err(refused),
-    };
+    let checked = checked_line(state, ctx, user.user.roles, input, form.get("part_q"), &technicians).await?;
     let details = match checked {
         Ok(d) => d,
         Err((input, e)) => return Ok(line_page(ctx, &view, line, &input, &e)),
@@ -189,6 +179,24 @@ pub(super) fn add_lines(ctx: &Ctx, view: &OrderView, forms: &Forms) -> Markup {
             }
         }
     }
+}
+
+/// The line form checked, with a catalog part's name and price filled in first; refused with
+/// what was typed.
+async fn checked_line(
+    state: &AppState,
+    ctx: &Ctx,
+    roles: Roles,
+    input: LineInput,
+    typed_number: &str,
+    technicians: &[crate::domain::UserId],
+) -> AppResult<Result<LineDetails, (LineInput, FieldErrors)>> {
+    Ok(match from_catalog(state, roles, input, typed_number).await? {
+        Ok(input) => {
+            LineDetails::check(&input, ctx.settings.labour_rate, technicians).map_err(|e| (input, e))
+        }
+        Err(refused) => Err(refused),
+    })
 }
 
 /// A part line picked from the catalog: the part (by its id, or by the number typed in the

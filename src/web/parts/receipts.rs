@@ -27,7 +27,7 @@ use crate::web::layout::{self, Field, csrf_field, notice};
 use crate::web::show::{LocalTime, Money};
 use crate::web::{AppState, BODY_LIMIT, html_response};
 
-use super::stock::{SupplierChoice, supplier_choice};
+use super::stock::supplier_choice;
 
 /// Rows on the multi-line receipt form.
 const RECEIPT_ROWS: usize = 8;
@@ -229,19 +229,7 @@ async fn post_receipt(state: &AppState, ctx: &Ctx, body: &[u8]) -> AppResult<Res
     let result = state
         .store
         .write_touching(move |tx, t| {
-            let supplier = match supplier {
-                SupplierChoice::None => None,
-                SupplierChoice::Known(s) => Some(s),
-                SupplierChoice::New(name) => {
-                    let details = crate::domain::part::SupplierDetails {
-                        name,
-                        contact: String::new(),
-                        phone: None,
-                        notes: String::new(),
-                    };
-                    Some(parts::create_supplier_tx(tx, &actor, details)?.id)
-                }
-            };
+            let supplier = parts::pick_supplier_tx(tx, &actor, supplier)?;
             ledger::receive_tx(tx, t, &actor, ReceiptDraft { supplier, invoice_no, date, lines })
         })
         .await;

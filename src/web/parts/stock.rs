@@ -14,7 +14,7 @@ use super::catalog::{PartView, load, part_page};
 use super::clerk;
 use crate::domain::FieldErrors;
 use crate::domain::field::{optional_text, required_text};
-use crate::domain::part::{PartId, SupplierId};
+use crate::domain::part::PartId;
 use crate::domain::stock::{self as rules, MovementKind, ReceiptLineInput};
 use crate::i18n::Msg;
 use crate::store::StoreError;
@@ -132,14 +132,10 @@ pub fn stock_forms(ctx: &Ctx, view: &PartView, forms: &StockForms) -> Markup {
     }
 }
 
+pub(super) use crate::store::parts::SupplierPick as SupplierChoice;
+
 /// The supplier typed on a receipt: an id, a known name (any case), or a new name, which is
 /// added as a supplier in the same transaction. Empty: none.
-pub(super) enum SupplierChoice {
-    None,
-    Known(SupplierId),
-    New(String),
-}
-
 pub(super) async fn supplier_choice(
     state: &AppState,
     typed: &str,
@@ -208,19 +204,7 @@ async fn receive(state: &AppState, ctx: &Ctx, id: PartId, body: &[u8]) -> AppRes
     let result = state
         .store
         .write_touching(move |tx, t| {
-            let supplier = match supplier {
-                SupplierChoice::None => None,
-                SupplierChoice::Known(s) => Some(s),
-                SupplierChoice::New(name) => {
-                    let details = crate::domain::part::SupplierDetails {
-                        name,
-                        contact: String::new(),
-                        phone: None,
-                        notes: String::new(),
-                    };
-                    Some(parts::create_supplier_tx(tx, &actor, details)?.id)
-                }
-            };
+            let supplier = parts::pick_supplier_tx(tx, &actor, supplier)?;
             let draft = ReceiptDraft { supplier, invoice_no: String::new(), date: today, lines: vec![line] };
             ledger::receive_tx(tx, t, &actor, draft)
         })
