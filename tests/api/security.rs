@@ -48,6 +48,10 @@ const ORDERS: Access = Access::Areas(&[Area::Orders]);
 /// The order's own pages: the desk, and the cashier who settles it.
 const ORDER_PAGES: Access = Access::Areas(&[Area::Orders, Area::Checkout]);
 const TEMPLATES: Access = Access::Areas(&[Area::Templates]);
+const PARTS: Access = Access::Areas(&[Area::Parts]);
+/// The desk looks parts up to put them on orders; the stockroom does everything.
+const PARTS_LOOKUP: Access = Access::Areas(&[Area::Parts, Area::Orders]);
+const CHECKOUT: Access = Access::Areas(&[Area::Checkout]);
 const BOARD: Access = Access::Areas(&[Area::Board]);
 /// The phone pages: technicians, and the desk, who may act on any line.
 const FLOOR: Access = Access::Areas(&[Area::MyJobs, Area::Orders]);
@@ -273,6 +277,30 @@ fn doors(s: &Shop, x: &Extra) -> Vec<Door> {
             &[("decision", "add"), ("unit_price", "1")],
         ),
         post(format!("/orders/{o2}/reprint"), ORDERS, &[]),
+        post(format!("/orders/{o}/lines/2/issue"), PARTS_LOOKUP, &[("qty", "1")]),
+        post(format!("/orders/{o}/lines/2/return"), PARTS_LOOKUP, &[("qty", "1"), ("reason", "越权")]),
+        post(format!("/orders/{o}/lines/2/unused"), PARTS_LOOKUP, &[("unused", "1")]),
+        // Parts inventory.
+        get("/parts", PARTS_LOOKUP),
+        get("/parts/options?part_q=x", PARTS_LOOKUP),
+        get("/parts/pick", PARTS_LOOKUP),
+        get("/parts/new", PARTS),
+        get("/parts/low", PARTS),
+        get("/parts/purchase-list.csv", PARTS),
+        get("/parts/valuation", Access::Areas(&[Area::Parts, Area::Reports])),
+        get("/parts/receipts", PARTS),
+        get("/parts/receipts/new", PARTS),
+        get("/parts/stocktakes", PARTS),
+        get("/suppliers", PARTS),
+        post("/parts", PARTS, &[("number", "X-1"), ("name", "越权"), ("unit", "piece"), ("price", "1")]),
+        post("/suppliers", PARTS, &[("name", "越权")]),
+        post("/parts/receipts", PARTS, &[("supplier", "越权"), ("date", "2026-11-29")]),
+        // Checkout.
+        get("/checkout", CHECKOUT),
+        get("/receivables", CHECKOUT),
+        get("/checkout/day-end", CHECKOUT),
+        get(format!("/orders/{o}/checkout"), CHECKOUT),
+        post(format!("/orders/{o}/payments"), CHECKOUT, &[("method", "cash"), ("amount", "1")]),
         // The board and the phone pages.
         get("/board", BOARD),
         get("/board?view=list", BOARD),
