@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use redb::{ReadTransaction, ReadableTable, WriteTransaction};
 use rust_decimal::Decimal;
 
-use super::{customer_payments, day_key, load, write_payment_tx};
+use super::{PaidFor, customer_payments, day_key, load, take_tx};
 use crate::domain::checkout::{
     Ageing, DayClose, NewPayment, PayMethod, Payment, PaymentInput, PaymentKind, ageing, check_counted,
 };
@@ -12,7 +12,7 @@ use crate::domain::{CustomerId, FieldErrors, Settings};
 use crate::i18n::Msg;
 use crate::store::audit::{Actor, append_tx};
 use crate::store::tables::{DAY_CLOSES, PAYMENTS, PAYMENTS_BY_DAY, RECEIVABLES};
-use crate::store::{StoreError, StoreResult, customers, next_id_tx};
+use crate::store::{StoreError, StoreResult, customers};
 
 /// What a customer owes on account (zero when nothing).
 pub fn owed(tx: &ReadTransaction, id: CustomerId) -> StoreResult<Decimal> {
@@ -78,24 +78,9 @@ pub fn pay_receivable_at_tx(
     customers::get_tx(tx, id)?;
     let owed = tx.open_table(RECEIVABLES)?.get(id.0)?.map(|v| v.value()).unwrap_or_default();
     let new = NewPayment::check(input, owed, false).map_err(StoreError::Invalid)?;
-    let payment = Payment {
-        id: next_id_tx(tx, "payment")?,
-        kind: PaymentKind::Receivable,
-        order: None,
-        order_number: String::new(),
-        customer: id,
-        method: new.method,
-        amount: new.amount,
-        change: new.change,
-        reference: new.reference,
-        voids: None,
-        reason: String::new(),
-        day: at.with_timezone(&settings.tz()).date_naive(),
-        at,
-        by: actor.user_id,
-        by_name: actor.name.clone(),
-    };
-    write_payment_tx(tx, &payment)?;
+    let paid_for =
+        PaidFor { kind: PaymentKind::Receivable, order: None, order_number: String::new(), customer: id };
+    let payment = take_tx(tx, new, paid_for, settings, actor, at)?;
     append_tx(
         tx,
         actor,

@@ -223,24 +223,13 @@ pub fn record_payment_at_tx(
     let oc = order_checkout_tx(tx, id, settings)?;
     require_completed(&oc.order)?;
     let new = NewPayment::check(input, oc.bill.balance, true).map_err(StoreError::Invalid)?;
-    let payment = Payment {
-        id: next_id_tx(tx, "payment")?,
+    let paid_for = PaidFor {
         kind: PaymentKind::Order,
         order: Some(id),
         order_number: oc.order.number.clone(),
         customer: oc.order.customer_id,
-        method: new.method,
-        amount: new.amount,
-        change: new.change,
-        reference: new.reference,
-        voids: None,
-        reason: String::new(),
-        day: at.with_timezone(&settings.tz()).date_naive(),
-        at,
-        by: actor.user_id,
-        by_name: actor.name.clone(),
     };
-    write_payment_tx(tx, &payment)?;
+    let payment = take_tx(tx, new, paid_for, settings, actor, at)?;
     save_checkout_tx(tx, id, oc.checkout, oc.bill.rules)?;
     append_tx(
         tx,
@@ -287,6 +276,44 @@ pub fn settle_paid_at_tx(
     }
     save_checkout_tx(tx, id, oc.checkout, oc.bill.rules)?;
     orders::settle_tx(tx, touched, actor, roles, id, at)
+}
+
+/// What a payment is for: an order, or a customer's receivable.
+pub(crate) struct PaidFor {
+    pub kind: PaymentKind,
+    pub order: Option<OrderId>,
+    pub order_number: String,
+    pub customer: crate::domain::CustomerId,
+}
+
+/// Records a checked payment taken at `at` by `actor`, on the shop-local day of `at`.
+pub(crate) fn take_tx(
+    tx: &WriteTransaction,
+    new: NewPayment,
+    paid_for: PaidFor,
+    settings: &Settings,
+    actor: &Actor,
+    at: DateTime<Utc>,
+) -> StoreResult<Payment> {
+    let payment = Payment {
+        id: next_id_tx(tx, "payment")?,
+        kind: paid_for.kind,
+        order: paid_for.order,
+        order_number: paid_for.order_number,
+        customer: paid_for.customer,
+        method: new.method,
+        amount: new.amount,
+        change: new.change,
+        reference: new.reference,
+        voids: None,
+        reason: String::new(),
+        day: at.with_timezone(&settings.tz()).date_naive(),
+        at,
+        by: actor.user_id,
+        by_name: actor.name.clone(),
+    };
+    write_payment_tx(tx, &payment)?;
+    Ok(payment)
 }
 
 /// Writes a payment with its three indexes and its effect on the customer's receivable.

@@ -122,6 +122,7 @@ async fn list_page(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Response
                 div.actions {
                     a.button href="/parts/new" { "+ " (lang.t(Msg::NewPart)) }
                     a.button.secondary href="/parts/receipts/new" { (lang.t(Msg::NewReceipt)) }
+                    a.button.secondary href="/parts/pick" { (lang.t(Msg::ToPick)) }
                     a.button.secondary href="/parts/stocktakes" { (lang.t(Msg::Stocktakes)) }
                     a.button.secondary href="/parts/low" data-low=(low) { (lang.t(Msg::LowStock)) " " span.badge.warn[low > 0] { (low) } }
                     a.button.secondary href="/parts/valuation" { (lang.t(Msg::Valuation)) }
@@ -173,7 +174,7 @@ fn results(lang: Lang, q: &Query, rows: &[PartRow], total: usize, page_no: usize
             div.empty { p { (lang.t(Msg::NoPartsFound)) } }
         } @else {
             div.table-wrap {
-                table.rows {
+                table.rows.stack {
                     thead { tr {
                         th { (lang.t(Msg::PartNumber)) } th { (lang.t(Msg::PartName)) } th { (lang.t(Msg::PartBrand)) }
                         th { (lang.t(Msg::PartLocation)) } th.num { (lang.t(Msg::OnHand)) } th.num { (lang.t(Msg::PartPrice)) }

@@ -78,7 +78,7 @@ pub async fn page(
         @if rows.is_empty() {
             div.empty { p { (lang.t(Msg::NothingToPick)) } }
         } @else {
-            div.table-wrap { table.rows {
+            div.table-wrap { table.rows.stack {
                 thead { tr {
                     th { (lang.t(Msg::Number)) } th { (lang.t(Msg::PartNumber)) } th { (lang.t(Msg::PartName)) }
                     th { (lang.t(Msg::PartLocation)) } th.num { (lang.t(Msg::OnHand)) } th { (lang.t(Msg::ToPick)) }
