@@ -40,7 +40,13 @@ enum Command {
         data: DataArgs,
     },
     /// Check the database: redb's integrity check and wrenchdesk's own invariants.
-    Check(DataArgs),
+    Check {
+        /// First rebuild the report totals from the records (with the server stopped).
+        #[arg(long)]
+        repair_reports: bool,
+        #[command(flatten)]
+        data: DataArgs,
+    },
     /// Make a consistent, verified copy of the database (with the server stopped).
     Backup {
         /// Where to write it; default `<backups>/wrenchdesk-<date>-<time>.redb`.
@@ -108,7 +114,7 @@ where
     init_tracing();
     let result = match cli.command.unwrap_or(Command::Serve(cli.serve)) {
         Command::Serve(args) => serve(args),
-        Command::Check(args) => check(args),
+        Command::Check { repair_reports, data } => check(data, repair_reports),
         Command::Backup { to, data } => backup(to, data),
         Command::Restore { file, data } => restore(&file, data),
         Command::Seed { profile, data } => seed(&profile, &data.data).map(|_| ExitCode::SUCCESS),
@@ -346,7 +352,12 @@ fn restore(file: &std::path::Path, data: DataArgs) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn check(args: DataArgs) -> Result<ExitCode, String> {
+fn check(args: DataArgs, repair_reports: bool) -> Result<ExitCode, String> {
+    if repair_reports {
+        let store = open(&args).map_err(|e| e.to_string())?;
+        store.write_now(store::reports::repair_tx).map_err(|e| e.to_string())?;
+        println!("report totals rebuilt from the records");
+    }
     let report = store::check::run(&args.data).map_err(|e| e.to_string())?;
     for line in &report.checked {
         println!("ok      {line}");

@@ -106,6 +106,8 @@ struct Samples {
     to_pick: Vec<(u64, u32)>,
     /// Completed orders in the shop with something left to pay.
     to_pay: Vec<u64>,
+    /// The last day with report totals, for the year's revenue report.
+    report_date: String,
     /// The busiest shop-local day of the till, for the day-end page.
     busy_day: String,
 }
@@ -220,7 +222,16 @@ fn samples(data: &Path) -> Samples {
                 .unwrap_or_default())
         })
         .expect("read the busiest day");
+    // Reports are asked for the last year the data reaches.
+    let report_date = store
+        .read_now(|tx| {
+            use redb::ReadableTable;
+            let last = tx.open_table(wrenchdesk::store::tables::DAILY_TOTALS)?.last()?.map(|(k, _)| k.value());
+            Ok(last.and_then(chrono::NaiveDate::from_num_days_from_ce_opt).map(|d| d.to_string()).unwrap_or_default())
+        })
+        .expect("read the report days");
     Samples {
+        report_date,
         customer_ids,
         vehicle_ids,
         plates,
@@ -276,6 +287,9 @@ enum Kind {
     IssuePart,
     TakePayment,
     DayEnd,
+    RevenueYear,
+    ManagerHome,
+    CustomerRanking,
     Mixed,
 }
 
@@ -298,6 +312,9 @@ impl Kind {
             Kind::IssuePart => "durable write: issue a part",
             Kind::TakePayment => "durable write: take a payment",
             Kind::DayEnd => "day-end page (busiest day)",
+            Kind::RevenueYear => "revenue report, a year",
+            Kind::ManagerHome => "manager's home page",
+            Kind::CustomerRanking => "customer ranking, all ten years",
             Kind::Mixed => "busy Saturday (mixed)",
         }
     }
@@ -368,6 +385,9 @@ fn request(kind: Kind, s: &Samples, csrf: &str, rng: &mut wrenchdesk::seed::Rng)
             htmx_target: None,
         },
         Kind::DayEnd => Req::get(format!("/checkout/day-end?date={}", s.busy_day)),
+        Kind::RevenueYear => Req::get(format!("/reports/revenue?period=year&date={}", s.report_date)),
+        Kind::ManagerHome => Req::get("/".into()),
+        Kind::CustomerRanking => Req::get("/reports/customers?period=all".into()),
         Kind::Mixed => {
             let roll = rng.below(100);
             let kind = match roll {
@@ -685,6 +705,9 @@ fn run(o: Options) -> ExitCode {
             Kind::IssuePart,
             Kind::TakePayment,
             Kind::DayEnd,
+            Kind::RevenueYear,
+            Kind::ManagerHome,
+            Kind::CustomerRanking,
             Kind::Mixed,
         ] {
             let no_samples = match kind {
@@ -696,7 +719,15 @@ fn run(o: Options) -> ExitCode {
                 eprintln!("bench: {:<32} skipped: nothing in the dataset to act on", kind.name());
                 continue;
             }
-            let by_manager = matches!(kind, Kind::Valuation | Kind::TakePayment | Kind::DayEnd);
+            let by_manager = matches!(
+                kind,
+                Kind::Valuation
+                    | Kind::TakePayment
+                    | Kind::DayEnd
+                    | Kind::RevenueYear
+                    | Kind::ManagerHome
+                    | Kind::CustomerRanking
+            );
             let (who, token) = if by_manager { (&manager, &manager_csrf) } else { (&cookie, &csrf) };
             let mut f = drive(addr, kind, samples.clone(), who.clone(), token.clone(), &o).await;
             f.ratio = Some(f.rps / floor);

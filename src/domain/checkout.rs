@@ -95,6 +95,10 @@ pub struct Checkout {
     pub rules: Option<CheckoutRules>,
     #[serde(default)]
     pub prints: u32,
+    /// Each time the bill was recognised as revenue (settled) or reversed (a void un-settled
+    /// the order), with the figures it added to the reports.
+    #[serde(default)]
+    pub recognised: Vec<crate::domain::report::Recognition>,
 }
 
 /// One charged line of a settlement.

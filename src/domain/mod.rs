@@ -14,6 +14,7 @@
 //! - [`part`]: the parts catalog and suppliers: part numbers, units, the part form.
 //! - [`stock`]: stock arithmetic (moving-average cost), the ledger's movements, receipts and
 //!   stocktakes.
+//! - [`report`]: what each record adds to the report totals per day; report periods.
 //! - [`user`]: users, usernames and the password policy.
 //! - [`role`]: the six roles, the areas, the permission table, [`AdminCap`].
 //! - [`session`]: login sessions and their timeouts.
@@ -29,6 +30,7 @@ pub mod customer;
 pub mod field;
 pub mod part;
 pub mod plate;
+pub mod report;
 pub mod role;
 pub mod session;
 pub mod settings;

@@ -67,6 +67,7 @@ pub fn invariants(tx: &ReadTransaction, report: &mut Report) -> StoreResult<()> 
     guarded(report, "payments, their indexes, receivables and settled orders", || {
         super::checkout::verify::check_payments(tx)
     });
+    guarded(report, "report totals per day and month equal their records", || super::reports::verify(tx));
     guarded(report, "audit log and id sequences", || check_sequences(tx));
     Ok(())
 }

@@ -11,13 +11,13 @@ use super::tables::*;
 use super::{StoreError, StoreResult};
 
 /// The schema version this program writes.
-pub const CURRENT: u64 = 5;
+pub const CURRENT: u64 = 6;
 
 type Step = fn(&WriteTransaction) -> StoreResult<()>;
 
 /// Step `n` (1-based) brings a database from version `n - 1` to `n`.
 const STEPS: [Step; CURRENT as usize] =
-    [v1_create_tables, v2_customers_and_vehicles, v3_work_orders, v4_parts, v5_checkout];
+    [v1_create_tables, v2_customers_and_vehicles, v3_work_orders, v4_parts, v5_checkout, v6_reports];
 
 /// The schema version of an open database, `0` for a new, empty one.
 pub fn version(db: &Database) -> StoreResult<u64> {
@@ -214,4 +214,16 @@ mod tests {
         assert!(run_steps(&db, &steps).is_err());
         assert_eq!(version(&db).unwrap(), CURRENT);
     }
+}
+
+/// The report totals: settled orders get their recognised revenue, then every total is built
+/// from the records.
+fn v6_reports(tx: &WriteTransaction) -> StoreResult<()> {
+    tx.open_table(DAILY_TOTALS)?;
+    tx.open_table(CUSTOMER_MONTHS)?;
+    tx.open_table(PART_MONTHS)?;
+    let backfilled = super::reports::backfill_tx(tx)?;
+    super::reports::repair_tx(tx)?;
+    tracing::info!(backfilled, "report totals built");
+    Ok(())
 }

@@ -19,6 +19,7 @@
 //!   [`settings`]: each record kind's reads and `_tx` writes.
 //! - [`parts`]: the parts inventory: catalog, suppliers, the stock ledger, stocktakes, and the
 //!   in-memory parts index (issuing parts to order lines lives in [`orders`]).
+//! - [`reports`]: report totals per day and per month, kept with the records that move them.
 //! - [`search`]: the in-memory customer search index.
 //! - [`audit`]: the append-only audit log.
 //! - [`backup`]: verified copies of the database, listing and rotating them.
@@ -37,6 +38,7 @@ mod flush;
 pub mod migrate;
 pub mod orders;
 pub mod parts;
+pub mod reports;
 mod restore;
 pub mod search;
 pub mod sessions;

@@ -8,6 +8,7 @@ use redb::TableDefinition;
 use super::codec::Msgpack;
 use crate::domain::checkout::{Checkout, DayClose, Payment};
 use crate::domain::part::{Part, Supplier};
+use crate::domain::report::{DayTotals, PartUse};
 use crate::domain::stock::{CountLine, Movement, StockReceipt, Stocktake};
 use crate::domain::template::ServiceTemplate;
 use crate::domain::{ContactEntry, Customer, Session, Settings, User, Vehicle, WorkOrder};
@@ -163,6 +164,17 @@ pub const DAY_CLOSES: TableDefinition<i32, Msgpack<DayClose>> = TableDefinition:
 /// Index: order id → () for orders settled without payments in wrenchdesk: settled before the
 /// checkout module existed, or recorded as already settled from another system.
 pub const SETTLED_ELSEWHERE: TableDefinition<u64, ()> = TableDefinition::new("settled_elsewhere");
+
+/// Report totals per shop-local day (days from the common era); days with nothing are absent.
+/// Derived from the records in the same transaction (see `store::reports`).
+pub const DAILY_TOTALS: TableDefinition<i32, Msgpack<DayTotals>> = TableDefinition::new("daily_totals");
+
+/// Settled spending per (month key, customer id) → (cents, visits). Cents, not `Decimal`, so a
+/// ten-year ranking decodes fixed-width pairs; every amount in it is whole cents.
+pub const CUSTOMER_MONTHS: TableDefinition<(i32, u64), (i64, i64)> = TableDefinition::new("customer_months");
+
+/// Settled use of catalog parts per (month key, part id).
+pub const PART_MONTHS: TableDefinition<(i32, u64), Msgpack<PartUse>> = TableDefinition::new("part_months");
 
 /// Runs `$body` once for every table, with `$t` bound to its definition. Everything that must
 /// touch every table (creating, copying for backups, checking coverage) goes through this one
@@ -353,6 +365,18 @@ macro_rules! for_each_table {
         }
         {
             let $t = SETTLED_ELSEWHERE;
+            $body
+        }
+        {
+            let $t = DAILY_TOTALS;
+            $body
+        }
+        {
+            let $t = CUSTOMER_MONTHS;
+            $body
+        }
+        {
+            let $t = PART_MONTHS;
             $body
         }
     }};

@@ -1,5 +1,6 @@
-//! The home page: one card per area the user's roles allow. Areas whose module has not landed
-//! yet show as "coming soon" cards without a link, so there are no dead links.
+//! The home page: one card per area the user's roles allow, and for managers the shop at a
+//! glance ([`super::reports::glance`]). Areas whose module has not landed yet show as "coming
+//! soon" cards without a link, so there are no dead links.
 
 use std::collections::HashMap;
 
@@ -25,7 +26,7 @@ const CARDS: &[(Area, Msg, Msg, Option<&str>)] = &[
     (Area::Board, Msg::NavBoard, Msg::CardBoard, Some("/board")),
     (Area::Checkout, Msg::NavCheckout, Msg::CardCheckout, Some("/checkout")),
     (Area::Parts, Msg::NavParts, Msg::CardParts, Some("/parts")),
-    (Area::Reports, Msg::NavReports, Msg::CardReports, None),
+    (Area::Reports, Msg::NavReports, Msg::CardReports, Some("/reports")),
     (Area::Templates, Msg::NavTemplates, Msg::CardTemplates, Some("/templates")),
     (Area::Admin, Msg::NavUsers, Msg::CardUsers, Some("/admin/users")),
     (Area::Admin, Msg::NavSettings, Msg::CardSettings, Some("/admin/settings")),
@@ -58,10 +59,17 @@ async fn home(state: &AppState, ctx: &Ctx, note: Option<Msg>) -> AppResult<Respo
     } else {
         vec![]
     };
+    // Managers see the shop at a glance first.
+    let glance = if roles.may(Area::Reports) {
+        Some(super::reports::glance::gather(state, ctx).await?)
+    } else {
+        None
+    };
     let body = html! {
         h1 { (lang.fmt(Msg::HomeGreeting, &[&user.user.display_name])) }
         p.lead { (lang.t(Msg::HomeLead)) }
         @if let Some(msg) = note { (notice("ok", lang.t(msg))) }
+        @if let Some(g) = &glance { (super::reports::glance::panel(ctx, g)) }
         @if !requests.is_empty() {
             section.panel.requests-home {
                 h2 { (lang.t(Msg::OpenRequests)) " " span.badge.warn { (requests.len()) } }

@@ -18,6 +18,8 @@
 //! - [`templates`]: service templates (保养套餐) kept by managers.
 //! - [`parts`]: the parts inventory: catalog, stock in and out, the to-pick list, stocktakes,
 //!   suppliers, low stock, valuation.
+//! - [`reports`]: the reports (revenue, volume, customers, technicians, parts, receivables) with
+//!   charts and CSV/XLSX export, and the manager's panel on the home page.
 //! - [`admin`]: users and their roles, the shop's parameters, the audit log.
 //! - [`backups`]: the backups page: back up now, download, restore.
 //! - [`assets`]: static files embedded in the binary, under hashed paths.
@@ -28,6 +30,7 @@
 //! - [`form`]: submitted forms as text pairs.
 //! - [`layout`]: the page shell and small view pieces (fields, selects, notices).
 //! - [`show`]: how values are shown: money, local times, an order's state.
+//! - [`chart`]: bar charts drawn on the server as SVG.
 //! - [`csv`]: CSV downloads (quoted, formula-safe, with a BOM for Excel).
 //! - [`photo`]: decoding and scaling the photos technicians take.
 //! - [`serve`](mod@serve): the connection loop under warp: slow-client timeouts, client address, LAN URL.
@@ -57,6 +60,7 @@ pub mod assets;
 pub mod auth;
 pub mod backups;
 pub mod board;
+pub mod chart;
 pub mod checkout;
 pub mod csv;
 pub mod ctx;
@@ -70,6 +74,7 @@ pub mod layout;
 pub mod orders;
 pub mod parts;
 pub mod photo;
+pub mod reports;
 pub mod serve;
 pub mod show;
 pub mod templates;
@@ -253,6 +258,8 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
         .or(floor::routes(state.clone()))
         .unify()
         .or(parts::routes(state.clone()))
+        .unify()
+        .or(reports::routes(state.clone()))
         .unify();
 
     // Server-Timing: how long the server worked on the request, shown by browsers' developer

@@ -6,15 +6,15 @@ use reqwest::{Client, StatusCode};
 use crate::helpers::{TestApp, location, spawn_app};
 use crate::orders::{approval, attr, car, labour, open_order, order_page, part, post, set_state, state_in};
 
-struct Shop {
-    app: TestApp,
-    admin: Client,
-    cashier: Client,
-    manager: Client,
-    tech_id: u64,
+pub(crate) struct Shop {
+    pub(crate) app: TestApp,
+    pub(crate) admin: Client,
+    pub(crate) cashier: Client,
+    pub(crate) manager: Client,
+    pub(crate) tech_id: u64,
 }
 
-async fn shop() -> Shop {
+pub(crate) async fn shop() -> Shop {
     let app = spawn_app().await;
     let admin = app.admin().await;
     let cashier = app.user_with_roles(&admin, "cashier1", &["cashier"]).await;
@@ -26,7 +26,7 @@ async fn shop() -> Shop {
 
 /// A completed order of 1 h labour (¥120) and a ¥300 part, both approved, and a declined ¥50
 /// part: ¥420 to pay.
-async fn completed_order(s: &Shop, plate: &str) -> u64 {
+pub(crate) async fn completed_order(s: &Shop, plate: &str) -> u64 {
     let (app, c) = (&s.app, &s.admin);
     let vehicle = car(app, c, "张伟", "13800138000", plate).await;
     let order = open_order(app, c, vehicle).await;
@@ -46,7 +46,7 @@ async fn completed_order(s: &Shop, plate: &str) -> u64 {
 }
 
 /// The value of a `data-` attribute on the first element carrying it.
-fn data(html: &str, attr: &str) -> String {
+pub(crate) fn data(html: &str, attr: &str) -> String {
     let key = format!("{attr}=\"");
     let at = html.find(&key).unwrap_or_else(|| panic!("no {attr} in page"));
     html[at + key.len()..].split('"').next().unwrap().to_string()
@@ -56,17 +56,17 @@ fn money(s: &str) -> rust_decimal::Decimal {
     s.parse().unwrap()
 }
 
-async fn checkout_page(app: &TestApp, c: &Client, order: u64) -> String {
+pub(crate) async fn checkout_page(app: &TestApp, c: &Client, order: u64) -> String {
     let (status, html) = app.get_text(c, &format!("/orders/{order}/checkout")).await;
     assert_eq!(status, StatusCode::OK);
     html
 }
 
-async fn pay(app: &TestApp, c: &Client, order: u64, method: &str, amount: &str) -> reqwest::Response {
+pub(crate) async fn pay(app: &TestApp, c: &Client, order: u64, method: &str, amount: &str) -> reqwest::Response {
     post(app, c, &format!("/orders/{order}/payments"), &[("method", method), ("amount", amount)]).await
 }
 
-fn check_passes(app: &TestApp) {
+pub(crate) fn check_passes(app: &TestApp) {
     let mut report = wrenchdesk::store::check::Report::default();
     app.store().read_now(|tx| wrenchdesk::store::check::invariants(tx, &mut report)).unwrap();
     assert!(report.problems.is_empty(), "{:?}", report.problems);

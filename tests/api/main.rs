@@ -13,6 +13,7 @@ mod floor;
 mod hostile;
 mod orders;
 mod parts;
+mod reports;
 mod reliability;
 mod security;
 mod shell;

@@ -49,6 +49,7 @@ const ORDERS: Access = Access::Areas(&[Area::Orders]);
 const ORDER_PAGES: Access = Access::Areas(&[Area::Orders, Area::Checkout]);
 const TEMPLATES: Access = Access::Areas(&[Area::Templates]);
 const PARTS: Access = Access::Areas(&[Area::Parts]);
+const REPORTS: Access = Access::Areas(&[Area::Reports]);
 /// The desk looks parts up to put them on orders; the stockroom does everything.
 const PARTS_LOOKUP: Access = Access::Areas(&[Area::Parts, Area::Orders]);
 const CHECKOUT: Access = Access::Areas(&[Area::Checkout]);
@@ -288,6 +289,14 @@ fn doors(s: &Shop, x: &Extra) -> Vec<Door> {
         get("/parts/low", PARTS),
         get("/parts/purchase-list.csv", PARTS),
         get("/parts/valuation", Access::Areas(&[Area::Parts, Area::Reports])),
+        get("/reports", REPORTS),
+        get("/reports/revenue?period=year", REPORTS),
+        get("/reports/revenue?period=month&format=xlsx", REPORTS),
+        get("/reports/volume?period=week&format=csv", REPORTS),
+        get("/reports/customers?period=all", REPORTS),
+        get("/reports/technicians", REPORTS),
+        get("/reports/parts?period=year", REPORTS),
+        get("/reports/receivables", REPORTS),
         get("/parts/receipts", PARTS),
         get("/parts/receipts/new", PARTS),
         get("/parts/stocktakes", PARTS),

@@ -25,7 +25,7 @@ use super::tables::{
     CHECKOUTS, ORDERS, PAYMENTS, PAYMENTS_BY_CUSTOMER, PAYMENTS_BY_DAY, PAYMENTS_BY_ORDER, RECEIVABLES,
     SETTLED_ELSEWHERE,
 };
-use super::{StoreError, StoreResult, Touched, next_id_tx, orders};
+use super::{StoreError, StoreResult, Touched, next_id_tx, orders, reports};
 use crate::domain::checkout::{
     Bill, Checkout, CheckoutRules, Discount, DiscountInput, NewPayment, Payment, PaymentInput, PaymentKind,
     is_voided,
@@ -230,7 +230,6 @@ pub fn record_payment_at_tx(
         customer: oc.order.customer_id,
     };
     let payment = take_tx(tx, new, paid_for, settings, actor, at)?;
-    save_checkout_tx(tx, id, oc.checkout, oc.bill.rules)?;
     append_tx(
         tx,
         actor,
@@ -238,10 +237,13 @@ pub fn record_payment_at_tx(
         &format!("order:{id}"),
         format!("{} {} {} (#{})", oc.order.number, payment.method.code(), payment.amount, payment.id),
     )?;
+    let mut checkout = oc.checkout;
     let settled = oc.bill.balance - payment.amount <= Decimal::ZERO;
     if settled {
-        orders::settle_tx(tx, touched, actor, roles, id, at)?;
+        let order = orders::settle_tx(tx, touched, actor, roles, id, at)?;
+        checkout.recognised.push(reports::recognise_tx(tx, &order, &oc.bill.settlement, at, 1)?);
     }
+    save_checkout_tx(tx, id, checkout, oc.bill.rules)?;
     touched.order(id);
     Ok(Paid { payment, settled })
 }
@@ -274,8 +276,11 @@ pub fn settle_paid_at_tx(
     if oc.bill.balance > Decimal::ZERO {
         return Err(StoreError::Refused(Msg::SettleOnlyWhenPaid));
     }
-    save_checkout_tx(tx, id, oc.checkout, oc.bill.rules)?;
-    orders::settle_tx(tx, touched, actor, roles, id, at)
+    let order = orders::settle_tx(tx, touched, actor, roles, id, at)?;
+    let mut checkout = oc.checkout;
+    checkout.recognised.push(reports::recognise_tx(tx, &order, &oc.bill.settlement, at, 1)?);
+    save_checkout_tx(tx, id, checkout, oc.bill.rules)?;
+    Ok(order)
 }
 
 /// What a payment is for: an order, or a customer's receivable.
@@ -324,6 +329,7 @@ pub(crate) fn write_payment_tx(tx: &WriteTransaction, p: &Payment) -> StoreResul
     }
     tx.open_table(PAYMENTS_BY_CUSTOMER)?.insert((p.customer.0, p.id), ())?;
     tx.open_table(PAYMENTS_BY_DAY)?.insert((day_key(p.day), p.id), ())?;
+    super::reports::payment_tx(tx, p)?;
     let effect = p.receivable_effect();
     if !effect.is_zero() {
         let mut table = tx.open_table(RECEIVABLES)?;
@@ -401,6 +407,7 @@ pub fn void_tx(
     write_payment_tx(tx, &void)?;
     if let Some(o) = order.filter(|o| o.state == OrderState::Settled) {
         orders::unsettle_tx(tx, touched, actor, o.id, &reason, at)?;
+        reports::reverse_tx(tx, &o, at)?;
     }
     append_tx(
         tx,

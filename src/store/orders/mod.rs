@@ -268,6 +268,7 @@ fn save_tx(
     }
     after.version = before.version + 1;
     after.updated_at = Utc::now();
+    crate::store::reports::order_saved_tx(tx, Some(before), after)?;
     tx.open_table(ORDERS)?.insert(after.id.0, &*after)?;
     touched.order(after.id);
     Ok(())

@@ -85,6 +85,7 @@ pub fn record_tx(
     let id = order.id;
     if matches!(order.state, OrderState::Settled | OrderState::Delivered) {
         crate::store::checkout::mark_settled_elsewhere_tx(tx, id)?;
+        crate::store::reports::recognise_recorded_tx(tx, &order, settings)?;
     }
     append_tx(
         tx,
@@ -110,6 +111,7 @@ fn insert_new_tx(tx: &WriteTransaction, settings: &Settings, mut order: WorkOrde
     tx.open_table(ORDERS_BY_VEHICLE)?.insert((order.vehicle_id.0, id), ())?;
     tx.open_table(ORDERS_BY_CUSTOMER)?.insert((order.customer_id.0, id), ())?;
     index_tx(tx, &order, true)?;
+    crate::store::reports::order_saved_tx(tx, None, &order)?;
     Ok(order)
 }
 

@@ -78,6 +78,7 @@ pub(crate) fn book_tx(
     };
     tx.open_table(STOCK_MOVES)?.insert(id, &movement)?;
     tx.open_table(STOCK_MOVES_BY_PART)?.insert((part.id.0, id), ())?;
+    crate::store::reports::movement_tx(tx, &movement)?;
     part.stock = after;
     part.version += 1;
     part.last_moved_at = Some(at);
