@@ -226,8 +226,12 @@ fn samples(data: &Path) -> Samples {
     let report_date = store
         .read_now(|tx| {
             use redb::ReadableTable;
-            let last = tx.open_table(wrenchdesk::store::tables::DAILY_TOTALS)?.last()?.map(|(k, _)| k.value());
-            Ok(last.and_then(chrono::NaiveDate::from_num_days_from_ce_opt).map(|d| d.to_string()).unwrap_or_default())
+            let last =
+                tx.open_table(wrenchdesk::store::tables::DAILY_TOTALS)?.last()?.map(|(k, _)| k.value());
+            Ok(last
+                .and_then(chrono::NaiveDate::from_num_days_from_ce_opt)
+                .map(|d| d.to_string())
+                .unwrap_or_default())
         })
         .expect("read the report days");
     Samples {

@@ -274,11 +274,7 @@ pub fn opened_at(order: &WorkOrder) -> Option<DateTime<Utc>> {
     if first != OrderState::Draft {
         return Some(order.created_at);
     }
-    order
-        .history
-        .iter()
-        .find(|t| t.from == OrderState::Draft && t.to != OrderState::Cancelled)
-        .map(|t| t.at)
+    order.history.iter().find(|t| t.from == OrderState::Draft && t.to != OrderState::Cancelled).map(|t| t.at)
 }
 
 /// When the order was last delivered, if it was.
@@ -302,7 +298,11 @@ impl Revisit {
     }
 
     /// The same from the previous visit's delivery and technicians.
-    pub fn after(opened: DateTime<Utc>, delivered: DateTime<Utc>, technicians: Vec<UserId>) -> Option<Revisit> {
+    pub fn after(
+        opened: DateTime<Utc>,
+        delivered: DateTime<Utc>,
+        technicians: Vec<UserId>,
+    ) -> Option<Revisit> {
         let days = (opened - delivered).num_days();
         (delivered <= opened && days <= REVISIT_DAYS[REVISIT_DAYS.len() - 1])
             .then_some(Revisit { days, technicians })
@@ -646,10 +646,24 @@ mod tests {
             promised_at: Some(utc(2026, 11, 27, 10)),
             advisor: None,
         };
-        let mut o = WorkOrder::new(VehicleId(1), CustomerId(1), OrderState::Open, reception, utc(2026, 11, 26, 15), None);
+        let mut o = WorkOrder::new(
+            VehicleId(1),
+            CustomerId(1),
+            OrderState::Open,
+            reception,
+            utc(2026, 11, 26, 15),
+            None,
+        );
         o.id = OrderId(1);
         for (from, to, at) in history {
-            o.history.push(Transition { from: *from, to: *to, at: *at, by: None, by_name: String::new(), reason: String::new() });
+            o.history.push(Transition {
+                from: *from,
+                to: *to,
+                at: *at,
+                by: None,
+                by_name: String::new(),
+                reason: String::new(),
+            });
             o.state = *to;
         }
         o
@@ -671,7 +685,10 @@ mod tests {
         assert_eq!(y.buckets().len(), 12);
         assert_eq!(y.months(), (month_key(day("2026-01-01")), month_key(day("2026-12-31"))));
         assert_eq!(month_start(month_key(day("2026-12-31"))), day("2026-12-01"));
-        assert_eq!(Period::containing(PeriodKind::Day, day("2024-02-29")).year_before().start, day("2023-02-28"));
+        assert_eq!(
+            Period::containing(PeriodKind::Day, day("2024-02-29")).year_before().start,
+            day("2023-02-28")
+        );
         assert_eq!(p.label(), "2026-W49");
     }
 
@@ -708,7 +725,19 @@ mod tests {
     fn a_car_back_soon_counts_against_its_last_technicians() {
         use OrderState::*;
         let mut previous = order_with(&[(Open, Delivered, utc(2026, 11, 1, 3))]);
-        let mut labour = Line::new(1, LineDetails { kind: LineKind::Labor, description: "x".into(), part_id: None, qty: d("1"), unit_price: d("100"), technician: Some(UserId(7)) }, utc(2026, 11, 1, 1), None);
+        let mut labour = Line::new(
+            1,
+            LineDetails {
+                kind: LineKind::Labor,
+                description: "x".into(),
+                part_id: None,
+                qty: d("1"),
+                unit_price: d("100"),
+                technician: Some(UserId(7)),
+            },
+            utc(2026, 11, 1, 1),
+            None,
+        );
         labour.decision = Decision::Approved;
         previous.lines.push(labour);
         let r = Revisit::of(utc(2026, 11, 20, 3), &previous).unwrap();
@@ -726,15 +755,49 @@ mod tests {
     #[test]
     fn a_settlement_and_its_reversal_cancel_out() {
         let mut o = order_with(&[]);
-        let mut labour = Line::new(1, LineDetails { kind: LineKind::Labor, description: "x".into(), part_id: None, qty: d("1.5"), unit_price: d("200"), technician: Some(UserId(3)) }, utc(2026, 11, 1, 1), None);
+        let mut labour = Line::new(
+            1,
+            LineDetails {
+                kind: LineKind::Labor,
+                description: "x".into(),
+                part_id: None,
+                qty: d("1.5"),
+                unit_price: d("200"),
+                technician: Some(UserId(3)),
+            },
+            utc(2026, 11, 1, 1),
+            None,
+        );
         labour.decision = Decision::Approved;
-        labour.clock.push(crate::domain::clock::Interval { start: utc(2026, 11, 1, 2), end: Some(utc(2026, 11, 1, 4)), by: None, pause: None });
-        let mut part = Line::new(2, LineDetails { kind: LineKind::Part, description: "filter".into(), part_id: Some(9), qty: d("2"), unit_price: d("40"), technician: None }, utc(2026, 11, 1, 1), None);
+        labour.clock.push(crate::domain::clock::Interval {
+            start: utc(2026, 11, 1, 2),
+            end: Some(utc(2026, 11, 1, 4)),
+            by: None,
+            pause: None,
+        });
+        let mut part = Line::new(
+            2,
+            LineDetails {
+                kind: LineKind::Part,
+                description: "filter".into(),
+                part_id: Some(9),
+                qty: d("2"),
+                unit_price: d("40"),
+                technician: None,
+            },
+            utc(2026, 11, 1, 1),
+            None,
+        );
         part.decision = Decision::Approved;
         part.issued = d("2");
         part.issued_cost = d("50.00");
         o.lines = vec![labour, part];
-        let rules = CheckoutRules { prices_include_tax: true, tax_rate: d("6"), cash_rounding: d("0.01"), discount_limit_percent: d("10") };
+        let rules = CheckoutRules {
+            prices_include_tax: true,
+            tax_rate: d("6"),
+            cash_rounding: d("0.01"),
+            discount_limit_percent: d("10"),
+        };
         let s = Settlement::compute(&o, &Checkout::default().discounts, &rules);
         let r = Recognition::of(&o, &s, utc(2026, 11, 2, 1), 1);
         let totals = r.day_totals();
@@ -773,7 +836,12 @@ mod tests {
         let void = Payment { id: 2, amount: d("-120.00"), voids: Some(1), ..p.clone() };
         let cash = Payment { id: 3, method: PayMethod::Cash, amount: d("80"), ..p.clone() };
         let on_account = Payment { id: 4, method: PayMethod::OnAccount, amount: d("40"), ..p.clone() };
-        let day = DayTotals::sum(&[payment_totals(&p), payment_totals(&void), payment_totals(&cash), payment_totals(&on_account)]);
+        let day = DayTotals::sum(&[
+            payment_totals(&p),
+            payment_totals(&void),
+            payment_totals(&cash),
+            payment_totals(&on_account),
+        ]);
         assert_eq!(day.takings_total(), d("80"));
         assert_eq!(day.taken_by("wechat"), Decimal::ZERO);
         assert_eq!(day.taken_by("on_account"), d("40"));

@@ -144,6 +144,18 @@ fn v5_checkout(tx: &WriteTransaction) -> StoreResult<()> {
     Ok(())
 }
 
+/// The report totals: settled orders get their recognised revenue, then every total is built
+/// from the records.
+fn v6_reports(tx: &WriteTransaction) -> StoreResult<()> {
+    tx.open_table(DAILY_TOTALS)?;
+    tx.open_table(CUSTOMER_MONTHS)?;
+    tx.open_table(PART_MONTHS)?;
+    let backfilled = super::reports::backfill_tx(tx)?;
+    super::reports::repair_tx(tx)?;
+    tracing::info!(backfilled, "report totals built");
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -214,16 +226,4 @@ mod tests {
         assert!(run_steps(&db, &steps).is_err());
         assert_eq!(version(&db).unwrap(), CURRENT);
     }
-}
-
-/// The report totals: settled orders get their recognised revenue, then every total is built
-/// from the records.
-fn v6_reports(tx: &WriteTransaction) -> StoreResult<()> {
-    tx.open_table(DAILY_TOTALS)?;
-    tx.open_table(CUSTOMER_MONTHS)?;
-    tx.open_table(PART_MONTHS)?;
-    let backfilled = super::reports::backfill_tx(tx)?;
-    super::reports::repair_tx(tx)?;
-    tracing::info!(backfilled, "report totals built");
-    Ok(())
 }

@@ -117,7 +117,13 @@ impl Render for BarChart {
             t
         };
         // Every label when they fit, else every second or fifth.
-        let every = if slot >= 22.0 { 1 } else if slot >= 11.0 { 2 } else { 5 };
+        let every = if slot >= 22.0 {
+            1
+        } else if slot >= 11.0 {
+            2
+        } else {
+            5
+        };
         html! {
             svg.chart viewBox={ "0 0 " (WIDTH) " " (height) } role="img" aria-label=(self.title)
                 preserveAspectRatio="xMidYMid meet" xmlns="http://www.w3.org/2000/svg" {
@@ -183,7 +189,11 @@ mod tests {
             lang: Lang::Zh,
             title: "营收".into(),
             labels: (1..=values[0].len()).map(|i| i.to_string()).collect(),
-            series: values.into_iter().enumerate().map(|(i, v)| Series { name: format!("系列{i}"), values: v }).collect(),
+            series: values
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| Series { name: format!("系列{i}"), values: v })
+                .collect(),
             stacked,
             height: 240,
             small: false,

@@ -60,11 +60,8 @@ async fn home(state: &AppState, ctx: &Ctx, note: Option<Msg>) -> AppResult<Respo
         vec![]
     };
     // Managers see the shop at a glance first.
-    let glance = if roles.may(Area::Reports) {
-        Some(super::reports::glance::gather(state, ctx).await?)
-    } else {
-        None
-    };
+    let glance =
+        if roles.may(Area::Reports) { Some(super::reports::glance::gather(state, ctx).await?) } else { None };
     let body = html! {
         h1 { (lang.fmt(Msg::HomeGreeting, &[&user.user.display_name])) }
         p.lead { (lang.t(Msg::HomeLead)) }

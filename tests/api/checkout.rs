@@ -62,7 +62,13 @@ pub(crate) async fn checkout_page(app: &TestApp, c: &Client, order: u64) -> Stri
     html
 }
 
-pub(crate) async fn pay(app: &TestApp, c: &Client, order: u64, method: &str, amount: &str) -> reqwest::Response {
+pub(crate) async fn pay(
+    app: &TestApp,
+    c: &Client,
+    order: u64,
+    method: &str,
+    amount: &str,
+) -> reqwest::Response {
     post(app, c, &format!("/orders/{order}/payments"), &[("method", method), ("amount", amount)]).await
 }
 

@@ -8,7 +8,9 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use redb::ReadableTable;
 use reqwest::StatusCode;
 use rust_decimal::Decimal;
-use wrenchdesk::domain::checkout::{Bill, Checkout, CheckoutRules, PayMethod, Payment, PaymentInput, Settlement};
+use wrenchdesk::domain::checkout::{
+    Bill, Checkout, CheckoutRules, PayMethod, Payment, PaymentInput, Settlement,
+};
 use wrenchdesk::domain::stock::{Movement, MovementKind};
 use wrenchdesk::domain::{OrderState, Role, Roles, Settings, WorkOrder};
 use wrenchdesk::store::audit::Actor;
@@ -35,10 +37,14 @@ fn local(at: DateTime<Utc>, tz: chrono_tz::Tz) -> NaiveDate {
 
 /// Reads every order, checkout record, payment and stock movement and counts them by day in
 /// `tz`, plus each customer's spending on settled orders and each part's settled quantity.
-fn count(store: &Store, tz: chrono_tz::Tz) -> (BTreeMap<NaiveDate, Count>, BTreeMap<u64, Decimal>, BTreeMap<u64, Decimal>) {
+fn count(
+    store: &Store,
+    tz: chrono_tz::Tz,
+) -> (BTreeMap<NaiveDate, Count>, BTreeMap<u64, Decimal>, BTreeMap<u64, Decimal>) {
     store
         .read_now(|tx| {
-            let settings: Settings = tx.open_table(SETTINGS)?.get(SETTINGS_KEY)?.map(|v| v.value()).unwrap_or_default();
+            let settings: Settings =
+                tx.open_table(SETTINGS)?.get(SETTINGS_KEY)?.map(|v| v.value()).unwrap_or_default();
             let checkouts = tx.open_table(CHECKOUTS)?;
             let mut days: BTreeMap<NaiveDate, Count> = BTreeMap::new();
             let mut spend: BTreeMap<u64, Decimal> = BTreeMap::new();
@@ -63,7 +69,11 @@ fn count(store: &Store, tz: chrono_tz::Tz) -> (BTreeMap<NaiveDate, Count>, BTree
                 }
                 if matches!(o.state, OrderState::Settled | OrderState::Delivered) {
                     *spend.entry(o.customer_id.0).or_default() += bill;
-                    for l in o.lines.iter().filter(|l| l.decision == wrenchdesk::domain::work_order::Decision::Approved) {
+                    for l in o
+                        .lines
+                        .iter()
+                        .filter(|l| l.decision == wrenchdesk::domain::work_order::Decision::Approved)
+                    {
                         if let Some(p) = l.catalog_part() {
                             *parts.entry(p).or_default() += l.details.qty;
                         }
@@ -72,7 +82,8 @@ fn count(store: &Store, tz: chrono_tz::Tz) -> (BTreeMap<NaiveDate, Count>, BTree
             }
             for row in tx.open_table(PAYMENTS)?.iter()? {
                 let p: Payment = row?.1.value();
-                *days.entry(p.day).or_default().takings.entry(p.method.code().to_string()).or_default() += p.amount;
+                *days.entry(p.day).or_default().takings.entry(p.method.code().to_string()).or_default() +=
+                    p.amount;
             }
             for row in tx.open_table(STOCK_MOVES)?.iter()? {
                 let m: Movement = row?.1.value();
@@ -113,7 +124,10 @@ fn stored(store: &Store) -> (BTreeMap<NaiveDate, Count>, BTreeMap<u64, Decimal>,
                 .filter(|c| !c.spend.is_zero())
                 .map(|c| (c.customer.0, c.spend))
                 .collect();
-            let parts = reports::part_usage(tx, (i32::MIN, i32::MAX))?.into_iter().map(|u| (u.part, u.use_.qty)).collect();
+            let parts = reports::part_usage(tx, (i32::MIN, i32::MAX))?
+                .into_iter()
+                .map(|u| (u.part, u.use_.qty))
+                .collect();
             Ok((days, spend, parts))
         })
         .unwrap()
@@ -136,10 +150,12 @@ async fn report_totals_equal_a_count_of_the_records_across_midnights_voids_and_t
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
     let seeded = store.clone();
-    tokio::task::spawn_blocking(move || wrenchdesk::seed::run(&seeded, wrenchdesk::seed::Profile::Demo, &mut |_| {}))
-        .await
-        .unwrap()
-        .unwrap();
+    tokio::task::spawn_blocking(move || {
+        wrenchdesk::seed::run(&seeded, wrenchdesk::seed::Profile::Demo, &mut |_| {})
+    })
+    .await
+    .unwrap()
+    .unwrap();
     let shanghai = chrono_tz::Asia::Shanghai;
     assert_same(&store, shanghai, "generated");
 
@@ -147,7 +163,12 @@ async fn report_totals_equal_a_count_of_the_records_across_midnights_voids_and_t
     // shop's midnight (16:00 UTC), then take them again the same way, some on account.
     let settings = store.read_now(wrenchdesk::store::settings::get).unwrap();
     let settled: Vec<u64> = store
-        .read_now(|tx| Ok(wrenchdesk::store::orders::in_state(tx, OrderState::Settled)?.into_iter().map(|o| o.0).collect()))
+        .read_now(|tx| {
+            Ok(wrenchdesk::store::orders::in_state(tx, OrderState::Settled)?
+                .into_iter()
+                .map(|o| o.0)
+                .collect())
+        })
         .unwrap();
     assert!(settled.len() >= 4, "the demo has settled orders in the shop");
     let manager = Actor::system();
@@ -156,14 +177,25 @@ async fn report_totals_equal_a_count_of_the_records_across_midnights_voids_and_t
     for (i, order) in settled.iter().enumerate() {
         let at = midnight + Duration::seconds(if i % 2 == 0 { -1 } else { 1 }) + Duration::days(i as i64);
         let payments: Vec<Payment> = store
-            .read_now(|tx| wrenchdesk::store::checkout::order_payments(tx, wrenchdesk::domain::OrderId(*order)))
+            .read_now(|tx| {
+                wrenchdesk::store::checkout::order_payments(tx, wrenchdesk::domain::OrderId(*order))
+            })
             .unwrap();
         let settings = settings.clone();
         let actor = manager.clone();
         // An amount put on account and paid off since cannot be voided: such orders are left.
         let voided = store.write_touching_now(|tx, touched| {
             for p in payments.iter().filter(|p| p.voids.is_none()) {
-                wrenchdesk::store::checkout::void_tx(tx, touched, &actor, roles, p.id, "收错款", &settings, at)?;
+                wrenchdesk::store::checkout::void_tx(
+                    tx,
+                    touched,
+                    &actor,
+                    roles,
+                    p.id,
+                    "收错款",
+                    &settings,
+                    at,
+                )?;
             }
             Ok(())
         });
@@ -175,17 +207,34 @@ async fn report_totals_equal_a_count_of_the_records_across_midnights_voids_and_t
         }
         let bill: Bill = store
             .read_now(|tx| {
-                Ok(wrenchdesk::store::checkout::order_checkout(tx, wrenchdesk::domain::OrderId(*order), &settings)?.unwrap().bill)
+                Ok(wrenchdesk::store::checkout::order_checkout(
+                    tx,
+                    wrenchdesk::domain::OrderId(*order),
+                    &settings,
+                )?
+                .unwrap()
+                .bill)
             })
             .unwrap();
         let method = if i % 2 == 0 { PayMethod::Alipay } else { PayMethod::OnAccount };
-        let input = PaymentInput { method: method.code().into(), amount: bill.balance.to_string(), reference: String::new() };
+        let input = PaymentInput {
+            method: method.code().into(),
+            amount: bill.balance.to_string(),
+            reference: String::new(),
+        };
         let (settings, actor) = (settings.clone(), manager.clone());
         store
             .write_touching_now(|tx, touched| {
                 let later = at + Duration::seconds(2);
                 wrenchdesk::store::checkout::record_payment_at_tx(
-                    tx, touched, &actor, roles, wrenchdesk::domain::OrderId(*order), &input, &settings, later,
+                    tx,
+                    touched,
+                    &actor,
+                    roles,
+                    wrenchdesk::domain::OrderId(*order),
+                    &input,
+                    &settings,
+                    later,
                 )
             })
             .unwrap();
@@ -196,7 +245,8 @@ async fn report_totals_equal_a_count_of_the_records_across_midnights_voids_and_t
     let new_york = chrono_tz::America::New_York;
     store
         .write_now(|tx| {
-            let mut s: Settings = tx.open_table(SETTINGS)?.get(SETTINGS_KEY)?.map(|v| v.value()).unwrap_or_default();
+            let mut s: Settings =
+                tx.open_table(SETTINGS)?.get(SETTINGS_KEY)?.map(|v| v.value()).unwrap_or_default();
             s.time_zone = "America/New_York".into();
             tx.open_table(SETTINGS)?.insert(SETTINGS_KEY, &s)?;
             reports::repair_tx(tx)
@@ -230,7 +280,8 @@ async fn a_manager_reads_revenue_for_a_month_and_a_year_and_exports_the_same_fig
     assert_eq!(pay(app, &s.cashier, c, "cash", "500").await.status(), StatusCode::SEE_OTHER);
     let html = crate::checkout::checkout_page(app, &s.manager, c).await;
     let pid = data(&html, "data-payment");
-    let voided = post(app, &s.manager, &format!("/orders/{c}/payments/{pid}/void"), &[("reason", "收错")]).await;
+    let voided =
+        post(app, &s.manager, &format!("/orders/{c}/payments/{pid}/void"), &[("reason", "收错")]).await;
     assert_eq!(voided.status(), StatusCode::SEE_OTHER);
     check_passes(app);
 

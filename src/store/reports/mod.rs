@@ -63,7 +63,12 @@ fn tz_tx(tx: &WriteTransaction) -> StoreResult<chrono_tz::Tz> {
 }
 
 /// Adds `delta` to a day's row (`sign` -1 takes it off); a day left with nothing is removed.
-pub(crate) fn add_day_tx(tx: &WriteTransaction, day: NaiveDate, delta: &DayTotals, sign: i64) -> StoreResult<()> {
+pub(crate) fn add_day_tx(
+    tx: &WriteTransaction,
+    day: NaiveDate,
+    delta: &DayTotals,
+    sign: i64,
+) -> StoreResult<()> {
     if delta.is_zero() {
         return Ok(());
     }
@@ -81,7 +86,11 @@ pub(crate) fn add_day_tx(tx: &WriteTransaction, day: NaiveDate, delta: &DayTotal
 
 /// An order was stored (`before` is `None` for a new one): what its history adds to the days
 /// changes by the difference. Most saves leave the history alone and cost one comparison.
-pub(crate) fn order_saved_tx(tx: &WriteTransaction, before: Option<&WorkOrder>, after: &WorkOrder) -> StoreResult<()> {
+pub(crate) fn order_saved_tx(
+    tx: &WriteTransaction,
+    before: Option<&WorkOrder>,
+    after: &WorkOrder,
+) -> StoreResult<()> {
     if let Some(b) = before
         && b.history.len() == after.history.len()
         && b.created_at == after.created_at
@@ -110,7 +119,11 @@ pub(crate) fn order_saved_tx(tx: &WriteTransaction, before: Option<&WorkOrder>, 
 
 /// The previous visit of the order's car as of `opened`: the newest of its earlier orders
 /// delivered by then (the rule [`rebuild`] applies to every order).
-fn revisit_tx(tx: &WriteTransaction, order: &WorkOrder, opened: DateTime<Utc>) -> StoreResult<Option<Revisit>> {
+fn revisit_tx(
+    tx: &WriteTransaction,
+    order: &WorkOrder,
+    opened: DateTime<Utc>,
+) -> StoreResult<Option<Revisit>> {
     let ids: Vec<u64> = {
         let index = tx.open_table(ORDERS_BY_VEHICLE)?;
         let range = index.range((order.vehicle_id.0, 0)..(order.vehicle_id.0, order.id.0))?;
@@ -164,7 +177,11 @@ pub(crate) fn reverse_tx(tx: &WriteTransaction, order: &WorkOrder, at: DateTime<
 
 /// Recognises the bill of an order recorded as already settled (from another system), at the
 /// time its history says it was settled, with the shop's rules and no discounts.
-pub(crate) fn recognise_recorded_tx(tx: &WriteTransaction, order: &WorkOrder, settings: &Settings) -> StoreResult<()> {
+pub(crate) fn recognise_recorded_tx(
+    tx: &WriteTransaction,
+    order: &WorkOrder,
+    settings: &Settings,
+) -> StoreResult<()> {
     let mut table = tx.open_table(CHECKOUTS)?;
     let mut checkout: Checkout = table.get(order.id.0)?.map(|v| v.value()).unwrap_or_default();
     let rules = checkout.rules.unwrap_or(CheckoutRules::of(settings));

@@ -15,7 +15,11 @@ use crate::store::tables::{CUSTOMER_MONTHS, DAILY_TOTALS, ORDERS, ORDERS_BY_CUST
 
 /// The stored days from `from` up to (not including) `to`, oldest first; days with nothing
 /// are absent.
-pub fn days(tx: &ReadTransaction, from: NaiveDate, to: NaiveDate) -> StoreResult<Vec<(NaiveDate, DayTotals)>> {
+pub fn days(
+    tx: &ReadTransaction,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> StoreResult<Vec<(NaiveDate, DayTotals)>> {
     let mut out = Vec::new();
     for row in tx.open_table(DAILY_TOTALS)?.range(day_key(from)..day_key(to))? {
         let (k, v) = row?;
@@ -70,8 +74,10 @@ pub fn customer_ranking(tx: &ReadTransaction, months: (i32, i32)) -> StoreResult
 /// Customers whose last settled visit was before the month `cutoff`, biggest spender over
 /// all time first (the call list of customers worth winning back), at most `limit`.
 pub fn dormant(tx: &ReadTransaction, cutoff: i32, limit: usize) -> StoreResult<Vec<CustomerSpend>> {
-    let mut out: Vec<CustomerSpend> =
-        spending(tx, (i32::MIN, i32::MAX))?.into_iter().filter(|c| c.last_month < cutoff && c.visits > 0).collect();
+    let mut out: Vec<CustomerSpend> = spending(tx, (i32::MIN, i32::MAX))?
+        .into_iter()
+        .filter(|c| c.last_month < cutoff && c.visits > 0)
+        .collect();
     out.sort_by(|a, b| b.spend.cmp(&a.spend).then(a.customer.cmp(&b.customer)));
     out.truncate(limit);
     Ok(out)
@@ -116,7 +122,10 @@ pub fn slow_movers(
     let mut out = Vec::new();
     for row in tx.open_table(crate::store::tables::PARTS)?.iter()? {
         let part = row?.1.value();
-        if part.details.active && part.stock.on_hand > Decimal::ZERO && part.last_moved_at.is_none_or(|at| at < before) {
+        if part.details.active
+            && part.stock.on_hand > Decimal::ZERO
+            && part.last_moved_at.is_none_or(|at| at < before)
+        {
             out.push(part);
         }
     }

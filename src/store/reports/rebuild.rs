@@ -16,7 +16,8 @@ use crate::domain::report::{
 use crate::domain::{OrderState, Settings, UserId, WorkOrder};
 use crate::store::StoreResult;
 use crate::store::tables::{
-    CHECKOUTS, CUSTOMER_MONTHS, DAILY_TOTALS, ORDERS, PART_MONTHS, PAYMENTS, SETTINGS, SETTINGS_KEY, STOCK_MOVES,
+    CHECKOUTS, CUSTOMER_MONTHS, DAILY_TOTALS, ORDERS, PART_MONTHS, PAYMENTS, SETTINGS, SETTINGS_KEY,
+    STOCK_MOVES,
 };
 
 /// The report tables as the records say they should be.
@@ -119,10 +120,14 @@ pub trait Reader {
     fn settings(&self) -> StoreResult<Settings>;
     fn each_order(&self, f: &mut dyn FnMut(WorkOrder) -> StoreResult<()>) -> StoreResult<()>;
     fn each_checkout(&self, f: &mut dyn FnMut(u64, Checkout) -> StoreResult<()>) -> StoreResult<()>;
-    fn each_payment(&self, f: &mut dyn FnMut(crate::domain::checkout::Payment) -> StoreResult<()>)
-    -> StoreResult<()>;
-    fn each_movement(&self, f: &mut dyn FnMut(crate::domain::stock::Movement) -> StoreResult<()>)
-    -> StoreResult<()>;
+    fn each_payment(
+        &self,
+        f: &mut dyn FnMut(crate::domain::checkout::Payment) -> StoreResult<()>,
+    ) -> StoreResult<()>;
+    fn each_movement(
+        &self,
+        f: &mut dyn FnMut(crate::domain::stock::Movement) -> StoreResult<()>,
+    ) -> StoreResult<()>;
 }
 
 macro_rules! reader_for {

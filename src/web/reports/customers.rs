@@ -51,7 +51,11 @@ pub(super) async fn page(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Re
         })
         .await?;
     let rows: BTreeMap<CustomerId, CustomerRow> = state.store.search(|index| {
-        ranking.iter().chain(dormant.iter()).filter_map(|c| index.get(c.customer).map(|r| (c.customer, r.clone()))).collect()
+        ranking
+            .iter()
+            .chain(dormant.iter())
+            .filter_map(|c| index.get(c.customer).map(|r| (c.customer, r.clone())))
+            .collect()
     });
     let tz = ctx.settings.tz();
     let name = |id: CustomerId| rows.get(&id).map(|r| r.name.clone()).unwrap_or_else(|| format!("#{id}"));
@@ -90,7 +94,11 @@ pub(super) async fn page(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Re
         Cell::Text(String::new()),
         Cell::Money(all_spend),
         Cell::Count(all_visits),
-        Cell::Money(if all_visits > 0 { (all_spend / Decimal::from(all_visits)).round_dp(2) } else { Decimal::ZERO }),
+        Cell::Money(if all_visits > 0 {
+            (all_spend / Decimal::from(all_visits)).round_dp(2)
+        } else {
+            Decimal::ZERO
+        }),
         Cell::Text(String::new()),
     ]);
 
@@ -114,7 +122,7 @@ pub(super) async fn page(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Re
             ],
         );
         let mut groups: Vec<_> = by.into_iter().collect();
-        groups.sort_by(|a, b| b.1.1.cmp(&a.1.1));
+        groups.sort_by_key(|g| std::cmp::Reverse(g.1.1));
         for (k, (n, spend, visits)) in groups {
             let label = if k.is_empty() { "—".to_string() } else { choice_label(&k, lang).to_string() };
             t.rows.push(vec![Cell::Text(label), Cell::Count(n), Cell::Money(spend), Cell::Count(visits)]);

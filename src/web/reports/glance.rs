@@ -38,7 +38,11 @@ pub async fn gather(state: &AppState, ctx: &Ctx) -> AppResult<Glance> {
         .read(move |tx| {
             let board = orders::on_board(tx)?;
             let late = board.iter().filter(|o| o.is_late(now)).count();
-            Ok((reports::days(tx, from, today + Duration::days(1))?, (board.len(), late), reports::receivables_total(tx)?))
+            Ok((
+                reports::days(tx, from, today + Duration::days(1))?,
+                (board.len(), late),
+                reports::receivables_total(tx)?,
+            ))
         })
         .await?;
     let low_stock = state.store.parts(|index| index.low_count());
@@ -69,7 +73,10 @@ pub fn panel(ctx: &Ctx, g: &Glance) -> Markup {
         lang,
         title: lang.t(Msg::Last30Days).to_string(),
         labels: g.days.iter().map(|(d, _)| d.format("%-d").to_string()).collect(),
-        series: vec![Series { name: lang.t(Msg::TakingsTotal).into(), values: g.days.iter().map(|(_, v)| *v).collect() }],
+        series: vec![Series {
+            name: lang.t(Msg::TakingsTotal).into(),
+            values: g.days.iter().map(|(_, v)| *v).collect(),
+        }],
         stacked: false,
         height: 150,
         small: true,

@@ -55,16 +55,16 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
         .and(warp::get())
         .and(ctx())
         .then(handler!(state, ctx, |ctx: Ctx| index(&state, &ctx)));
-    let revenue = warp::path!("reports" / "revenue")
-        .and(warp::get())
-        .and(ctx())
-        .and(query())
-        .then(handler!(state, ctx, |ctx: Ctx, q: Query| revenue::page(&state, &ctx, &q)));
-    let volume = warp::path!("reports" / "volume")
-        .and(warp::get())
-        .and(ctx())
-        .and(query())
-        .then(handler!(state, ctx, |ctx: Ctx, q: Query| volume::page(&state, &ctx, &q)));
+    let revenue = warp::path!("reports" / "revenue").and(warp::get()).and(ctx()).and(query()).then(handler!(
+        state,
+        ctx,
+        |ctx: Ctx, q: Query| revenue::page(&state, &ctx, &q)
+    ));
+    let volume = warp::path!("reports" / "volume").and(warp::get()).and(ctx()).and(query()).then(handler!(
+        state,
+        ctx,
+        |ctx: Ctx, q: Query| volume::page(&state, &ctx, &q)
+    ));
     let customers = warp::path!("reports" / "customers")
         .and(warp::get())
         .and(ctx())
@@ -75,11 +75,11 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
         .and(ctx())
         .and(query())
         .then(handler!(state, ctx, |ctx: Ctx, q: Query| technicians::page(&state, &ctx, &q)));
-    let parts = warp::path!("reports" / "parts")
-        .and(warp::get())
-        .and(ctx())
-        .and(query())
-        .then(handler!(state, ctx, |ctx: Ctx, q: Query| parts::page(&state, &ctx, &q)));
+    let parts = warp::path!("reports" / "parts").and(warp::get()).and(ctx()).and(query()).then(handler!(
+        state,
+        ctx,
+        |ctx: Ctx, q: Query| parts::page(&state, &ctx, &q)
+    ));
     let receivables = warp::path!("reports" / "receivables")
         .and(warp::get())
         .and(ctx())
@@ -156,7 +156,15 @@ fn href(slug: &str, period: &str, date: NaiveDate, extra: &str) -> String {
 
 /// The page head of a report: its title, the period kinds, previous and next, print and the
 /// exports. `extra` is kept on every link (`&within=30`).
-pub(super) fn head(ctx: &Ctx, slug: &str, title: Msg, asked: Asked, kinds: &[PeriodKind], all: bool, extra: &str) -> Markup {
+pub(super) fn head(
+    ctx: &Ctx,
+    slug: &str,
+    title: Msg,
+    asked: Asked,
+    kinds: &[PeriodKind],
+    all: bool,
+    extra: &str,
+) -> Markup {
     let lang = ctx.lang;
     let (code, start, label) = match asked {
         Asked::Period(p) => (p.kind.code(), p.start, p.label()),
@@ -318,8 +326,12 @@ pub(super) fn respond(
     match q.get("format").map(String::as_str) {
         Some("csv") => {
             let name = q.get("table").map(String::as_str).unwrap_or_default();
-            let table = tables.iter().find(|t| t.name == name).or(tables.first()).ok_or(AppError::NotFound)?;
-            Ok(super::csv::attachment(&format!("{slug}-{}-{}.csv", table.name, ctx.today()), &table.plain_rows()))
+            let table =
+                tables.iter().find(|t| t.name == name).or(tables.first()).ok_or(AppError::NotFound)?;
+            Ok(super::csv::attachment(
+                &format!("{slug}-{}-{}.csv", table.name, ctx.today()),
+                &table.plain_rows(),
+            ))
         }
         Some("xlsx") => xlsx(&format!("{slug}-{}.xlsx", ctx.today()), tables),
         Some(_) => Err(AppError::BadRequest),
@@ -413,28 +425,12 @@ pub(super) fn export_base(ctx: &Ctx) -> String {
     let path = &ctx.path_and_query;
     let cleaned: Vec<&str> = path
         .split_once('?')
-        .map(|(_, q)| q.split('&').filter(|kv| !kv.starts_with("format=") && !kv.starts_with("table=")).collect())
+        .map(|(_, q)| {
+            q.split('&').filter(|kv| !kv.starts_with("format=") && !kv.starts_with("table=")).collect()
+        })
         .unwrap_or_default();
     let base = path.split('?').next().unwrap_or(path);
     if cleaned.is_empty() { format!("{base}?") } else { format!("{base}?{}", cleaned.join("&")) }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cells_read_plainly_for_export() {
-        assert_eq!(Cell::Money(Decimal::new(123456, 2)).plain(), "1234.56");
-        assert_eq!(Cell::Num("1.50".parse().unwrap()).plain(), "1.5");
-        assert_eq!(Cell::Percent(None).plain(), "");
-        let mut t = Table::new("revenue", "营收", &[("day", "日期"), ("total", "合计")]);
-        t.rows.push(vec![Cell::Text("2026-11-01".into()), Cell::Money(Decimal::from(5))]);
-        let html = t.render(&Ctx::for_test(Lang::Zh, None), "/reports/revenue?period=month").into_string();
-        assert!(html.contains(r#"data-col="total" data-value="5.00""#));
-        assert!(html.contains("format=csv&amp;table=revenue"));
-        assert_eq!(t.plain_rows()[1], vec!["2026-11-01".to_string(), "5.00".into()]);
-    }
 }
 
 /// The stored days of a period, the one before it and the same one a year earlier.
@@ -489,6 +485,31 @@ fn bucketed(
     period
         .buckets()
         .into_iter()
-        .map(|b| (b, crate::domain::report::DayTotals::sum(days.iter().filter(|(d, _)| b.contains(*d)).map(|(_, t)| t))))
+        .map(|b| {
+            (
+                b,
+                crate::domain::report::DayTotals::sum(
+                    days.iter().filter(|(d, _)| b.contains(*d)).map(|(_, t)| t),
+                ),
+            )
+        })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_read_plainly_for_export() {
+        assert_eq!(Cell::Money(Decimal::new(123456, 2)).plain(), "1234.56");
+        assert_eq!(Cell::Num("1.50".parse().unwrap()).plain(), "1.5");
+        assert_eq!(Cell::Percent(None).plain(), "");
+        let mut t = Table::new("revenue", "营收", &[("day", "日期"), ("total", "合计")]);
+        t.rows.push(vec![Cell::Text("2026-11-01".into()), Cell::Money(Decimal::from(5))]);
+        let html = t.render(&Ctx::for_test(Lang::Zh, None), "/reports/revenue?period=month").into_string();
+        assert!(html.contains(r#"data-col="total" data-value="5.00""#));
+        assert!(html.contains("format=csv&amp;table=revenue"));
+        assert_eq!(t.plain_rows()[1], vec!["2026-11-01".to_string(), "5.00".into()]);
+    }
 }

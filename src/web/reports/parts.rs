@@ -54,11 +54,16 @@ pub(super) async fn page(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Re
     let (rows, valuation) = state.store.parts(|index| {
         let rows: BTreeMap<u64, (String, String, String)> = usage
             .iter()
-            .filter_map(|u| index.get(PartId(u.part)).map(|r| (u.part, (r.number.clone(), r.name.clone(), r.category.clone()))))
+            .filter_map(|u| {
+                index
+                    .get(PartId(u.part))
+                    .map(|r| (u.part, (r.number.clone(), r.name.clone(), r.category.clone())))
+            })
             .collect();
         (rows, index.valuation())
     });
-    let describe = |id: u64| rows.get(&id).cloned().unwrap_or_else(|| (format!("#{id}"), String::new(), String::new()));
+    let describe =
+        |id: u64| rows.get(&id).cloned().unwrap_or_else(|| (format!("#{id}"), String::new(), String::new()));
 
     let mut by_part = Table::new(
         "parts",
@@ -114,7 +119,7 @@ pub(super) async fn page(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Re
         ]
     };
     let mut sorted: Vec<_> = by_category.iter().collect();
-    sorted.sort_by(|a, b| b.1.sales.cmp(&a.1.sales));
+    sorted.sort_by_key(|c| std::cmp::Reverse(c.1.sales));
     for (category, u) in sorted {
         categories.rows.push(use_row(if category.is_empty() { "—".into() } else { category.clone() }, u));
     }
@@ -123,15 +128,26 @@ pub(super) async fn page(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Re
     let mut value = Table::new(
         "stock_value",
         lang.t(Msg::StockValue),
-        &[("category", lang.t(Msg::Category)), ("parts", lang.t(Msg::PartCol)), ("value", lang.t(Msg::StockValue))],
+        &[
+            ("category", lang.t(Msg::Category)),
+            ("parts", lang.t(Msg::PartCol)),
+            ("value", lang.t(Msg::StockValue)),
+        ],
     );
     let (last, rest) = valuation.split_last().map(|(l, r)| (Some(l), r)).unwrap_or((None, &[]));
     for c in rest {
-        value.rows.push(vec![Cell::Text(c.category.clone()), Cell::Count(c.parts as i64), Cell::Money(c.value)]);
+        value.rows.push(vec![
+            Cell::Text(c.category.clone()),
+            Cell::Count(c.parts as i64),
+            Cell::Money(c.value),
+        ]);
     }
     if let Some(t) = last {
-        value.total =
-            Some(vec![Cell::Text(lang.t(Msg::RevenueTotal).into()), Cell::Count(t.parts as i64), Cell::Money(t.value)]);
+        value.total = Some(vec![
+            Cell::Text(lang.t(Msg::RevenueTotal).into()),
+            Cell::Count(t.parts as i64),
+            Cell::Money(t.value),
+        ]);
     }
     let stock_value = last.map(|t| t.value).unwrap_or_default();
 

@@ -17,6 +17,9 @@ use crate::web::ctx::Ctx;
 use crate::web::error::AppResult;
 use crate::web::show::Money;
 
+/// One figure of a day's totals.
+type Figure = fn(&DayTotals) -> Decimal;
+
 const KINDS: [PeriodKind; 4] = [PeriodKind::Month, PeriodKind::Day, PeriodKind::Week, PeriodKind::Year];
 
 pub(super) async fn page(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Response> {
@@ -105,7 +108,7 @@ pub(super) async fn page(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Re
             ("vs_last_year", lang.t(Msg::VsLastYear)),
         ],
     );
-    let measures: [(Msg, fn(&DayTotals) -> Decimal); 8] = [
+    let measures: [(Msg, Figure); 8] = [
         (Msg::RevenueTotal, |d| d.total),
         (Msg::Labour, |d| d.labour),
         (Msg::PartsRevenue, |d| d.parts),
@@ -125,8 +128,14 @@ pub(super) async fn page(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Re
         title: lang.t(Msg::ReportRevenue).to_string(),
         labels: labels.clone(),
         series: vec![
-            Series { name: lang.t(Msg::Labour).into(), values: buckets.iter().map(|(_, d)| d.labour).collect() },
-            Series { name: lang.t(Msg::PartsRevenue).into(), values: buckets.iter().map(|(_, d)| d.parts).collect() },
+            Series {
+                name: lang.t(Msg::Labour).into(),
+                values: buckets.iter().map(|(_, d)| d.labour).collect(),
+            },
+            Series {
+                name: lang.t(Msg::PartsRevenue).into(),
+                values: buckets.iter().map(|(_, d)| d.parts).collect(),
+            },
             Series { name: lang.t(Msg::Fees).into(), values: buckets.iter().map(|(_, d)| d.fees).collect() },
         ],
         stacked: true,
@@ -139,7 +148,10 @@ pub(super) async fn page(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Re
         labels,
         series: vec![
             Series { name: c.period.label(), values: buckets.iter().map(|(_, d)| d.total).collect() },
-            Series { name: c.period.year_before().label(), values: ly_buckets.iter().map(|(_, d)| d.total).collect() },
+            Series {
+                name: c.period.year_before().label(),
+                values: ly_buckets.iter().map(|(_, d)| d.total).collect(),
+            },
         ],
         stacked: false,
         height: 260,
@@ -148,7 +160,11 @@ pub(super) async fn page(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Re
     let tile = |key, msg: Msg, f: fn(&DayTotals) -> Decimal, money: bool| Tile {
         key,
         label: lang.t(msg).to_string(),
-        value: if money { html! { (Money(f(&now))) } } else { html! { (f(&now)) } },
+        value: if money {
+            html! { (Money(f(&now))) }
+        } else {
+            html! { (f(&now)) }
+        },
         now: f(&now),
         previous: Some(f(prev)),
         last_year: Some(f(&ly)),

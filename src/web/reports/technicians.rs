@@ -23,7 +23,8 @@ fn hours(minutes: i64) -> Decimal {
 
 /// Billed hours as a share of clocked hours (over 100 %: faster than the book).
 fn efficiency(t: &TechTotals) -> Option<Decimal> {
-    (t.clocked_minutes > 0).then(|| (t.hours * Decimal::from(6000) / Decimal::from(t.clocked_minutes)).round_dp(0))
+    (t.clocked_minutes > 0)
+        .then(|| (t.hours * Decimal::from(6000) / Decimal::from(t.clocked_minutes)).round_dp(0))
 }
 
 pub(super) async fn page(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Response> {
@@ -34,7 +35,11 @@ pub(super) async fn page(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Re
     let users = state.store.read(crate::store::users::list).await?;
     let total = c.total();
     let name = |id: u64| {
-        users.iter().find(|u| u.id == UserId(id)).map(|u| u.display_name.clone()).unwrap_or_else(|| format!("#{id}"))
+        users
+            .iter()
+            .find(|u| u.id == UserId(id))
+            .map(|u| u.display_name.clone())
+            .unwrap_or_else(|| format!("#{id}"))
     };
     let mut techs: Vec<(u64, &TechTotals)> = total.techs.iter().map(|(id, t)| (*id, t)).collect();
     techs.sort_by(|a, b| b.1.labour.cmp(&a.1.labour).then(a.0.cmp(&b.0)));
@@ -78,7 +83,10 @@ pub(super) async fn page(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Re
         title: lang.t(Msg::ReportTechnicians).to_string(),
         labels: techs.iter().map(|(id, _)| name(*id)).collect(),
         series: vec![
-            Series { name: lang.t(Msg::BilledHours).into(), values: techs.iter().map(|(_, t)| t.hours).collect() },
+            Series {
+                name: lang.t(Msg::BilledHours).into(),
+                values: techs.iter().map(|(_, t)| t.hours).collect(),
+            },
             Series {
                 name: lang.t(Msg::ClockedHours).into(),
                 values: techs.iter().map(|(_, t)| hours(t.clocked_minutes)).collect(),

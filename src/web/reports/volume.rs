@@ -69,7 +69,10 @@ pub(super) async fn page(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Re
         title: lang.t(Msg::ReportVolume).to_string(),
         labels: buckets.iter().map(|(b, _)| b.short_label()).collect(),
         series: vec![
-            Series { name: lang.t(Msg::CarsIn).into(), values: buckets.iter().map(|(_, d)| d.opened.into()).collect() },
+            Series {
+                name: lang.t(Msg::CarsIn).into(),
+                values: buckets.iter().map(|(_, d)| d.opened.into()).collect(),
+            },
             Series {
                 name: lang.t(Msg::Delivered).into(),
                 values: buckets.iter().map(|(_, d)| d.delivered.into()).collect(),
