@@ -37,7 +37,9 @@ pub struct BarChart {
     pub small: bool,
 }
 
-const WIDTH: f64 = 720.0;
+/// The drawing's width: near the width it is shown at on a kiosk's half page, so its text
+/// stays readable when a phone scales it down.
+const WIDTH: f64 = 480.0;
 
 impl BarChart {
     /// The value axis: from the lowest (at most 0) to the highest value (stacked: sum), in
@@ -99,7 +101,7 @@ fn trim(v: f64, unit: &str) -> String {
 impl Render for BarChart {
     fn render(&self) -> Markup {
         let n = self.labels.len().max(1);
-        let (left, right, top, bottom) = (56.0, 8.0, if self.small { 8.0 } else { 30.0 }, 24.0);
+        let (left, right, top, bottom) = (48.0, 6.0, if self.small { 8.0 } else { 30.0 }, 22.0);
         let height = f64::from(self.height);
         let plot_h = height - top - bottom;
         let (lo, hi, step) = self.axis();
@@ -162,7 +164,7 @@ impl Render for BarChart {
                 line x1=(left) x2=(WIDTH - right) y1=(fmt(y(0.0))) y2=(fmt(y(0.0))) stroke="#5b6675" {}
                 @if !self.small {
                     @for (k, s) in self.series.iter().enumerate() {
-                        @let x = left + 150.0 * k as f64;
+                        @let x = left + 120.0 * k as f64;
                         rect x=(fmt(x)) y="8" width="14" height="14" fill=(FILLS[k % FILLS.len()]) {}
                         text x=(fmt(x + 20.0)) y="20" font-size="13" fill="#1c2430" { (s.name) }
                     }

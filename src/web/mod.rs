@@ -113,6 +113,8 @@ pub struct AppState {
     pub lan_base_url: String,
     /// The board as last rendered, per way of showing it; emptied when orders change.
     pub board_cache: board::BoardCache,
+    /// The cars in the shop as the manager's panel last read them.
+    pub glance_cache: reports::glance::GlanceCache,
     /// Photos being decoded and scaled at once (each holds a whole picture in memory).
     pub photo_permits: tokio::sync::Semaphore,
     /// Where backups go.
@@ -134,6 +136,7 @@ impl AppState {
             imports: import::PendingImports::default(),
             lan_base_url,
             board_cache: board::BoardCache::default(),
+            glance_cache: Default::default(),
             photo_permits: tokio::sync::Semaphore::new(1),
             backups_dir,
         }))

@@ -38,8 +38,8 @@ use crate::domain::stock::Movement;
 use crate::domain::{CustomerId, Settings, WorkOrder};
 
 pub use query::{
-    CustomerSpend, PartUsage, customer_ranking, days, dormant, last_order_at, part_usage, receivables_total,
-    slow_movers,
+    CustomerSpend, PartUsage, customer_ranking, customer_spending, days, dormant, last_order_at, part_usage,
+    receivables_total, slow_movers,
 };
 pub(crate) use rebuild::backfill_tx;
 pub use rebuild::{Reader, Rebuilt, rebuild, repair_tx, verify};

@@ -46,7 +46,8 @@ impl CustomerSpend {
     }
 }
 
-fn spending(tx: &ReadTransaction, (first, last): (i32, i32)) -> StoreResult<Vec<CustomerSpend>> {
+/// Each customer's spending in the months `first..=last`, in no order.
+pub fn customer_spending(tx: &ReadTransaction, (first, last): (i32, i32)) -> StoreResult<Vec<CustomerSpend>> {
     let mut by: HashMap<u64, CustomerSpend> = HashMap::new();
     for row in tx.open_table(CUSTOMER_MONTHS)?.range((first, 0)..=(last, u64::MAX))? {
         let (k, v) = row?;
@@ -66,21 +67,20 @@ fn spending(tx: &ReadTransaction, (first, last): (i32, i32)) -> StoreResult<Vec<
 
 /// Every customer who spent something in the months `first..=last`, biggest spender first.
 pub fn customer_ranking(tx: &ReadTransaction, months: (i32, i32)) -> StoreResult<Vec<CustomerSpend>> {
-    let mut out = spending(tx, months)?;
+    let mut out = customer_spending(tx, months)?;
     out.sort_by(|a, b| b.spend.cmp(&a.spend).then(a.customer.cmp(&b.customer)));
     Ok(out)
 }
 
-/// Customers whose last settled visit was before the month `cutoff`, biggest spender over
-/// all time first (the call list of customers worth winning back), at most `limit`.
-pub fn dormant(tx: &ReadTransaction, cutoff: i32, limit: usize) -> StoreResult<Vec<CustomerSpend>> {
-    let mut out: Vec<CustomerSpend> = spending(tx, (i32::MIN, i32::MAX))?
-        .into_iter()
-        .filter(|c| c.last_month < cutoff && c.visits > 0)
-        .collect();
+/// Of everyone's all-time spending (`all`, from [`customer_spending`]), the customers whose
+/// last settled visit was before the month `cutoff`, biggest spender first (the call list of
+/// customers worth winning back), at most `limit`.
+pub fn dormant(all: &[CustomerSpend], cutoff: i32, limit: usize) -> Vec<CustomerSpend> {
+    let mut out: Vec<CustomerSpend> =
+        all.iter().filter(|c| c.last_month < cutoff && c.visits > 0).cloned().collect();
     out.sort_by(|a, b| b.spend.cmp(&a.spend).then(a.customer.cmp(&b.customer)));
     out.truncate(limit);
-    Ok(out)
+    out
 }
 
 /// When a customer's newest order was opened.

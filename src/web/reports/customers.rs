@@ -41,8 +41,11 @@ pub(super) async fn page(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Re
     let (ranking, dormant, last_visits) = state
         .store
         .read(move |tx| {
-            let ranking = reports::customer_ranking(tx, range)?;
-            let dormant = reports::dormant(tx, cutoff, DORMANT_LISTED)?;
+            let all = reports::customer_spending(tx, (i32::MIN, i32::MAX))?;
+            let dormant = reports::dormant(&all, cutoff, DORMANT_LISTED);
+            let mut ranking =
+                if range == (i32::MIN, i32::MAX) { all } else { reports::customer_spending(tx, range)? };
+            ranking.sort_by(|a, b| b.spend.cmp(&a.spend).then(a.customer.cmp(&b.customer)));
             let mut last = BTreeMap::new();
             for c in ranking.iter().take(RANKED) {
                 last.insert(c.customer, reports::last_order_at(tx, c.customer)?);
@@ -50,12 +53,25 @@ pub(super) async fn page(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Re
             Ok((ranking, dormant, last))
         })
         .await?;
-    let rows: BTreeMap<CustomerId, CustomerRow> = state.store.search(|index| {
-        ranking
-            .iter()
-            .chain(dormant.iter())
-            .filter_map(|c| index.get(c.customer).map(|r| (c.customer, r.clone())))
-            .collect()
+    // Names for the listed customers only; the by-source and by-level sums read the index in
+    // place (a ten-year ranking holds every customer).
+    let (rows, groups) = state.store.search(|index| {
+        let listed = ranking.iter().take(RANKED).chain(dormant.iter());
+        let rows: BTreeMap<CustomerId, CustomerRow> =
+            listed.filter_map(|c| index.get(c.customer).map(|r| (c.customer, r.clone()))).collect();
+        let mut by_source: BTreeMap<String, (i64, Decimal, i64)> = BTreeMap::new();
+        let mut by_level: BTreeMap<String, (i64, Decimal, i64)> = BTreeMap::new();
+        for c in &ranking {
+            let (source, level) =
+                index.get(c.customer).map(|r| (r.source.as_str(), r.level.as_str())).unwrap_or_default();
+            for (map, key) in [(&mut by_source, source), (&mut by_level, level)] {
+                let e = map.entry(key.to_string()).or_default();
+                e.0 += 1;
+                e.1 += c.spend;
+                e.2 += c.visits;
+            }
+        }
+        (rows, [by_source, by_level])
     });
     let tz = ctx.settings.tz();
     let name = |id: CustomerId| rows.get(&id).map(|r| r.name.clone()).unwrap_or_else(|| format!("#{id}"));
@@ -89,7 +105,7 @@ pub(super) async fn page(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Re
     let all_spend: Decimal = ranking.iter().map(|c| c.spend).sum();
     let all_visits: i64 = ranking.iter().map(|c| c.visits).sum();
     ranked.total = Some(vec![
-        Cell::Text(lang.t(Msg::RevenueTotal).into()),
+        Cell::Text(lang.t(Msg::Total).into()),
         Cell::Count(ranking.len() as i64),
         Cell::Text(String::new()),
         Cell::Money(all_spend),
@@ -102,15 +118,7 @@ pub(super) async fn page(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Re
         Cell::Text(String::new()),
     ]);
 
-    let grouped = |name: &'static str, title: Msg, key: &dyn Fn(&CustomerRow) -> String| {
-        let mut by: BTreeMap<String, (i64, Decimal, i64)> = BTreeMap::new();
-        for c in &ranking {
-            let k = rows.get(&c.customer).map(key).unwrap_or_default();
-            let e = by.entry(k).or_default();
-            e.0 += 1;
-            e.1 += c.spend;
-            e.2 += c.visits;
-        }
+    let grouped = |name: &'static str, title: Msg, by: &BTreeMap<String, (i64, Decimal, i64)>| {
         let mut t = Table::new(
             name,
             lang.t(title),
@@ -121,16 +129,16 @@ pub(super) async fn page(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Re
                 ("visits", lang.t(Msg::Visits)),
             ],
         );
-        let mut groups: Vec<_> = by.into_iter().collect();
+        let mut groups: Vec<_> = by.iter().collect();
         groups.sort_by_key(|g| std::cmp::Reverse(g.1.1));
         for (k, (n, spend, visits)) in groups {
-            let label = if k.is_empty() { "—".to_string() } else { choice_label(&k, lang).to_string() };
-            t.rows.push(vec![Cell::Text(label), Cell::Count(n), Cell::Money(spend), Cell::Count(visits)]);
+            let label = if k.is_empty() { "—".to_string() } else { choice_label(k, lang).to_string() };
+            t.rows.push(vec![Cell::Text(label), Cell::Count(*n), Cell::Money(*spend), Cell::Count(*visits)]);
         }
         t
     };
-    let by_source = grouped("by_source", Msg::BySource, &|r| r.source.clone());
-    let by_level = grouped("by_level", Msg::ByLevel, &|r| r.level.clone());
+    let by_source = grouped("by_source", Msg::BySource, &groups[0]);
+    let by_level = grouped("by_level", Msg::ByLevel, &groups[1]);
 
     let mut calls = Table::new(
         "dormant",

@@ -123,7 +123,7 @@ pub(super) async fn page(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Re
     for (category, u) in sorted {
         categories.rows.push(use_row(if category.is_empty() { "—".into() } else { category.clone() }, u));
     }
-    categories.total = Some(use_row(lang.t(Msg::RevenueTotal).into(), &all));
+    categories.total = Some(use_row(lang.t(Msg::Total).into(), &all));
 
     let mut value = Table::new(
         "stock_value",
@@ -144,7 +144,7 @@ pub(super) async fn page(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Re
     }
     if let Some(t) = last {
         value.total = Some(vec![
-            Cell::Text(lang.t(Msg::RevenueTotal).into()),
+            Cell::Text(lang.t(Msg::Total).into()),
             Cell::Count(t.parts as i64),
             Cell::Money(t.value),
         ]);

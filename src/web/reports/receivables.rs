@@ -47,11 +47,8 @@ pub(super) async fn page(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Re
         table.rows.push(row);
     }
     let total: Decimal = owed.iter().map(|r| r.owed).sum();
-    let mut foot = vec![
-        Cell::Text(lang.t(Msg::RevenueTotal).into()),
-        Cell::Count(owed.len() as i64),
-        Cell::Money(total),
-    ];
+    let mut foot =
+        vec![Cell::Text(lang.t(Msg::Total).into()), Cell::Count(owed.len() as i64), Cell::Money(total)];
     foot.extend(sums.iter().map(|s| Cell::Money(*s)));
     table.total = Some(foot);
     let mut headline = vec![Tile {

@@ -77,7 +77,7 @@ pub(super) async fn page(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Re
         all.labour += t.labour;
         all.comebacks += t.comebacks;
     }
-    table.total = Some(row(lang.t(Msg::RevenueTotal).into(), &all));
+    table.total = Some(row(lang.t(Msg::Total).into(), &all));
     let chart = BarChart {
         lang,
         title: lang.t(Msg::ReportTechnicians).to_string(),

@@ -62,7 +62,7 @@ pub(super) async fn page(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Re
         ]
     };
     table.rows = buckets.iter().map(|(b, d)| row(b.label(), d)).collect();
-    table.total = Some(row(lang.t(Msg::RevenueTotal).to_string(), &now));
+    table.total = Some(row(lang.t(Msg::Total).to_string(), &now));
 
     let chart = BarChart {
         lang,
