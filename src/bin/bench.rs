@@ -1,5 +1,7 @@
 //! The benchmark: how fast wrenchdesk answers on a seeded dataset, next to a bare warp "hello"
 //! server built with the same warp and runtime settings (the floor no real page can beat).
+//! (Long: a load driver with its scenarios, a minimal HTTP client and the report, best read
+//! from top to bottom.)
 //!
 //!     cargo run --release --bin wrenchdesk -- seed --profile ten-years --data /tmp/ten
 //!     cargo run --release --bin bench -- --data /tmp/ten
@@ -32,7 +34,7 @@ fn main() -> ExitCode {
             Ok(options) => run(options),
             Err(e) => {
                 eprintln!(
-                    "bench: {e}\n\nusage: bench --data DIR [--connections 32] [--seconds 10] [--warmup 2] [--out FILE]"
+                    "bench: {e}\n\nusage: bench --data DIR [--connections 32] [--seconds 10] [--warmup 2] [--out FILE] [--only WORD,WORD]"
                 );
                 ExitCode::from(2)
             }
@@ -59,6 +61,9 @@ struct Options {
     seconds: u64,
     warmup: u64,
     out: PathBuf,
+    /// Runs only the scenarios whose name contains one of these words, and none of the
+    /// backup, photo and idle-connection runs (for measuring one change quickly).
+    only: Vec<String>,
 }
 
 impl Options {
@@ -69,6 +74,7 @@ impl Options {
             seconds: 10,
             warmup: 2,
             out: PathBuf::from("target/bench/bench.json"),
+            only: Vec::new(),
         };
         let mut it = args.iter();
         while let Some(flag) = it.next() {
@@ -79,6 +85,7 @@ impl Options {
                 "--seconds" => o.seconds = value()?.parse().map_err(|_| "bad --seconds")?,
                 "--warmup" => o.warmup = value()?.parse().map_err(|_| "bad --warmup")?,
                 "--out" => o.out = PathBuf::from(value()?),
+                "--only" => o.only = value()?.split(',').map(str::to_string).collect(),
                 other => return Err(format!("unknown option {other}")),
             }
         }
@@ -714,6 +721,9 @@ fn run(o: Options) -> ExitCode {
             Kind::CustomerRanking,
             Kind::Mixed,
         ] {
+            if !o.only.is_empty() && !o.only.iter().any(|word| kind.name().contains(word.as_str())) {
+                continue;
+            }
             let no_samples = match kind {
                 Kind::IssuePart => samples.to_pick.is_empty(),
                 Kind::TakePayment => samples.to_pay.is_empty(),
@@ -741,55 +751,68 @@ fn run(o: Options) -> ExitCode {
 
         // The same pages and writes while the server makes a backup of the whole database (asked
         // over its control socket, as `wrenchdesk backup` does).
-        let socket = work.join(wrenchdesk::server::SOCKET_FILE);
-        let backup = std::thread::spawn(move || -> Result<(f64, String), String> {
-            use std::io::BufRead;
-            let started = Instant::now();
-            let mut stream = std::os::unix::net::UnixStream::connect(&socket).map_err(|e| e.to_string())?;
-            writeln!(stream, "backup").map_err(|e| e.to_string())?;
-            let mut answer = String::new();
-            std::io::BufReader::new(stream).read_line(&mut answer).map_err(|e| e.to_string())?;
-            Ok((started.elapsed().as_secs_f64(), answer.trim().to_string()))
-        });
-        for kind in [Kind::OrderPage, Kind::OpenOrder, Kind::Mixed] {
-            let mut f = drive(addr, kind, samples.clone(), cookie.clone(), csrf.clone(), &o).await;
-            f.ratio = Some(f.rps / floor);
-            f.name = format!("{} (during backup)", f.name);
-            let overlapped = !backup.is_finished();
-            eprintln!("bench: {:<32} {:>9.0} req/s{}", f.name, f.rps, if overlapped { "" } else { " (the backup had ended)" });
-            if overlapped {
-                results.push(f);
+        let full = o.only.is_empty();
+        let (backup_s, backup_answer) = if full {
+            let socket = work.join(wrenchdesk::server::SOCKET_FILE);
+            let backup = std::thread::spawn(move || -> Result<(f64, String), String> {
+                use std::io::BufRead;
+                let started = Instant::now();
+                let mut stream = std::os::unix::net::UnixStream::connect(&socket).map_err(|e| e.to_string())?;
+                writeln!(stream, "backup").map_err(|e| e.to_string())?;
+                let mut answer = String::new();
+                std::io::BufReader::new(stream).read_line(&mut answer).map_err(|e| e.to_string())?;
+                Ok((started.elapsed().as_secs_f64(), answer.trim().to_string()))
+            });
+            for kind in [Kind::OrderPage, Kind::OpenOrder, Kind::Mixed] {
+                let mut f = drive(addr, kind, samples.clone(), cookie.clone(), csrf.clone(), &o).await;
+                f.ratio = Some(f.rps / floor);
+                f.name = format!("{} (during backup)", f.name);
+                let overlapped = !backup.is_finished();
+                eprintln!("bench: {:<32} {:>9.0} req/s{}", f.name, f.rps, if overlapped { "" } else { " (the backup had ended)" });
+                if overlapped {
+                    results.push(f);
+                }
             }
-        }
-        let (backup_s, backup_answer) = match backup.join() {
-            Ok(Ok(done)) => done,
-            Ok(Err(e)) => (0.0, format!("error {e}")),
-            Err(_) => (0.0, "error: the backup thread panicked".into()),
+            match backup.join() {
+                Ok(Ok(done)) => done,
+                Ok(Err(e)) => (0.0, format!("error {e}")),
+                Err(_) => (0.0, "error: the backup thread panicked".into()),
+            }
+        } else {
+            (0.0, "not run (--only)".to_string())
         };
 
         // Ten phones upload a photo at the same moment: how much does the server's memory grow?
-        let (photo_bytes, rss_before_photos, rss_peak_photos, photos_ok, photos_ms) =
-            photo_burst(addr, &cookie, &csrf, &samples.jobs[0].0, pid).await;
+        let (photo_bytes, rss_before_photos, rss_peak_photos, photos_ok, photos_ms) = if full {
+            photo_burst(addr, &cookie, &csrf, &samples.jobs[0].0, pid).await
+        } else {
+            (0, 0, 0, 0, 0.0)
+        };
 
         // 1,000 idle connections, then real requests beside them.
-        let mut idle = Vec::new();
-        for _ in 0..1000 {
-            match TcpStream::connect(addr).await {
-                Ok(s) => idle.push(s),
-                Err(_) => break,
-            }
-        }
-        let idle_open = idle.len();
-        let mut ok = 0;
-        for i in 0..200 {
-            if let Ok(mut c) = Conn::open(addr).await {
-                let req = Req::get(format!("/customers/{}", samples.customer_ids[i % samples.customer_ids.len()]));
-                if let Ok((200, _, _)) = c.send(&req, &cookie).await {
-                    ok += 1;
+        let (idle_open, ok) = if full {
+            let mut idle = Vec::new();
+            for _ in 0..1000 {
+                match TcpStream::connect(addr).await {
+                    Ok(s) => idle.push(s),
+                    Err(_) => break,
                 }
             }
-        }
-        drop(idle);
+            let idle_open = idle.len();
+            let mut ok = 0;
+            for i in 0..200 {
+                if let Ok(mut c) = Conn::open(addr).await {
+                    let req = Req::get(format!("/customers/{}", samples.customer_ids[i % samples.customer_ids.len()]));
+                    if let Ok((200, _, _)) = c.send(&req, &cookie).await {
+                        ok += 1;
+                    }
+                }
+            }
+            drop(idle);
+            (idle_open, ok)
+        } else {
+            (0, 0)
+        };
         let rss_peak = proc_kb(pid, "VmHWM:");
         drop(server);
         drop(hello);
