@@ -1,9 +1,12 @@
-//! Group commit: write transactions commit without syncing, and a writer that needs its
-//! change on disk waits for one sync that covers every commit made before it.
+//! The write path: one transaction per action, committed without syncing; a writer that needs
+//! its change on disk waits for one sync that covers every commit made before it (group
+//! commit); a sync that failed is settled by asking the reopened file what it kept.
 
-use redb::{Database, Durability};
+use std::sync::atomic::Ordering;
 
-use super::{Detail, StoreError, StoreResult};
+use redb::{Database, Durability, ReadableDatabase, ReadableTable, WriteTransaction};
+
+use super::{Detail, Inner, StoreError, StoreResult, tables};
 
 /// Group commit. Every commit gets a sequence number; a writer that needs durability waits
 /// until a durable (synced) commit that began after its own has finished. The first waiter
@@ -52,12 +55,11 @@ impl Flusher {
             }
             if !state.flushing {
                 state.flushing = true;
-                let target = state.committed;
                 drop(state);
-                let synced = sync(db);
+                let synced = self.sync(db);
                 state = self.lock();
                 state.flushing = false;
-                if synced.is_ok() {
+                if let Ok(target) = synced {
                     state.durable = state.durable.max(target);
                 }
                 self.done.notify_all();
@@ -69,10 +71,111 @@ impl Flusher {
     }
 }
 
-/// An empty durable commit: syncs the file with every commit made before it.
-fn sync(db: &Database) -> StoreResult<()> {
-    let mut tx = db.begin_write()?;
-    tx.set_durability(Durability::Immediate)?;
-    tx.commit()?;
-    Ok(())
+impl Flusher {
+    /// An empty durable commit: syncs the file with every commit made before it, and returns
+    /// how many commits that covers.
+    ///
+    /// The count is read once the write lock is held, not before asking for it: under load the
+    /// sync queues behind other writers for the lock, and every commit counted by the time it
+    /// gets it is in the file it syncs. Counting before would leave those writers waiting for
+    /// one more sync (about doubling their wait). A commit counts itself only after its
+    /// `commit()` returned, so nothing is counted that this sync does not cover.
+    fn sync(&self, db: &Database) -> StoreResult<u64> {
+        let mut tx = db.begin_write()?;
+        let covered = self.lock().committed;
+        tx.set_durability(Durability::Immediate)?;
+        tx.commit()?;
+        Ok(covered)
+    }
+}
+
+/// A committed write, and whether its sync answered.
+pub(super) enum Written<T> {
+    Durable(T),
+    /// Committed, but the sync failed: whether it is kept is known only once the file is
+    /// reopened (see [`Inner::settle`]).
+    InDoubt {
+        out: T,
+        commit: u64,
+        error: StoreError,
+    },
+}
+
+/// The `meta` key of the number of the last commit, written by every write transaction: after
+/// a failed sync, the reopened file tells by it which commits it kept (commits are kept in
+/// order, so a commit is kept exactly when the stored number reached its own).
+const COMMIT_KEY: &str = "commit_number";
+
+impl Inner {
+    /// Every write goes through here: one transaction, committed only if `f` succeeds, and
+    /// then the session cache is emptied, so no cached session or user outlives a committed
+    /// change.
+    ///
+    /// The transaction itself commits without syncing; a durable write then waits for the
+    /// [`Flusher`] to make it durable together with every other commit made meanwhile (group
+    /// commit). Nothing returns "saved" before its data is on disk, and under load one sync
+    /// serves many writers instead of each waiting for its own.
+    pub(super) fn write_with<T>(
+        &self,
+        db: &Database,
+        durability: Durability,
+        f: impl FnOnce(&WriteTransaction) -> StoreResult<T>,
+    ) -> StoreResult<Written<T>> {
+        let mut tx = db.begin_write()?;
+        tx.set_durability(Durability::None)?;
+        let out = f(&tx)?;
+        let commit = {
+            let mut meta = tx.open_table(tables::META)?;
+            let next = meta.get(COMMIT_KEY)?.map(|v| v.value()).unwrap_or(0) + 1;
+            meta.insert(COMMIT_KEY, next)?;
+            next
+        };
+        tx.commit()?;
+        self.sessions.clear();
+        let seq = self.flusher.committed();
+        if matches!(durability, Durability::Immediate)
+            && let Err(error) = self.flusher.wait_durable(db, seq)
+        {
+            return Ok(Written::InDoubt { out, commit, error });
+        }
+        Ok(Written::Durable(out))
+    }
+
+    /// A durable write: `f` in one transaction, answered only once it is on disk. If the sync
+    /// failed, the file is reopened and asked whether it kept the commit: kept is success, not
+    /// kept is "nothing was changed", and a file that cannot be asked leaves it unconfirmed.
+    pub(super) fn write_durable<T>(
+        &self,
+        f: impl FnOnce(&WriteTransaction) -> StoreResult<T>,
+        after: impl FnOnce(&Database, &T),
+    ) -> StoreResult<T> {
+        let written = self.with_db(|db| {
+            let written = self.write_with(db, Durability::Immediate, f)?;
+            let (Written::Durable(out) | Written::InDoubt { out, .. }) = &written;
+            after(db, out);
+            Ok(written)
+        })?;
+        match written {
+            Written::Durable(out) => Ok(out),
+            Written::InDoubt { out, commit, error } => self.settle(out, commit, error),
+        }
+    }
+
+    fn settle<T>(&self, out: T, commit: u64, error: StoreError) -> StoreResult<T> {
+        tracing::error!(%error, commit, "a sync failed; reopening the database to see what it kept");
+        self.suspect.store(true, Ordering::SeqCst);
+        let kept = self.with_db(|db| {
+            let tx = db.begin_read()?;
+            let stored = tx.open_table(tables::META)?.get(COMMIT_KEY)?.map(|v| v.value()).unwrap_or(0);
+            Ok(stored >= commit)
+        });
+        match kept {
+            Ok(true) => Ok(out),
+            Ok(false) => Err(StoreError::storage("not saved", error)),
+            Err(e) => Err(StoreError::Unconfirmed(Detail::caused(
+                format!("the file could not be asked what it kept ({e})"),
+                error,
+            ))),
+        }
+    }
 }

@@ -9,7 +9,8 @@
 //! This file holds [`Store`] itself: opening, the read and write entry points, the session cache
 //! and the search index refresh. Around it:
 //! - `error`: [`StoreError`] and the [`Detail`] (context and source) of storage failures.
-//! - `flush`: group commit: one sync makes every commit before it durable.
+//! - `flush`: the write path: every write transaction, group commit (one sync makes every
+//!   commit before it durable), and settling a write whose sync failed.
 //! - `restore`: swapping the file under a running server: restoring a backup, healing after a
 //!   storage failure.
 //! - [`tables`]: every table of the database, the data model at a glance.
@@ -60,6 +61,7 @@ use crate::domain::CustomerId;
 pub use audit::{Actor, AuditEntry};
 pub use error::{BoxError, Detail, StoreError, StoreResult};
 pub use flush::Flusher;
+use flush::Written;
 pub use restore::Restored;
 pub use search::{CustomerFilter, CustomerIndex, CustomerRow, Page};
 
@@ -374,97 +376,6 @@ impl Inner {
         let parts = parts::index::build(&db.begin_read()?)?;
         *self.parts.write().unwrap_or_else(|e| e.into_inner()) = parts;
         Ok(())
-    }
-}
-
-/// A committed write, and whether its sync answered.
-enum Written<T> {
-    Durable(T),
-    /// Committed, but the sync failed: whether it is kept is known only once the file is
-    /// reopened (see [`Inner::settle`]).
-    InDoubt {
-        out: T,
-        commit: u64,
-        error: StoreError,
-    },
-}
-
-/// The `meta` key of the number of the last commit, written by every write transaction: after
-/// a failed sync, the reopened file tells by it which commits it kept (commits are kept in
-/// order, so a commit is kept exactly when the stored number reached its own).
-const COMMIT_KEY: &str = "commit_number";
-
-impl Inner {
-    /// Every write goes through here: one transaction, committed only if `f` succeeds, and
-    /// then the session cache is emptied, so no cached session or user outlives a committed
-    /// change.
-    ///
-    /// The transaction itself commits without syncing; a durable write then waits for the
-    /// [`Flusher`] to make it durable together with every other commit made meanwhile (group
-    /// commit). Nothing returns "saved" before its data is on disk, and under load one sync
-    /// serves many writers instead of each waiting for its own.
-    fn write_with<T>(
-        &self,
-        db: &Database,
-        durability: Durability,
-        f: impl FnOnce(&WriteTransaction) -> StoreResult<T>,
-    ) -> StoreResult<Written<T>> {
-        let mut tx = db.begin_write()?;
-        tx.set_durability(Durability::None)?;
-        let out = f(&tx)?;
-        let commit = {
-            let mut meta = tx.open_table(tables::META)?;
-            let next = meta.get(COMMIT_KEY)?.map(|v| v.value()).unwrap_or(0) + 1;
-            meta.insert(COMMIT_KEY, next)?;
-            next
-        };
-        tx.commit()?;
-        self.sessions.clear();
-        let seq = self.flusher.committed();
-        if matches!(durability, Durability::Immediate)
-            && let Err(error) = self.flusher.wait_durable(db, seq)
-        {
-            return Ok(Written::InDoubt { out, commit, error });
-        }
-        Ok(Written::Durable(out))
-    }
-
-    /// A durable write: `f` in one transaction, answered only once it is on disk. If the sync
-    /// failed, the file is reopened and asked whether it kept the commit: kept is success, not
-    /// kept is "nothing was changed", and a file that cannot be asked leaves it unconfirmed.
-    fn write_durable<T>(
-        &self,
-        f: impl FnOnce(&WriteTransaction) -> StoreResult<T>,
-        after: impl FnOnce(&Database, &T),
-    ) -> StoreResult<T> {
-        let written = self.with_db(|db| {
-            let written = self.write_with(db, Durability::Immediate, f)?;
-            let (Written::Durable(out) | Written::InDoubt { out, .. }) = &written;
-            after(db, out);
-            Ok(written)
-        })?;
-        match written {
-            Written::Durable(out) => Ok(out),
-            Written::InDoubt { out, commit, error } => self.settle(out, commit, error),
-        }
-    }
-
-    fn settle<T>(&self, out: T, commit: u64, error: StoreError) -> StoreResult<T> {
-        tracing::error!(%error, commit, "a sync failed; reopening the database to see what it kept");
-        self.suspect.store(true, Ordering::SeqCst);
-        let kept = self.with_db(|db| {
-            let tx = db.begin_read()?;
-            let stored = tx.open_table(tables::META)?.get(COMMIT_KEY)?.map(|v| v.value()).unwrap_or(0);
-            Ok(stored >= commit)
-        });
-        match kept {
-            Ok(true) => Ok(out),
-            Ok(false) => Err(StoreError::storage("not saved", error)),
-            Err(e) => Err(StoreError::Unconfirmed(Detail::caused(
-                format!("the file could not be asked what it kept ({e})"),
-                error,
-            ))),
-        }
     }
 }
 
