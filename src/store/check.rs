@@ -230,23 +230,7 @@ fn check_orders(tx: &ReadTransaction) -> StoreResult<Vec<String>> {
         {
             requests.insert((id.to_string(), u64::from(r.no)));
         }
-        let mut seen = BTreeSet::new();
-        for line in &o.lines {
-            if !seen.insert(line.no) || line.no >= o.next_line.max(1) {
-                problems.push(format!("order {} has a repeated or unnumbered line #{}", o.number, line.no));
-            }
-            if line.decided_in.is_some_and(|a| a == 0 || a as usize > o.approvals.len()) {
-                problems.push(format!("order {} line #{} names a missing approval", o.number, line.no));
-            }
-            if line.total().scale() > 2 {
-                problems.push(format!("order {} line #{} total is not in cents", o.number, line.no));
-            }
-        }
-        let t = o.totals();
-        let sum: rust_decimal::Decimal = o.lines.iter().map(|l| l.total()).sum();
-        if t.estimate + t.declined != sum || t.labour + t.parts + t.fees != t.estimate {
-            problems.push(format!("order {} totals do not add up to its lines", o.number));
-        }
+        problems.extend(line_problems(&o));
     }
     let mut compare = |name: &str, expected: BTreeSet<(String, u64)>, found: BTreeSet<(String, u64)>| {
         for missing in expected.difference(&found) {
@@ -308,6 +292,31 @@ fn check_orders(tx: &ReadTransaction) -> StoreResult<Vec<String>> {
         problems.push("an order id is beyond the sequence".into());
     }
     Ok(problems)
+}
+
+/// An order's own consistency: line numbers unique and below the next one, approvals named by
+/// its lines exist, totals in cents and adding up to the lines.
+fn line_problems(o: &crate::domain::WorkOrder) -> Vec<String> {
+    use std::collections::BTreeSet;
+    let mut problems = Vec::new();
+    let mut seen = BTreeSet::new();
+    for line in &o.lines {
+        if !seen.insert(line.no) || line.no >= o.next_line.max(1) {
+            problems.push(format!("order {} has a repeated or unnumbered line #{}", o.number, line.no));
+        }
+        if line.decided_in.is_some_and(|a| a == 0 || a as usize > o.approvals.len()) {
+            problems.push(format!("order {} line #{} names a missing approval", o.number, line.no));
+        }
+        if line.total().scale() > 2 {
+            problems.push(format!("order {} line #{} total is not in cents", o.number, line.no));
+        }
+    }
+    let t = o.totals();
+    let sum: rust_decimal::Decimal = o.lines.iter().map(|l| l.total()).sum();
+    if t.estimate + t.declined != sum || t.labour + t.parts + t.fees != t.estimate {
+        problems.push(format!("order {} totals do not add up to its lines", o.number));
+    }
+    problems
 }
 
 /// Every part's stock on hand is the sum of its ledger and matches the last movement's

@@ -17,7 +17,7 @@ use super::error::{AppError, AppResult, redirect_to, unprocessable_if};
 use super::form::Form;
 use super::layout::{self, Field, csrf_field, notice, textarea};
 use super::show::{Money, StateBadge};
-use super::{AppState, BODY_LIMIT, html_response, run};
+use super::{AppState, BODY_LIMIT, html_response};
 use crate::domain::customer::CustomerInput;
 use crate::domain::plate::PROVINCES;
 use crate::domain::vehicle::VehicleInput;
@@ -34,95 +34,57 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
     let body = warp::body::content_length_limit(BODY_LIMIT).and(warp::body::bytes());
     let query = warp::query::<Query>().or(warp::any().map(Query::new)).unify();
 
-    let s = state.clone();
-    let new = warp::path!("vehicles" / "new").and(warp::get()).and(ctx.clone()).and(query).then(
-        move |ctx: Ctx, q: Query| {
-            let s = s.clone();
-            async move { run(&ctx, new_page(&s, &ctx, &q).await) }
-        },
-    );
-
-    let s = state.clone();
-    let list = warp::path!("vehicles").and(warp::get()).and(ctx.clone()).and(query).then(
-        move |ctx: Ctx, q: Query| {
-            let s = s.clone();
-            async move { run(&ctx, find_page(&s, &ctx, &q, "/vehicles").await) }
-        },
-    );
-
-    let s = state.clone();
-    let create = warp::path!("vehicles").and(warp::post()).and(ctx.clone()).and(body).then(
-        move |ctx: Ctx, body: Bytes| {
-            let s = s.clone();
-            async move { run(&ctx, create(&s, &ctx, &body).await) }
-        },
-    );
-
-    let s = state.clone();
-    let view = warp::path!("vehicles" / u64).and(warp::get()).and(ctx.clone()).and(query).then(
-        move |id: u64, ctx: Ctx, q: Query| {
-            let s = s.clone();
-            async move { run(&ctx, view_page(&s, &ctx, VehicleId(id), &q).await) }
-        },
-    );
-
-    let s = state.clone();
-    let edit = warp::path!("vehicles" / u64 / "edit").and(warp::get()).and(ctx.clone()).then(
-        move |id: u64, ctx: Ctx| {
-            let s = s.clone();
-            async move { run(&ctx, edit_page(&s, &ctx, VehicleId(id)).await) }
-        },
-    );
-
-    let s = state.clone();
-    let update = warp::path!("vehicles" / u64).and(warp::post()).and(ctx.clone()).and(body).then(
-        move |id: u64, ctx: Ctx, body: Bytes| {
-            let s = s.clone();
-            async move { run(&ctx, update(&s, &ctx, VehicleId(id), &body).await) }
-        },
-    );
-
-    let s = state.clone();
+    let new = warp::path!("vehicles" / "new").and(warp::get()).and(ctx.clone()).and(query).then(handler!(
+        state,
+        ctx,
+        |ctx: Ctx, q: Query| new_page(&state, &ctx, &q)
+    ));
+    let list = warp::path!("vehicles").and(warp::get()).and(ctx.clone()).and(query).then(handler!(
+        state,
+        ctx,
+        |ctx: Ctx, q: Query| find_page(&state, &ctx, &q, "/vehicles")
+    ));
+    let create = warp::path!("vehicles").and(warp::post()).and(ctx.clone()).and(body).then(handler!(
+        state,
+        ctx,
+        |ctx: Ctx, body: Bytes| create(&state, &ctx, &body)
+    ));
+    let view = warp::path!("vehicles" / u64).and(warp::get()).and(ctx.clone()).and(query).then(handler!(
+        state,
+        ctx,
+        |id: u64, ctx: Ctx, q: Query| view_page(&state, &ctx, VehicleId(id), &q)
+    ));
+    let edit = warp::path!("vehicles" / u64 / "edit").and(warp::get()).and(ctx.clone()).then(handler!(
+        state,
+        ctx,
+        |id: u64, ctx: Ctx| edit_page(&state, &ctx, VehicleId(id))
+    ));
+    let update = warp::path!("vehicles" / u64).and(warp::post()).and(ctx.clone()).and(body).then(handler!(
+        state,
+        ctx,
+        |id: u64, ctx: Ctx, body: Bytes| update(&state, &ctx, VehicleId(id), &body)
+    ));
     let transfer =
         warp::path!("vehicles" / u64 / "transfer").and(warp::post()).and(ctx.clone()).and(body).then(
-            move |id: u64, ctx: Ctx, body: Bytes| {
-                let s = s.clone();
-                async move { run(&ctx, transfer(&s, &ctx, VehicleId(id), &body).await) }
-            },
+            handler!(state, ctx, |id: u64, ctx: Ctx, body: Bytes| transfer(
+                &state,
+                &ctx,
+                VehicleId(id),
+                &body
+            )),
         );
+    let lookup = warp::path!("lookup").and(warp::get()).and(ctx.clone()).and(query).then(handler!(
+        state,
+        ctx,
+        |ctx: Ctx, q: Query| find_page(&state, &ctx, &q, "/lookup")
+    ));
+    let lookup_new = warp::path!("lookup" / "new").and(warp::post()).and(ctx).and(body).then(handler!(
+        state,
+        ctx,
+        |ctx: Ctx, body: Bytes| lookup_create(&state, &ctx, &body)
+    ));
 
-    let s = state.clone();
-    let lookup =
-        warp::path!("lookup").and(warp::get()).and(ctx.clone()).and(query).then(move |ctx: Ctx, q: Query| {
-            let s = s.clone();
-            async move { run(&ctx, find_page(&s, &ctx, &q, "/lookup").await) }
-        });
-
-    let s = state.clone();
-    let lookup_new = warp::path!("lookup" / "new").and(warp::post()).and(ctx).and(body).then(
-        move |ctx: Ctx, body: Bytes| {
-            let s = s.clone();
-            async move { run(&ctx, lookup_create(&s, &ctx, &body).await) }
-        },
-    );
-
-    new.or(list)
-        .unify()
-        .or(create)
-        .unify()
-        .or(edit)
-        .unify()
-        .or(view)
-        .unify()
-        .or(update)
-        .unify()
-        .or(transfer)
-        .unify()
-        .or(lookup)
-        .unify()
-        .or(lookup_new)
-        .unify()
-        .boxed()
+    any_of!(new, list, create, edit, view, update, transfer, lookup, lookup_new)
 }
 
 fn vehicle_input(form: &Form) -> VehicleInput {

@@ -112,27 +112,19 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
         }
     ));
 
-    home.or(users_page)
-        .unify()
-        .or(create_user)
-        .unify()
-        .or(user_page)
-        .unify()
-        .or(set_roles)
-        .unify()
-        .or(reset_password)
-        .unify()
-        .or(set_active)
-        .unify()
-        .or(unknown_action)
-        .unify()
-        .or(settings_page)
-        .unify()
-        .or(save_settings)
-        .unify()
-        .or(audit_page)
-        .unify()
-        .boxed()
+    any_of!(
+        home,
+        users_page,
+        create_user,
+        user_page,
+        set_roles,
+        reset_password,
+        set_active,
+        unknown_action,
+        settings_page,
+        save_settings,
+        audit_page
+    )
 }
 
 fn admin_home(ctx: &Ctx) -> AppResult<Response> {

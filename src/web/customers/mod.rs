@@ -109,28 +109,5 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
             },
         );
 
-    export
-        .or(new)
-        .unify()
-        .or(pick)
-        .unify()
-        .or(list)
-        .unify()
-        .or(create)
-        .unify()
-        .or(edit)
-        .unify()
-        .or(view)
-        .unify()
-        .or(update)
-        .unify()
-        .or(status)
-        .unify()
-        .or(contacts)
-        .unify()
-        .or(delete)
-        .unify()
-        .or(unknown)
-        .unify()
-        .boxed()
+    any_of!(export, new, pick, list, create, edit, view, update, status, contacts, delete, unknown)
 }

@@ -12,7 +12,7 @@ use super::{Asked, Cell, Query, Table, asked, export_base, head, respond};
 use crate::domain::report::{PeriodKind, month_key, month_start};
 use crate::domain::settings::choice_label;
 use crate::domain::{Area, CustomerId};
-use crate::i18n::Msg;
+use crate::i18n::{Lang, Msg};
 use crate::store::CustomerRow;
 use crate::store::reports::{self, CustomerSpend};
 use crate::web::AppState;
@@ -77,6 +77,58 @@ pub(super) async fn page(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Re
     let name = |id: CustomerId| rows.get(&id).map(|r| r.name.clone()).unwrap_or_else(|| format!("#{id}"));
     let phone = |id: CustomerId| rows.get(&id).map(|r| r.phone.clone()).unwrap_or_default();
 
+    let ranked = ranking_table(lang, tz, &ranking, &last_visits, &name, &phone);
+    let by_source = group_table(lang, "by_source", Msg::BySource, &groups[0]);
+    let by_level = group_table(lang, "by_level", Msg::ByLevel, &groups[1]);
+
+    let mut calls = Table::new(
+        "dormant",
+        &lang.fmt(Msg::DormantList, &[&months]),
+        &[
+            ("customer", lang.t(Msg::CustomerCol)),
+            ("phone", lang.t(Msg::Phone)),
+            ("spend", lang.t(Msg::Spend)),
+            ("visits", lang.t(Msg::Visits)),
+            ("last_visit", lang.t(Msg::LastVisit)),
+        ],
+    );
+    for c in &dormant {
+        calls.rows.push(dormant_row(c, name(c.customer), phone(c.customer)));
+    }
+    let extra = format!("&months={months}");
+    let export = export_base(ctx);
+    let tables = [ranked, by_source, by_level, calls];
+    let body = html! {
+        (head(ctx, "customers", Msg::ReportCustomers, asked, &KINDS, true, &extra))
+        @for t in &tables[..3] { (t.render(ctx, &export)) }
+        form.inline-form.no-print method="get" action="/reports/customers" {
+            @match asked {
+                Asked::Period(p) => {
+                    input type="hidden" name="period" value=(p.kind.code());
+                    input type="hidden" name="date" value=(p.start);
+                }
+                Asked::All => { input type="hidden" name="period" value="all"; }
+            }
+            label { (lang.t(Msg::DormantMonths)) " "
+                input type="number" name="months" min="1" max="120" value=(months) inputmode="numeric";
+            }
+            button.secondary type="submit" { (lang.t(Msg::Search)) }
+        }
+        p.muted { (lang.t(Msg::DormantLead)) }
+        (tables[3].render(ctx, &export))
+    };
+    respond(ctx, q, "customers", Msg::ReportCustomers, &tables, body)
+}
+
+/// The customers ranked by spend (the first [`RANKED`]), with the sum of all of them.
+fn ranking_table(
+    lang: Lang,
+    tz: chrono_tz::Tz,
+    ranking: &[CustomerSpend],
+    last_visits: &BTreeMap<CustomerId, Option<chrono::DateTime<chrono::Utc>>>,
+    name: &dyn Fn(CustomerId) -> String,
+    phone: &dyn Fn(CustomerId) -> String,
+) -> Table {
     let mut ranked = Table::new(
         "ranking",
         lang.t(Msg::ReportCustomers),
@@ -117,66 +169,33 @@ pub(super) async fn page(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Re
         }),
         Cell::Text(String::new()),
     ]);
+    ranked
+}
 
-    let grouped = |name: &'static str, title: Msg, by: &BTreeMap<String, (i64, Decimal, i64)>| {
-        let mut t = Table::new(
-            name,
-            lang.t(title),
-            &[
-                ("group", lang.t(title)),
-                ("customers", lang.t(Msg::Customers)),
-                ("spend", lang.t(Msg::Spend)),
-                ("visits", lang.t(Msg::Visits)),
-            ],
-        );
-        let mut groups: Vec<_> = by.iter().collect();
-        groups.sort_by_key(|g| std::cmp::Reverse(g.1.1));
-        for (k, (n, spend, visits)) in groups {
-            let label = if k.is_empty() { "—".to_string() } else { choice_label(k, lang).to_string() };
-            t.rows.push(vec![Cell::Text(label), Cell::Count(*n), Cell::Money(*spend), Cell::Count(*visits)]);
-        }
-        t
-    };
-    let by_source = grouped("by_source", Msg::BySource, &groups[0]);
-    let by_level = grouped("by_level", Msg::ByLevel, &groups[1]);
-
-    let mut calls = Table::new(
-        "dormant",
-        &lang.fmt(Msg::DormantList, &[&months]),
+/// Customers, spend and visits per source or level.
+fn group_table(
+    lang: Lang,
+    name: &'static str,
+    title: Msg,
+    by: &BTreeMap<String, (i64, Decimal, i64)>,
+) -> Table {
+    let mut t = Table::new(
+        name,
+        lang.t(title),
         &[
-            ("customer", lang.t(Msg::CustomerCol)),
-            ("phone", lang.t(Msg::Phone)),
+            ("group", lang.t(title)),
+            ("customers", lang.t(Msg::Customers)),
             ("spend", lang.t(Msg::Spend)),
             ("visits", lang.t(Msg::Visits)),
-            ("last_visit", lang.t(Msg::LastVisit)),
         ],
     );
-    for c in &dormant {
-        calls.rows.push(dormant_row(c, name(c.customer), phone(c.customer)));
+    let mut groups: Vec<_> = by.iter().collect();
+    groups.sort_by_key(|g| std::cmp::Reverse(g.1.1));
+    for (k, (n, spend, visits)) in groups {
+        let label = if k.is_empty() { "—".to_string() } else { choice_label(k, lang).to_string() };
+        t.rows.push(vec![Cell::Text(label), Cell::Count(*n), Cell::Money(*spend), Cell::Count(*visits)]);
     }
-    let extra = format!("&months={months}");
-    let export = export_base(ctx);
-    let tables = [ranked, by_source, by_level, calls];
-    let body = html! {
-        (head(ctx, "customers", Msg::ReportCustomers, asked, &KINDS, true, &extra))
-        @for t in &tables[..3] { (t.render(ctx, &export)) }
-        form.inline-form.no-print method="get" action="/reports/customers" {
-            @match asked {
-                Asked::Period(p) => {
-                    input type="hidden" name="period" value=(p.kind.code());
-                    input type="hidden" name="date" value=(p.start);
-                }
-                Asked::All => { input type="hidden" name="period" value="all"; }
-            }
-            label { (lang.t(Msg::DormantMonths)) " "
-                input type="number" name="months" min="1" max="120" value=(months) inputmode="numeric";
-            }
-            button.secondary type="submit" { (lang.t(Msg::Search)) }
-        }
-        p.muted { (lang.t(Msg::DormantLead)) }
-        (tables[3].render(ctx, &export))
-    };
-    respond(ctx, q, "customers", Msg::ReportCustomers, &tables, body)
+    t
 }
 
 fn dormant_row(c: &CustomerSpend, name: String, phone: String) -> Vec<Cell> {

@@ -11,10 +11,11 @@ use warp::reply::Response;
 
 use super::{Asked, Cell, Query, Table, Tile, asked, export_base, head, respond, tiles};
 use crate::domain::Area;
-use crate::domain::part::PartId;
+use crate::domain::part::{Part, PartId};
 use crate::domain::report::{DayTotals, PartUse, PeriodKind};
-use crate::i18n::Msg;
-use crate::store::reports;
+use crate::i18n::{Lang, Msg};
+use crate::store::parts::index::CategoryValue;
+use crate::store::reports::{self, PartUsage};
 use crate::web::AppState;
 use crate::web::ctx::Ctx;
 use crate::web::error::{AppError, AppResult};
@@ -64,7 +65,42 @@ pub(super) async fn page(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Re
     });
     let describe =
         |id: u64| rows.get(&id).cloned().unwrap_or_else(|| (format!("#{id}"), String::new(), String::new()));
+    let (by_part, categories, all) = usage_tables(lang, &usage, &describe);
+    let (value, stock_value) = value_table(lang, &valuation);
+    let slow_table = slow_table(lang, ctx.settings.tz(), idle, &slow);
+    let tile = |key, msg: Msg, v: Decimal| Tile {
+        key,
+        label: lang.t(msg).to_string(),
+        value: html! { (Money(v)) },
+        now: v,
+        previous: None,
+        last_year: None,
+    };
+    let headline = [
+        tile("sales", Msg::Sales, all.sales),
+        tile("cost", Msg::Cost, all.cost),
+        tile("margin", Msg::Margin, all.margin()),
+        tile("stock_in", Msg::StockIn, totals.stock_in),
+        tile("issued_cost", Msg::IssuedCost, totals.issued_cost),
+        tile("stock_value", Msg::StockValue, stock_value),
+    ];
+    let extra = format!("&idle={idle}");
+    let export = export_base(ctx);
+    let tables = [by_part, categories, value, slow_table];
+    let body = html! {
+        (head(ctx, "parts", Msg::ReportParts, asked, &KINDS, true, &extra))
+        (tiles(lang, &headline))
+        @for t in &tables { (t.render(ctx, &export)) }
+    };
+    respond(ctx, q, "parts", Msg::ReportParts, &tables, body)
+}
 
+/// Usage by part (the first [`LISTED`]) and by category, and the sum of all.
+fn usage_tables(
+    lang: Lang,
+    usage: &[PartUsage],
+    describe: &dyn Fn(u64) -> (String, String, String),
+) -> (Table, Table, PartUse) {
     let mut by_part = Table::new(
         "parts",
         lang.t(Msg::ReportParts),
@@ -81,7 +117,7 @@ pub(super) async fn page(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Re
     );
     let mut all = PartUse::default();
     let mut by_category: BTreeMap<String, PartUse> = BTreeMap::new();
-    for u in &usage {
+    for u in usage {
         let (number, name, category) = describe(u.part);
         all.merge(&u.use_, 1);
         by_category.entry(category.clone()).or_default().merge(&u.use_, 1);
@@ -124,7 +160,11 @@ pub(super) async fn page(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Re
         categories.rows.push(use_row(if category.is_empty() { "—".into() } else { category.clone() }, u));
     }
     categories.total = Some(use_row(lang.t(Msg::Total).into(), &all));
+    (by_part, categories, all)
+}
 
+/// The stock value at cost by category (the index's last row is the total), and that total.
+fn value_table(lang: Lang, valuation: &[CategoryValue]) -> (Table, Decimal) {
     let mut value = Table::new(
         "stock_value",
         lang.t(Msg::StockValue),
@@ -149,10 +189,12 @@ pub(super) async fn page(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Re
             Cell::Money(t.value),
         ]);
     }
-    let stock_value = last.map(|t| t.value).unwrap_or_default();
+    (value, last.map(|t| t.value).unwrap_or_default())
+}
 
-    let tz = ctx.settings.tz();
-    let mut slow_table = Table::new(
+/// Parts in stock that have not moved for `idle` days.
+fn slow_table(lang: Lang, tz: chrono_tz::Tz, idle: i64, slow: &[Part]) -> Table {
+    let mut table = Table::new(
         "slow_movers",
         &lang.fmt(Msg::SlowMovers, &[&idle]),
         &[
@@ -163,8 +205,8 @@ pub(super) async fn page(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Re
             ("last_moved", lang.t(Msg::LastMoved)),
         ],
     );
-    for p in &slow {
-        slow_table.rows.push(vec![
+    for p in slow {
+        table.rows.push(vec![
             Cell::Link(p.details.number.to_string(), format!("/parts/{}", p.id.0)),
             Cell::Text(p.details.name.clone()),
             Cell::Num(p.stock.on_hand),
@@ -172,29 +214,5 @@ pub(super) async fn page(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Re
             Cell::Text(p.last_moved_at.map(|at| LocalTime::new(at, tz).to_string()).unwrap_or_default()),
         ]);
     }
-    let tile = |key, msg: Msg, v: Decimal| Tile {
-        key,
-        label: lang.t(msg).to_string(),
-        value: html! { (Money(v)) },
-        now: v,
-        previous: None,
-        last_year: None,
-    };
-    let headline = [
-        tile("sales", Msg::Sales, all.sales),
-        tile("cost", Msg::Cost, all.cost),
-        tile("margin", Msg::Margin, all.margin()),
-        tile("stock_in", Msg::StockIn, totals.stock_in),
-        tile("issued_cost", Msg::IssuedCost, totals.issued_cost),
-        tile("stock_value", Msg::StockValue, stock_value),
-    ];
-    let extra = format!("&idle={idle}");
-    let export = export_base(ctx);
-    let tables = [by_part, categories, value, slow_table];
-    let body = html! {
-        (head(ctx, "parts", Msg::ReportParts, asked, &KINDS, true, &extra))
-        (tiles(lang, &headline))
-        @for t in &tables { (t.render(ctx, &export)) }
-    };
-    respond(ctx, q, "parts", Msg::ReportParts, &tables, body)
+    table
 }

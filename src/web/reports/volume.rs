@@ -8,8 +8,8 @@ use warp::reply::Response;
 
 use super::{Asked, Cell, Compared, Query, Table, Tile, asked, export_base, head, respond, tiles};
 use crate::domain::Area;
-use crate::domain::report::{DayTotals, PeriodKind, REVISIT_DAYS};
-use crate::i18n::Msg;
+use crate::domain::report::{DayTotals, Period, PeriodKind, REVISIT_DAYS};
+use crate::i18n::{Lang, Msg};
 use crate::web::AppState;
 use crate::web::chart::{BarChart, Series};
 use crate::web::ctx::Ctx;
@@ -31,38 +31,7 @@ pub(super) async fn page(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Re
     let buckets = c.buckets();
     let repeat = lang.fmt(Msg::RepeatVisits, &[&within]);
 
-    let mut table = Table::new(
-        "volume",
-        lang.t(Msg::ReportVolume),
-        &[
-            ("period", lang.t(Msg::PeriodCol)),
-            ("opened", lang.t(Msg::CarsIn)),
-            ("completed", lang.t(Msg::Completed)),
-            ("delivered", lang.t(Msg::Delivered)),
-            ("cancelled", lang.t(Msg::Cancelled)),
-            ("settled", lang.t(Msg::SettledOrders)),
-            ("average_ticket", lang.t(Msg::AverageTicket)),
-            ("average_hours", lang.t(Msg::AverageShopHours)),
-            ("late", lang.t(Msg::LateDeliveries)),
-            ("revisits", &repeat),
-        ],
-    );
-    let row = |label: String, d: &DayTotals| {
-        vec![
-            Cell::Text(label),
-            Cell::Count(d.opened),
-            Cell::Count(d.completed),
-            Cell::Count(d.delivered),
-            Cell::Count(d.cancelled),
-            Cell::Count(d.settled),
-            Cell::Money(d.average_ticket()),
-            Cell::Num(d.average_shop_hours()),
-            Cell::Count(d.late),
-            Cell::Count(d.revisits_within(within)),
-        ]
-    };
-    table.rows = buckets.iter().map(|(b, d)| row(b.label(), d)).collect();
-    table.total = Some(row(lang.t(Msg::Total).to_string(), &now));
+    let table = volume_table(lang, &buckets, &now, within, &repeat);
 
     let chart = BarChart {
         lang,
@@ -126,4 +95,47 @@ pub(super) async fn page(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Re
         @for t in &tables { (t.render(ctx, &export)) }
     };
     respond(ctx, q, "volume", Msg::ReportVolume, &tables, body)
+}
+
+/// Cars and orders per day (or month) of the period, with the period's total.
+fn volume_table(
+    lang: Lang,
+    buckets: &[(Period, DayTotals)],
+    total: &DayTotals,
+    within: i64,
+    repeat: &str,
+) -> Table {
+    let mut table = Table::new(
+        "volume",
+        lang.t(Msg::ReportVolume),
+        &[
+            ("period", lang.t(Msg::PeriodCol)),
+            ("opened", lang.t(Msg::CarsIn)),
+            ("completed", lang.t(Msg::Completed)),
+            ("delivered", lang.t(Msg::Delivered)),
+            ("cancelled", lang.t(Msg::Cancelled)),
+            ("settled", lang.t(Msg::SettledOrders)),
+            ("average_ticket", lang.t(Msg::AverageTicket)),
+            ("average_hours", lang.t(Msg::AverageShopHours)),
+            ("late", lang.t(Msg::LateDeliveries)),
+            ("revisits", repeat),
+        ],
+    );
+    let row = |label: String, d: &DayTotals| {
+        vec![
+            Cell::Text(label),
+            Cell::Count(d.opened),
+            Cell::Count(d.completed),
+            Cell::Count(d.delivered),
+            Cell::Count(d.cancelled),
+            Cell::Count(d.settled),
+            Cell::Money(d.average_ticket()),
+            Cell::Num(d.average_shop_hours()),
+            Cell::Count(d.late),
+            Cell::Count(d.revisits_within(within)),
+        ]
+    };
+    table.rows = buckets.iter().map(|(b, d)| row(b.label(), d)).collect();
+    table.total = Some(row(lang.t(Msg::Total).to_string(), total));
+    table
 }
