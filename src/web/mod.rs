@@ -7,7 +7,8 @@
 //!
 //! Areas (each with its routes):
 //! - [`home`]: the home page, one card per area the user may use.
-//! - [`auth`]: signing in and out, changing one's password, choosing a language.
+//! - [`auth`]: signing in and out, changing one's password, choosing a language; its `limits`:
+//!   password hashing a few at a time and throttled failed sign-ins.
 //! - [`customers`]: customers: list and search, CSV export, page, form, status/contacts/delete.
 //! - [`import`]: customer import from CSV/XLSX (read, classify, preview, confirm), XLSX export.
 //! - [`vehicles`]: vehicles and the kiosk's plate lookup: create, view, edit, transfer.
