@@ -191,15 +191,18 @@ fn phone_view(
     unprocessable_if(!errors.is_empty(), html_response(layout::page(ctx, &view.order.number, body)))
 }
 
+/// A line's progress as a badge; `data-progress` carries it as a code (`running`,
+/// `paused:waiting_parts` …) for scripts and tests.
 pub fn progress_badge(lang: Lang, p: Progress) -> Markup {
-    let class = match p {
-        Progress::NotStarted => "badge",
-        Progress::Running => "badge ok running",
-        Progress::Paused(_) => "badge warn",
-        Progress::Finished => "badge done",
+    let (class, code) = match p {
+        Progress::NotStarted => ("badge", "not_started".to_string()),
+        Progress::Running => ("badge ok running", "running".to_string()),
+        Progress::Paused(None) => ("badge warn", "paused".to_string()),
+        Progress::Paused(Some(r)) => ("badge warn", format!("paused:{}", r.code())),
+        Progress::Finished => ("badge done", "finished".to_string()),
     };
     html! {
-        span class=(class) {
+        span class=(class) data-progress=(code) {
             (lang.t(p.label()))
             @if let Progress::Paused(Some(r)) = p { " · " (lang.t(r.label())) }
         }
@@ -403,7 +406,7 @@ pub fn request_badge(lang: Lang, r: &PartRequest) -> Markup {
         RequestStatus::Added => "badge ok",
         RequestStatus::Dismissed => "badge",
     };
-    html! { span class=(class) { (lang.t(r.status.label())) } }
+    html! { span class=(class) data-request=(r.status.code()) { (lang.t(r.status.label())) } }
 }
 
 async fn clock(state: &AppState, ctx: &Ctx, token: &str, no: u32, body: &[u8]) -> AppResult<Response> {

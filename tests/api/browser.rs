@@ -633,14 +633,14 @@ async fn the_stockroom_receives_picks_a_part_for_an_order_and_counts_on_a_phone(
     kiosk.submit("#add-line button[type=submit]").await;
     let (_, page) = app.get_text(&desk, &order_path).await;
     assert!(page.contains(&format!("href=\"{part_path}\"")), "the line is the catalog part");
-    let seen = crate::orders::attr(&page, "name=\"estimate_version\" value=\"");
+    let seen = crate::fixtures::attr(&page, "name=\"estimate_version\" value=\"");
     let answer = [("decision_1", "approved"), ("decision_2", "approved")];
     let approved = app
         .post_form(
             &desk,
             &order_path,
             &format!("{order_path}/approvals"),
-            &crate::orders::approval(&seen, "in_person", crate::orders::SIGNATURE, &answer),
+            &crate::fixtures::approval(&seen, "in_person", crate::fixtures::SIGNATURE, &answer),
         )
         .await;
     assert_eq!(approved.status(), reqwest::StatusCode::SEE_OTHER);

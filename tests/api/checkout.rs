@@ -3,26 +3,10 @@
 
 use reqwest::{Client, StatusCode};
 
-use crate::helpers::{TestApp, location, spawn_app};
-use crate::orders::{approval, attr, car, labour, open_order, order_page, part, post, set_state, state_in};
+use crate::fixtures::{approval, attr, car, labour, open_order, order_page, part, post, set_state, state_in};
+use crate::helpers::{TestApp, location};
 
-pub(crate) struct Shop {
-    pub(crate) app: TestApp,
-    pub(crate) admin: Client,
-    pub(crate) cashier: Client,
-    pub(crate) manager: Client,
-    pub(crate) tech_id: u64,
-}
-
-pub(crate) async fn shop() -> Shop {
-    let app = spawn_app().await;
-    let admin = app.admin().await;
-    let cashier = app.user_with_roles(&admin, "cashier1", &["cashier"]).await;
-    let manager = app.user_with_roles(&admin, "manager1", &["manager"]).await;
-    let _tech = app.user_with_roles(&admin, "tech1", &["technician"]).await;
-    let tech_id = app.user_id(&admin, "tech1").await;
-    Shop { app, admin, cashier, manager, tech_id }
-}
+pub(crate) use crate::fixtures::{Shop, shop};
 
 /// A completed order of 1 h labour (¥120) and a ¥300 part, both approved, and a declined ¥50
 /// part: ¥420 to pay.

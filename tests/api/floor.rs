@@ -6,57 +6,11 @@
 use reqwest::multipart::{Form, Part};
 use reqwest::{Client, Response, StatusCode};
 
-use crate::customers::id_in;
+use crate::fixtures::*;
 use crate::helpers::*;
-use crate::orders::{attr, car, number_in, order_page, post, set_state, state_in, text_after};
 
 // ---------------------------------------------------------------------------------------------
-// The vocabulary of these tests (small copies of the ones in `orders.rs`).
-
-/// A shop with an admin, an advisor and two technicians, each signed in.
-struct Shop {
-    app: TestApp,
-    admin: Client,
-    advisor: Client,
-    tech: Client,
-    tech_id: u64,
-    tech2: Client,
-    tech2_id: u64,
-}
-
-async fn shop_on(app: TestApp) -> Shop {
-    let admin = app.admin().await;
-    let advisor = app.user_with_roles(&admin, "advisor1", &["advisor"]).await;
-    let tech = app.user_with_roles(&admin, "tech1", &["technician"]).await;
-    let tech2 = app.user_with_roles(&admin, "tech2", &["technician"]).await;
-    let tech_id = app.user_id(&admin, "tech1").await;
-    let tech2_id = app.user_id(&admin, "tech2").await;
-    Shop { app, admin, advisor, tech, tech_id, tech2, tech2_id }
-}
-
-/// Opens an order (another one for the same car, if need be); returns its id.
-async fn open_order(app: &TestApp, c: &Client, vehicle: u64) -> u64 {
-    let v = vehicle.to_string();
-    let fields = [("confirm_second", "1"), ("vehicle_id", v.as_str()), ("complaint", "刹车异响")];
-    let response = app.post_form(c, &format!("/orders/new?vehicle_id={vehicle}"), "/orders", &fields).await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER, "order opened");
-    id_in(&location(&response), "/orders/")
-}
-
-/// Adds a labour line at the shop's rate, with a technician on it.
-async fn labour(app: &TestApp, c: &Client, order: u64, description: &str, hours: &str, tech: u64) {
-    let tech = tech.to_string();
-    let fields =
-        [("kind", "labor"), ("description", description), ("hours", hours), ("technician_id", &tech)];
-    let response = post(app, c, &format!("/orders/{order}/lines"), &fields).await;
-    assert_eq!(location(&response), format!("/orders/{order}?notice=lines"), "labour line added");
-}
-
-async fn part(app: &TestApp, c: &Client, order: u64, description: &str, qty: &str, price: &str) {
-    let fields = [("kind", "part"), ("description", description), ("qty", qty), ("unit_price", price)];
-    let response = post(app, c, &format!("/orders/{order}/lines"), &fields).await;
-    assert_eq!(location(&response), format!("/orders/{order}?notice=lines"), "part line added");
-}
+// The vocabulary of these tests (the shop and the work orders are the shared fixtures').
 
 /// The phone page's token of an order, from the link on its order page (the desk's view).
 async fn token(app: &TestApp, desk: &Client, order: u64) -> String {
@@ -74,19 +28,21 @@ async fn phone(app: &TestApp, c: &Client, token: &str) -> String {
     html
 }
 
-/// The progress badge shown after a line's description (`已暂停 · 等配件`).
+/// The progress of the line shown with `description`, as its badge's code (`running`,
+/// `paused:waiting_parts` …).
 fn progress(html: &str, description: &str) -> String {
     let at = html.find(&format!(">{description}<")).unwrap_or_else(|| panic!("{description} shown"));
-    let badge = text_after(&html[at..], "<span class=\"badge");
-    badge.split_once('>').expect("a badge").1.to_string()
+    attr(&html[at..], "data-progress=\"")
 }
 
-/// The badge text after `marker` (`<span class="badge …">text</span>`).
+/// The code of the first progress or parts-request badge after `marker`.
 fn badge_after(html: &str, marker: &str) -> String {
     let at = html.find(marker).unwrap_or_else(|| panic!("{marker} shown"));
     let rest = &html[at..];
-    let badge = rest.find("<span class=\"badge").unwrap();
-    text_after(&rest[badge..], ">")
+    let badge =
+        rest.find("data-progress=\"").into_iter().chain(rest.find("data-request=\"")).min().expect("a badge");
+    let rest = &rest[badge..];
+    attr(rest, "=\"")
 }
 
 /// Posts a clock action on line `no` through the phone page's form.
@@ -224,7 +180,7 @@ async fn a_scan_while_signed_out_leads_through_sign_in_back_to_the_phone_page() 
     assert!(page.contains("<button class=\"huge done\" type=\"submit\">✓ 完成</button>"), "a big finish");
     assert!(!page.contains("name=\"reason\""), "nothing to pause yet");
     assert!(!page.contains(&format!("/t/{}/lines/2", t.ta)), "no clock on a part line");
-    assert_eq!(progress(&page, "更换刹车片"), "未开始");
+    assert_eq!(progress(&page, "更换刹车片"), "not_started");
     assert!(page.contains("id=\"notes\"") && page.contains("id=\"f-text\"") && page.contains("id=\"parts\""));
     assert!(!page.contains("138 0013 8000") && !page.contains("张伟"), "not the customer's name or phone");
 
@@ -234,8 +190,8 @@ async fn a_scan_while_signed_out_leads_through_sign_in_back_to_the_phone_page() 
     let page = phone(app, adv, &t.ta).await;
     assert!(page.contains("京A·12345"));
     // A role without the floor pages.
-    let cashier = app.user_with_roles(&t.s.admin, "cashier1", &["cashier"]).await;
-    assert_eq!(app.get(&cashier, &scanned).await.status(), StatusCode::SEE_OTHER, "cashier → order");
+    let cashier = &t.s.cashier;
+    assert_eq!(app.get(cashier, &scanned).await.status(), StatusCode::SEE_OTHER, "cashier → order");
     let parts = app.user_with_roles(&t.s.admin, "parts1", &["parts"]).await;
     assert_eq!(app.get(&parts, &scanned).await.status(), StatusCode::FORBIDDEN);
     assert_eq!(app.get(&parts, "/t").await.status(), StatusCode::FORBIDDEN);
@@ -264,7 +220,7 @@ async fn one_line_runs_at_a_time_and_the_order_follows_its_lines() {
     assert_eq!(location(&response), clocked(ta), "no switch: nothing was running");
     let (_, page) = app.get_text(tech, &clocked(ta)).await;
     assert!(page.contains("已记录。"));
-    assert_eq!(progress(&page, "更换刹车片"), "进行中");
+    assert_eq!(progress(&page, "更换刹车片"), "running");
     assert!(page.contains("name=\"reason\" value=\"waiting_parts\""), "the pause form offers reasons");
     assert!(!page.contains("▶ 开始"), "no start on the running line");
     assert_eq!(state_in(&order_page(app, adv, t.a).await), "in_progress");
@@ -277,8 +233,8 @@ async fn one_line_runs_at_a_time_and_the_order_follows_its_lines() {
     assert_eq!(to, format!("{}&switched={}", clocked(tb), t.number_a));
     let (_, page) = app.get_text(tech, &to).await;
     assert!(page.contains(&format!("已暂停工单 {} 上的工作，开始这个项目。", t.number_a)));
-    assert_eq!(progress(&page, "四轮定位"), "进行中");
-    assert_eq!(progress(&phone(app, tech, ta).await, "更换刹车片"), "已暂停 · 转做其他项目");
+    assert_eq!(progress(&page, "四轮定位"), "running");
+    assert_eq!(progress(&phone(app, tech, ta).await, "更换刹车片"), "paused:switched");
     assert_eq!(state_in(&order_page(app, adv, t.a).await), "in_progress", "a switch is not a wait");
     assert_eq!(state_in(&order_page(app, adv, t.b).await), "in_progress");
 
@@ -286,8 +242,8 @@ async fn one_line_runs_at_a_time_and_the_order_follows_its_lines() {
     let to = location(&clock(app, tech, tb, "2", "start", "").await);
     assert_eq!(to, format!("{}&switched={}", clocked(tb), t.number_b));
     let page = phone(app, tech, tb).await;
-    assert_eq!(progress(&page, "四轮定位"), "已暂停 · 转做其他项目");
-    assert_eq!(progress(&page, "检查底盘"), "进行中");
+    assert_eq!(progress(&page, "四轮定位"), "paused:switched");
+    assert_eq!(progress(&page, "检查底盘"), "running");
 
     // A pause needs a reason the technician may give.
     for reason in ["", "switched", "coffee"] {
@@ -295,13 +251,13 @@ async fn one_line_runs_at_a_time_and_the_order_follows_its_lines() {
         assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "reason {reason:?}");
         let html = response.text().await.unwrap();
         assert!(html.contains("请选择暂停原因。"), "reason {reason:?}");
-        assert_eq!(progress(&html, "检查底盘"), "进行中", "still running");
+        assert_eq!(progress(&html, "检查底盘"), "running", "still running");
     }
 
     // Waiting for parts, with nothing else running: the order waits for parts.
     let response = clock(app, tech, tb, "2", "pause", "waiting_parts").await;
     assert_eq!(location(&response), clocked(tb));
-    assert_eq!(progress(&phone(app, tech, tb).await, "检查底盘"), "已暂停 · 等配件");
+    assert_eq!(progress(&phone(app, tech, tb).await, "检查底盘"), "paused:waiting_parts");
     assert_eq!(state_in(&order_page(app, adv, t.b).await), "waiting_parts");
     // A paused line cannot be paused again.
     let response = clock(app, tech, tb, "2", "pause", "break").await;
@@ -320,13 +276,13 @@ async fn one_line_runs_at_a_time_and_the_order_follows_its_lines() {
 
     assert_eq!(location(&clock(app, tech, tb, "2", "finish", "").await), clocked(tb));
     let page = phone(app, tech, tb).await;
-    assert_eq!(progress(&page, "检查底盘"), "已完成");
+    assert_eq!(progress(&page, "检查底盘"), "finished");
     assert!(!page.contains(&format!("action=\"/t/{tb}/lines/2\"")), "no buttons on a finished line");
     assert!(!page.contains("送质检"), "line 1 is still paused");
     // A paused line can be finished directly.
     assert_eq!(location(&clock(app, tech, tb, "1", "finish", "").await), clocked(tb));
     let page = phone(app, tech, tb).await;
-    assert_eq!(progress(&page, "四轮定位"), "已完成");
+    assert_eq!(progress(&page, "四轮定位"), "finished");
     assert!(page.contains(&format!("action=\"/orders/{}/status\"", t.b)));
     assert!(page.contains("name=\"to\" value=\"quality_check\">送质检</button>"), "the button appears");
     let response = clock(app, tech, tb, "1", "start", "").await;
@@ -340,10 +296,10 @@ async fn one_line_runs_at_a_time_and_the_order_follows_its_lines() {
         let worked = text_after(&html[at..], "<div class=\"muted small\">");
         assert!(worked.starts_with("实际 0"), "{line}: {worked}");
         assert!(worked.ends_with(&format!(" 小时 · 预计 {hours} 小时")), "{line}: {worked}");
-        assert_eq!(badge_after(&html, &format!(" {line}</td>")), "已完成");
+        assert_eq!(badge_after(&html, &format!(" {line}</td>")), "finished");
     }
     let html = order_page(app, adv, t.a).await;
-    assert_eq!(badge_after(&html, " 更换刹车片</td>"), "已暂停 · 转做其他项目");
+    assert_eq!(badge_after(&html, " 更换刹车片</td>"), "paused:switched");
     assert!(html.contains("预计 1.5 小时"));
 
     // The technician sends the order to quality check from the phone.
@@ -391,9 +347,9 @@ async fn a_technician_clocks_only_their_own_lines_and_the_desk_any() {
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(response.text().await.unwrap().contains("这个项目没有派给您。"));
     let page = phone(app, tech, tb).await;
-    assert_eq!(progress(&page, "四轮定位"), "进行中", "tech1's clock still runs");
-    assert_eq!(progress(&page, "检查底盘"), "未开始");
-    assert_eq!(progress(&phone(app, tech, ta).await, "更换刹车片"), "未开始");
+    assert_eq!(progress(&page, "四轮定位"), "running", "tech1's clock still runs");
+    assert_eq!(progress(&page, "检查底盘"), "not_started");
+    assert_eq!(progress(&phone(app, tech, ta).await, "更换刹车片"), "not_started");
     assert_eq!(state_in(&order_page(app, adv, t.a).await), "open", "nothing changed");
 
     // tech2 sees the order, not as theirs, and cannot move it.
@@ -413,17 +369,17 @@ async fn a_technician_clocks_only_their_own_lines_and_the_desk_any() {
     let response = clock(app, adv, ta, "1", "start", "").await;
     assert_eq!(location(&response), format!("/t/{ta}?floor=1&notice=clock&switched={}", t.number_b));
     assert_eq!(state_in(&order_page(app, adv, t.a).await), "in_progress");
-    assert_eq!(progress(&phone(app, tech, ta).await, "更换刹车片"), "进行中");
-    assert_eq!(progress(&phone(app, tech, tb).await, "四轮定位"), "已暂停 · 转做其他项目");
+    assert_eq!(progress(&phone(app, tech, ta).await, "更换刹车片"), "running");
+    assert_eq!(progress(&phone(app, tech, tb).await, "四轮定位"), "paused:switched");
     let response = clock(app, adv, ta, "1", "pause", "waiting_approval").await;
     assert_eq!(location(&response), format!("/t/{ta}?floor=1&notice=clock"));
-    assert_eq!(progress(&phone(app, tech, ta).await, "更换刹车片"), "已暂停 · 等客户确认");
+    assert_eq!(progress(&phone(app, tech, ta).await, "更换刹车片"), "paused:waiting_approval");
     assert_eq!(state_in(&order_page(app, adv, t.a).await), "in_progress", "not a wait for parts");
     assert_eq!(
         location(&clock(app, adv, ta, "1", "finish", "").await),
         format!("/t/{ta}?floor=1&notice=clock")
     );
-    assert_eq!(progress(&phone(app, tech, ta).await, "更换刹车片"), "已完成");
+    assert_eq!(progress(&phone(app, tech, ta).await, "更换刹车片"), "finished");
     let (_, audit) = app.get_text(&t.s.admin, "/admin/audit").await;
     assert!(audit.contains(&format!("{} #1 finish", t.number_a)));
 }
@@ -455,7 +411,7 @@ async fn a_retired_token_changes_nothing() {
     assert_eq!(response.status(), StatusCode::GONE);
 
     let page = phone(app, tech, &new).await;
-    assert_eq!(progress(&page, "更换刹车片"), "未开始", "nothing clocked");
+    assert_eq!(progress(&page, "更换刹车片"), "not_started", "nothing clocked");
     assert!(!page.contains("刹车油") && !page.contains("旧单据上的备注"), "nothing requested or noted");
     assert_eq!(state_in(&order_page(app, adv, t.a).await), "open");
 
@@ -634,8 +590,8 @@ async fn a_parts_request_from_the_phone_reaches_the_desk_and_the_parts_clerk() {
     assert_eq!(response.status(), StatusCode::SEE_OTHER, "the quantity defaults to one");
     let (_, page) = app.get_text(tech, &format!("/t/{ta}?floor=1&notice=part")).await;
     assert!(page.contains("配件申请已提交。"));
-    assert_eq!(badge_after(&page, "<strong>刹车油 DOT4</strong> × 2"), "待处理");
-    assert_eq!(badge_after(&page, "<strong>前刹车盘</strong> × 1"), "待处理");
+    assert_eq!(badge_after(&page, "<strong>刹车油 DOT4</strong> × 2"), "open");
+    assert_eq!(badge_after(&page, "<strong>前刹车盘</strong> × 1"), "open");
 
     // Bad requests are refused beside their fields.
     for (fields, message) in [
@@ -681,17 +637,17 @@ async fn a_parts_request_from_the_phone_reaches_the_desk_and_the_parts_clerk() {
     assert!(html.contains("¥760.00"));
     assert!(html.contains("<span class=\"kind\">配件</span> 刹车油 DOT4"), "a part line");
     assert!(html.contains("name=\"decision_3\""), "the customer has to answer it");
-    assert_eq!(badge_after(&html, "<strong>刹车油 DOT4</strong> × 2"), "已加入工单");
+    assert_eq!(badge_after(&html, "<strong>刹车油 DOT4</strong> × 2"), "added");
 
     // The advisor dismisses the other from the order page.
     let response = post(app, adv, &format!("/orders/{}/requests/2", t.a), &[("decision", "dismiss")]).await;
     assert_eq!(location(&response), format!("/orders/{}?notice=request", t.a));
     let html = order_page(app, adv, t.a).await;
-    assert_eq!(badge_after(&html, "<strong>前刹车盘</strong> × 1"), "不需要");
+    assert_eq!(badge_after(&html, "<strong>前刹车盘</strong> × 1"), "dismissed");
     assert!(!html.contains(" 前刹车盘</td>"), "no line for it");
     let page = phone(app, tech, ta).await;
-    assert_eq!(badge_after(&page, "<strong>刹车油 DOT4</strong> × 2"), "已加入工单");
-    assert_eq!(badge_after(&page, "<strong>前刹车盘</strong> × 1"), "不需要");
+    assert_eq!(badge_after(&page, "<strong>刹车油 DOT4</strong> × 2"), "added");
+    assert_eq!(badge_after(&page, "<strong>前刹车盘</strong> × 1"), "dismissed");
     for who in [adv, &parts] {
         assert!(!app.get_text(who, "/").await.1.contains("待处理的配件申请"), "none left open");
     }
@@ -797,7 +753,7 @@ async fn bad_input_on_the_floor_is_refused_and_never_a_server_error() {
         let status = response.status();
         assert!(status.is_client_error(), "{path}: {status}");
     }
-    assert_eq!(progress(&phone(app, tech, ta).await, "更换刹车片"), "未开始", "nothing clocked");
+    assert_eq!(progress(&phone(app, tech, ta).await, "更换刹车片"), "not_started", "nothing clocked");
     assert_eq!(state_in(&order_page(app, adv, t.a).await), "open");
 
     // Huge text.
@@ -861,7 +817,7 @@ async fn bad_input_on_the_floor_is_refused_and_never_a_server_error() {
         .unwrap();
     assert!(response.status().is_client_error(), "{}", response.status());
 
-    assert_eq!(progress(&phone(app, tech, ta).await, "更换刹车片"), "未开始", "nothing clocked");
+    assert_eq!(progress(&phone(app, tech, ta).await, "更换刹车片"), "not_started", "nothing clocked");
 
     // Signed out: sign in first, nothing done.
     let response = client()
@@ -927,7 +883,7 @@ async fn declining_a_running_line_stops_its_clock() {
     assert_eq!(response.status(), StatusCode::SEE_OTHER, "the customer declines the running line");
     let response = clock(app, tech, &t.tb, "1", "start", "").await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER, "the technician starts other work");
-    assert_eq!(progress(&phone(app, tech, &t.tb).await, "四轮定位"), "进行中");
+    assert_eq!(progress(&phone(app, tech, &t.tb).await, "四轮定位"), "running");
 }
 
 /// Bug (src/web/home.rs, `home`): the open parts requests link every row to `/orders/{id}`,

@@ -12,14 +12,14 @@ use std::fmt::Write as _;
 use reqwest::{Client, StatusCode};
 
 use crate::customers::{create_customer, create_vehicle, id_in};
+use crate::fixtures::{attr, open_order};
 use crate::helpers::*;
-use crate::orders::attr;
 
 // ---------------------------------------------------------------------------------------------
-// The shop every route is aimed at (also used by `security.rs`).
+// The records every route is aimed at (also used by `security.rs`).
 
 /// A shop with one of every record a route acts on, each made through the forms.
-pub(crate) struct Shop {
+pub(crate) struct Targets {
     pub app: TestApp,
     pub admin: Client,
     pub tech: Client,
@@ -44,17 +44,9 @@ pub(crate) struct Shop {
     pub backup: String,
 }
 
-/// Opens an order for `vehicle` through the reception form; returns its id.
-async fn open_order(app: &TestApp, c: &Client, vehicle: u64) -> u64 {
-    let v = vehicle.to_string();
-    let fields = [("vehicle_id", v.as_str()), ("complaint", "刹车异响"), ("confirm_second", "1")];
-    let response = app.post_form(c, &format!("/orders/new?vehicle_id={vehicle}"), "/orders", &fields).await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER, "order opened");
-    id_in(&location(&response), "/orders/")
-}
-
+/// Adds a line through the order page's form (the fixtures' `add_line`, which must succeed).
 async fn add_line(app: &TestApp, c: &Client, order: u64, fields: &[(&str, &str)]) {
-    let response = app.post_form(c, "/", &format!("/orders/{order}/lines"), fields).await;
+    let response = crate::fixtures::add_line(app, c, order, fields).await;
     assert_eq!(location(&response), format!("/orders/{order}?notice=lines"), "line added: {fields:?}");
 }
 
@@ -64,7 +56,7 @@ pub(crate) fn number_after(html: &str, marker: &str) -> u64 {
     html[at..].chars().take_while(char::is_ascii_digit).collect::<String>().parse().unwrap()
 }
 
-pub(crate) async fn shop() -> Shop {
+pub(crate) async fn targets() -> Targets {
     let app = spawn_app().await;
     let admin = app.admin().await;
     let tech = app.user_with_roles(&admin, "tech1", &["technician"]).await;
@@ -130,7 +122,7 @@ pub(crate) async fn shop() -> Shop {
         .1
         .into_owned();
 
-    Shop {
+    Targets {
         app,
         admin,
         tech,
@@ -303,7 +295,7 @@ fn with<'a>(mut fields: Fields<'a>, more: &[(&'static str, &'a str, Sweep)]) -> 
 /// Every state-changing route of the app (see the `routes()` of each `src/web/*.rs`), aimed at
 /// the shop's records, in the order the sweep sends them: the ones that act whatever the body
 /// says come last. `/admin/backups/restore/{name}` is here only with bodies that never confirm.
-fn routes(s: &Shop) -> Vec<Route> {
+fn routes(s: &Targets) -> Vec<Route> {
     use Sweep::*;
     let (c, v, v2, o, o2) = (s.customer, s.vehicle, s.spare_vehicle, s.order, s.spare_order);
     let (tech, victim, t, tpl) = (s.tech_id.to_string(), s.victim, &s.token, s.template);
@@ -933,7 +925,7 @@ impl Tally {
 
 /// Sends the bodies and keeps the tally.
 struct Sweeper<'a> {
-    s: &'a Shop,
+    s: &'a Targets,
     desk_token: String,
     floor_token: String,
     rng: XorShift,
@@ -945,7 +937,7 @@ struct Sweeper<'a> {
 }
 
 impl<'a> Sweeper<'a> {
-    async fn new(s: &'a Shop) -> Sweeper<'a> {
+    async fn new(s: &'a Targets) -> Sweeper<'a> {
         Sweeper {
             s,
             desk_token: s.app.csrf(&s.admin, "/").await,
@@ -1122,7 +1114,7 @@ impl<'a> Sweeper<'a> {
 
 #[tokio::test]
 async fn every_state_changing_route_survives_hostile_bodies() {
-    let s = shop().await;
+    let s = targets().await;
     let routes = routes(&s);
     let mut sweeper = Sweeper::new(&s).await;
     for route in &routes {

@@ -1,6 +1,7 @@
 //! The one integration-test binary: every test starts the real server on port 0 with a fresh
 //! temporary data directory and talks HTTP to it.
 
+mod fixtures;
 mod helpers;
 
 mod accounts;

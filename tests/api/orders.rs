@@ -2,49 +2,11 @@
 //! role, the printed QR and where a scan leads, the board, the order list, and bad input.
 
 use chrono::{Duration, Utc};
-use reqwest::{Client, Response, StatusCode};
+use reqwest::{Client, StatusCode};
 
-use crate::customers::{create_customer, create_vehicle, id_in};
+use crate::customers::id_in;
+use crate::fixtures::*;
 use crate::helpers::*;
-
-/// Form fields as sent.
-pub(crate) type Fields<'a> = Vec<(&'a str, &'a str)>;
-
-// ---------------------------------------------------------------------------------------------
-// The vocabulary of these tests.
-
-/// A shop with an admin, an advisor and a technician, each signed in.
-struct Shop {
-    app: TestApp,
-    admin: Client,
-    advisor: Client,
-    advisor_id: u64,
-    tech: Client,
-    tech_id: u64,
-}
-
-async fn shop() -> Shop {
-    let app = spawn_app().await;
-    let admin = app.admin().await;
-    let advisor = app.user_with_roles(&admin, "advisor1", &["advisor"]).await;
-    let tech = app.user_with_roles(&admin, "tech1", &["technician"]).await;
-    let advisor_id = app.user_id(&admin, "advisor1").await;
-    let tech_id = app.user_id(&admin, "tech1").await;
-    Shop { app, admin, advisor, advisor_id, tech, tech_id }
-}
-
-/// Posts a form with the client's session CSRF token.
-pub(crate) async fn post(app: &TestApp, c: &Client, path: &str, fields: &[(&str, &str)]) -> Response {
-    app.post_form(c, "/", path, fields).await
-}
-
-/// A customer with one car (52000 km on record); returns the vehicle's id.
-pub(crate) async fn car(app: &TestApp, c: &Client, owner: &str, phone: &str, plate: &str) -> u64 {
-    let customer = create_customer(app, c, owner, phone).await;
-    let response = create_vehicle(app, c, customer, plate).await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER, "vehicle {plate} created");
-    id_in(&location(&response), "/vehicles/")
-}
 
 /// `YYYY-MM-DDTHH:MM` in the shop's time zone, `minutes` from now.
 fn shop_time(minutes: i64) -> String {
@@ -58,80 +20,11 @@ fn shop_day(days: i64) -> String {
     (today + Duration::days(days)).format("%Y-%m-%d").to_string()
 }
 
-/// Posts the reception form for `vehicle`: `fields` first (the first value of a field wins),
-/// then a complaint.
-pub(crate) async fn open_with(app: &TestApp, c: &Client, vehicle: u64, fields: &[(&str, &str)]) -> Response {
-    let v = vehicle.to_string();
-    let mut all = fields.to_vec();
-    all.extend([("vehicle_id", v.as_str()), ("complaint", "刹车异响")]);
-    app.post_form(c, &format!("/orders/new?vehicle_id={vehicle}"), "/orders", &all).await
-}
-
-/// Opens an order (another one for the same car, if need be); returns its id.
-pub(crate) async fn open_order(app: &TestApp, c: &Client, vehicle: u64) -> u64 {
-    let response = open_with(app, c, vehicle, &[("confirm_second", "1")]).await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER, "order opened");
-    let to = location(&response);
-    assert!(to.ends_with("?notice=opened"), "{to}");
-    id_in(&to, "/orders/")
-}
-
-pub(crate) async fn add_line(app: &TestApp, c: &Client, order: u64, fields: &[(&str, &str)]) -> Response {
-    post(app, c, &format!("/orders/{order}/lines"), fields).await
-}
-
-/// Adds a labour line at the shop's rate, with a technician on it.
-pub(crate) async fn labour(app: &TestApp, c: &Client, order: u64, description: &str, hours: &str, tech: u64) {
-    let tech = tech.to_string();
-    let fields =
-        [("kind", "labor"), ("description", description), ("hours", hours), ("technician_id", &tech)];
-    let response = add_line(app, c, order, &fields).await;
-    assert_eq!(location(&response), format!("/orders/{order}?notice=lines"), "labour line added");
-}
-
-pub(crate) async fn part(app: &TestApp, c: &Client, order: u64, description: &str, qty: &str, price: &str) {
-    let fields = [("kind", "part"), ("description", description), ("qty", qty), ("unit_price", price)];
-    let response = add_line(app, c, order, &fields).await;
-    assert_eq!(location(&response), format!("/orders/{order}?notice=lines"), "part line added");
-}
-
-pub(crate) async fn set_state(app: &TestApp, c: &Client, order: u64, to: &str, reason: &str) -> Response {
-    post(app, c, &format!("/orders/{order}/status"), &[("to", to), ("reason", reason)]).await
-}
-
-pub(crate) async fn order_page(app: &TestApp, c: &Client, order: u64) -> String {
-    let (status, html) = app.get_text(c, &format!("/orders/{order}")).await;
-    assert_eq!(status, StatusCode::OK, "order {order} shown");
-    html
-}
-
-/// The state code in an order page's heading.
-pub(crate) fn state_in(html: &str) -> String {
-    attr(html, "class=\"badge state-")
-}
-
-/// The order number in an order page's heading.
-pub(crate) fn number_in(html: &str) -> String {
-    let rest = &html[html.find("<h1>工单 ").expect("an order heading") + "<h1>工单 ".len()..];
-    rest[..rest.find(' ').unwrap()].to_string()
-}
-
-/// The value of the attribute whose opening (`name="`) is `marker`, first occurrence.
-pub(crate) fn attr(html: &str, marker: &str) -> String {
-    let at = html.find(marker).unwrap_or_else(|| panic!("{marker} in the page")) + marker.len();
-    html[at..at + html[at..].find('"').unwrap()].to_string()
-}
-
-/// The text right after `marker`, up to the next tag.
-pub(crate) fn text_after(html: &str, marker: &str) -> String {
-    let at = html.find(marker).unwrap_or_else(|| panic!("{marker} in the page")) + marker.len();
-    html[at..at + html[at..].find('<').unwrap()].to_string()
-}
-
-/// An amount of the totals list, by its label (`预估费用` is the estimate).
-fn total(html: &str, label: &str) -> String {
-    let marker = format!(">{label}</dt><dd");
-    let at = html.find(&marker).unwrap_or_else(|| panic!("{label} in the totals")) + marker.len();
+/// An amount of an order page's (or printed sheet's) totals, by its `data-total` key
+/// (`estimate`, `labour` …).
+fn total(html: &str, key: &str) -> String {
+    let marker = format!("data-total=\"{key}\"");
+    let at = html.find(&marker).unwrap_or_else(|| panic!("{key} in the totals")) + marker.len();
     text_after(&html[at..], ">")
 }
 
@@ -296,15 +189,15 @@ async fn lines_and_templates_add_up_to_an_estimate_computed_by_the_server_and_ar
     assert!(html.contains("项目已添加。"));
     assert!(html.contains("更换前刹车片") && html.contains("1.5 h") && html.contains("¥120.00"));
     assert!(html.contains("tech1"), "the technician is named on the labour line");
-    assert_eq!(total(&html, "工时费"), "¥180.00");
-    assert_eq!(total(&html, "配件费"), "¥183.20");
-    assert_eq!(total(&html, "预估费用"), "¥363.20");
-    assert_eq!(total(&html, "待客户确认"), "¥363.20", "nothing approved yet");
+    assert_eq!(total(&html, "labour"), "¥180.00");
+    assert_eq!(total(&html, "parts"), "¥183.20");
+    assert_eq!(total(&html, "estimate"), "¥363.20");
+    assert_eq!(total(&html, "pending"), "¥363.20", "nothing approved yet");
 
     // A fee; its quantity defaults to one.
     let fee = [("kind", "fee"), ("description", "废旧件环保处理费"), ("qty", ""), ("unit_price", "15")];
     assert_eq!(add_line(app, c, order, &fee).await.status(), StatusCode::SEE_OTHER);
-    assert_eq!(total(&order_page(app, c, order).await, "预估费用"), "¥378.20");
+    assert_eq!(total(&order_page(app, c, order).await, "estimate"), "¥378.20");
 
     // A service template: 4 × 58 oil and half an hour of labour at the rate in force.
     let template = [
@@ -329,10 +222,10 @@ async fn lines_and_templates_add_up_to_an_estimate_computed_by_the_server_and_ar
     assert_eq!(location(&response), format!("/orders/{order}?notice=lines"));
     let html = order_page(app, c, order).await;
     assert!(html.contains("机油 5W-30") && html.contains("小保养工时"));
-    assert_eq!(total(&html, "工时费"), "¥240.00");
-    assert_eq!(total(&html, "配件费"), "¥415.20");
-    assert_eq!(total(&html, "其他费用"), "¥15.00");
-    assert_eq!(total(&html, "预估费用"), "¥670.20");
+    assert_eq!(total(&html, "labour"), "¥240.00");
+    assert_eq!(total(&html, "parts"), "¥415.20");
+    assert_eq!(total(&html, "fees"), "¥15.00");
+    assert_eq!(total(&html, "estimate"), "¥670.20");
 
     // Edit: two pads instead of four. Remove: the fee.
     let (status, edit) = app.get_text(c, &format!("/orders/{order}/lines/2/edit")).await;
@@ -345,13 +238,13 @@ async fn lines_and_templates_add_up_to_an_estimate_computed_by_the_server_and_ar
     assert_eq!(location(&response), format!("/orders/{order}?notice=removed"));
     let (_, html) = app.get_text(c, &format!("/orders/{order}?notice=removed")).await;
     assert!(html.contains("项目已删除。") && !html.contains("废旧件环保处理费"));
-    assert_eq!(total(&html, "配件费"), "¥323.60");
-    assert_eq!(total(&html, "其他费用"), "¥0.00");
-    assert_eq!(total(&html, "预估费用"), "¥563.60");
+    assert_eq!(total(&html, "parts"), "¥323.60");
+    assert_eq!(total(&html, "fees"), "¥0.00");
+    assert_eq!(total(&html, "estimate"), "¥563.60");
 
     // The print sheet shows the same figures.
     let (_, sheet) = app.get_text(c, &format!("/orders/{order}/print?layout=receipt")).await;
-    assert!(sheet.contains("机油 5W-30") && total(&sheet, "预估费用") == "¥563.60");
+    assert!(sheet.contains("机油 5W-30") && total(&sheet, "estimate") == "¥563.60");
 
     let (_, audit) = app.get_text(&s.admin, "/admin/audit").await;
     for action in
@@ -421,16 +314,15 @@ async fn each_role_makes_exactly_the_transitions_the_state_machine_gives_it() {
     use Outcome::*;
     let s = shop().await;
     let app = &s.app;
-    let manager = app.user_with_roles(&s.admin, "manager1", &["manager"]).await;
-    let cashier = app.user_with_roles(&s.admin, "cashier1", &["cashier"]).await;
+    let (manager, cashier) = (&s.manager, &s.cashier);
     let parts = app.user_with_roles(&s.admin, "parts1", &["parts"]).await;
     let vehicle = car(app, &s.admin, "张伟", "13800138000", "京A12345").await;
     let who = |role: &str| match role {
         "admin" => &s.admin,
-        "manager" => &manager,
+        "manager" => manager,
         "advisor" => &s.advisor,
         "technician" => &s.tech,
-        "cashier" => &cashier,
+        "cashier" => cashier,
         "parts" => &parts,
         other => panic!("{other}"),
     };
@@ -551,7 +443,7 @@ async fn each_role_makes_exactly_the_transitions_the_state_machine_gives_it() {
         assert!(response.text().await.unwrap().contains("工单已结算或已关闭，不能再修改。"), "{path}");
     }
     let html = order_page(app, &s.admin, settled).await;
-    assert_eq!(total(&html, "预估费用"), "¥120.00", "the settled amount did not move");
+    assert_eq!(total(&html, "estimate"), "¥120.00", "the settled amount did not move");
 
     let (_, audit) = app.get_text(&s.admin, "/admin/audit").await;
     assert!(audit.contains("order.status") && audit.contains(": completed → settled"));
@@ -564,10 +456,10 @@ async fn each_role_makes_exactly_the_transitions_the_state_machine_gives_it() {
 async fn a_refused_transition_says_why_even_without_buttons() {
     let s = shop().await;
     let app = &s.app;
-    let cashier = app.user_with_roles(&s.admin, "cashier1", &["cashier"]).await;
+    let cashier = &s.cashier;
     let vehicle = car(app, &s.admin, "张伟", "13800138000", "京A12345").await;
     let open = order_in_state(app, &s.admin, vehicle, s.tech_id, "open").await;
-    let response = set_state(app, &cashier, open, "cancelled", "不修了").await;
+    let response = set_state(app, cashier, open, "cancelled", "不修了").await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(response.text().await.unwrap().contains(NOT_YOUR_ROLE));
     let delivered = order_in_state(app, &s.admin, vehicle, s.tech_id, "delivered").await;
@@ -578,26 +470,6 @@ async fn a_refused_transition_says_why_even_without_buttons() {
 
 // ---------------------------------------------------------------------------------------------
 // 3. The customer's approvals.
-
-/// The approval form of an order page as the kiosk would send it: the version it shows, and
-/// `decisions` for lines by number.
-pub(crate) fn approval<'a>(
-    version: &'a str,
-    method: &'a str,
-    signature: &'a str,
-    decisions: &'a [(&'a str, &'a str)],
-) -> Fields<'a> {
-    let mut fields = vec![
-        ("estimate_version", version),
-        ("method", method),
-        ("approver", "张伟"),
-        ("signature", signature),
-    ];
-    fields.extend_from_slice(decisions);
-    fields
-}
-
-pub(crate) const SIGNATURE: &str = "10,10 20,20 30,25;40,40 50,50";
 
 #[tokio::test]
 async fn approvals_answer_the_estimate_version_they_saw_and_declined_lines_stay_out() {
@@ -641,7 +513,7 @@ async fn approvals_answer_the_estimate_version_they_saw_and_declined_lines_stay_
     let html = response.text().await.unwrap();
     assert!(html.contains("请修改下面标出的内容。") && html.contains("雨刮片"), "the new estimate is shown");
     let html = order_page(app, c, order).await;
-    assert!(!html.contains("确认记录") && total(&html, "客户已同意") == "¥0.00", "nothing recorded");
+    assert!(!html.contains("确认记录") && total(&html, "approved") == "¥0.00", "nothing recorded");
 
     // A changed price of a line the customer is answering: refused with the reason.
     let seen = attr(&html, "name=\"estimate_version\" value=\"");
@@ -668,23 +540,23 @@ async fn approvals_answer_the_estimate_version_they_saw_and_declined_lines_stay_
         "the declined line stays visible"
     );
     assert!(html.contains("已拒绝"));
-    assert_eq!(total(&html, "客户已同意"), "¥230.00");
-    assert_eq!(total(&html, "客户已拒绝"), "¥300.00");
-    assert_eq!(total(&html, "预估费用"), "¥230.00", "the declined tyre is out of the estimate");
+    assert_eq!(total(&html, "approved"), "¥230.00");
+    assert_eq!(total(&html, "declined"), "¥300.00");
+    assert_eq!(total(&html, "estimate"), "¥230.00", "the declined tyre is out of the estimate");
     assert!(!html.contains("name=\"decision_1\""), "nothing left to answer");
 
     // A later addition needs a second approval, for that line only; by phone, no signature.
     part(app, c, order, "刹车油", "1", "68").await;
     let html = order_page(app, c, order).await;
-    assert_eq!(total(&html, "待客户确认"), "¥68.00");
+    assert_eq!(total(&html, "pending"), "¥68.00");
     assert!(html.contains("name=\"decision_4\"") && !html.contains("name=\"decision_2\""));
     let seen = attr(&html, "name=\"estimate_version\" value=\"");
     let response = post(app, c, &approve, &approval(&seen, "phone", "", &[("decision_4", "approved")])).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let html = order_page(app, c, order).await;
     assert!(html.contains("第 2 次确认") && html.contains("电话确认"));
-    assert_eq!(total(&html, "客户已同意"), "¥298.00");
-    assert_eq!(total(&html, "预估费用"), "¥298.00");
+    assert_eq!(total(&html, "approved"), "¥298.00");
+    assert_eq!(total(&html, "estimate"), "¥298.00");
     assert!(html.contains("<tr class=\"declined\" data-line="), "still declined after the second approval");
 
     let (_, sheet) = app.get_text(c, &format!("/orders/{order}/print")).await;
@@ -1039,10 +911,10 @@ async fn bad_input_is_refused_beside_its_field_and_never_a_server_error() {
         }
     }
     let html = order_page(app, c, order).await;
-    assert_eq!(total(&html, "预估费用"), "¥120.00", "no bad line was added");
+    assert_eq!(total(&html, "estimate"), "¥120.00", "no bad line was added");
     // Full-width digits from a Chinese input method are numbers.
     part(app, c, order, "机油滤芯", "１", "４５．８０").await;
-    assert_eq!(total(&order_page(app, c, order).await, "配件费"), "¥45.80");
+    assert_eq!(total(&order_page(app, c, order).await, "parts"), "¥45.80");
 
     // Editing a line: refused on the line's page, typed values kept.
     let response = post(

@@ -300,7 +300,7 @@ async fn only_the_stockroom_edits_parts_and_the_desk_may_look_them_up() {
 // ---------------------------------------------------------------------------------------------
 // Parts on work orders.
 
-use crate::orders::{SIGNATURE, approval, attr, car, labour, open_order, order_page, post, set_state};
+use crate::fixtures::{SIGNATURE, approval, attr, car, labour, open_order, order_page, post, set_state};
 
 /// A shop with a clerk, an advisor and a technician, and one part with `stock` on hand at ¥20.
 struct Stockroom {

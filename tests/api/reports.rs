@@ -18,7 +18,7 @@ use wrenchdesk::store::tables::{CHECKOUTS, ORDERS, PAYMENTS, SETTINGS, SETTINGS_
 use wrenchdesk::store::{Store, reports};
 
 use crate::checkout::{check_passes, completed_order, data, pay, shop};
-use crate::orders::post;
+use crate::fixtures::post;
 
 /// What the records say, counted here without the report code: per shop-local day.
 #[derive(Debug, Default, PartialEq)]

@@ -14,7 +14,7 @@ use reqwest::{Client, StatusCode};
 use wrenchdesk::domain::{Area, Role, Roles};
 
 use crate::helpers::*;
-use crate::hostile::{Shop, hidden_value, number_after, shop};
+use crate::hostile::{Targets, hidden_value, number_after, targets};
 
 // ---------------------------------------------------------------------------------------------
 // The doors of the app.
@@ -121,7 +121,7 @@ struct Extra {
 
 /// Every route of the app (the `routes()` of each `src/web/*.rs`), GET pages and POST actions,
 /// with who may use it. `/logout` comes last: it ends the walker's session.
-fn doors(s: &Shop, x: &Extra) -> Vec<Door> {
+fn doors(s: &Targets, x: &Extra) -> Vec<Door> {
     let (c, c2, v, v2, o, o2) = (s.customer, s.customer2, s.vehicle, s.spare_vehicle, s.order, s.spare_order);
     let (t, tpl, victim, backup) = (&s.token, s.template, s.victim, &s.backup);
     let (c2s, vs) = (c2.to_string(), v.to_string());
@@ -360,7 +360,7 @@ fn tiny_jpeg() -> Vec<u8> {
     out.into_inner()
 }
 
-async fn extra(s: &Shop) -> Extra {
+async fn extra(s: &Targets) -> Extra {
     let app = &s.app;
     let token = app.csrf(&s.tech, "/").await;
     let form = Form::new()
@@ -373,7 +373,7 @@ async fn extra(s: &Shop) -> Extra {
     let (_, page) = app.get_text(&s.tech, &format!("/t/{}?floor=1", s.token)).await;
     let photo = number_after(&page, &format!("/photos/{}/", s.order));
     let (_, login) = app.get_text(&client(), "/login").await;
-    let asset = crate::orders::attr(&login, "href=\"/static/");
+    let asset = crate::fixtures::attr(&login, "href=\"/static/");
     let version = |path: String| async move {
         let (_, page) = app.get_text(&s.admin, &path).await;
         hidden_value(&page, "version").unwrap_or_else(|| panic!("a version on {path}"))
@@ -435,7 +435,7 @@ async fn knock(
 
 #[tokio::test]
 async fn every_route_answers_each_role_as_the_permission_table_says() {
-    let s = shop().await;
+    let s = targets().await;
     let app = &s.app;
     let x = extra(&s).await;
     let doors = doors(&s, &x);
@@ -521,7 +521,7 @@ async fn every_route_answers_each_role_as_the_permission_table_says() {
 
 #[tokio::test]
 async fn signed_out_visitors_are_sent_to_sign_in_from_every_private_route() {
-    let s = shop().await;
+    let s = targets().await;
     let app = &s.app;
     let x = extra(&s).await;
     let before = app.fingerprint().await;
@@ -781,7 +781,7 @@ async fn every_cookie_is_http_only_strict_and_secure_behind_https() {
 /// nothing.
 #[tokio::test]
 async fn no_state_changing_route_accepts_a_forged_request() {
-    let s = shop().await;
+    let s = targets().await;
     let app = &s.app;
     let x = extra(&s).await;
     let desk_token = app.csrf(&s.admin, "/").await;

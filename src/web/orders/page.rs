@@ -133,7 +133,7 @@ pub(super) fn order_page(ctx: &Ctx, view: &OrderView, note: Option<Msg>, forms: 
     let title = lang.fmt(Msg::OrderTitle, &[&o.number]);
     let body = html! {
         div.page-head {
-            h1 { (title) " " (StateBadge(lang, o.state)) }
+            h1 data-number=(o.number) { (title) " " (StateBadge(lang, o.state)) }
             div.actions {
                 a.button.secondary href={ "/orders/" (o.id) "/print" } { (lang.t(Msg::PrintPreview)) }
                 @if roles.may(Area::Checkout) && matches!(o.state, OrderState::Completed | OrderState::Settled | OrderState::Delivered) {
@@ -220,13 +220,13 @@ fn live_section(ctx: &Ctx, view: &OrderView, stock: Option<&(u32, String, FieldE
                 h2 { (lang.t(Msg::Lines)) }
                 (lines_table(ctx, view, editable, stock))
                 dl.totals {
-                    dt { (lang.t(Msg::LabourTotal)) } dd { (Money(t.labour)) }
-                    dt { (lang.t(Msg::PartsTotal)) } dd { (Money(t.parts)) }
-                    dt { (lang.t(Msg::FeesTotal)) } dd { (Money(t.fees)) }
-                    dt.grand { (lang.t(Msg::Estimate)) } dd.grand { (Money(t.estimate)) }
-                    dt { (lang.t(Msg::ApprovedTotal)) } dd { (Money(t.approved)) }
-                    @if t.pending > Decimal::ZERO { dt { (lang.t(Msg::PendingTotal)) } dd.warn { (Money(t.pending)) } }
-                    @if t.declined > Decimal::ZERO { dt { (lang.t(Msg::DeclinedTotal)) } dd.muted { (Money(t.declined)) } }
+                    dt { (lang.t(Msg::LabourTotal)) } dd data-total="labour" { (Money(t.labour)) }
+                    dt { (lang.t(Msg::PartsTotal)) } dd data-total="parts" { (Money(t.parts)) }
+                    dt { (lang.t(Msg::FeesTotal)) } dd data-total="fees" { (Money(t.fees)) }
+                    dt.grand { (lang.t(Msg::Estimate)) } dd.grand data-total="estimate" { (Money(t.estimate)) }
+                    dt { (lang.t(Msg::ApprovedTotal)) } dd data-total="approved" { (Money(t.approved)) }
+                    @if t.pending > Decimal::ZERO { dt { (lang.t(Msg::PendingTotal)) } dd.warn data-total="pending" { (Money(t.pending)) } }
+                    @if t.declined > Decimal::ZERO { dt { (lang.t(Msg::DeclinedTotal)) } dd.muted data-total="declined" { (Money(t.declined)) } }
                 }
             }
         }

@@ -236,10 +236,10 @@ fn sheet_lines(ctx: &Ctx, order: &WorkOrder) -> Markup {
             }
         }
         dl.totals {
-            dt { (lang.t(Msg::LabourTotal)) } dd { (Money(t.labour)) }
-            dt { (lang.t(Msg::PartsTotal)) } dd { (Money(t.parts)) }
-            dt { (lang.t(Msg::FeesTotal)) } dd { (Money(t.fees)) }
-            dt.grand { (lang.t(Msg::Estimate)) } dd.grand { (Money(t.estimate)) }
+            dt { (lang.t(Msg::LabourTotal)) } dd data-total="labour" { (Money(t.labour)) }
+            dt { (lang.t(Msg::PartsTotal)) } dd data-total="parts" { (Money(t.parts)) }
+            dt { (lang.t(Msg::FeesTotal)) } dd data-total="fees" { (Money(t.fees)) }
+            dt.grand { (lang.t(Msg::Estimate)) } dd.grand data-total="estimate" { (Money(t.estimate)) }
         }
     }
 }
