@@ -74,9 +74,34 @@ fn order_payments_tx(tx: &WriteTransaction, id: OrderId) -> StoreResult<Vec<Paym
     load(&tx.open_table(PAYMENTS)?, ids_of(&tx.open_table(PAYMENTS_BY_ORDER)?, id.0)?)
 }
 
-/// A customer's payments (order payments, repayments of their receivable, voids), oldest first.
+/// The ids of a customer's payments taken on or after the shop-local day `from` (all of them
+/// for `None`), by day.
+fn customer_ids_of(
+    table: &impl ReadableTable<(u64, i32, u64), ()>,
+    customer: u64,
+    from: Option<chrono::NaiveDate>,
+) -> StoreResult<Vec<u64>> {
+    let start = from.map(day_key).unwrap_or(i32::MIN);
+    let mut out = Vec::new();
+    for row in table.range((customer, start, 0)..=(customer, i32::MAX, u64::MAX))? {
+        out.push(row?.0.value().2);
+    }
+    Ok(out)
+}
+
+/// A customer's payments (order payments, repayments of their receivable, voids), by day.
 pub fn customer_payments(tx: &ReadTransaction, id: crate::domain::CustomerId) -> StoreResult<Vec<Payment>> {
-    load(&tx.open_table(PAYMENTS)?, ids_of(&tx.open_table(PAYMENTS_BY_CUSTOMER)?, id.0)?)
+    customer_payments_since(tx, id, None)
+}
+
+/// A customer's payments taken on or after the shop-local day `from`, by day: what a
+/// statement reads.
+pub fn customer_payments_since(
+    tx: &ReadTransaction,
+    id: crate::domain::CustomerId,
+    from: Option<chrono::NaiveDate>,
+) -> StoreResult<Vec<Payment>> {
+    load(&tx.open_table(PAYMENTS)?, customer_ids_of(&tx.open_table(PAYMENTS_BY_CUSTOMER)?, id.0, from)?)
 }
 
 pub fn payment(tx: &ReadTransaction, id: u64) -> StoreResult<Option<Payment>> {
@@ -327,7 +352,7 @@ pub(crate) fn write_payment_tx(tx: &WriteTransaction, p: &Payment) -> StoreResul
     if let Some(order) = p.order {
         tx.open_table(PAYMENTS_BY_ORDER)?.insert((order.0, p.id), ())?;
     }
-    tx.open_table(PAYMENTS_BY_CUSTOMER)?.insert((p.customer.0, p.id), ())?;
+    tx.open_table(PAYMENTS_BY_CUSTOMER)?.insert((p.customer.0, day_key(p.day), p.id), ())?;
     tx.open_table(PAYMENTS_BY_DAY)?.insert((day_key(p.day), p.id), ())?;
     super::reports::payment_tx(tx, p)?;
     let effect = p.receivable_effect();
@@ -371,7 +396,7 @@ pub fn void_tx(
         Some(order) => order_payments_tx(tx, order)?,
         None => load(
             &tx.open_table(PAYMENTS)?,
-            ids_of(&tx.open_table(PAYMENTS_BY_CUSTOMER)?, original.customer.0)?,
+            customer_ids_of(&tx.open_table(PAYMENTS_BY_CUSTOMER)?, original.customer.0, None)?,
         )?,
     };
     if is_voided(&original, &siblings) {
