@@ -933,6 +933,31 @@ catalog! {
     DiscountLimitPercent => "折扣上限（%），超过需经理", "Discount limit (%) above which a manager decides";
     CheckoutSection => "结算收银", "Checkout";
     Charged => "计费项目", "Charged lines";
+    PeriodEndsBeforeStart => "结束日期不能早于开始日期。", "The end date cannot be before the start date.";
+    PeriodTooLong => "期间最长 {} 年。", "A period can be at most {} years.";
+    StatementTitle => "对账单", "Statement";
+    StatementFor => "{} 对账单", "Statement: {}";
+    OpenStatement => "对账单", "Statement";
+    PeriodFrom => "开始日期", "From";
+    PeriodTo => "结束日期", "To";
+    OpeningBalance => "期初欠款", "Opening balance owed";
+    ClosingBalance => "期末欠款", "Closing balance owed";
+    ChargedOnAccount => "本期挂账", "Put on account";
+    RepaidOnAccount => "本期还款", "Paid against the account";
+    VoidsInPeriod => "本期作废 {} 笔", "Voids in the period: {}";
+    SettledInPeriod => "本期结算工单", "Orders settled in the period";
+    NoSettledInPeriod => "本期没有结算的工单。", "No order was settled in the period.";
+    PaymentsInPeriod => "本期付款、挂账与还款", "Payments, charges on account and repayments";
+    NoPaymentsInPeriod => "本期没有付款。", "No payments in the period.";
+    PaidAtTill => "当场付款", "Paid at the till";
+    OnAccountCol => "挂账", "On account";
+    Reopened => "已作废重开", "Reopened by a void";
+    OrderNumberCol => "工单号", "Order";
+    BillTotal => "结算金额", "Bill";
+    AccountChange => "欠款变动", "Owed +/−";
+    BalanceAfter => "欠款余额", "Balance owed";
+    StatementPrinted => "打印时间 {}", "Printed {}";
+    VoidReasonHint => "作废需填写原因，作为新记录保存。", "A void needs a reason; it is saved as a new record.";
 
     // Reports (统计报表).
     PeriodDay => "日", "Day";

@@ -17,4 +17,5 @@ mod reliability;
 mod reports;
 mod security;
 mod shell;
+mod statement;
 mod tools;

@@ -6,13 +6,16 @@
 //! cover the bill the order is settled in the same transaction.
 //!
 //! - this file: an order's bill, discounts, payments, voids, prints;
-//! - [`day`]: receivables (挂账) and the day-end (日结).
+//! - [`day`]: receivables (挂账) and the day-end (日结);
+//! - [`statement`]: a customer's statement (对账单) for a period;
+//! - [`verify`]: what `check` proves.
 //!
 //! Invariants (proved by `check`): the three payment indexes hold exactly the payments, each
 //! customer's receivable is the sum of their payments' effects, and every settled or delivered
 //! order is covered by its payments (or was settled elsewhere).
 
 pub mod day;
+pub mod statement;
 pub mod verify;
 
 use chrono::{DateTime, Datelike, Utc};

@@ -9,6 +9,8 @@
 //! desk.rs     GET  /checkout                      the cashier's home
 //!             GET|POST /checkout/day-end          the day-end cash-up (日结)
 //!             GET  /receivables, POST /receivables/{customer}/payments   挂账
+//! statement.rs GET /customers/{id}/statement?from=&to=   a customer's statement (对账单), A4
+//!             POST /receivables/{customer}/payments/{pid}/void   voiding a repayment
 //! ```
 //!
 //! These routes are joined before the work orders' so that their POSTs under /orders/{id}/
@@ -17,6 +19,7 @@
 mod desk;
 mod order;
 mod receipt;
+mod statement;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -36,7 +39,14 @@ use crate::i18n::Lang;
 type Query = HashMap<String, String>;
 
 pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
-    order::routes(&state).or(receipt::routes(&state)).unify().or(desk::routes(&state)).unify().boxed()
+    order::routes(&state)
+        .or(receipt::routes(&state))
+        .unify()
+        .or(desk::routes(&state))
+        .unify()
+        .or(statement::routes(&state))
+        .unify()
+        .boxed()
 }
 
 fn ctx(state: &Arc<AppState>) -> BoxedFilter<(Ctx,)> {
