@@ -933,6 +933,14 @@ catalog! {
     DiscountLimitPercent => "折扣上限（%），超过需经理", "Discount limit (%) above which a manager decides";
     CheckoutSection => "结算收银", "Checkout";
     Charged => "计费项目", "Charged lines";
+    NotRefundable => "只有已批准的配件项目可以退货。", "Only an approved part line can be refunded.";
+    RefundOnlyReopened => "退货只在结算被作废重开的工单上进行：请先作废付款。", "A refund is made on an order a void reopened: void its payments first.";
+    RefundLines => "配件退货", "Refund part lines";
+    RefundLead => "客户退回配件：项目减少相应数量，已出库的配件退回库存，然后按新金额重新收款。", "The customer hands parts back: the line charges that much less, issued parts go back to stock, then the new total is paid.";
+    RefundQty => "退货数量", "Quantity back";
+    RefundLine => "退货", "Refund";
+    LineRefunded => "已退货，配件已退回库存。", "Refunded: the parts are back in stock.";
+    RefundedMark => "退货 {} × {}", "Refunded {} × {}";
     PeriodEndsBeforeStart => "结束日期不能早于开始日期。", "The end date cannot be before the start date.";
     PeriodTooLong => "期间最长 {} 年。", "A period can be at most {} years.";
     StatementTitle => "对账单", "Statement";

@@ -7,6 +7,7 @@
 //!
 //! - this file: an order's bill, discounts, payments, voids, prints;
 //! - [`day`]: receivables (挂账) and the day-end (日结);
+//! - [`refund`]: refunding a part line on an order a void reopened (退货退款);
 //! - [`statement`]: a customer's statement (对账单) for a period;
 //! - [`verify`]: what `check` proves.
 //!
@@ -15,6 +16,7 @@
 //! order is covered by its payments (or was settled elsewhere).
 
 pub mod day;
+pub mod refund;
 pub mod statement;
 pub mod verify;
 
@@ -138,7 +140,11 @@ pub fn order_checkout(
 }
 
 /// The same inside a write transaction, for an order that must exist.
-fn order_checkout_tx(tx: &WriteTransaction, id: OrderId, settings: &Settings) -> StoreResult<OrderCheckout> {
+pub(super) fn order_checkout_tx(
+    tx: &WriteTransaction,
+    id: OrderId,
+    settings: &Settings,
+) -> StoreResult<OrderCheckout> {
     let order = orders::get_tx(tx, id)?;
     let checkout = tx.open_table(CHECKOUTS)?.get(id.0)?.map(|v| v.value()).unwrap_or_default();
     let payments = order_payments_tx(tx, id)?;
@@ -159,7 +165,7 @@ fn save_checkout_tx(
     Ok(())
 }
 
-fn require_completed(order: &WorkOrder) -> StoreResult<()> {
+pub(super) fn require_completed(order: &WorkOrder) -> StoreResult<()> {
     if order.state == OrderState::Completed {
         Ok(())
     } else {
@@ -167,7 +173,7 @@ fn require_completed(order: &WorkOrder) -> StoreResult<()> {
     }
 }
 
-fn senior(roles: Roles) -> bool {
+pub(super) fn senior(roles: Roles) -> bool {
     roles.has(Role::Admin) || roles.has(Role::Manager)
 }
 

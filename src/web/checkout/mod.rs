@@ -5,6 +5,7 @@
 //!             POST /orders/{id}/payments          a payment (fields method, amount, reference)
 //!             POST /orders/{id}/discounts, /orders/{id}/settle,
 //!                  /orders/{id}/payments/{pid}/void
+//! refund.rs   POST /orders/{id}/lines/{no}/refund     a part line refunded on a reopened order
 //! receipt.rs  GET  /orders/{id}/receipt[?layout=receipt]   A4 or 80 mm, prints counted
 //! desk.rs     GET  /checkout                      the cashier's home
 //!             GET|POST /checkout/day-end          the day-end cash-up (日结)
@@ -19,6 +20,7 @@
 mod desk;
 mod order;
 mod receipt;
+mod refund;
 mod statement;
 
 use std::collections::HashMap;
@@ -45,6 +47,8 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
         .or(desk::routes(&state))
         .unify()
         .or(statement::routes(&state))
+        .unify()
+        .or(refund::routes(&state))
         .unify()
         .boxed()
 }

@@ -73,6 +73,11 @@ async fn receipt(state: &AppState, ctx: &Ctx, id: OrderId, q: &Query) -> AppResu
                     @if prints > 1 { p.reprint { strong { (lang.fmt(Msg::ReprintMark, &[&prints])) } } }
                     (settlement_table(lang, &oc.bill.settlement))
                     (totals(lang, &oc))
+                    @for r in &oc.checkout.refunds {
+                        p.muted data-refund=(r.line) {
+                            "#" (r.line) " " (r.description) " · " (lang.fmt(Msg::RefundedMark, &[&r.qty.normalize(), &Money(r.unit_price)]))
+                        }
+                    }
                     h2 { (lang.t(Msg::Payments)) }
                     table.rows {
                         tbody {
