@@ -153,6 +153,11 @@ pub(super) fn order_checkout_tx(
     Ok(OrderCheckout { order, checkout, payments, bill, settled_elsewhere })
 }
 
+/// What is left to pay on an order that must exist.
+pub fn balance_tx(tx: &WriteTransaction, id: OrderId, settings: &Settings) -> StoreResult<Decimal> {
+    Ok(order_checkout_tx(tx, id, settings)?.bill.balance)
+}
+
 /// Saves the checkout record with the rules its bill is computed with from now on.
 fn save_checkout_tx(
     tx: &WriteTransaction,
