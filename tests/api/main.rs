@@ -6,6 +6,7 @@ mod helpers;
 mod accounts;
 mod admin;
 mod browser;
+mod browser_checkout;
 mod checkout;
 mod crash;
 mod customers;
