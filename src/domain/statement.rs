@@ -131,6 +131,7 @@ impl Statement {
         mut orders: Vec<StatementOrder>,
     ) -> Statement {
         let since: Vec<&Payment> = since.iter().filter(|p| p.day >= period.from).collect();
+        let voided: std::collections::HashSet<u64> = since.iter().filter_map(|p| p.voids).collect();
         let opening = owed_now - since.iter().map(|p| p.receivable_effect()).sum::<Decimal>();
         let mut within: Vec<&Payment> = since.iter().copied().filter(|p| p.day <= period.to).collect();
         within.sort_by_key(|p| (p.day, p.at, p.id));
@@ -156,7 +157,7 @@ impl Statement {
                 s.voided_total += p.amount;
             }
             s.closing += effect;
-            let voided = since.iter().any(|v| v.voids == Some(p.id));
+            let voided = voided.contains(&p.id);
             s.entries.push(StatementEntry { payment: p.clone(), balance: s.closing, voided });
         }
         orders.sort_by(|a, b| (a.day, &a.number).cmp(&(b.day, &b.number)));
