@@ -202,7 +202,8 @@ fn seed(profile: &str, data: &std::path::Path) -> Result<(), String> {
     .map_err(|e| e.to_string())?;
     println!(
         "seeded {} users, {} customers, {} vehicles, {} contacts, {} work orders with {} lines, {} parts from {} \
-         suppliers with {} stock movements, {} payments in {:.1} s into {}",
+         suppliers with {} stock movements, {} payments ({} of them voids) and {} refunded part lines in {:.1} s \
+         into {}",
         summary.users,
         summary.customers,
         summary.vehicles,
@@ -213,6 +214,8 @@ fn seed(profile: &str, data: &std::path::Path) -> Result<(), String> {
         summary.suppliers,
         summary.stock_moves,
         summary.payments,
+        summary.voids,
+        summary.refunds,
         summary.seconds,
         data.display()
     );

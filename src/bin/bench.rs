@@ -117,6 +117,8 @@ struct Samples {
     report_date: String,
     /// The busiest shop-local day of the till, for the day-end page.
     busy_day: String,
+    /// The customer with the most payments (a fleet on account), for the statement.
+    statement_customer: u64,
 }
 
 fn samples(data: &Path) -> Samples {
@@ -229,6 +231,26 @@ fn samples(data: &Path) -> Samples {
                 .unwrap_or_default())
         })
         .expect("read the busiest day");
+    // The statement is asked for the customer the till knows best.
+    let statement_customer = store
+        .read_now(|tx| {
+            use redb::ReadableTable;
+            let mut best = (0usize, 0u64);
+            let mut run = (u64::MAX, 0usize);
+            for row in tx.open_table(wrenchdesk::store::tables::PAYMENTS_BY_CUSTOMER)?.iter()? {
+                let customer = row?.0.value().0;
+                if customer == run.0 {
+                    run.1 += 1
+                } else {
+                    run = (customer, 1)
+                }
+                if run.1 > best.0 {
+                    best = (run.1, customer);
+                }
+            }
+            Ok(best.1)
+        })
+        .expect("read the statement's customer");
     // Reports are asked for the last year the data reaches.
     let report_date = store
         .read_now(|tx| {
@@ -254,6 +276,7 @@ fn samples(data: &Path) -> Samples {
         to_pick,
         to_pay,
         busy_day,
+        statement_customer,
     }
 }
 
@@ -298,6 +321,7 @@ enum Kind {
     IssuePart,
     TakePayment,
     DayEnd,
+    Statement,
     RevenueYear,
     ManagerHome,
     CustomerRanking,
@@ -323,6 +347,7 @@ impl Kind {
             Kind::IssuePart => "durable write: issue a part",
             Kind::TakePayment => "durable write: take a payment",
             Kind::DayEnd => "day-end page (busiest day)",
+            Kind::Statement => "customer statement (a year)",
             Kind::RevenueYear => "revenue report, a year",
             Kind::ManagerHome => "manager's home page",
             Kind::CustomerRanking => "customer ranking, all ten years",
@@ -396,6 +421,12 @@ fn request(kind: Kind, s: &Samples, csrf: &str, rng: &mut wrenchdesk::seed::Rng)
             htmx_target: None,
         },
         Kind::DayEnd => Req::get(format!("/checkout/day-end?date={}", s.busy_day)),
+        Kind::Statement => {
+            // The year up to the last day of the data, for the busiest customer.
+            let to = chrono::NaiveDate::parse_from_str(&s.report_date, "%Y-%m-%d").unwrap_or_default();
+            let from = to - chrono::Duration::days(365);
+            Req::get(format!("/customers/{}/statement?from={from}&to={to}", s.statement_customer))
+        }
         Kind::RevenueYear => Req::get(format!("/reports/revenue?period=year&date={}", s.report_date)),
         Kind::ManagerHome => Req::get("/".into()),
         Kind::CustomerRanking => Req::get("/reports/customers?period=all".into()),
@@ -716,6 +747,7 @@ fn run(o: Options) -> ExitCode {
             Kind::IssuePart,
             Kind::TakePayment,
             Kind::DayEnd,
+            Kind::Statement,
             Kind::RevenueYear,
             Kind::ManagerHome,
             Kind::CustomerRanking,
@@ -738,6 +770,7 @@ fn run(o: Options) -> ExitCode {
                 Kind::Valuation
                     | Kind::TakePayment
                     | Kind::DayEnd
+                    | Kind::Statement
                     | Kind::RevenueYear
                     | Kind::ManagerHome
                     | Kind::CustomerRanking

@@ -6,7 +6,9 @@
 //! the shop's cash step, each step shown on its own line.
 //!
 //! Payments are records that are never changed: a void is a new record with the opposite
-//! amount. The sums that matter are plain sums over them:
+//! amount. A refund of a part line ([`LineRefund`]) happens on an order a void reopened: the
+//! customer's payments are voided, the line charges less (its parts go back to stock), and the
+//! smaller bill is paid again; so every sum below stays a plain sum over the payments. The sums that matter are plain sums over them:
 //! - an order's paid amount: every `Order` payment of the order (voids included, negative);
 //! - a customer's receivable (挂账): their `on_account` order payments minus their
 //!   `Receivable` payments.
@@ -99,6 +101,51 @@ pub struct Checkout {
     /// the order), with the figures it added to the reports.
     #[serde(default)]
     pub recognised: Vec<crate::domain::report::Recognition>,
+    /// Part lines refunded after a void reopened the order, oldest first.
+    #[serde(default)]
+    pub refunds: Vec<LineRefund>,
+}
+
+/// A part line refunded (退货退款) on an order whose settlement a void reopened: the customer
+/// hands the part back, the line charges `qty` less and what had been issued of it goes back to
+/// stock through the ledger. Kept as its own record beside the changed line.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LineRefund {
+    pub line: u32,
+    pub description: String,
+    pub qty: Decimal,
+    pub unit_price: Decimal,
+    /// How much of it went back to stock (issued catalog parts only).
+    #[serde(default)]
+    pub returned: Decimal,
+    pub reason: String,
+    pub at: DateTime<Utc>,
+    pub by: Option<UserId>,
+    pub by_name: String,
+}
+
+impl LineRefund {
+    /// Checks a refund of `qty` (as typed) of `line`: an approved part line, more than zero and
+    /// at most what it charges, with a reason. Returns the quantity and the reason.
+    pub fn check(
+        line: &crate::domain::work_order::Line,
+        qty: &str,
+        reason: &str,
+    ) -> Result<(Decimal, String), FieldErrors> {
+        let mut e = FieldErrors::new();
+        let refundable = line.details.kind == LineKind::Part
+            && line.decision == Decision::Approved
+            && line.details.qty > Decimal::ZERO;
+        let qty = if refundable {
+            e.check("qty", decimal_in(qty, 3, Decimal::new(1, 3), line.details.qty))
+        } else {
+            e.add("qty", Msg::NotRefundable);
+            None
+        };
+        let reason = e.check("reason", crate::domain::field::required_text(reason, 200));
+        let (Some(qty), Some(reason)) = (qty, reason) else { return Err(e) };
+        Ok((qty, reason))
+    }
 }
 
 /// One charged line of a settlement.

@@ -14,6 +14,7 @@
 //! - [`part`]: the parts catalog and suppliers: part numbers, units, the part form.
 //! - [`stock`]: stock arithmetic (moving-average cost), the ledger's movements, receipts and
 //!   stocktakes.
+//! - [`statement`]: a customer's statement (对账单) for a period: opening and closing balance.
 //! - [`report`]: what each record adds to the report totals per day; report periods.
 //! - [`user`]: users, usernames and the password policy.
 //! - [`role`]: the six roles, the areas, the permission table, [`AdminCap`].
@@ -34,6 +35,7 @@ pub mod report;
 pub mod role;
 pub mod session;
 pub mod settings;
+pub mod statement;
 pub mod stock;
 pub mod template;
 pub mod user;

@@ -71,6 +71,15 @@ impl Profile {
         }
     }
 
+    /// Of 1,000 orders paid at the till, how many the manager puts right (a void, a refund):
+    /// a demo shows a few.
+    fn put_right_per_mille(self) -> usize {
+        match self {
+            Profile::Demo => 20,
+            Profile::TenYears => 3,
+        }
+    }
+
     /// Orders still in the shop (on the board) at the end of the generated period.
     fn in_shop(self) -> usize {
         match self {
@@ -96,6 +105,8 @@ pub struct Summary {
     pub suppliers: usize,
     pub stock_moves: u64,
     pub payments: usize,
+    pub voids: usize,
+    pub refunds: usize,
     pub seconds: f64,
 }
 
@@ -549,7 +560,7 @@ pub fn run(store: &Store, profile: Profile, progress: &mut dyn FnMut(&str)) -> S
         Ok((with(Role::Technician), with(Role::Advisor)))
     })?;
     let total_orders = profile.orders();
-    let (cashier, front) = store.read_now(|tx| {
+    let (cashier, front, manager) = store.read_now(|tx| {
         let all = users::list(tx)?;
         let actor = |role| {
             all.iter()
@@ -557,8 +568,14 @@ pub fn run(store: &Store, profile: Profile, progress: &mut dyn FnMut(&str)) -> S
                 .map(|u| Actor::user(u.id, u.username.as_str()))
                 .unwrap_or_else(Actor::system)
         };
-        Ok((actor(Role::Cashier), actor(Role::Advisor)))
+        Ok((actor(Role::Cashier), actor(Role::Advisor), actor(Role::Manager)))
     })?;
+    let till = checkout::Till {
+        cashier: &cashier,
+        advisor: &front,
+        manager: &manager,
+        put_right_per_mille: profile.put_right_per_mille(),
+    };
     let mut plan: Vec<(usize, DateTime<Utc>)> = (0..total_orders)
         .map(|_| {
             let v = rng.below(fleet.len());
@@ -596,15 +613,8 @@ pub fn run(store: &Store, profile: Profile, progress: &mut dyn FnMut(&str)) -> S
                 }
                 let order = orders::record_issued_tx(tx, touched, &system, &settings, order, at)?;
                 if matches!(target, OrderState::Settled | OrderState::Delivered) {
-                    summary.payments += checkout::pay_tx(
-                        tx,
-                        touched,
-                        &mut rng,
-                        (&cashier, &front),
-                        &settings,
-                        (&order, target),
-                        end,
-                    )?;
+                    summary.payments +=
+                        checkout::pay_tx(tx, touched, &mut rng, &till, &settings, (&order, target), end)?;
                 }
             }
             Ok(())
@@ -613,6 +623,7 @@ pub fn run(store: &Store, profile: Profile, progress: &mut dyn FnMut(&str)) -> S
         progress(&format!("work orders {}/{total_orders}", summary.orders));
     }
     summary.stock_moves = store.read_now(crate::store::parts::stock::count)?;
+    (summary.voids, summary.refunds) = store.read_now(checkout::tally)?;
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
 }

@@ -11,13 +11,20 @@ use super::tables::*;
 use super::{StoreError, StoreResult};
 
 /// The schema version this program writes.
-pub const CURRENT: u64 = 6;
+pub const CURRENT: u64 = 7;
 
 type Step = fn(&WriteTransaction) -> StoreResult<()>;
 
 /// Step `n` (1-based) brings a database from version `n - 1` to `n`.
-const STEPS: [Step; CURRENT as usize] =
-    [v1_create_tables, v2_customers_and_vehicles, v3_work_orders, v4_parts, v5_checkout, v6_reports];
+const STEPS: [Step; CURRENT as usize] = [
+    v1_create_tables,
+    v2_customers_and_vehicles,
+    v3_work_orders,
+    v4_parts,
+    v5_checkout,
+    v6_reports,
+    v7_payments_by_customer_day,
+];
 
 /// The schema version of an open database, `0` for a new, empty one.
 pub fn version(db: &Database) -> StoreResult<u64> {
@@ -127,7 +134,7 @@ fn v5_checkout(tx: &WriteTransaction) -> StoreResult<()> {
     tx.open_table(CHECKOUTS)?;
     tx.open_table(PAYMENTS)?;
     tx.open_table(PAYMENTS_BY_ORDER)?;
-    tx.open_table(PAYMENTS_BY_CUSTOMER)?;
+    tx.open_table(LEGACY_PAYMENTS_BY_CUSTOMER)?;
     tx.open_table(PAYMENTS_BY_DAY)?;
     tx.open_table(RECEIVABLES)?;
     tx.open_table(DAY_CLOSES)?;
@@ -153,6 +160,27 @@ fn v6_reports(tx: &WriteTransaction) -> StoreResult<()> {
     let backfilled = super::reports::backfill_tx(tx)?;
     super::reports::repair_tx(tx)?;
     tracing::info!(backfilled, "report totals built");
+    Ok(())
+}
+
+/// The customer index of versions 5 and 6: (customer id, payment id) → ().
+const LEGACY_PAYMENTS_BY_CUSTOMER: redb::TableDefinition<(u64, u64), ()> =
+    redb::TableDefinition::new("payments_by_customer");
+
+/// A customer's payments are indexed by day (statements read a period, not a whole history):
+/// the new index is built from the payments and the old one dropped.
+fn v7_payments_by_customer_day(tx: &WriteTransaction) -> StoreResult<()> {
+    use redb::ReadableTable;
+    let mut index = tx.open_table(PAYMENTS_BY_CUSTOMER)?;
+    let mut indexed = 0u64;
+    for row in tx.open_table(PAYMENTS)?.iter()? {
+        let p = row?.1.value();
+        index.insert((p.customer.0, super::checkout::day_key(p.day), p.id), ())?;
+        indexed += 1;
+    }
+    drop(index);
+    tx.delete_table(LEGACY_PAYMENTS_BY_CUSTOMER)?;
+    tracing::info!(indexed, "payments indexed by customer and day");
     Ok(())
 }
 

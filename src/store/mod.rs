@@ -20,6 +20,8 @@
 //!   [`settings`]: each record kind's reads and `_tx` writes.
 //! - [`parts`]: the parts inventory: catalog, suppliers, the stock ledger, stocktakes, and the
 //!   in-memory parts index (issuing parts to order lines lives in [`orders`]).
+//! - [`checkout`]: bills, discounts, payments and voids, part lines refunded on a reopened order,
+//!   receivables (挂账), the day-end (日结) and customer statements (对账单).
 //! - [`reports`]: report totals per day and per month, kept with the records that move them.
 //! - [`search`]: the in-memory customer search index.
 //! - [`audit`]: the append-only audit log.

@@ -147,9 +147,10 @@ pub const PAYMENTS: TableDefinition<u64, Msgpack<Payment>> = TableDefinition::ne
 /// Index: (order id, payment id) → (), an order's payments.
 pub const PAYMENTS_BY_ORDER: TableDefinition<(u64, u64), ()> = TableDefinition::new("payments_by_order");
 
-/// Index: (customer id, payment id) → (), a customer's payments and receivable.
-pub const PAYMENTS_BY_CUSTOMER: TableDefinition<(u64, u64), ()> =
-    TableDefinition::new("payments_by_customer");
+/// Index: (customer id, shop-local day as days from the common era, payment id) → (), a
+/// customer's payments and receivable by day, so a statement reads from its first day on.
+pub const PAYMENTS_BY_CUSTOMER: TableDefinition<(u64, i32, u64), ()> =
+    TableDefinition::new("payments_by_customer_day");
 
 /// Index: (shop-local day as days from the common era, payment id) → (), the day-end.
 pub const PAYMENTS_BY_DAY: TableDefinition<(i32, u64), ()> = TableDefinition::new("payments_by_day");

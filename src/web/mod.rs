@@ -14,6 +14,8 @@
 //! - [`vehicles`]: vehicles and the kiosk's plate lookup: create, view, edit, transfer.
 //! - [`orders`]: work orders: reception, page, lines, approvals, status, print, parts issued
 //!   from stock per line.
+//! - [`checkout`]: the till: an order's settlement, payments, voids and part-line refunds, the
+//!   receipt, the cashier's home, the day-end, receivables and customer statements.
 //! - [`board`]: the shop-floor board, the printed order with its QR code, where a QR leads.
 //! - [`floor`]: the technicians' phone pages: my jobs, clocking lines, notes, parts requests.
 //! - [`templates`]: service templates (保养套餐) kept by managers.

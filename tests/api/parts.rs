@@ -510,3 +510,57 @@ async fn clerks_issuing_the_last_units_at_once_issue_exactly_what_is_on_hand() {
     assert_eq!(on_hand(&s).await, "0");
     check_passes(app);
 }
+
+#[tokio::test]
+async fn a_part_handed_back_on_a_reopened_order_is_refunded_into_stock() {
+    use crate::checkout::{checkout_page, data as value, pay};
+    let s = stockroom("10").await;
+    let app = &s.app;
+    let admin = app.admin_again().await;
+    let manager = app.user_with_roles(&admin, "mgr", &["manager"]).await;
+    let order = order_with_part(&s, "粤B54321", "4").await;
+    let issue = format!("/orders/{order}/lines/2/issue");
+    let r = app.post_form(&s.clerk, "/parts/pick", &issue, &[("qty", "4"), ("back", "pick")]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    for to in ["in_progress", "quality_check", "completed"] {
+        assert_eq!(set_state(app, &s.advisor, order, to, "").await.status(), StatusCode::SEE_OTHER, "{to}");
+    }
+    let html = checkout_page(app, &manager, order).await;
+    let total: rust_decimal::Decimal = value(&html, "data-total").parse().unwrap();
+    assert_eq!(pay(app, &manager, order, "wechat", &total.to_string()).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(on_hand(&s).await, "6");
+
+    // A settled order is not refunded: its payments are voided first.
+    let refund = format!("/orders/{order}/lines/2/refund");
+    let r = post(app, &manager, &refund, &[("qty", "1"), ("reason", "客户退回")]).await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let pid = value(&checkout_page(app, &manager, order).await, "data-payment");
+    let r = post(app, &manager, &format!("/orders/{order}/payments/{pid}/void"), &[("reason", "退货")]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let html = checkout_page(app, &manager, order).await;
+    assert!(html.contains("data-refund-line=\"2\""), "the manager is offered the refund");
+
+    // Only a manager, within the line, with a reason; the refused ones change nothing.
+    let before = app.fingerprint().await;
+    let r = post(app, &s.advisor, &refund, &[("qty", "1"), ("reason", "x")]).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    for (qty, reason) in [("5", "客户退回"), ("0", "客户退回"), ("1", ""), ("abc", "客户退回")] {
+        let r = post(app, &manager, &refund, &[("qty", qty), ("reason", reason)]).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{qty} {reason}");
+        assert!(r.text().await.unwrap().contains(&format!("value=\"{qty}\"")), "typed quantity kept");
+    }
+    assert_eq!(app.fingerprint().await, before, "nothing stored");
+    let r = post(app, &manager, &refund, &[("qty", "1"), ("reason", "客户退回")]).await;
+    assert_ne!(app.fingerprint().await, before);
+    assert_eq!(crate::helpers::location(&r), format!("/orders/{order}/checkout?notice=refund"));
+    assert_eq!(on_hand(&s).await, "7", "the part is back on the shelf through the ledger");
+    assert_eq!(data(&order_page(app, &s.advisor, order).await, "data-issued"), "3");
+    let html = checkout_page(app, &manager, order).await;
+    assert!(html.contains("data-refund=\"2\""), "the refund is kept as a record");
+    let smaller: rust_decimal::Decimal = value(&html, "data-total").parse().unwrap();
+    assert!(smaller < total, "{smaller} < {total}");
+    let balance = value(&html, "data-balance");
+    assert_eq!(pay(app, &manager, order, "wechat", &balance).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(crate::orders::state_in(&order_page(app, &s.advisor, order).await), "settled");
+    check_passes(app);
+}

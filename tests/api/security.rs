@@ -308,6 +308,8 @@ fn doors(s: &Targets, x: &Extra) -> Vec<Door> {
         get("/checkout", CHECKOUT),
         get("/receivables", CHECKOUT),
         get("/checkout/day-end", CHECKOUT),
+        get(format!("/customers/{c}/statement"), CHECKOUT),
+        get(format!("/customers/{c}/statement?from=2026-01-01&to=2026-12-31"), CHECKOUT),
         get(format!("/orders/{o}/checkout"), CHECKOUT),
         post(format!("/orders/{o}/payments"), CHECKOUT, &[("method", "cash"), ("amount", "1")]),
         // The board and the phone pages.

@@ -6,13 +6,18 @@
 //! cover the bill the order is settled in the same transaction.
 //!
 //! - this file: an order's bill, discounts, payments, voids, prints;
-//! - [`day`]: receivables (挂账) and the day-end (日结).
+//! - [`day`]: receivables (挂账) and the day-end (日结);
+//! - [`refund`]: refunding a part line on an order a void reopened (退货退款);
+//! - [`statement`]: a customer's statement (对账单) for a period;
+//! - [`verify`]: what `check` proves.
 //!
 //! Invariants (proved by `check`): the three payment indexes hold exactly the payments, each
 //! customer's receivable is the sum of their payments' effects, and every settled or delivered
 //! order is covered by its payments (or was settled elsewhere).
 
 pub mod day;
+pub mod refund;
+pub mod statement;
 pub mod verify;
 
 use chrono::{DateTime, Datelike, Utc};
@@ -74,9 +79,34 @@ fn order_payments_tx(tx: &WriteTransaction, id: OrderId) -> StoreResult<Vec<Paym
     load(&tx.open_table(PAYMENTS)?, ids_of(&tx.open_table(PAYMENTS_BY_ORDER)?, id.0)?)
 }
 
-/// A customer's payments (order payments, repayments of their receivable, voids), oldest first.
+/// The ids of a customer's payments taken on or after the shop-local day `from` (all of them
+/// for `None`), by day.
+fn customer_ids_of(
+    table: &impl ReadableTable<(u64, i32, u64), ()>,
+    customer: u64,
+    from: Option<chrono::NaiveDate>,
+) -> StoreResult<Vec<u64>> {
+    let start = from.map(day_key).unwrap_or(i32::MIN);
+    let mut out = Vec::new();
+    for row in table.range((customer, start, 0)..=(customer, i32::MAX, u64::MAX))? {
+        out.push(row?.0.value().2);
+    }
+    Ok(out)
+}
+
+/// A customer's payments (order payments, repayments of their receivable, voids), by day.
 pub fn customer_payments(tx: &ReadTransaction, id: crate::domain::CustomerId) -> StoreResult<Vec<Payment>> {
-    load(&tx.open_table(PAYMENTS)?, ids_of(&tx.open_table(PAYMENTS_BY_CUSTOMER)?, id.0)?)
+    customer_payments_since(tx, id, None)
+}
+
+/// A customer's payments taken on or after the shop-local day `from`, by day: what a
+/// statement reads.
+pub fn customer_payments_since(
+    tx: &ReadTransaction,
+    id: crate::domain::CustomerId,
+    from: Option<chrono::NaiveDate>,
+) -> StoreResult<Vec<Payment>> {
+    load(&tx.open_table(PAYMENTS)?, customer_ids_of(&tx.open_table(PAYMENTS_BY_CUSTOMER)?, id.0, from)?)
 }
 
 pub fn payment(tx: &ReadTransaction, id: u64) -> StoreResult<Option<Payment>> {
@@ -110,13 +140,22 @@ pub fn order_checkout(
 }
 
 /// The same inside a write transaction, for an order that must exist.
-fn order_checkout_tx(tx: &WriteTransaction, id: OrderId, settings: &Settings) -> StoreResult<OrderCheckout> {
+pub(super) fn order_checkout_tx(
+    tx: &WriteTransaction,
+    id: OrderId,
+    settings: &Settings,
+) -> StoreResult<OrderCheckout> {
     let order = orders::get_tx(tx, id)?;
     let checkout = tx.open_table(CHECKOUTS)?.get(id.0)?.map(|v| v.value()).unwrap_or_default();
     let payments = order_payments_tx(tx, id)?;
     let settled_elsewhere = tx.open_table(SETTLED_ELSEWHERE)?.get(id.0)?.is_some();
     let bill = Bill::of(&order, &checkout, &payments, CheckoutRules::of(settings));
     Ok(OrderCheckout { order, checkout, payments, bill, settled_elsewhere })
+}
+
+/// What is left to pay on an order that must exist.
+pub fn balance_tx(tx: &WriteTransaction, id: OrderId, settings: &Settings) -> StoreResult<Decimal> {
+    Ok(order_checkout_tx(tx, id, settings)?.bill.balance)
 }
 
 /// Saves the checkout record with the rules its bill is computed with from now on.
@@ -131,7 +170,7 @@ fn save_checkout_tx(
     Ok(())
 }
 
-fn require_completed(order: &WorkOrder) -> StoreResult<()> {
+pub(super) fn require_completed(order: &WorkOrder) -> StoreResult<()> {
     if order.state == OrderState::Completed {
         Ok(())
     } else {
@@ -139,7 +178,7 @@ fn require_completed(order: &WorkOrder) -> StoreResult<()> {
     }
 }
 
-fn senior(roles: Roles) -> bool {
+pub(super) fn senior(roles: Roles) -> bool {
     roles.has(Role::Admin) || roles.has(Role::Manager)
 }
 
@@ -327,7 +366,7 @@ pub(crate) fn write_payment_tx(tx: &WriteTransaction, p: &Payment) -> StoreResul
     if let Some(order) = p.order {
         tx.open_table(PAYMENTS_BY_ORDER)?.insert((order.0, p.id), ())?;
     }
-    tx.open_table(PAYMENTS_BY_CUSTOMER)?.insert((p.customer.0, p.id), ())?;
+    tx.open_table(PAYMENTS_BY_CUSTOMER)?.insert((p.customer.0, day_key(p.day), p.id), ())?;
     tx.open_table(PAYMENTS_BY_DAY)?.insert((day_key(p.day), p.id), ())?;
     super::reports::payment_tx(tx, p)?;
     let effect = p.receivable_effect();
@@ -371,7 +410,7 @@ pub fn void_tx(
         Some(order) => order_payments_tx(tx, order)?,
         None => load(
             &tx.open_table(PAYMENTS)?,
-            ids_of(&tx.open_table(PAYMENTS_BY_CUSTOMER)?, original.customer.0)?,
+            customer_ids_of(&tx.open_table(PAYMENTS_BY_CUSTOMER)?, original.customer.0, None)?,
         )?,
     };
     if is_voided(&original, &siblings) {

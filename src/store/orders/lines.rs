@@ -58,7 +58,7 @@ pub fn update_line_tx(
     check_catalog_tx(tx, &details)?;
     // Fewer parts, or another part: what was issued beyond the new line goes back to stock.
     let back = order.line(no).ok_or(StoreError::NotFound)?.to_return_for(Some(&details));
-    return_issued_tx(tx, touched, actor, &mut order, no, back, "line changed")?;
+    return_issued_tx(tx, touched, actor, &mut order, no, back, ("line changed", Utc::now()))?;
     let reassigned = order.line(no).ok_or(StoreError::NotFound)?.details.technician != details.technician;
     if reassigned {
         stop_clocks_tx(tx, &mut order, Some(no))?;
@@ -100,7 +100,7 @@ pub fn remove_line_tx(
     let at = order.lines.iter().position(|l| l.no == no).ok_or(StoreError::NotFound)?;
     stop_clocks_tx(tx, &mut order, Some(no))?;
     let issued = order.lines[at].issued;
-    return_issued_tx(tx, touched, actor, &mut order, no, issued, "line removed")?;
+    return_issued_tx(tx, touched, actor, &mut order, no, issued, ("line removed", Utc::now()))?;
     let line = order.lines.remove(at);
     order.estimate_version += 1;
     save_tx(tx, touched, &before, &mut order)?;

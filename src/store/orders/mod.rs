@@ -41,6 +41,7 @@ pub use approvals::approve_tx;
 pub use floor::{ClockOutcome, NewPhoto, add_note_tx, clock_tx, photo, photo_order, running_for};
 pub use lines::{add_lines_tx, remove_line_tx, update_line_tx};
 pub use opening::{OpenOptions, open_tx, record_tx, rotate_token_tx, update_reception_tx};
+pub(crate) use parts::refund_part_tx;
 pub use parts::{issue_line_tx, record_issued_tx, return_line_tx, set_unused_tx};
 pub use query::{OrderFilter, OrderPage, OrderRow, PAGE_SIZE, SCAN_LIMIT, list};
 pub use requests::{open_requests, request_part_tx, resolve_request_tx};

@@ -92,7 +92,7 @@ pub fn return_line_tx(
         let problem = crate::domain::Problem::with(Msg::ReturnTooMuch, &[&issued.normalize()]);
         return Err(StoreError::Invalid(FieldErrors::one("qty", problem)));
     }
-    return_issued_tx(tx, touched, actor, &mut order, no, qty, reason)?;
+    return_issued_tx(tx, touched, actor, &mut order, no, qty, (reason, Utc::now()))?;
     save_tx(tx, touched, &before, &mut order)?;
     append_tx(
         tx,
@@ -105,7 +105,8 @@ pub fn return_line_tx(
 }
 
 /// Books `qty` of line `no`'s issued part back into stock and takes it off the line (the
-/// caller saves the order). Used by returns, by changed or removed lines, and by cancelling.
+/// caller saves the order) at `at`. Used by returns, by changed or removed lines, by
+/// cancelling and by refunds.
 pub(super) fn return_issued_tx(
     tx: &WriteTransaction,
     touched: &mut Touched,
@@ -113,7 +114,7 @@ pub(super) fn return_issued_tx(
     order: &mut WorkOrder,
     no: u32,
     qty: Decimal,
-    reason: &str,
+    (reason, at): (&str, DateTime<Utc>),
 ) -> StoreResult<()> {
     if qty.is_zero() {
         return Ok(());
@@ -123,7 +124,7 @@ pub(super) fn return_issued_tx(
     let line = order.lines.iter_mut().find(|l| l.no == no).ok_or(StoreError::NotFound)?;
     let Some(part) = line.details.part_id else { return Ok(()) };
     let unit_cost = line.issue_unit_cost();
-    let line_ref = LineRef { order: (id, no), number, reason: reason.to_string(), at: Utc::now() };
+    let line_ref = LineRef { order: (id, no), number, reason: reason.to_string(), at };
     unissue_tx(tx, touched, actor, PartId(part), qty, unit_cost, &line_ref)?;
     line.issued -= qty;
     line.issued_cost = if line.issued.is_zero() {
@@ -132,6 +133,34 @@ pub(super) fn return_issued_tx(
         cents(line.issued_cost - qty * unit_cost).max(Decimal::ZERO)
     };
     Ok(())
+}
+
+/// Takes `qty` off part line `no`: a refund on an order a void reopened (the caller checks who,
+/// why and the order's payments). The line keeps its approval and charges less; what was issued
+/// beyond its new quantity goes back to stock through the ledger at its issue cost. Returns the
+/// order and how much went back to stock.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn refund_part_tx(
+    tx: &WriteTransaction,
+    touched: &mut Touched,
+    actor: &Actor,
+    id: OrderId,
+    no: u32,
+    qty: Decimal,
+    reason: &str,
+    at: DateTime<Utc>,
+) -> StoreResult<(WorkOrder, Decimal)> {
+    let before = get_tx(tx, id)?;
+    let mut order = before.clone();
+    let line = order.line(no).ok_or(StoreError::NotFound)?;
+    let mut details = line.details.clone();
+    details.qty = (details.qty - qty).max(Decimal::ZERO);
+    let back = line.to_return_for(Some(&details));
+    return_issued_tx(tx, touched, actor, &mut order, no, back, (reason, at))?;
+    let line = order.lines.iter_mut().find(|l| l.no == no).ok_or(StoreError::NotFound)?;
+    line.details.qty = details.qty;
+    save_tx(tx, touched, &before, &mut order)?;
+    Ok((order, back))
 }
 
 /// Marks an approved part line as not needed from stock, or needed again.

@@ -112,7 +112,15 @@ fn move_tx(
         let issued: Vec<(u32, rust_decimal::Decimal)> =
             order.lines.iter().filter(|l| !l.issued.is_zero()).map(|l| (l.no, l.issued)).collect();
         for (no, qty) in issued {
-            super::parts::return_issued_tx(tx, touched, actor, &mut order, no, qty, "order cancelled")?;
+            super::parts::return_issued_tx(
+                tx,
+                touched,
+                actor,
+                &mut order,
+                no,
+                qty,
+                ("order cancelled", chrono::Utc::now()),
+            )?;
         }
     }
     order.state = to;

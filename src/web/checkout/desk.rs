@@ -242,6 +242,7 @@ async fn receivables_page(
         @for r in &list {
             section.panel data-customer=(r.customer) data-owed=(r.owed) {
                 h2 { a href={ "/customers/" (r.customer) } { (r.name) } " · " (r.phone) " · " (Money(r.owed)) }
+                p { a.button.secondary.small href={ "/customers/" (r.customer) "/statement" } data-statement-link=(r.customer) { (lang.t(Msg::OpenStatement)) } }
                 dl.details {
                     @for (i, label) in buckets.iter().enumerate() {
                         dt { (lang.t(*label)) } dd data-age=(i) data-amount=(r.ageing[i]) { (Money(r.ageing[i])) }

@@ -5,10 +5,13 @@
 //!             POST /orders/{id}/payments          a payment (fields method, amount, reference)
 //!             POST /orders/{id}/discounts, /orders/{id}/settle,
 //!                  /orders/{id}/payments/{pid}/void
+//! refund.rs   POST /orders/{id}/lines/{no}/refund     a part line refunded on a reopened order
 //! receipt.rs  GET  /orders/{id}/receipt[?layout=receipt]   A4 or 80 mm, prints counted
 //! desk.rs     GET  /checkout                      the cashier's home
 //!             GET|POST /checkout/day-end          the day-end cash-up (日结)
 //!             GET  /receivables, POST /receivables/{customer}/payments   挂账
+//! statement.rs GET /customers/{id}/statement?from=&to=   a customer's statement (对账单), A4
+//!             POST /receivables/{customer}/payments/{pid}/void   voiding a repayment
 //! ```
 //!
 //! These routes are joined before the work orders' so that their POSTs under /orders/{id}/
@@ -17,6 +20,8 @@
 mod desk;
 mod order;
 mod receipt;
+mod refund;
+mod statement;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -36,7 +41,16 @@ use crate::i18n::Lang;
 type Query = HashMap<String, String>;
 
 pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
-    order::routes(&state).or(receipt::routes(&state)).unify().or(desk::routes(&state)).unify().boxed()
+    order::routes(&state)
+        .or(receipt::routes(&state))
+        .unify()
+        .or(desk::routes(&state))
+        .unify()
+        .or(statement::routes(&state))
+        .unify()
+        .or(refund::routes(&state))
+        .unify()
+        .boxed()
 }
 
 fn ctx(state: &Arc<AppState>) -> BoxedFilter<(Ctx,)> {

@@ -1,5 +1,5 @@
 //! An order's settlement page (GET /orders/{id}/checkout) and what is done on it: payments,
-//! discounts, settling a bill with nothing to pay, voids.
+//! discounts, settling a bill with nothing to pay, voids (refunds of part lines: `refund.rs`).
 
 use std::sync::Arc;
 
@@ -55,19 +55,20 @@ pub(super) fn routes(state: &Arc<AppState>) -> BoxedFilter<(Response,)> {
 
 /// Forms of the page that came back with problems, with what was typed.
 #[derive(Default)]
-struct Forms {
-    payment: Option<(PaymentInput, FieldErrors)>,
-    discount: Option<(DiscountInput, FieldErrors)>,
-    void: Option<(u64, String, FieldErrors)>,
+pub(super) struct Forms {
+    pub payment: Option<(PaymentInput, FieldErrors)>,
+    pub discount: Option<(DiscountInput, FieldErrors)>,
+    pub void: Option<(u64, String, FieldErrors)>,
+    pub refund: Option<super::refund::RefundForm>,
 }
 
 impl Forms {
     fn has_errors(&self) -> bool {
-        self.payment.is_some() || self.discount.is_some() || self.void.is_some()
+        self.payment.is_some() || self.discount.is_some() || self.void.is_some() || self.refund.is_some()
     }
 }
 
-async fn load(state: &AppState, id: OrderId) -> AppResult<OrderCheckout> {
+pub(super) async fn load(state: &AppState, id: OrderId) -> AppResult<OrderCheckout> {
     let settings = state.settings();
     state.store.read(move |tx| store::order_checkout(tx, id, &settings)).await?.ok_or(AppError::NotFound)
 }
@@ -78,6 +79,7 @@ fn notice_of(code: &str) -> Option<Msg> {
         "settled" => Msg::OrderSettledNotice,
         "discount" => Msg::DiscountAdded,
         "void" => Msg::PaymentVoided,
+        "refund" => Msg::LineRefunded,
         _ => return None,
     })
 }
@@ -191,7 +193,7 @@ async fn void(state: &AppState, ctx: &Ctx, id: OrderId, pid: u64, body: &[u8]) -
     }
 }
 
-fn page(ctx: &Ctx, oc: &OrderCheckout, note: Option<Msg>, forms: &Forms) -> Response {
+pub(super) fn page(ctx: &Ctx, oc: &OrderCheckout, note: Option<Msg>, forms: &Forms) -> Response {
     let lang = ctx.lang;
     let o = &oc.order;
     let title = lang.fmt(Msg::CheckoutTitle, &[&o.number]);
@@ -225,6 +227,7 @@ fn page(ctx: &Ctx, oc: &OrderCheckout, note: Option<Msg>, forms: &Forms) -> Resp
             }
         }
         @if open && oc.payments.is_empty() { (discount_form(ctx, oc, forms)) }
+        (super::refund::panel(ctx, oc, forms.refund.as_ref()))
     };
     let mut response = html_response(layout::page(ctx, &title, body));
     if forms.has_errors() {

@@ -1,5 +1,6 @@
 //! The receipt (GET /orders/{id}/receipt, `?layout=receipt` for an 80 mm till printer): the
-//! shop's header, the charged lines, discounts, tax, payments, change and balance. Every
+//! shop's header, the customer and the car, the charged lines, discounts, tax, payments (with
+//! their references), change and balance, refunds, and the next service due. Every
 //! showing counts as a print; from the second on it says it is a reprint.
 
 use std::sync::Arc;
@@ -35,9 +36,14 @@ async fn receipt(state: &AppState, ctx: &Ctx, id: OrderId, q: &Query) -> AppResu
         return Err(AppError::Forbidden);
     }
     let settings = state.settings();
-    let oc = state
+    let (oc, vehicle, customer) = state
         .store
-        .read(move |tx| store::order_checkout(tx, id, &settings))
+        .read(move |tx| {
+            let Some(oc) = store::order_checkout(tx, id, &settings)? else { return Ok(None) };
+            let vehicle = crate::store::vehicles::get(tx, oc.order.vehicle_id)?;
+            let customer = crate::store::customers::get(tx, oc.order.customer_id)?;
+            Ok(Some((oc, vehicle, customer)))
+        })
         .await?
         .ok_or(AppError::NotFound)?;
     let prints = state.store.write(move |tx| store::print_tx(tx, id)).await?;
@@ -71,18 +77,36 @@ async fn receipt(state: &AppState, ctx: &Ctx, id: OrderId, q: &Query) -> AppResu
                     }
                     h1 { (lang.t(Msg::SalesReceipt)) " " (o.number) }
                     @if prints > 1 { p.reprint { strong { (lang.fmt(Msg::ReprintMark, &[&prints])) } } }
+                    p.sheet-meta {
+                        @if let Some(c) = &customer { span data-receipt-customer { (lang.t(Msg::Customer)) " " (c.details.name) } }
+                        @if let Some(v) = &vehicle { span { (lang.t(Msg::Plate)) " " strong { (v.details.plate) } } }
+                        @if let Some(km) = o.reception.mileage { span { (lang.t(Msg::Mileage)) " " (lang.fmt(Msg::Km, &[&km])) } }
+                        @if let Some(last) = oc.payments.last() { span { (LocalTime::new(last.at, tz)) " · " (last.by_name) } }
+                    }
                     (settlement_table(lang, &oc.bill.settlement))
                     (totals(lang, &oc))
+                    @for r in &oc.checkout.refunds {
+                        p.muted data-refund=(r.line) {
+                            "#" (r.line) " " (r.description) " · " (lang.fmt(Msg::RefundedMark, &[&r.qty.normalize(), &Money(r.unit_price)]))
+                        }
+                    }
                     h2 { (lang.t(Msg::Payments)) }
                     table.rows {
                         tbody {
                             @for p in oc.payments.iter().filter(|p| p.voids.is_none() && !is_voided(p, &oc.payments)) {
-                                tr {
-                                    td { (lang.t(p.method.label())) }
+                                tr data-receipt-payment=(p.method.code()) {
+                                    td { (lang.t(p.method.label())) @if !p.reference.is_empty() { " " span.muted { (p.reference) } } }
                                     td.num { (Money(p.amount)) }
                                     td { (LocalTime::new(p.at, tz)) }
                                 }
                             }
+                        }
+                    }
+                    @if let Some(v) = vehicle.as_ref().filter(|v| v.details.next_service_date.is_some() || v.details.next_service_km.is_some()) {
+                        p.sheet-meta data-next-service {
+                            strong { (lang.t(Msg::NextService)) }
+                            @if let Some(d) = v.details.next_service_date { span { (d) } }
+                            @if let Some(km) = v.details.next_service_km { span { (lang.fmt(Msg::Km, &[&km])) } }
                         }
                     }
                 }

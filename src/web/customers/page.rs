@@ -100,6 +100,9 @@ fn customer_body(
             div.actions {
                 a.button href={ "/vehicles/new?customer_id=" (c.id) } { "+ " (lang.t(Msg::AddVehicle)) }
                 a.button.secondary href={ "/customers/" (c.id) "/edit" } { (lang.t(Msg::Edit)) }
+                @if ctx.user.as_ref().is_some_and(|u| u.user.roles.may(Area::Checkout)) {
+                    a.button.secondary href={ "/customers/" (c.id) "/statement" } data-statement-link=(c.id) { (lang.t(Msg::OpenStatement)) }
+                }
             }
         }
         @if let Some(msg) = note { (notice("ok", lang.t(msg))) }
