@@ -68,7 +68,8 @@ async fn a_statement_reads_on_the_office_screen_and_on_a_phone() {
     let (_, list) = app.get_text(&s.cashier, "/receivables").await;
     let customer = crate::checkout::data(&list, "data-customer");
     let repay = format!("/receivables/{customer}/payments");
-    let r = crate::orders::post(app, &s.cashier, &repay, &[("method", "transfer"), ("amount", "120")]).await;
+    let r =
+        crate::fixtures::post(app, &s.cashier, &repay, &[("method", "transfer"), ("amount", "120")]).await;
     assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
     for (width, height) in [(1280, 800), (390, 844)] {
         let Some(browser) = Browser::start(width, height).await else { return };

@@ -561,6 +561,6 @@ async fn a_part_handed_back_on_a_reopened_order_is_refunded_into_stock() {
     assert!(smaller < total, "{smaller} < {total}");
     let balance = value(&html, "data-balance");
     assert_eq!(pay(app, &manager, order, "wechat", &balance).await.status(), StatusCode::SEE_OTHER);
-    assert_eq!(crate::orders::state_in(&order_page(app, &s.advisor, order).await), "settled");
+    assert_eq!(crate::fixtures::state_in(&order_page(app, &s.advisor, order).await), "settled");
     check_passes(app);
 }

@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 
 use crate::checkout::{check_passes, completed_order, data, pay, shop};
-use crate::orders::post;
+use crate::fixtures::post;
 
 fn money(s: &str) -> rust_decimal::Decimal {
     s.parse().unwrap()
