@@ -202,7 +202,7 @@ fn seed(profile: &str, data: &std::path::Path) -> Result<(), String> {
     .map_err(|e| e.to_string())?;
     println!(
         "seeded {} users, {} customers, {} vehicles, {} contacts, {} work orders with {} lines, {} parts from {} \
-         suppliers with {} stock movements, {} payments in {:.1} s into {}",
+         suppliers with {} stock movements and {} stocktakes, {} payments in {:.1} s into {}",
         summary.users,
         summary.customers,
         summary.vehicles,
@@ -212,6 +212,7 @@ fn seed(profile: &str, data: &std::path::Path) -> Result<(), String> {
         summary.parts,
         summary.suppliers,
         summary.stock_moves,
+        summary.stocktakes,
         summary.payments,
         summary.seconds,
         data.display()
