@@ -3,6 +3,7 @@
 //!
 //!     cargo run --release --bin wrenchdesk -- seed --profile ten-years --data /tmp/ten
 //!     cargo run --release --bin bench -- --data /tmp/ten
+//!     cargo run --release --bin bench -- --data /tmp/ten --only "part search,part page"
 //!
 //! It copies the data, starts the real server on the copy as a child process (this binary in
 //! server mode), logs in as a service advisor, and drives each scenario with its own load
@@ -32,7 +33,7 @@ fn main() -> ExitCode {
             Ok(options) => run(options),
             Err(e) => {
                 eprintln!(
-                    "bench: {e}\n\nusage: bench --data DIR [--connections 32] [--seconds 10] [--warmup 2] [--out FILE]"
+                    "bench: {e}\n\nusage: bench --data DIR [--connections 32] [--seconds 10] [--warmup 2] [--out FILE] [--only NAME,…]"
                 );
                 ExitCode::from(2)
             }
@@ -59,6 +60,14 @@ struct Options {
     seconds: u64,
     warmup: u64,
     out: PathBuf,
+    /// With `--only`: the scenarios whose name contains one of these (and no backup run).
+    only: Vec<String>,
+}
+
+impl Options {
+    fn runs(&self, kind: Kind) -> bool {
+        self.only.is_empty() || self.only.iter().any(|o| kind.name().contains(o.as_str()))
+    }
 }
 
 impl Options {
@@ -69,6 +78,7 @@ impl Options {
             seconds: 10,
             warmup: 2,
             out: PathBuf::from("target/bench/bench.json"),
+            only: Vec::new(),
         };
         let mut it = args.iter();
         while let Some(flag) = it.next() {
@@ -79,6 +89,7 @@ impl Options {
                 "--seconds" => o.seconds = value()?.parse().map_err(|_| "bad --seconds")?,
                 "--warmup" => o.warmup = value()?.parse().map_err(|_| "bad --warmup")?,
                 "--out" => o.out = PathBuf::from(value()?),
+                "--only" => o.only = value()?.split(',').map(str::to_string).collect(),
                 other => return Err(format!("unknown option {other}")),
             }
         }
@@ -719,6 +730,9 @@ fn run(o: Options) -> ExitCode {
                 Kind::TakePayment => samples.to_pay.is_empty(),
                 _ => false,
             };
+            if !o.runs(kind) {
+                continue;
+            }
             if no_samples {
                 eprintln!("bench: {:<32} skipped: nothing in the dataset to act on", kind.name());
                 continue;
@@ -742,8 +756,12 @@ fn run(o: Options) -> ExitCode {
         // The same pages and writes while the server makes a backup of the whole database (asked
         // over its control socket, as `wrenchdesk backup` does).
         let socket = work.join(wrenchdesk::server::SOCKET_FILE);
+        let skip_backup = !o.only.is_empty();
         let backup = std::thread::spawn(move || -> Result<(f64, String), String> {
             use std::io::BufRead;
+            if skip_backup {
+                return Ok((0.0, "not run (--only)".into()));
+            }
             let started = Instant::now();
             let mut stream = std::os::unix::net::UnixStream::connect(&socket).map_err(|e| e.to_string())?;
             writeln!(stream, "backup").map_err(|e| e.to_string())?;
@@ -751,7 +769,7 @@ fn run(o: Options) -> ExitCode {
             std::io::BufReader::new(stream).read_line(&mut answer).map_err(|e| e.to_string())?;
             Ok((started.elapsed().as_secs_f64(), answer.trim().to_string()))
         });
-        for kind in [Kind::OrderPage, Kind::OpenOrder, Kind::Mixed] {
+        for kind in [Kind::OrderPage, Kind::OpenOrder, Kind::Mixed].into_iter().filter(|_| !skip_backup) {
             let mut f = drive(addr, kind, samples.clone(), cookie.clone(), csrf.clone(), &o).await;
             f.ratio = Some(f.rps / floor);
             f.name = format!("{} (during backup)", f.name);
