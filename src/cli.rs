@@ -202,8 +202,8 @@ fn seed(profile: &str, data: &std::path::Path) -> Result<(), String> {
     .map_err(|e| e.to_string())?;
     println!(
         "seeded {} users, {} customers, {} vehicles, {} contacts, {} work orders with {} lines, {} parts from {} \
-         suppliers with {} stock movements, {} payments ({} of them voids) and {} refunded part lines in {:.1} s \
-         into {}",
+         suppliers with {} stock movements and {} stocktakes, {} payments ({} of them voids) and {} refunded \
+         part lines in {:.1} s into {}",
         summary.users,
         summary.customers,
         summary.vehicles,
@@ -213,6 +213,7 @@ fn seed(profile: &str, data: &std::path::Path) -> Result<(), String> {
         summary.parts,
         summary.suppliers,
         summary.stock_moves,
+        summary.stocktakes,
         summary.payments,
         summary.voids,
         summary.refunds,

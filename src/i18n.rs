@@ -372,6 +372,24 @@ catalog! {
     ImportNothingToDo => "没有可以导入的新客户。", "There are no new customers to import.";
     ImportExpired => "预览已过期，请重新上传文件。", "The preview has expired. Please upload the file again.";
     ImportDone => "已导入 {} 位客户、{} 辆车。", "Imported {} customers and {} vehicles.";
+    PartsImport => "导入目录", "Import catalog";
+    PartsImportTitle => "导入配件目录", "Import the parts catalog";
+    PartsImportLead => "从 Excel (.xlsx) 或 CSV 文件导入配件。按配件编号对应已有配件（不区分大小写、空格和横线），新编号将新建。先预览，确认后一次写入。", "Import parts from an Excel (.xlsx) or CSV file. Rows are matched to existing parts by part number (ignoring case, spaces and dashes); new numbers are created. You see a preview first; confirming writes everything at once.";
+    PartsImportColumns => "第一行为表头，中文或英文均可（与导出的文件相同）。只有编号列必填；文件中没有的列，已有配件保持原值。成本只用作新配件的初始成本。可用的列：", "The first row names the columns, in Chinese or English (as in the exported file). Only the number column is required; a column the file lacks keeps the existing parts' values. Cost is only the starting cost of new parts. Columns understood:";
+    PartsImportNeedsNumber => "表头中找不到编号（number）列。", "The header row has no number column.";
+    ImportChanged => "将修改", "Will be changed";
+    ImportUnchanged => "无变化", "Unchanged";
+    PartsImportRepeated => "编号已在文件第 {} 行出现。", "The number already appears on row {} of the file.";
+    PartsImportCostKept => "成本跟随入库的移动平均，导入不修改已有配件的成本。", "Cost follows the receipts' moving average; an import does not change an existing part's cost.";
+    PartsImportSupplierUnknown => "没有叫“{}”的供应商。", "There is no supplier named “{}”.";
+    PartsImportYesNo => "请填 是 或 否。", "Write yes or no.";
+    PartsImportConfirmLead => "将新建 {} 个、修改 {} 个配件，在一次保存中写入；有错误的行不会写入。", "{} parts will be created and {} changed, in one save; rows with errors are not written.";
+    PartsImportConfirm => "确认导入（新建 {}，修改 {}）", "Import (create {}, change {})";
+    PartsImportNothingToDo => "没有需要新建或修改的配件。", "There are no parts to create or change.";
+    PartsImportStale => "预览之后目录有变动（{}），没有导入任何内容。请重新上传文件。", "The catalog changed after the preview ({}); nothing was imported. Please upload the file again.";
+    PartsImportMore => "另有 {} 行未列出。", "{} more rows are not listed.";
+    ImportRowNo => "第 {} 行", "Row {}";
+    PartsImported => "已导入：新建 {} 个、修改 {} 个配件。", "Imported: {} parts created, {} changed.";
 
     // Vehicles and the kiosk lookup.
     Vehicle => "车辆", "Vehicle";

@@ -5,6 +5,7 @@
 //!
 //!     cargo run --release --bin wrenchdesk -- seed --profile ten-years --data /tmp/ten
 //!     cargo run --release --bin bench -- --data /tmp/ten
+//!     cargo run --release --bin bench -- --data /tmp/ten --only "part search,part page"
 //!
 //! It copies the data, starts the real server on the copy as a child process (this binary in
 //! server mode), logs in as a service advisor, and drives each scenario with its own load

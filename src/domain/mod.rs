@@ -12,6 +12,7 @@
 //! - [`clock`]: the shop floor's side of an order: each labour line's time clock, parts requests.
 //! - [`template`]: service templates (named sets of lines).
 //! - [`part`]: the parts catalog and suppliers: part numbers, units, the part form.
+//! - [`pinyin`]: pinyin initials of Chinese text (quick search finds 机油滤清器 by `jyl`).
 //! - [`stock`]: stock arithmetic (moving-average cost), the ledger's movements, receipts and
 //!   stocktakes.
 //! - [`statement`]: a customer's statement (对账单) for a period: opening and closing balance.
@@ -30,6 +31,7 @@ pub mod contact;
 pub mod customer;
 pub mod field;
 pub mod part;
+pub mod pinyin;
 pub mod plate;
 pub mod report;
 pub mod role;

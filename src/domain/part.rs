@@ -138,10 +138,19 @@ impl Part {
     }
 
     /// The text quick search looks in: number (also without separators), name, brand, spec,
-    /// fits, lower case.
+    /// fits, and the pinyin initials of the name and the brand (`jylqq` for 机油滤清器), lower
+    /// case.
     pub fn haystack(&self) -> String {
         let d = &self.details;
-        format!("{} {} {} {} {} {}", d.number, d.number.key(), d.name, d.brand, d.spec, d.fits).to_lowercase()
+        let mut hay = format!("{} {} {} {} {} {}", d.number, d.number.key(), d.name, d.brand, d.spec, d.fits)
+            .to_lowercase();
+        for text in [&d.name, &d.brand] {
+            if super::pinyin::has_initials(text) {
+                hay.push(' ');
+                hay.push_str(&super::pinyin::initials(text));
+            }
+        }
+        hay
     }
 }
 

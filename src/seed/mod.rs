@@ -104,6 +104,7 @@ pub struct Summary {
     pub parts: usize,
     pub suppliers: usize,
     pub stock_moves: u64,
+    pub stocktakes: usize,
     pub payments: usize,
     pub voids: usize,
     pub refunds: usize,
@@ -560,7 +561,7 @@ pub fn run(store: &Store, profile: Profile, progress: &mut dyn FnMut(&str)) -> S
         Ok((with(Role::Technician), with(Role::Advisor)))
     })?;
     let total_orders = profile.orders();
-    let (cashier, front, manager) = store.read_now(|tx| {
+    let (cashier, front, manager, clerk) = store.read_now(|tx| {
         let all = users::list(tx)?;
         let actor = |role| {
             all.iter()
@@ -568,7 +569,7 @@ pub fn run(store: &Store, profile: Profile, progress: &mut dyn FnMut(&str)) -> S
                 .map(|u| Actor::user(u.id, u.username.as_str()))
                 .unwrap_or_else(Actor::system)
         };
-        Ok((actor(Role::Cashier), actor(Role::Advisor), actor(Role::Manager)))
+        Ok((actor(Role::Cashier), actor(Role::Advisor), actor(Role::Manager), actor(Role::Parts)))
     })?;
     let till = checkout::Till {
         cashier: &cashier,
@@ -576,6 +577,8 @@ pub fn run(store: &Store, profile: Profile, progress: &mut dyn FnMut(&str)) -> S
         manager: &manager,
         put_right_per_mille: profile.put_right_per_mille(),
     };
+    // The stocktakes run between the orders of their time, in the same transactions.
+    let mut counts = parts::stocktake_plan(profile == Profile::Demo, opened, end).into_iter().peekable();
     let mut plan: Vec<(usize, DateTime<Utc>)> = (0..total_orders)
         .map(|_| {
             let v = rng.below(fleet.len());
@@ -607,6 +610,10 @@ pub fn run(store: &Store, profile: Profile, progress: &mut dyn FnMut(&str)) -> S
                 // The parts its lines say were issued come off the shelf (bought in first if
                 // the shelf is short) when the order is opened.
                 let at = order.created_at;
+                while let Some(count) = counts.next_if(|c| c.at <= at) {
+                    stockroom.stocktake_tx(tx, touched, &mut rng, &clerk, count)?;
+                    summary.stocktakes += 1;
+                }
                 for line in order.lines.iter().filter(|l| !l.issued.is_zero()) {
                     let part = crate::domain::part::PartId(line.details.part_id.unwrap_or_default());
                     stockroom.ensure_tx(tx, touched, &mut rng, part, line.issued, at)?;
@@ -622,6 +629,13 @@ pub fn run(store: &Store, profile: Profile, progress: &mut dyn FnMut(&str)) -> S
         summary.orders += batch.len();
         progress(&format!("work orders {}/{total_orders}", summary.orders));
     }
+    store.write_touching_now(|tx, touched| {
+        for count in counts {
+            stockroom.stocktake_tx(tx, touched, &mut rng, &clerk, count)?;
+            summary.stocktakes += 1;
+        }
+        Ok(())
+    })?;
     summary.stock_moves = store.read_now(crate::store::parts::stock::count)?;
     (summary.voids, summary.refunds) = store.read_now(checkout::tally)?;
     summary.seconds = started.elapsed().as_secs_f64();
@@ -818,9 +832,18 @@ mod tests {
             assert_eq!(store.search(|i| i.len()), 300);
             assert!(run(&store, Profile::Demo, &mut |_| {}).is_err(), "refuses to seed twice");
             assert_eq!(store.read_now(orders::on_board).unwrap().len(), 24);
+            // One count posted with its variances, one still open with half its lines counted.
+            let takes = store.read_now(|tx| crate::store::parts::stocktake::list(tx, 10)).unwrap();
+            let states: Vec<_> = takes.iter().map(|t| t.state).collect();
+            use crate::domain::stock::StocktakeState;
+            assert_eq!(states, vec![StocktakeState::Open, StocktakeState::Posted]);
+            let open = store.read_now(|tx| crate::store::parts::stocktake::lines(tx, takes[0].id)).unwrap();
+            let counted = open.iter().filter(|l| l.counted.is_some()).count();
+            assert!(counted > 0 && counted < open.len(), "{counted} of {}", open.len());
             summary
         };
         assert_eq!((summary.customers, summary.vehicles, summary.orders), (300, 420, 900));
+        assert_eq!(summary.stocktakes, 2);
         let report = crate::store::check::run(dir.path()).unwrap();
         assert!(report.problems.is_empty(), "{:?}", report.problems);
     }

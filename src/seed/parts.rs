@@ -1,6 +1,7 @@
 //! The generated stockroom: a catalog of real-looking parts (families × brands × the cars they
 //! fit), suppliers, and a simulation of the stock that books a receipt from the part's supplier
-//! whenever an order needs more than is on the shelf, so the ledger reads like a shop's.
+//! whenever an order needs more than is on the shelf, so the ledger reads like a shop's; and
+//! the stockroom's stocktakes (a count at each year's end, some years one category at a time).
 
 use std::collections::HashMap;
 
@@ -12,6 +13,7 @@ use super::{MAKES, Rng};
 use crate::domain::part::{NewPart, PartDetails, PartId, PartNumber, SupplierDetails, SupplierId};
 use crate::domain::stock::ReceiptLine;
 use crate::store::parts::stock::{ReceiptDraft, receive_at_tx};
+use crate::store::parts::stocktake;
 use crate::store::parts::{create_at_tx, create_supplier_at_tx};
 use crate::store::{Actor, StoreResult, Touched};
 
@@ -413,6 +415,92 @@ impl Stockroom {
         };
         receive_at_tx(tx, touched, &Actor::system(), draft, received_at)?;
         self.on_hand.insert(part, have + batch - qty);
+        Ok(())
+    }
+}
+
+/// A stocktake the generator runs: when it starts, which category (empty: every active part),
+/// and whether it is posted or left open with half its lines counted.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PlannedCount {
+    pub at: DateTime<Utc>,
+    pub category: &'static str,
+    pub post: bool,
+}
+
+/// 18:00 in Beijing on a day (the shop closes at 17:30, so no order moves stock during a count).
+fn after_closing(day: NaiveDate) -> DateTime<Utc> {
+    use chrono::TimeZone;
+    let local = day.and_hms_opt(18, 0, 0).expect("valid");
+    chrono_tz::Asia::Shanghai.from_local_datetime(&local).earliest().expect("no gap").with_timezone(&Utc)
+}
+
+/// The stocktakes of a generated shop, oldest first. Ten years: a count of everything at the
+/// end of odd years, of the oil and the filters (two counts) at the end of even years. The
+/// demo: everything a week before `end`, posted, and the filters the evening before, open.
+pub fn stocktake_plan(demo: bool, opened: DateTime<Utc>, end: DateTime<Utc>) -> Vec<PlannedCount> {
+    use chrono::Datelike;
+    let day = |y: i32, m: u32, d: u32| NaiveDate::from_ymd_opt(y, m, d).expect("valid");
+    let last = end.date_naive();
+    if demo {
+        return vec![
+            PlannedCount { at: after_closing(last - Duration::days(7)), category: "", post: true },
+            PlannedCount { at: after_closing(last - Duration::days(1)), category: "滤清器", post: false },
+        ];
+    }
+    let mut plan = Vec::new();
+    for year in opened.year()..end.year() {
+        if year % 2 == 1 {
+            plan.push(PlannedCount { at: after_closing(day(year, 12, 28)), category: "", post: true });
+        } else {
+            plan.push(PlannedCount { at: after_closing(day(year, 12, 27)), category: "机油", post: true });
+            plan.push(PlannedCount {
+                at: after_closing(day(year, 12, 28)), category: "滤清器", post: true
+            });
+        }
+    }
+    plan.retain(|c| c.at > opened && c.at < end);
+    plan
+}
+
+impl Stockroom {
+    /// Runs a planned count: every line counted as booked but for about one in twenty-five, a
+    /// unit short (more often) or over, never below zero; posted an hour and a half later, or
+    /// left open with every other line counted. Stock known to the generator follows the count.
+    pub fn stocktake_tx(
+        &mut self,
+        tx: &WriteTransaction,
+        touched: &mut Touched,
+        rng: &mut Rng,
+        clerk: &Actor,
+        count: PlannedCount,
+    ) -> StoreResult<()> {
+        let at = count.at.max(self.last_at + Duration::minutes(1));
+        let take = stocktake::start_at_tx(tx, clerk, count.category, "", at)?;
+        let lines = stocktake::lines_tx(tx, take.id)?;
+        // The counting spreads over the next 80 minutes.
+        let step = Duration::milliseconds(80 * 60 * 1000 / lines.len().max(1) as i64);
+        let mut counted_at = at;
+        for (n, line) in lines.iter().enumerate() {
+            if !count.post && n % 2 == 1 {
+                continue;
+            }
+            let book = line.book_at_start;
+            let counted = if rng.chance(4) {
+                if rng.chance(65) { (book - Decimal::ONE).max(Decimal::ZERO) } else { book + Decimal::ONE }
+            } else {
+                book
+            };
+            counted_at += step;
+            stocktake::count_at_tx(tx, clerk, take.id, line.part, counted, counted_at)?;
+            if count.post {
+                self.on_hand.insert(line.part, counted);
+            }
+        }
+        self.last_at = at + Duration::minutes(90);
+        if count.post {
+            stocktake::post_at_tx(tx, touched, clerk, take.id, self.last_at)?;
+        }
         Ok(())
     }
 }

@@ -9,7 +9,8 @@
 //!
 //! Matching: every searchable text is folded (lower case, no spaces), and its 1-, 2- and
 //! 3-character substrings are posted in an inverted index. A query looks up its rarest
-//! n-gram and verifies the candidates by substring match.
+//! n-gram and verifies the candidates by substring match. A name's pinyin initials are one
+//! more name text, so `zw` finds 张伟.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
@@ -21,6 +22,7 @@ use super::StoreResult;
 use super::tables::{CUSTOMERS, VEHICLES};
 
 use crate::domain::customer::search_folded;
+use crate::domain::pinyin;
 use crate::domain::{Customer, CustomerId, CustomerKind, CustomerStatus, Plate};
 
 /// What a result row shows and what filters look at.
@@ -91,9 +93,9 @@ pub struct CustomerIndex {
     postings: HashMap<u64, Vec<u32>, BuildHasherDefault<PreHashed>>,
 }
 
-/// The postings' keys are already hashes: use them as they are.
+/// The postings' keys are already hashes: use them as they are (the parts index too).
 #[derive(Default)]
-struct PreHashed(u64);
+pub(crate) struct PreHashed(u64);
 
 impl Hasher for PreHashed {
     fn finish(&self) -> u64 {
@@ -111,7 +113,8 @@ impl Hasher for PreHashed {
     }
 }
 
-fn gram_key(gram: &[char]) -> u64 {
+/// The postings key of one n-gram.
+pub(crate) fn gram_key(gram: &[char]) -> u64 {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     gram.hash(&mut h);
     h.finish()
@@ -165,6 +168,10 @@ impl CustomerIndex {
         let mut texts = vec![search_folded(&d.name)];
         if !d.contact_person.is_empty() {
             texts.push(search_folded(&d.contact_person));
+        }
+        // 张伟 is found by `zw` too (a name's pinyin initials count as a name).
+        if pinyin::has_initials(&d.name) {
+            texts.push(search_folded(&pinyin::initials(&d.name)));
         }
         let names = texts.len();
         texts.push(d.phone.digits().to_string());
@@ -321,7 +328,7 @@ pub fn refresh_one(tx: &ReadTransaction, index: &mut CustomerIndex, id: Customer
 }
 
 /// The ids in both sorted lists.
-fn intersect(a: &[u32], b: &[u32]) -> Vec<u32> {
+pub(crate) fn intersect(a: &[u32], b: &[u32]) -> Vec<u32> {
     let mut out = Vec::with_capacity(a.len().min(b.len()));
     let (mut i, mut j) = (0, 0);
     while i < a.len() && j < b.len() {
@@ -398,6 +405,15 @@ mod tests {
         assert_eq!(ids(&index.search("张伟", &all, 0, 10)), vec![1, 4]);
         assert_eq!(ids(&index.search("wei", &all, 0, 10)), vec![2]);
         assert_eq!(ids(&index.search("ZHANG", &all, 0, 10)), vec![2]);
+    }
+
+    #[test]
+    fn pinyin_initials_find_chinese_names() {
+        let index = index();
+        let all = CustomerFilter::default();
+        assert_eq!(ids(&index.search("zw", &all, 0, 10)), vec![1, 4], "张伟 exactly, then 张伟强");
+        assert_eq!(ids(&index.search("ZWQ", &all, 0, 10)), vec![4]);
+        assert_eq!(index.search("wz", &all, 0, 10).total, 0);
     }
 
     #[test]

@@ -10,7 +10,8 @@
 //! - [`auth`]: signing in and out, changing one's password, choosing a language; its `limits`:
 //!   password hashing a few at a time and throttled failed sign-ins.
 //! - [`customers`]: customers: list and search, CSV export, page, form, status/contacts/delete.
-//! - [`import`]: customer import from CSV/XLSX (read, classify, preview, confirm), XLSX export.
+//! - [`import`]: customer import from CSV/XLSX (read, classify, preview, confirm), XLSX export;
+//!   its reading, waiting previews and workbook writer serve the parts catalog import too.
 //! - [`vehicles`]: vehicles and the kiosk's plate lookup: create, view, edit, transfer.
 //! - [`orders`]: work orders: reception, page, lines, approvals, status, print, parts issued
 //!   from stock per line.
@@ -119,7 +120,9 @@ pub struct AppState {
     pub hasher: Hasher,
     pub throttle: Throttle,
     /// Checked customer imports waiting for their confirmation.
-    pub imports: import::PendingImports,
+    pub(crate) imports: import::PendingImports<import::ReadyRow>,
+    /// Checked parts catalog imports waiting for their confirmation.
+    pub(crate) part_imports: import::PendingImports<parts::import::ReadyPart>,
     /// `http://<LAN address>:<port>`, the QR address when the settings leave it empty.
     pub lan_base_url: String,
     /// The board as last rendered, per way of showing it; emptied when orders change.
@@ -145,6 +148,7 @@ impl AppState {
             hasher: Hasher::new(),
             throttle: Throttle::default(),
             imports: import::PendingImports::default(),
+            part_imports: import::PendingImports::default(),
             lan_base_url,
             board_cache: board::BoardCache::default(),
             glance_cache: Default::default(),
@@ -202,6 +206,7 @@ impl AppState {
             self.set_settings(settings);
         }
         self.imports.clear();
+        self.part_imports.clear();
         restored
     }
 

@@ -373,6 +373,11 @@ fn routes(s: &Targets) -> Vec<Route> {
             .multipart()
             .effect(Effect::Never),
         route("/customers/import/confirm", &[("token", "0123456789abcdef0123456789abcdef", Typed)]),
+        // The parts catalog's import.
+        route("/parts/import", &[("file", "number,name,unit,price\n¤,机油,piece,1\n", Shown)])
+            .multipart()
+            .effect(Effect::Never),
+        route("/parts/import/confirm", &[("token", "0123456789abcdef0123456789abcdef", Typed)]),
         route("/customers", &customer_fields("¤", "139000#")).shown_on(&["/customers?status=any"]),
         route(
             format!("/customers/{c}"),

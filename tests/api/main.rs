@@ -15,6 +15,7 @@ mod floor;
 mod hostile;
 mod orders;
 mod parts;
+mod parts_import;
 mod reliability;
 mod reports;
 mod security;

@@ -38,6 +38,18 @@ pub fn by_number(tx: &ReadTransaction, key: &str) -> StoreResult<Option<PartId>>
     Ok(tx.open_table(PARTS_BY_NUMBER)?.get(key)?.map(|v| PartId(v.value())))
 }
 
+/// Every part of the catalog, active or not, in part-number order (the catalog export).
+pub fn all(tx: &ReadTransaction) -> StoreResult<Vec<Part>> {
+    let (numbers, parts) = (tx.open_table(PARTS_BY_NUMBER)?, tx.open_table(PARTS)?);
+    let mut out = Vec::new();
+    for row in numbers.iter()? {
+        if let Some(part) = parts.get(row?.1.value())? {
+            out.push(part.value());
+        }
+    }
+    Ok(out)
+}
+
 /// Writes a part and keeps its number and low-stock index entries in step with it.
 pub(crate) fn save_tx(
     tx: &WriteTransaction,

@@ -2,7 +2,7 @@
 //! durable write, so a dropped phone connection loses at most the part being typed), post the
 //! variances as ledger movements in one transaction, or cancel.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use redb::{ReadTransaction, ReadableTable, WriteTransaction};
 use rust_decimal::Decimal;
 
@@ -21,6 +21,17 @@ pub fn start_tx(
     actor: &Actor,
     category: &str,
     location: &str,
+) -> StoreResult<Stocktake> {
+    start_at_tx(tx, actor, category, location, Utc::now())
+}
+
+/// [`start_tx`] at a given time (generated data).
+pub fn start_at_tx(
+    tx: &WriteTransaction,
+    actor: &Actor,
+    category: &str,
+    location: &str,
+    at: DateTime<Utc>,
 ) -> StoreResult<Stocktake> {
     let id = next_id_tx(tx, "stocktake")?;
     let mut lines = tx.open_table(STOCKTAKE_LINES)?;
@@ -59,7 +70,7 @@ pub fn start_tx(
         location: location.to_string(),
         state: StocktakeState::Open,
         lines: n,
-        started_at: Utc::now(),
+        started_at: at,
         started_by_name: actor.name.clone(),
         closed_at: None,
         closed_by_name: String::new(),
@@ -91,6 +102,15 @@ pub fn lines(tx: &ReadTransaction, id: u64) -> StoreResult<Vec<CountLine>> {
     Ok(out)
 }
 
+/// The lines of a stocktake in part order, inside a write (generated counts).
+pub fn lines_tx(tx: &WriteTransaction, id: u64) -> StoreResult<Vec<CountLine>> {
+    let mut out = Vec::new();
+    for row in tx.open_table(STOCKTAKE_LINES)?.range((id, 0)..=(id, u64::MAX))? {
+        out.push(row?.1.value());
+    }
+    Ok(out)
+}
+
 /// Every stocktake, newest first.
 pub fn list(tx: &ReadTransaction, limit: usize) -> StoreResult<Vec<Stocktake>> {
     let mut out = Vec::new();
@@ -109,6 +129,18 @@ pub fn count_tx(
     part: PartId,
     counted: Decimal,
 ) -> StoreResult<CountLine> {
+    count_at_tx(tx, actor, id, part, counted, Utc::now())
+}
+
+/// [`count_tx`] at a given time (generated data).
+pub fn count_at_tx(
+    tx: &WriteTransaction,
+    actor: &Actor,
+    id: u64,
+    part: PartId,
+    counted: Decimal,
+    at: DateTime<Utc>,
+) -> StoreResult<CountLine> {
     get_open_tx(tx, id)?;
     let mut lines = tx.open_table(STOCKTAKE_LINES)?;
     let mut line = lines.get((id, part.0))?.map(|v| v.value()).ok_or(StoreError::NotFound)?;
@@ -117,7 +149,7 @@ pub fn count_tx(
     line.book_at_count = now.stock.on_hand;
     line.cost_at_count = now.stock.avg_cost;
     line.counted_by_name = actor.name.clone();
-    line.counted_at = Some(Utc::now());
+    line.counted_at = Some(at);
     lines.insert((id, part.0), &line)?;
     Ok(line)
 }
@@ -129,6 +161,17 @@ pub fn post_tx(
     touched: &mut Touched,
     actor: &Actor,
     id: u64,
+) -> StoreResult<Stocktake> {
+    post_at_tx(tx, touched, actor, id, Utc::now())
+}
+
+/// [`post_tx`] at a given time (generated data).
+pub fn post_at_tx(
+    tx: &WriteTransaction,
+    touched: &mut Touched,
+    actor: &Actor,
+    id: u64,
+    now: DateTime<Utc>,
 ) -> StoreResult<Stocktake> {
     let mut take = get_open_tx(tx, id)?;
     let counted: Vec<CountLine> = {
@@ -145,7 +188,6 @@ pub fn post_tx(
     if counted.is_empty() {
         return Err(StoreError::Refused(Msg::StocktakeNothingCounted));
     }
-    let now = Utc::now();
     let mut value = Decimal::ZERO;
     for line in &counted {
         let Some(diff) = line.variance().filter(|d| !d.is_zero()) else { continue };

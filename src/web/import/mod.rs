@@ -1,5 +1,7 @@
 //! Importing customers with their vehicles from a spreadsheet (CSV or Excel .xlsx), and the
-//! Excel export of the customer list.
+//! Excel export of the customer list. The parts catalog's import (`web/parts/import`) reuses
+//! the reading ([`read_table`], [`Columns`]), the waiting previews ([`PendingImports`]) and the
+//! workbook writer ([`xlsx_attachment`]).
 //!
 //! An upload is read, every row is checked by the domain and against the database, and a
 //! preview says which rows will be created, which duplicate existing records and which have
@@ -10,7 +12,8 @@
 //! - `classify`: each row checked by the domain's rules, then against the file and the
 //!   database (new, duplicate, or an error with its reasons).
 //! - `views`: the upload page and the preview.
-//! - `export`: the customer list as an Excel workbook (the CSV export is `web/customers`).
+//! - `export`: a table as an Excel workbook; the customer list as one (the CSV export is
+//!   `web/customers`).
 
 mod classify;
 mod export;
@@ -35,6 +38,8 @@ use crate::domain::{Area, CustomerDetails, UserId, VehicleDetails};
 use crate::i18n::Msg;
 use crate::store::{Actor, StoreError, customers, vehicles};
 
+pub use export::xlsx_attachment;
+pub(crate) use read::{ColumnNames, Columns, cell_name};
 pub use read::{read_csv, read_xlsx};
 
 /// Largest spreadsheet accepted.
@@ -42,30 +47,38 @@ pub const UPLOAD_LIMIT: u64 = 5 * 1024 * 1024;
 /// How long a checked upload waits for its confirmation.
 const PENDING_FOR: Duration = Duration::from_secs(30 * 60);
 
-/// Uploads checked and waiting for confirmation, by token.
-#[derive(Default)]
-pub struct PendingImports {
-    map: std::sync::Mutex<HashMap<String, Pending>>,
+/// Uploads checked and waiting for confirmation, by token: the customer import's rows, or the
+/// parts catalog's.
+pub struct PendingImports<T> {
+    map: std::sync::Mutex<HashMap<String, Pending<T>>>,
 }
 
-struct Pending {
+impl<T> Default for PendingImports<T> {
+    fn default() -> Self {
+        PendingImports { map: Default::default() }
+    }
+}
+
+struct Pending<T> {
     user: UserId,
     at: Instant,
-    rows: Vec<ReadyRow>,
+    rows: Vec<T>,
 }
 
 #[derive(Clone)]
-pub(super) struct ReadyRow {
+pub(crate) struct ReadyRow {
     pub(super) customer: CustomerDetails,
     pub(super) vehicles: Vec<VehicleDetails>,
 }
 
-impl PendingImports {
+impl<T> PendingImports<T> {
     /// Forgets every waiting import (after a restore: the data they were checked against is gone).
     pub fn clear(&self) {
         self.map.lock().unwrap_or_else(|e| e.into_inner()).clear();
     }
-    fn put(&self, user: UserId, rows: Vec<ReadyRow>) -> String {
+
+    /// Keeps `rows` for `user` to confirm; the token the confirmation names.
+    pub(crate) fn put(&self, user: UserId, rows: Vec<T>) -> String {
         let token = format!("{:032x}", rand::random::<u128>());
         let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
         // One waiting import per user: a new upload replaces the previous preview.
@@ -74,7 +87,8 @@ impl PendingImports {
         token
     }
 
-    fn take(&self, token: &str, user: UserId) -> Option<Vec<ReadyRow>> {
+    /// The rows kept under `token`, once, for the user who uploaded them, while fresh.
+    pub(crate) fn take(&self, token: &str, user: UserId) -> Option<Vec<T>> {
         let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
         let fresh = map.get(token).is_some_and(|p| p.user == user && p.at.elapsed() < PENDING_FOR);
         if fresh { map.remove(token).map(|p| p.rows) } else { None }
@@ -146,11 +160,15 @@ async fn read_upload(mut form: warp::multipart::FormData) -> Result<(Vec<u8>, St
     Ok((file, name, csrf))
 }
 
-async fn upload(state: &AppState, ctx: &Ctx, form: warp::multipart::FormData) -> AppResult<Response> {
-    let user = ctx.require(Area::Customers)?;
+/// Reads an uploaded spreadsheet (CSV or XLSX, by name or content) after checking the form's
+/// CSRF token: the table, header first, or the message the upload page shows.
+pub(crate) async fn read_table(
+    ctx: &Ctx,
+    form: warp::multipart::FormData,
+) -> AppResult<Result<Vec<Vec<String>>, String>> {
     let lang = ctx.lang;
     let Ok((file, name, csrf)) = read_upload(form).await else {
-        return Ok(views::upload_page(ctx, Some(lang.t(Msg::ImportBadFile).into())));
+        return Ok(Err(lang.t(Msg::ImportBadFile).into()));
     };
     ctx.check_csrf(&csrf)?;
     let table = tokio::task::spawn_blocking(move || {
@@ -163,11 +181,21 @@ async fn upload(state: &AppState, ctx: &Ctx, form: warp::multipart::FormData) ->
     .await
     .map_err(|e| AppError::Internal(e.to_string()))?;
     let Some(table) = table.filter(|t| t.len() >= 2) else {
-        return Ok(views::upload_page(ctx, Some(lang.t(Msg::ImportBadFile).into())));
+        return Ok(Err(lang.t(Msg::ImportBadFile).into()));
     };
     if table.len() - 1 > read::MAX_ROWS {
-        return Ok(views::upload_page(ctx, Some(lang.fmt(Msg::ImportTooManyRows, &[&read::MAX_ROWS]))));
+        return Ok(Err(lang.fmt(Msg::ImportTooManyRows, &[&read::MAX_ROWS])));
     }
+    Ok(Ok(table))
+}
+
+async fn upload(state: &AppState, ctx: &Ctx, form: warp::multipart::FormData) -> AppResult<Response> {
+    let user = ctx.require(Area::Customers)?;
+    let lang = ctx.lang;
+    let table = match read_table(ctx, form).await? {
+        Ok(table) => table,
+        Err(problem) => return Ok(views::upload_page(ctx, Some(problem))),
+    };
     let columns = read::Columns::of(&table[0]);
     if columns.get("name").is_none() || columns.get("phone").is_none() {
         return Ok(views::upload_page(ctx, Some(lang.t(Msg::ImportNeedsColumns).into())));

@@ -100,45 +100,69 @@ fn excel_date(serial: f64) -> String {
         .unwrap_or_default()
 }
 
+/// A field's column headers: its code first (what exports write), then the names people use.
+pub(crate) type ColumnNames = &'static [(&'static str, &'static [&'static str])];
+
+/// The customer import's columns.
+const CUSTOMER_COLUMNS: ColumnNames = &[
+    ("kind", &["kind", "type", "类型", "客户类型"]),
+    ("name", &["name", "姓名", "名称", "客户", "客户名称", "姓名/名称"]),
+    ("gender", &["gender", "性别"]),
+    ("phone", &["phone", "mobile", "电话", "手机", "手机号", "联系电话"]),
+    ("phone2", &["phone2", "备用电话"]),
+    ("email", &["email", "e-mail", "邮箱", "电子邮箱"]),
+    ("address", &["address", "地址"]),
+    ("source", &["source", "来源", "客户来源"]),
+    ("level", &["level", "等级", "客户等级"]),
+    ("birthday", &["birthday", "生日"]),
+    ("notes", &["notes", "备注"]),
+    ("contact_person", &["contact_person", "联系人"]),
+    ("tax_no", &["tax_no", "税号"]),
+    ("plates", &["plates", "plate", "车牌", "车牌号"]),
+    ("vin", &["vin", "车架号"]),
+    ("make", &["make", "品牌"]),
+    ("model", &["model", "车型"]),
+    ("color", &["color", "colour", "颜色"]),
+    ("mileage", &["mileage", "里程"]),
+];
+
 /// Which column holds which field, by English or Chinese header.
-pub(super) struct Columns(HashMap<&'static str, usize>);
+pub(crate) struct Columns(HashMap<&'static str, usize>);
 
 impl Columns {
+    /// The customer import's columns in `header`.
     pub(super) fn of(header: &[String]) -> Columns {
-        const NAMES: &[(&str, &[&str])] = &[
-            ("kind", &["kind", "type", "类型", "客户类型"]),
-            ("name", &["name", "姓名", "名称", "客户", "客户名称", "姓名/名称"]),
-            ("gender", &["gender", "性别"]),
-            ("phone", &["phone", "mobile", "电话", "手机", "手机号", "联系电话"]),
-            ("phone2", &["phone2", "备用电话"]),
-            ("email", &["email", "e-mail", "邮箱", "电子邮箱"]),
-            ("address", &["address", "地址"]),
-            ("source", &["source", "来源", "客户来源"]),
-            ("level", &["level", "等级", "客户等级"]),
-            ("birthday", &["birthday", "生日"]),
-            ("notes", &["notes", "备注"]),
-            ("contact_person", &["contact_person", "联系人"]),
-            ("tax_no", &["tax_no", "税号"]),
-            ("plates", &["plates", "plate", "车牌", "车牌号"]),
-            ("vin", &["vin", "车架号"]),
-            ("make", &["make", "品牌"]),
-            ("model", &["model", "车型"]),
-            ("color", &["color", "colour", "颜色"]),
-            ("mileage", &["mileage", "里程"]),
-        ];
+        Columns::by(header, CUSTOMER_COLUMNS)
+    }
+
+    /// The columns of `names` found in `header` (headers compared trimmed, ignoring case; the
+    /// first column of a field wins).
+    pub(crate) fn by(header: &[String], names: ColumnNames) -> Columns {
         let mut map = HashMap::new();
         for (i, h) in header.iter().enumerate() {
             let h = h.trim().trim_start_matches('\u{feff}').to_lowercase();
-            if let Some((field, _)) = NAMES.iter().find(|(_, names)| names.contains(&h.as_str())) {
+            if let Some((field, _)) = names.iter().find(|(_, names)| names.contains(&h.as_str())) {
                 map.entry(*field).or_insert(i);
             }
         }
         Columns(map)
     }
 
-    pub(super) fn get(&self, field: &str) -> Option<usize> {
+    pub(crate) fn get(&self, field: &str) -> Option<usize> {
         self.0.get(field).copied()
     }
+}
+
+/// A cell's name as a spreadsheet shows it: column letters and the 1-based row (`C5`).
+pub(crate) fn cell_name(column: usize, row: usize) -> String {
+    let mut letters = Vec::new();
+    let mut n = column + 1;
+    while n > 0 {
+        letters.push(b'A' + ((n - 1) % 26) as u8);
+        n = (n - 1) / 26;
+    }
+    letters.reverse();
+    format!("{}{}", String::from_utf8(letters).unwrap_or_default(), row + 1)
 }
 
 #[cfg(test)]
@@ -162,6 +186,18 @@ mod tests {
         assert_eq!(
             (c.get("name"), c.get("phone"), c.get("plates"), c.get("email")),
             (Some(0), Some(1), Some(2), Some(3))
+        );
+    }
+
+    #[test]
+    fn cells_are_named_like_a_spreadsheet() {
+        assert_eq!(
+            (cell_name(0, 0), cell_name(3, 4), cell_name(25, 9)),
+            ("A1".into(), "D5".into(), "Z10".into())
+        );
+        assert_eq!(
+            (cell_name(26, 0), cell_name(27, 1), cell_name(701, 2)),
+            ("AA1".into(), "AB2".into(), "ZZ3".into())
         );
     }
 

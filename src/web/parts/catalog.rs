@@ -127,7 +127,13 @@ async fn list_page(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Response
                     a.button.secondary href="/parts/low" data-low=(low) { (lang.t(Msg::LowStock)) " " span.badge.warn[low > 0] { (low) } }
                     a.button.secondary href="/parts/valuation" { (lang.t(Msg::Valuation)) }
                     a.button.secondary href="/suppliers" { (lang.t(Msg::Suppliers)) }
+                    a.button.secondary href="/parts/import" { (lang.t(Msg::PartsImport)) }
                 }
+            }
+        }
+        @if let (Some(created), Some(changed)) = (q.get("imported"), q.get("changed")) {
+            @if let (Ok(created), Ok(changed)) = (created.parse::<usize>(), changed.parse::<usize>()) {
+                (notice("ok", &lang.fmt(Msg::PartsImported, &[&created, &changed])))
             }
         }
         form.search-form method="get" action="/parts" {

@@ -4,6 +4,8 @@
 //! - [`catalog`]: `GET /parts` (search, filters), `GET /parts/new`, `POST /parts`,
 //!   `GET /parts/{id}` (the part, its stock and ledger; a label's QR opens it),
 //!   `GET /parts/{id}/edit`, `POST /parts/{id}`, `GET /parts/{id}/label`;
+//! - [`import`]: `GET /parts/export.csv`, `GET /parts/export.xlsx`, `GET|POST /parts/import`,
+//!   `POST /parts/import/confirm` (the catalog as a spreadsheet, imported with a preview);
 //! - [`stock`]: `POST /parts/{id}/receive`, `POST /parts/{id}/out`,
 //!   `POST /parts/{id}/customer_return` (the forms on a part's page);
 //! - [`receipts`]: `GET|POST /parts/receipts`, `GET /parts/receipts/new`, `GET /parts/receipts/{id}`;
@@ -15,6 +17,7 @@
 //!   `POST /orders/{id}/lines/{no}/issue`).
 
 pub mod catalog;
+pub mod import;
 pub mod low;
 pub mod pick;
 pub mod receipts;
@@ -41,6 +44,8 @@ type Query = HashMap<String, String>;
 
 pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
     catalog::routes(state.clone())
+        .or(import::routes(state.clone()))
+        .unify()
         .or(stock::routes(state.clone()))
         .unify()
         .or(receipts::routes(state.clone()))
