@@ -128,11 +128,13 @@ pub struct Field<'a> {
     pub required: bool,
     pub hint: Option<String>,
     pub autocomplete: Option<&'a str>,
+    /// The element id when one page holds several forms with this field (else `f-NAME`).
+    pub id: Option<String>,
 }
 
 impl<'a> Field<'a> {
     pub fn text(name: &'a str, label: &'a str, value: &'a str) -> Self {
-        Field { name, label, value, kind: "text", required: false, hint: None, autocomplete: None }
+        Field { name, label, value, kind: "text", required: false, hint: None, autocomplete: None, id: None }
     }
 
     pub fn password(name: &'a str, label: &'a str, autocomplete: &'a str) -> Self {
@@ -144,6 +146,7 @@ impl<'a> Field<'a> {
             required: true,
             hint: None,
             autocomplete: Some(autocomplete),
+            id: None,
         }
     }
 
@@ -167,8 +170,14 @@ impl<'a> Field<'a> {
         self
     }
 
+    /// Names the element `f-NAME-SUFFIX`, for a field repeated in several forms of one page.
+    pub fn id_suffix(mut self, suffix: impl std::fmt::Display) -> Self {
+        self.id = Some(format!("f-{}-{suffix}", self.name));
+        self
+    }
+
     pub fn render(&self, lang: Lang, errors: &FieldErrors) -> Markup {
-        let id = format!("f-{}", self.name);
+        let id = self.id.clone().unwrap_or_else(|| format!("f-{}", self.name));
         let invalid = errors.get(self.name).is_some();
         let msg_id = format!("{id}-msg");
         let control = html! {
@@ -177,14 +186,16 @@ impl<'a> Field<'a> {
                 aria-invalid=[invalid.then_some("true")]
                 aria-describedby=[invalid.then_some(msg_id.as_str())];
         };
-        field_shell(self.name, self.label, self.required, control, self.hint.as_deref(), errors, lang)
+        field_shell(self.name, &id, self.label, self.required, control, self.hint.as_deref(), errors, lang)
     }
 }
 
 /// What every form field shares: the wrapper marked invalid, the label, the control, and below
 /// it the field's message (with a link to the record it concerns, if any) or its hint.
+#[allow(clippy::too_many_arguments)]
 fn field_shell(
     name: &str,
+    id: &str,
     label: &str,
     required: bool,
     control: Markup,
@@ -195,10 +206,10 @@ fn field_shell(
     let problem = errors.get(name);
     html! {
         div.field.invalid[problem.is_some()] {
-            label for={ "f-" (name) } { (label) @if required { span.req aria-hidden="true" { " *" } } }
+            label for=(id) { (label) @if required { span.req aria-hidden="true" { " *" } } }
             (control)
             @if let Some(problem) = problem {
-                p.field-msg id={ "f-" (name) "-msg" } {
+                p.field-msg id={ (id) "-msg" } {
                     (problem.text(lang))
                     @if let Some(href) = &problem.link {
                         " " a href=(href) { (lang.t(Msg::OpenIt)) }
@@ -232,7 +243,7 @@ pub fn select(
             }
         }
     };
-    field_shell(name, label, false, control, None, errors, lang)
+    field_shell(name, &format!("f-{name}"), label, false, control, None, errors, lang)
 }
 
 /// A labelled multi-line text field.
@@ -245,7 +256,7 @@ pub fn textarea(
     lang: Lang,
 ) -> Markup {
     let control = html! { textarea id={ "f-" (name) } name=(name) rows="4" { (value) } };
-    field_shell(name, label, false, control, hint, errors, lang)
+    field_shell(name, &format!("f-{name}"), label, false, control, hint, errors, lang)
 }
 
 const LOGO: &str = r#"<svg viewBox="0 0 24 24" width="28" height="28" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"><path d="M14.7 6.3a1 1 0 0 0 0 1.4l1.6 1.6a1 1 0 0 0 1.4 0l3.77-3.77a6 6 0 0 1-7.94 7.94l-6.91 6.91a2.12 2.12 0 0 1-3-3l6.91-6.91a6 6 0 0 1 7.94-7.94l-3.76 3.76z"/></svg>"#;

@@ -107,8 +107,8 @@ pub(super) fn panel(ctx: &Ctx, oc: &OrderCheckout, form: Option<&RefundForm>) ->
                         form.inline-form method="post" action={ "/orders/" (oc.order.id) "/lines/" (l.no) "/refund" } data-refund-line=(l.no) novalidate {
                             (csrf_field(ctx))
                             strong { "#" (l.no) " " (l.details.description) " × " (l.details.qty.normalize()) }
-                            (Field::text("qty", lang.t(Msg::RefundQty), qty).required().render(lang, errors))
-                            (Field::text("reason", lang.t(Msg::Reason), reason).required().render(lang, errors))
+                            (Field::text("qty", lang.t(Msg::RefundQty), qty).required().id_suffix(l.no).render(lang, errors))
+                            (Field::text("reason", lang.t(Msg::Reason), reason).required().id_suffix(l.no).render(lang, errors))
                             button.danger.small type="submit" { (lang.t(Msg::RefundLine)) }
                         }
                     }
