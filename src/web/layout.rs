@@ -119,6 +119,25 @@ pub fn csrf_field(ctx: &Ctx) -> Markup {
     }
 }
 
+/// A page made to be printed from the browser (the order sheet, a receipt, a statement, a part
+/// label): no navigation, the stylesheet, and the script behind its print button. `class` says
+/// which layout (`a4`, `receipt` …) beside `print-page`.
+pub fn print_document(lang: Lang, title: &str, class: &str, content: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang=(lang.html_lang()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) }
+                link rel="stylesheet" href=(assets::css_path());
+                script src=(assets::js_path()) defer {}
+            }
+            body class={ "print-page " (class) } { (content) }
+        }
+    }
+}
+
 /// A labelled input with its message beside it when the field was refused.
 pub struct Field<'a> {
     pub name: &'a str,

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use maud::{DOCTYPE, html};
+use maud::html;
 use warp::Filter;
 use warp::filters::BoxedFilter;
 use warp::reply::Response;
@@ -19,7 +19,7 @@ use crate::store::checkout as store;
 use crate::web::ctx::Ctx;
 use crate::web::error::{AppError, AppResult};
 use crate::web::show::{LocalTime, Money};
-use crate::web::{AppState, assets, html_response};
+use crate::web::{AppState, html_response};
 
 pub(super) fn routes(state: &Arc<AppState>) -> BoxedFilter<(Response,)> {
     warp::path!("orders" / u64 / "receipt")
@@ -52,66 +52,59 @@ async fn receipt(state: &AppState, ctx: &Ctx, id: OrderId, q: &Query) -> AppResu
     let tz = ctx.settings.tz();
     let s = &ctx.settings;
     let o = &oc.order;
-    let page = html! {
-        (DOCTYPE)
-        html lang=(lang.html_lang()) {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (lang.t(Msg::SalesReceipt)) " " (o.number) }
-                link rel="stylesheet" href=(assets::css_path());
+    let page = crate::web::layout::print_document(
+        lang,
+        &format!("{} {}", lang.t(Msg::SalesReceipt), o.number),
+        kind,
+        html! {
+            nav.print-toolbar {
+                a.button.secondary href={ "/orders/" (o.id) "/checkout" } { "← " (lang.t(Msg::Back)) }
+                button type="button" data-print { (lang.t(Msg::Print)) }
             }
-            body class={ "print-page " (kind) } {
-                nav.print-toolbar {
-                    a.button.secondary href={ "/orders/" (o.id) "/checkout" } { "← " (lang.t(Msg::Back)) }
-                    button type="button" data-print { (lang.t(Msg::Print)) }
-                    script src=(assets::js_path()) defer {}
+            article.sheet data-prints=(prints) data-reprint[prints > 1] {
+                header.sheet-head {
+                    div.shop {
+                        div.shop-name { (s.shop_name) }
+                        @if !s.shop_address.is_empty() { div { (s.shop_address) } }
+                        @if !s.shop_phone.is_empty() { div { (s.shop_phone) } }
+                    }
                 }
-                article.sheet data-prints=(prints) data-reprint[prints > 1] {
-                    header.sheet-head {
-                        div.shop {
-                            div.shop-name { (s.shop_name) }
-                            @if !s.shop_address.is_empty() { div { (s.shop_address) } }
-                            @if !s.shop_phone.is_empty() { div { (s.shop_phone) } }
-                        }
+                h1 { (lang.t(Msg::SalesReceipt)) " " (o.number) }
+                @if prints > 1 { p.reprint { strong { (lang.fmt(Msg::ReprintMark, &[&prints])) } } }
+                p.sheet-meta {
+                    @if let Some(c) = &customer { span data-receipt-customer { (lang.t(Msg::Customer)) " " (c.details.name) } }
+                    @if let Some(v) = &vehicle { span { (lang.t(Msg::Plate)) " " strong { (v.details.plate) } } }
+                    @if let Some(km) = o.reception.mileage { span { (lang.t(Msg::Mileage)) " " (lang.fmt(Msg::Km, &[&km])) } }
+                    @if let Some(last) = oc.payments.last() { span { (LocalTime::new(last.at, tz)) " · " (last.by_name) } }
+                }
+                (settlement_table(lang, &oc.bill.settlement))
+                (totals(lang, &oc))
+                @for r in &oc.checkout.refunds {
+                    p.muted data-refund=(r.line) {
+                        "#" (r.line) " " (r.description) " · " (lang.fmt(Msg::RefundedMark, &[&r.qty.normalize(), &Money(r.unit_price)]))
                     }
-                    h1 { (lang.t(Msg::SalesReceipt)) " " (o.number) }
-                    @if prints > 1 { p.reprint { strong { (lang.fmt(Msg::ReprintMark, &[&prints])) } } }
-                    p.sheet-meta {
-                        @if let Some(c) = &customer { span data-receipt-customer { (lang.t(Msg::Customer)) " " (c.details.name) } }
-                        @if let Some(v) = &vehicle { span { (lang.t(Msg::Plate)) " " strong { (v.details.plate) } } }
-                        @if let Some(km) = o.reception.mileage { span { (lang.t(Msg::Mileage)) " " (lang.fmt(Msg::Km, &[&km])) } }
-                        @if let Some(last) = oc.payments.last() { span { (LocalTime::new(last.at, tz)) " · " (last.by_name) } }
-                    }
-                    (settlement_table(lang, &oc.bill.settlement))
-                    (totals(lang, &oc))
-                    @for r in &oc.checkout.refunds {
-                        p.muted data-refund=(r.line) {
-                            "#" (r.line) " " (r.description) " · " (lang.fmt(Msg::RefundedMark, &[&r.qty.normalize(), &Money(r.unit_price)]))
-                        }
-                    }
-                    h2 { (lang.t(Msg::Payments)) }
-                    table.rows {
-                        tbody {
-                            @for p in oc.payments.iter().filter(|p| p.voids.is_none() && !is_voided(p, &oc.payments)) {
-                                tr data-receipt-payment=(p.method.code()) {
-                                    td { (lang.t(p.method.label())) @if !p.reference.is_empty() { " " span.muted { (p.reference) } } }
-                                    td.num { (Money(p.amount)) }
-                                    td { (LocalTime::new(p.at, tz)) }
-                                }
+                }
+                h2 { (lang.t(Msg::Payments)) }
+                table.rows {
+                    tbody {
+                        @for p in oc.payments.iter().filter(|p| p.voids.is_none() && !is_voided(p, &oc.payments)) {
+                            tr data-receipt-payment=(p.method.code()) {
+                                td { (lang.t(p.method.label())) @if !p.reference.is_empty() { " " span.muted { (p.reference) } } }
+                                td.num { (Money(p.amount)) }
+                                td { (LocalTime::new(p.at, tz)) }
                             }
                         }
                     }
-                    @if let Some(v) = vehicle.as_ref().filter(|v| v.details.next_service_date.is_some() || v.details.next_service_km.is_some()) {
-                        p.sheet-meta data-next-service {
-                            strong { (lang.t(Msg::NextService)) }
-                            @if let Some(d) = v.details.next_service_date { span { (d) } }
-                            @if let Some(km) = v.details.next_service_km { span { (lang.fmt(Msg::Km, &[&km])) } }
-                        }
+                }
+                @if let Some(v) = vehicle.as_ref().filter(|v| v.details.next_service_date.is_some() || v.details.next_service_km.is_some()) {
+                    p.sheet-meta data-next-service {
+                        strong { (lang.t(Msg::NextService)) }
+                        @if let Some(d) = v.details.next_service_date { span { (d) } }
+                        @if let Some(km) = v.details.next_service_km { span { (lang.fmt(Msg::Km, &[&km])) } }
                     }
                 }
             }
-        }
-    };
+        },
+    );
     Ok(html_response(page))
 }

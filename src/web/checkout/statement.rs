@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use maud::{DOCTYPE, Markup, html};
+use maud::{Markup, html};
 use warp::Filter;
 use warp::filters::BoxedFilter;
 use warp::hyper::body::Bytes;
@@ -22,7 +22,7 @@ use crate::web::ctx::Ctx;
 use crate::web::error::{AppError, AppResult, redirect_to};
 use crate::web::layout::{Field, csrf_field, notice};
 use crate::web::show::{LocalTime, Money};
-use crate::web::{AppState, assets, html_response};
+use crate::web::{AppState, html_response};
 
 pub(super) fn routes(state: &Arc<AppState>) -> BoxedFilter<(Response,)> {
     let page = warp::path!("customers" / u64 / "statement")
@@ -154,53 +154,46 @@ fn sheet(
     } else {
         (asked.from.clone(), asked.to.clone())
     };
-    html! {
-        (DOCTYPE)
-        html lang=(lang.html_lang()) {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) }
-                link rel="stylesheet" href=(assets::css_path());
-            }
-            body class="print-page a4 statement" {
-                nav.print-toolbar {
-                    a.button.secondary href={ "/customers/" (c.id) } { "← " (lang.t(Msg::Back)) }
-                    button type="button" data-print { (lang.t(Msg::Print)) }
-                    form.period-form method="get" action={ "/customers/" (c.id) "/statement" } novalidate {
-                        (Field::text("from", lang.t(Msg::PeriodFrom), &from).kind("date").render(lang, &errors))
-                        (Field::text("to", lang.t(Msg::PeriodTo), &to).kind("date").render(lang, &errors))
-                        button.secondary type="submit" { (lang.t(Msg::Show)) }
-                    }
-                    script src=(assets::js_path()) defer {}
-                }
-                @if let Some(msg) = note { div.screen-only { (notice("ok", lang.t(msg))) } }
-                @if !errors.is_empty() || void.is_some() { div.screen-only { (notice("error", lang.t(Msg::FormHasErrors))) } }
-                article.sheet data-statement=(c.id) data-from=(st.period.from) data-to=(st.period.to) {
-                    header.sheet-head {
-                        div.shop {
-                            div.shop-name { (s.shop_name) }
-                            @if !s.shop_address.is_empty() { div { (s.shop_address) } }
-                            @if !s.shop_phone.is_empty() { div { (s.shop_phone) } }
-                        }
-                        div.statement-customer {
-                            div.shop-name { (c.details.name) }
-                            div { (c.details.phone) }
-                            @if !c.details.address.is_empty() { div { (c.details.address) } }
-                        }
-                    }
-                    h1 { (lang.t(Msg::StatementTitle)) }
-                    p.sheet-meta {
-                        span { (lang.t(Msg::PeriodCol)) " " (st.period.from) " – " (st.period.to) }
-                        span.muted { (lang.fmt(Msg::StatementPrinted, &[&LocalTime::new(chrono::Utc::now(), s.tz())])) }
-                    }
-                    (summary(lang, st))
-                    (orders_table(lang, st))
-                    (entries_table(ctx, found, asked, void))
+    crate::web::layout::print_document(
+        lang,
+        &title,
+        "a4 statement",
+        html! {
+            nav.print-toolbar {
+                a.button.secondary href={ "/customers/" (c.id) } { "← " (lang.t(Msg::Back)) }
+                button type="button" data-print { (lang.t(Msg::Print)) }
+                form.period-form method="get" action={ "/customers/" (c.id) "/statement" } novalidate {
+                    (Field::text("from", lang.t(Msg::PeriodFrom), &from).kind("date").render(lang, &errors))
+                    (Field::text("to", lang.t(Msg::PeriodTo), &to).kind("date").render(lang, &errors))
+                    button.secondary type="submit" { (lang.t(Msg::Show)) }
                 }
             }
-        }
-    }
+            @if let Some(msg) = note { div.screen-only { (notice("ok", lang.t(msg))) } }
+            @if !errors.is_empty() || void.is_some() { div.screen-only { (notice("error", lang.t(Msg::FormHasErrors))) } }
+            article.sheet data-statement=(c.id) data-from=(st.period.from) data-to=(st.period.to) {
+                header.sheet-head {
+                    div.shop {
+                        div.shop-name { (s.shop_name) }
+                        @if !s.shop_address.is_empty() { div { (s.shop_address) } }
+                        @if !s.shop_phone.is_empty() { div { (s.shop_phone) } }
+                    }
+                    div.statement-customer {
+                        div.shop-name { (c.details.name) }
+                        div { (c.details.phone) }
+                        @if !c.details.address.is_empty() { div { (c.details.address) } }
+                    }
+                }
+                h1 { (lang.t(Msg::StatementTitle)) }
+                p.sheet-meta {
+                    span { (lang.t(Msg::PeriodCol)) " " (st.period.from) " – " (st.period.to) }
+                    span.muted { (lang.fmt(Msg::StatementPrinted, &[&LocalTime::new(chrono::Utc::now(), s.tz())])) }
+                }
+                (summary(lang, st))
+                (orders_table(lang, st))
+                (entries_table(ctx, found, asked, void))
+            }
+        },
+    )
 }
 
 fn summary(lang: Lang, st: &Statement) -> Markup {

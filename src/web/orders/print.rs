@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use maud::{DOCTYPE, Markup, PreEscaped, html};
+use maud::{Markup, PreEscaped, html};
 use warp::Filter;
 use warp::filters::BoxedFilter;
 use warp::http::HeaderValue;
@@ -20,7 +20,7 @@ use crate::web::ctx::Ctx;
 use crate::web::error::{AppError, AppResult, redirect_to};
 use crate::web::layout::csrf_field;
 use crate::web::show::{LocalTime, Money};
-use crate::web::{AppState, assets, html_response};
+use crate::web::{AppState, html_response};
 
 pub(super) fn routes(state: &Arc<AppState>) -> BoxedFilter<(Response,)> {
     let print = warp::path!("orders" / u64 / "print")
@@ -134,86 +134,79 @@ fn print_view(ctx: &Ctx, sheet: &Sheet) -> Markup {
         .unwrap_or_default();
     let signature = order.approvals.iter().rev().find_map(|a| a.signature.as_ref());
     let title = lang.fmt(Msg::OrderTitle, &[&order.number]);
-    html! {
-        (DOCTYPE)
-        html lang=(lang.html_lang()) {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) }
-                link rel="stylesheet" href=(assets::css_path());
-            }
-            body class={ "print-page " (layout_kind) } {
-                nav.print-toolbar {
-                    a.button.secondary href={ "/orders/" (order.id) } { "← " (lang.t(Msg::Back)) }
-                    a.button.secondary[layout_kind != "a4"] href={ "/orders/" (order.id) "/print?layout=a4" } { (lang.t(Msg::PrintA4)) }
-                    a.button.secondary[layout_kind != "receipt"] href={ "/orders/" (order.id) "/print?layout=receipt" } { (lang.t(Msg::PrintReceipt)) }
-                    button type="button" data-print { (lang.t(Msg::Print)) }
-                    @if !order.state.is_closed() && ctx.user.as_ref().is_some_and(|u| u.user.roles.may(Area::Orders)) {
-                        form method="post" action={ "/orders/" (order.id) "/reprint" } {
-                            (csrf_field(ctx))
-                            input type="hidden" name="layout" value=(layout_kind);
-                            button.secondary type="submit" title=(lang.t(Msg::ReprintHelp)) { (lang.t(Msg::Reprint)) }
-                        }
-                    }
-                    script src=(assets::js_path()) defer {}
-                }
-                article.sheet {
-                    header.sheet-head {
-                        div.shop {
-                            div.shop-name { (s.shop_name) }
-                            @if !s.shop_address.is_empty() { div { (s.shop_address) } }
-                            @if !s.shop_phone.is_empty() { div { (s.shop_phone) } }
-                        }
-                        div.qr {
-                            (trusted_svg(qr))
-                            div.qr-caption { (lang.t(Msg::ScanToUpdate)) }
-                            div.qr-url { (url) }
-                        }
-                    }
-                    h1 { (lang.fmt(Msg::OrderTitle, &[&order.number])) }
-                    div.sheet-meta {
-                        span { (lang.t(Msg::Created)) ": " (LocalTime::new(order.created_at, tz)) }
-                        span { (lang.t(Msg::PromisedAt)) ": " (order.reception.promised_at.map(|p| LocalTime::new(p, tz).to_string()).unwrap_or("—".into())) }
-                        span { (lang.t(Msg::Status)) ": " (lang.t(order.state.label())) }
-                    }
-                    table.facts {
-                        tr {
-                            th { (lang.t(Msg::Owner)) }
-                            td { @if let Some(c) = &customer { (c.details.name) " · " (c.details.phone) } }
-                            th { (lang.t(Msg::Plate)) }
-                            td { @if let Some(v) = &vehicle { strong { (v.details.plate) } } }
-                        }
-                        tr {
-                            th { (lang.t(Msg::Vehicle)) }
-                            td { @if let Some(v) = &vehicle { (v.details.title()) } }
-                            th { (lang.t(Msg::Vin)) }
-                            td { @if let Some(vin) = vehicle.as_ref().and_then(|v| v.details.vin.as_ref()) { (vin) } }
-                        }
-                        tr {
-                            th { (lang.t(Msg::Mileage)) }
-                            td { (order.reception.mileage.map(|m| lang.fmt(Msg::Km, &[&m])).unwrap_or("—".into())) }
-                            th { (lang.t(Msg::Advisor)) }
-                            td { (advisor) }
-                        }
-                    }
-                    h2 { (lang.t(Msg::Complaint)) }
-                    p.notes { (order.reception.complaint) }
-                    @if !order.reception.items_left.is_empty() { p { (lang.t(Msg::ItemsLeft)) ": " (order.reception.items_left) } }
-                    @for n in &order.diagnosis { p.notes { (lang.t(Msg::Diagnosis)) ": " (n.text) } }
-                    h2 { (lang.t(Msg::Lines)) }
-                    (sheet_lines(ctx, order))
-                    div.signatures {
-                        div.sig {
-                            @if let Some(sig) = signature { (signature_svg(sig)) }
-                            div.sig-line { (lang.t(Msg::CustomerSignature)) }
-                        }
-                        div.sig { div.sig-line { (lang.t(Msg::AdvisorSignature)) } }
+    crate::web::layout::print_document(
+        lang,
+        &title,
+        layout_kind,
+        html! {
+            nav.print-toolbar {
+                a.button.secondary href={ "/orders/" (order.id) } { "← " (lang.t(Msg::Back)) }
+                a.button.secondary[layout_kind != "a4"] href={ "/orders/" (order.id) "/print?layout=a4" } { (lang.t(Msg::PrintA4)) }
+                a.button.secondary[layout_kind != "receipt"] href={ "/orders/" (order.id) "/print?layout=receipt" } { (lang.t(Msg::PrintReceipt)) }
+                button type="button" data-print { (lang.t(Msg::Print)) }
+                @if !order.state.is_closed() && ctx.user.as_ref().is_some_and(|u| u.user.roles.may(Area::Orders)) {
+                    form method="post" action={ "/orders/" (order.id) "/reprint" } {
+                        (csrf_field(ctx))
+                        input type="hidden" name="layout" value=(layout_kind);
+                        button.secondary type="submit" title=(lang.t(Msg::ReprintHelp)) { (lang.t(Msg::Reprint)) }
                     }
                 }
             }
-        }
-    }
+            article.sheet {
+                header.sheet-head {
+                    div.shop {
+                        div.shop-name { (s.shop_name) }
+                        @if !s.shop_address.is_empty() { div { (s.shop_address) } }
+                        @if !s.shop_phone.is_empty() { div { (s.shop_phone) } }
+                    }
+                    div.qr {
+                        (trusted_svg(qr))
+                        div.qr-caption { (lang.t(Msg::ScanToUpdate)) }
+                        div.qr-url { (url) }
+                    }
+                }
+                h1 { (lang.fmt(Msg::OrderTitle, &[&order.number])) }
+                div.sheet-meta {
+                    span { (lang.t(Msg::Created)) ": " (LocalTime::new(order.created_at, tz)) }
+                    span { (lang.t(Msg::PromisedAt)) ": " (order.reception.promised_at.map(|p| LocalTime::new(p, tz).to_string()).unwrap_or("—".into())) }
+                    span { (lang.t(Msg::Status)) ": " (lang.t(order.state.label())) }
+                }
+                table.facts {
+                    tr {
+                        th { (lang.t(Msg::Owner)) }
+                        td { @if let Some(c) = &customer { (c.details.name) " · " (c.details.phone) } }
+                        th { (lang.t(Msg::Plate)) }
+                        td { @if let Some(v) = &vehicle { strong { (v.details.plate) } } }
+                    }
+                    tr {
+                        th { (lang.t(Msg::Vehicle)) }
+                        td { @if let Some(v) = &vehicle { (v.details.title()) } }
+                        th { (lang.t(Msg::Vin)) }
+                        td { @if let Some(vin) = vehicle.as_ref().and_then(|v| v.details.vin.as_ref()) { (vin) } }
+                    }
+                    tr {
+                        th { (lang.t(Msg::Mileage)) }
+                        td { (order.reception.mileage.map(|m| lang.fmt(Msg::Km, &[&m])).unwrap_or("—".into())) }
+                        th { (lang.t(Msg::Advisor)) }
+                        td { (advisor) }
+                    }
+                }
+                h2 { (lang.t(Msg::Complaint)) }
+                p.notes { (order.reception.complaint) }
+                @if !order.reception.items_left.is_empty() { p { (lang.t(Msg::ItemsLeft)) ": " (order.reception.items_left) } }
+                @for n in &order.diagnosis { p.notes { (lang.t(Msg::Diagnosis)) ": " (n.text) } }
+                h2 { (lang.t(Msg::Lines)) }
+                (sheet_lines(ctx, order))
+                div.signatures {
+                    div.sig {
+                        @if let Some(sig) = signature { (signature_svg(sig)) }
+                        div.sig-line { (lang.t(Msg::CustomerSignature)) }
+                    }
+                    div.sig { div.sig-line { (lang.t(Msg::AdvisorSignature)) } }
+                }
+            }
+        },
+    )
 }
 
 /// The sheet's lines, each with the customer's answer unless approved, and the totals.

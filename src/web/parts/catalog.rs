@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use maud::{DOCTYPE, Markup, PreEscaped, html};
+use maud::{Markup, PreEscaped, html};
 use warp::Filter;
 use warp::filters::BoxedFilter;
 use warp::hyper::body::Bytes;
@@ -22,7 +22,7 @@ use crate::web::error::{AppError, AppResult, encode, redirect_to};
 use crate::web::form::Form;
 use crate::web::layout::{self, Field, csrf_field, notice, select, textarea};
 use crate::web::show::{LocalTime, Money};
-use crate::web::{AppState, BODY_LIMIT, assets, html_response};
+use crate::web::{AppState, BODY_LIMIT, html_response};
 
 pub const PAGE_SIZE: usize = 30;
 const LEDGER_PAGE: usize = 25;
@@ -538,32 +538,25 @@ async fn label_page(state: &AppState, ctx: &Ctx, id: PartId) -> AppResult<Respon
     let url = format!("{}/parts/{}", state.public_base_url(), part.id);
     let qr = crate::web::orders::print::qr_markup(&url)?;
     let d = &part.details;
-    let page = html! {
-        (DOCTYPE)
-        html lang=(lang.html_lang()) {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (d.number) " · " (lang.t(Msg::PrintLabel)) }
-                link rel="stylesheet" href=(assets::css_path());
-                script src=(assets::js_path()) defer {}
+    let page = layout::print_document(
+        lang,
+        &format!("{} · {}", d.number, lang.t(Msg::PrintLabel)),
+        "part-label-page",
+        html! {
+            div.print-toolbar {
+                a.button.secondary href={ "/parts/" (part.id) } { "← " (d.number) }
+                button type="button" data-print { (lang.t(Msg::Print)) }
             }
-            body.print-page {
-                div.print-toolbar {
-                    a.button.secondary href={ "/parts/" (part.id) } { "← " (d.number) }
-                    button type="button" data-print { (lang.t(Msg::Print)) }
-                }
-                div.part-label {
-                    div.label-qr { (PreEscaped(qr)) }
-                    div.label-text {
-                        div.label-number { (d.number) }
-                        div.label-name { (d.name) @if !d.spec.is_empty() { " " (d.spec) } }
-                        @if !d.location.is_empty() { div.label-location { (lang.t(Msg::PartLocation)) ": " strong { (d.location) } } }
-                        div.label-unit { (unit_label(&d.unit, lang)) " · " (Money(d.price)) }
-                    }
+            div.part-label {
+                div.label-qr { (PreEscaped(qr)) }
+                div.label-text {
+                    div.label-number { (d.number) }
+                    div.label-name { (d.name) @if !d.spec.is_empty() { " " (d.spec) } }
+                    @if !d.location.is_empty() { div.label-location { (lang.t(Msg::PartLocation)) ": " strong { (d.location) } } }
+                    div.label-unit { (unit_label(&d.unit, lang)) " · " (Money(d.price)) }
                 }
             }
-        }
-    };
+        },
+    );
     Ok(html_response(page))
 }
