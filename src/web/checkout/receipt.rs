@@ -36,13 +36,18 @@ async fn receipt(state: &AppState, ctx: &Ctx, id: OrderId, q: &Query) -> AppResu
         return Err(AppError::Forbidden);
     }
     let settings = state.settings();
-    let (oc, vehicle, customer) = state
+    let (oc, vehicle, customer, cashier) = state
         .store
         .read(move |tx| {
             let Some(oc) = store::order_checkout(tx, id, &settings)? else { return Ok(None) };
             let vehicle = crate::store::vehicles::get(tx, oc.order.vehicle_id)?;
             let customer = crate::store::customers::get(tx, oc.order.customer_id)?;
-            Ok(Some((oc, vehicle, customer)))
+            // The cashier by the name staff know them by, not their sign-in name.
+            let cashier = match oc.payments.last().and_then(|p| p.by) {
+                Some(by) => crate::store::users::get(tx, by)?.map(|u| u.display_name),
+                None => None,
+            };
+            Ok(Some((oc, vehicle, customer, cashier)))
         })
         .await?
         .ok_or(AppError::NotFound)?;
@@ -75,7 +80,7 @@ async fn receipt(state: &AppState, ctx: &Ctx, id: OrderId, q: &Query) -> AppResu
                     @if let Some(c) = &customer { span data-receipt-customer { (lang.t(Msg::Customer)) " " (c.details.name) } }
                     @if let Some(v) = &vehicle { span { (lang.t(Msg::Plate)) " " strong { (v.details.plate) } } }
                     @if let Some(km) = o.reception.mileage { span { (lang.t(Msg::Mileage)) " " (lang.fmt(Msg::Km, &[&km])) } }
-                    @if let Some(last) = oc.payments.last() { span { (LocalTime::new(last.at, tz)) " · " (last.by_name) } }
+                    @if let Some(last) = oc.payments.last() { span { (LocalTime::new(last.at, tz)) " · " (cashier.as_deref().unwrap_or(&last.by_name)) } }
                 }
                 (settlement_table(lang, &oc.bill.settlement))
                 (totals(lang, &oc))
