@@ -108,8 +108,9 @@ const COMMIT_KEY: &str = "commit_number";
 
 impl Inner {
     /// Every write goes through here: one transaction, committed only if `f` succeeds, and
-    /// then the session cache is emptied, so no cached session or user outlives a committed
-    /// change.
+    /// then, if `f` changed a session or a user, the session cache is emptied, so no cached
+    /// session or user outlives a committed change (other writes leave it: every request reads
+    /// its session, and a write per second would otherwise make them all go to the file).
     ///
     /// The transaction itself commits without syncing; a durable write then waits for the
     /// [`Flusher`] to make it durable together with every other commit made meanwhile (group
@@ -123,6 +124,7 @@ impl Inner {
     ) -> StoreResult<Written<T>> {
         let mut tx = db.begin_write()?;
         tx.set_durability(Durability::None)?;
+        super::sessions::take_changed();
         let out = f(&tx)?;
         let commit = {
             let mut meta = tx.open_table(tables::META)?;
@@ -131,7 +133,9 @@ impl Inner {
             next
         };
         tx.commit()?;
-        self.sessions.clear();
+        if super::sessions::take_changed() {
+            self.sessions.clear();
+        }
         let seq = self.flusher.committed();
         if matches!(durability, Durability::Immediate)
             && let Err(error) = self.flusher.wait_durable(db, seq)

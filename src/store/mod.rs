@@ -1,10 +1,12 @@
 //! The store: one redb file, one write transaction per user action.
 //!
 //! Functions that run inside a transaction end in `_tx` and take it as their first argument, so
-//! one action composes several of them and commits once. [`Store::write`] and [`Store::read`]
-//! run that work on tokio's blocking threads, never on the async ones, and no transaction lives
-//! across an `.await`. Every change to business data appends an [`audit`] entry in the same
-//! transaction.
+//! one action composes several of them and commits once. Where the work runs: a short read
+//! ([`Store::read`], the lookups one page shows) runs inline on the async thread that asked,
+//! because the hop to another thread costs more than the read; [`Store::scan`] (reports,
+//! exports, anything over many rows) and every write ([`Store::write`]) run on tokio's blocking
+//! threads. No transaction lives across an `.await`. Every change to business data appends an
+//! [`audit`] entry in the same transaction.
 //!
 //! This file holds [`Store`] itself: opening, the read and write entry points, the session cache
 //! and the search index refresh. Around it:
@@ -100,6 +102,8 @@ struct Inner {
     orders_changed: AtomicU64,
     /// Makes commits durable in groups (see [`Flusher`]).
     flusher: Flusher,
+    /// Long reads running at once (see [`Store::scan`]): one per core.
+    scans: tokio::sync::Semaphore,
 }
 
 /// How to open the store; the defaults are what the shop runs with.
@@ -192,6 +196,9 @@ impl Store {
                 search: Default::default(),
                 parts: Default::default(),
                 sessions: Default::default(),
+                scans: tokio::sync::Semaphore::new(
+                    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
+                ),
                 flusher: Default::default(),
                 orders_changed: AtomicU64::new(start.unwrap_or(1)),
             }),
@@ -312,12 +319,36 @@ impl Store {
         Ok(found)
     }
 
-    /// Runs `f` in one read transaction (a consistent snapshot) on a blocking thread.
+    /// Runs a short read `f` in one read transaction (a consistent snapshot): the point lookups
+    /// and small ranges one page shows. It runs inline on the calling thread, since handing it
+    /// to another thread costs more than the read itself; only while the file is being swapped
+    /// or healed (which can take seconds) does it wait on a blocking thread instead, so no async
+    /// thread stalls behind a restore.
     pub async fn read<T, F>(&self, f: F) -> StoreResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&ReadTransaction) -> StoreResult<T> + Send + 'static,
     {
+        match self.inner.read_inline(f) {
+            Ok(out) => out,
+            Err(f) => self.scan(f).await,
+        }
+    }
+
+    /// Runs a long read `f` (a report, an export, anything over many rows) in one read
+    /// transaction on a blocking thread, so the async threads keep answering meanwhile.
+    ///
+    /// At most one scan per core runs at a time; the others wait their turn. Scans are bound by
+    /// the processor, so running more at once finishes none sooner, and each holds what it
+    /// read in memory: thirty-two people opening a ten-year report at once cost two reports'
+    /// worth of memory, not thirty-two.
+    pub async fn scan<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&ReadTransaction) -> StoreResult<T> + Send + 'static,
+    {
+        let _turn =
+            self.inner.scans.acquire().await.map_err(|e| StoreError::internal("scan permits closed", e))?;
         let store = self.clone();
         blocking(move || store.read_now(f)).await
     }
@@ -336,6 +367,24 @@ impl Store {
 }
 
 impl Inner {
+    /// Runs a read right here if the database is open and nobody is swapping or healing it;
+    /// otherwise hands `f` back, to be run where waiting is harmless.
+    fn read_inline<T, F>(&self, f: F) -> Result<StoreResult<T>, F>
+    where
+        F: FnOnce(&ReadTransaction) -> StoreResult<T>,
+    {
+        if self.suspect.load(Ordering::SeqCst) {
+            return Err(f);
+        }
+        let Ok(slot) = self.db.try_read() else { return Err(f) };
+        let Some(db) = slot.as_ref() else { return Err(f) };
+        let out = db.begin_read().map_err(StoreError::from).and_then(|tx| f(&tx));
+        if matches!(out, Err(StoreError::Storage(_) | StoreError::Unconfirmed(_))) {
+            self.suspect.store(true, Ordering::SeqCst);
+        }
+        Ok(out)
+    }
+
     /// Runs `f` on the open database under a shared hold. A storage error marks the database
     /// suspect, and the next access heals it first (see [`Inner::heal`]).
     fn with_db<T>(&self, f: impl FnOnce(&Database) -> StoreResult<T>) -> StoreResult<T> {
@@ -501,6 +550,43 @@ mod tests {
                 Ok(())
             })
             .unwrap();
+    }
+
+    #[test]
+    fn the_session_cache_outlives_other_writes_but_not_a_change_to_its_user() {
+        let (store, _dir) = testing::temp_store();
+        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let now = chrono::Utc::now();
+        let session = crate::domain::Session {
+            user_id: crate::domain::UserId(1),
+            csrf: "c".into(),
+            created_at: now,
+            last_seen: now,
+            expires_at: now + chrono::Duration::hours(8),
+        };
+        store
+            .write_now(|tx| {
+                users::create_first_admin_tx(tx, "hash".into())?;
+                sessions::insert_tx(tx, 7, &session)
+            })
+            .unwrap();
+        let lang_of = || rt.block_on(store.session(7)).unwrap().map(|(_, u)| u.lang);
+        assert_eq!(lang_of(), Some(None));
+        assert!(store.inner.sessions.get(7).is_some(), "the lookup was cached");
+        store
+            .write_now(|tx| {
+                tx.open_table(COUNTS)?.insert(1, 1)?;
+                Ok(())
+            })
+            .unwrap();
+        assert!(store.inner.sessions.get(7).is_some(), "a write to other records keeps the cache");
+        store
+            .write_now(|tx| users::set_lang_tx(tx, crate::domain::UserId(1), crate::i18n::Lang::En))
+            .unwrap();
+        assert!(store.inner.sessions.get(7).is_none(), "a change to the user empties it");
+        assert_eq!(lang_of(), Some(Some(crate::i18n::Lang::En)));
+        store.write_now(|tx| sessions::remove_tx(tx, 7).map(|_| ())).unwrap();
+        assert_eq!(lang_of(), None, "an ended session is not served from memory");
     }
 
     #[test]

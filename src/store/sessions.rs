@@ -1,5 +1,6 @@
 //! Login sessions, stored so they survive a restart.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::sync::RwLock;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -11,8 +12,9 @@ use super::StoreResult;
 use super::tables::{SESSIONS, SESSIONS_BY_USER};
 use crate::domain::{Session, User, UserId};
 
-/// Live sessions with their users, in memory. Emptied after every committed write; the
-/// generation number makes a lookup that started before a write leave the cache alone.
+/// Live sessions with their users, in memory. Emptied after every committed write that changed
+/// a session or a user (see [`mark_changed`]); the generation number makes a lookup that
+/// started before such a write leave the cache alone.
 #[derive(Default)]
 pub struct SessionCache {
     generation: AtomicU64,
@@ -50,17 +52,37 @@ impl SessionCache {
     }
 }
 
+thread_local! {
+    /// Whether the write transaction running on this thread changed a session or a user. A
+    /// write transaction runs start to commit on one thread (see `Inner::write_with`), which
+    /// resets this before it and empties the cache after committing if it was set.
+    static CHANGED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Marks that the write running on this thread changes sessions or users: every function that
+/// writes the `sessions` or `users` tables (here and in `users`) calls it.
+pub(super) fn mark_changed() {
+    CHANGED.set(true);
+}
+
+/// Whether the write on this thread marked a change since the last call; clears the mark.
+pub(super) fn take_changed() -> bool {
+    CHANGED.replace(false)
+}
+
 pub fn get(tx: &ReadTransaction, id: u128) -> StoreResult<Option<Session>> {
     Ok(tx.open_table(SESSIONS)?.get(id)?.map(|v| v.value()))
 }
 
 pub fn insert_tx(tx: &WriteTransaction, id: u128, session: &Session) -> StoreResult<()> {
+    mark_changed();
     tx.open_table(SESSIONS)?.insert(id, session)?;
     tx.open_table(SESSIONS_BY_USER)?.insert((session.user_id.0, id), ())?;
     Ok(())
 }
 
 pub fn remove_tx(tx: &WriteTransaction, id: u128) -> StoreResult<Option<Session>> {
+    mark_changed();
     let removed = tx.open_table(SESSIONS)?.remove(id)?.map(|v| v.value());
     if let Some(session) = &removed {
         tx.open_table(SESSIONS_BY_USER)?.remove((session.user_id.0, id))?;
@@ -70,6 +92,7 @@ pub fn remove_tx(tx: &WriteTransaction, id: u128) -> StoreResult<Option<Session>
 
 /// Records activity; does nothing if the session was ended meanwhile.
 pub fn touch_tx(tx: &WriteTransaction, id: u128, now: DateTime<Utc>) -> StoreResult<()> {
+    mark_changed();
     let mut table = tx.open_table(SESSIONS)?;
     let current = table.get(id)?.map(|v| v.value());
     if let Some(mut session) = current {

@@ -81,6 +81,7 @@ pub fn create_tx(tx: &WriteTransaction, _cap: &AdminCap, actor: &Actor, new: New
 }
 
 fn insert_tx(tx: &WriteTransaction, actor: &Actor, new: NewUser) -> StoreResult<User> {
+    super::sessions::mark_changed();
     let mut index = tx.open_table(USERS_BY_NAME)?;
     if index.get(new.username.as_str())?.is_some() {
         return Err(StoreError::Invalid(FieldErrors::one("username", Msg::UsernameTaken)));
@@ -123,6 +124,7 @@ fn load_for_edit(tx: &WriteTransaction, id: UserId, version: Option<u64>) -> Sto
 }
 
 fn save_tx(tx: &WriteTransaction, mut user: User) -> StoreResult<User> {
+    super::sessions::mark_changed();
     user.version += 1;
     user.updated_at = Utc::now();
     tx.open_table(USERS)?.insert(user.id.0, &user)?;

@@ -179,10 +179,7 @@ async fn lookup_found(state: &AppState, ctx: &Ctx, vehicle: Vehicle) -> AppResul
     let (owner, open) = state
         .store
         .read(move |tx| {
-            let open: Vec<_> = crate::store::orders::for_vehicle(tx, vehicle_id)?
-                .into_iter()
-                .filter(|o| o.state.on_board() || o.state == crate::domain::OrderState::Draft)
-                .collect();
+            let open = crate::store::orders::open_for_vehicle(tx, vehicle_id, true)?;
             Ok((customers::get(tx, owner_id)?, open))
         })
         .await?;

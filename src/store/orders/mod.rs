@@ -115,9 +115,68 @@ pub fn for_vehicle(tx: &ReadTransaction, id: VehicleId) -> StoreResult<Vec<WorkO
     load_newest_first(tx, ids_in(tx, ORDERS_BY_VEHICLE, id.0)?)
 }
 
-/// A customer's orders, newest first.
-pub fn for_customer(tx: &ReadTransaction, id: CustomerId) -> StoreResult<Vec<WorkOrder>> {
-    load_newest_first(tx, ids_in(tx, ORDERS_BY_CUSTOMER, id.0)?)
+/// A vehicle's orders still in the shop (on the board, and drafts if asked), newest first. The
+/// state index tells which of the car's orders these are, so only they are decoded, not every
+/// order the car ever had.
+pub fn open_for_vehicle(
+    tx: &ReadTransaction,
+    id: VehicleId,
+    with_drafts: bool,
+) -> StoreResult<Vec<WorkOrder>> {
+    let drafts = with_drafts.then_some(OrderState::Draft);
+    let states: Vec<OrderState> = OrderState::BOARD.into_iter().chain(drafts).collect();
+    let ids = in_states(&tx.open_table(ORDERS_BY_STATE)?, ids_in(tx, ORDERS_BY_VEHICLE, id.0)?, &states)?;
+    load_newest_first(tx, ids)
+}
+
+/// Those of `ids` whose order is in one of `states`, by the state index.
+fn in_states(
+    by_state: &impl ReadableTable<(&'static str, u64), ()>,
+    ids: Vec<OrderId>,
+    states: &[OrderState],
+) -> StoreResult<Vec<OrderId>> {
+    let mut out = Vec::new();
+    for id in ids {
+        for state in states {
+            if by_state.get((state.code(), id.0))?.is_some() {
+                out.push(id);
+                break;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The ids of a vehicle's orders, oldest first.
+pub fn ids_for_vehicle(tx: &ReadTransaction, id: VehicleId) -> StoreResult<Vec<OrderId>> {
+    ids_in(tx, ORDERS_BY_VEHICLE, id.0)
+}
+
+/// The ids of a customer's orders, oldest first.
+pub fn ids_for_customer(tx: &ReadTransaction, id: CustomerId) -> StoreResult<Vec<OrderId>> {
+    ids_in(tx, ORDERS_BY_CUSTOMER, id.0)
+}
+
+/// A customer's newest `keep` orders, and how many of all their orders were not cancelled (their
+/// visits): what the customer's page shows, read from the indexes without decoding every order
+/// of ten years.
+pub fn recent_for_customer(
+    tx: &ReadTransaction,
+    id: CustomerId,
+    keep: usize,
+) -> StoreResult<(Vec<WorkOrder>, usize)> {
+    let mut ids = ids_in(tx, ORDERS_BY_CUSTOMER, id.0)?;
+    let by_state = tx.open_table(ORDERS_BY_STATE)?;
+    let cancelled = OrderState::Cancelled.code();
+    let mut visits = 0;
+    for id in &ids {
+        if by_state.get((cancelled, id.0))?.is_none() {
+            visits += 1;
+        }
+    }
+    ids.sort_unstable_by(|a, b| b.cmp(a));
+    ids.truncate(keep);
+    Ok((load_newest_first(tx, ids)?, visits))
 }
 
 /// Orders with a technician on one of their live labour lines, newest first.
@@ -206,18 +265,19 @@ pub fn customer_has_orders_tx(tx: &WriteTransaction, id: CustomerId) -> StoreRes
 
 /// The vehicle's orders that are still being worked on (not delivered or cancelled, not drafts).
 pub fn open_for_vehicle_tx(tx: &WriteTransaction, id: VehicleId) -> StoreResult<Vec<(OrderId, String)>> {
-    let ids: Vec<u64> = {
+    let ids: Vec<OrderId> = {
         let table = tx.open_table(ORDERS_BY_VEHICLE)?;
         let mut ids = Vec::new();
         for row in table.range((id.0, 0)..=(id.0, u64::MAX))? {
-            ids.push(row?.0.value().1);
+            ids.push(OrderId(row?.0.value().1));
         }
         ids
     };
+    let ids = in_states(&tx.open_table(ORDERS_BY_STATE)?, ids, &OrderState::BOARD)?;
     let table = tx.open_table(ORDERS)?;
     let mut out = Vec::new();
     for id in ids {
-        if let Some(o) = table.get(id)?.map(|v| v.value()).filter(|o| o.state.on_board()) {
+        if let Some(o) = table.get(id.0)?.map(|v| v.value()) {
             out.push((o.id, o.number));
         }
     }

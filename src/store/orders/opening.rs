@@ -290,6 +290,59 @@ mod tests {
     }
 
     #[test]
+    fn the_indexes_tell_a_cars_open_orders_and_a_customers_visits() {
+        use crate::domain::{Role, Roles};
+        use crate::store::orders::{open_for_vehicle, recent_for_customer};
+        let (store, _dir) = temp_store();
+        let v = vehicle(&store, "浙A55555");
+        let settings = Settings::default();
+        let options = OpenOptions { confirm_second: true, ..Default::default() };
+        let opened: Vec<WorkOrder> = (0..4)
+            .map(|_| {
+                store
+                    .write_touching_now(|tx, t| {
+                        open_tx(tx, t, &Actor::system(), &settings, v, reception(None), options, Utc::now())
+                    })
+                    .unwrap()
+            })
+            .collect();
+        let manager = Roles::of(&[Role::Manager]);
+        store
+            .write_touching_now(|tx, t| {
+                let cancel = (opened[1].id, OrderState::Cancelled);
+                super::super::transition_at_tx(
+                    tx,
+                    t,
+                    &Actor::system(),
+                    manager,
+                    cancel,
+                    "客户改约",
+                    Utc::now(),
+                )
+            })
+            .unwrap();
+        let customer = opened[0].customer_id;
+        store
+            .read_now(|tx| {
+                let open: Vec<OrderId> = open_for_vehicle(tx, v, false)?.iter().map(|o| o.id).collect();
+                assert_eq!(
+                    open,
+                    [opened[3].id, opened[2].id, opened[0].id],
+                    "newest first, not the cancelled one"
+                );
+                let (recent, visits) = recent_for_customer(tx, customer, 2)?;
+                assert_eq!(visits, 3, "a cancelled order is no visit");
+                let recent: Vec<OrderId> = recent.iter().map(|o| o.id).collect();
+                assert_eq!(recent, [opened[3].id, opened[2].id]);
+                Ok(())
+            })
+            .unwrap();
+        let open_tx_view = store.write_now(|tx| open_for_vehicle_tx(tx, v)).unwrap();
+        let ids: Vec<OrderId> = open_tx_view.iter().map(|(id, _)| *id).collect();
+        assert_eq!(ids, [opened[0].id, opened[2].id, opened[3].id]);
+    }
+
+    #[test]
     fn a_failed_step_leaves_nothing_behind() {
         let (store, _dir) = temp_store();
         let v = vehicle(&store, "粤C11111");

@@ -7,7 +7,7 @@
 use chrono::{DateTime, Utc};
 use redb::ReadTransaction;
 
-use super::{for_customer, for_technician, for_vehicle, get, in_state, newest, with_number_prefix};
+use super::{for_technician, get, ids_for_customer, ids_for_vehicle, in_state, newest, with_number_prefix};
 use crate::domain::{Customer, CustomerId, OrderId, OrderState, Plate, UserId, Vehicle, WorkOrder};
 use crate::store::{StoreResult, customers, vehicles};
 
@@ -134,10 +134,10 @@ fn searched(tx: &ReadTransaction, text: &str, customers: &[CustomerId]) -> Store
     if let Ok(plate) = Plate::parse(text)
         && let Some(v) = vehicles::find_by_plate(tx, &plate)?
     {
-        ids.extend(for_vehicle(tx, v.id)?.iter().map(|o| o.id));
+        ids.extend(ids_for_vehicle(tx, v.id)?);
     }
     for c in customers {
-        ids.extend(for_customer(tx, *c)?.iter().map(|o| o.id));
+        ids.extend(ids_for_customer(tx, *c)?);
     }
     ids.sort_unstable_by(|a, b| b.cmp(a));
     ids.dedup();

@@ -145,7 +145,7 @@ async fn day_end_page(
     let lang = ctx.lang;
     let tz = ctx.settings.tz();
     let (payments, closed) =
-        state.store.read(move |tx| Ok((day::day_payments(tx, day)?, day::day_close(tx, day)?))).await?;
+        state.store.scan(move |tx| Ok((day::day_payments(tx, day)?, day::day_close(tx, day)?))).await?;
     let expected = day::expected_cash(&payments);
     let (counted, typed_note, errors) = form.clone().unwrap_or_default();
     let title = lang.fmt(Msg::DayEndTitle, &[&day]);
@@ -232,7 +232,7 @@ async fn receivables_page(
 ) -> AppResult<Response> {
     let lang = ctx.lang;
     let today = ctx.today();
-    let list = state.store.read(move |tx| day::receivables(tx, today)).await?;
+    let list = state.store.scan(move |tx| day::receivables(tx, today)).await?;
     let buckets = [Msg::Age0to30, Msg::Age31to60, Msg::Age61to90, Msg::AgeOver90];
     let body = html! {
         h1 { (lang.t(Msg::Receivables)) }

@@ -91,7 +91,7 @@ async fn render(
     let tz = ctx.settings.tz();
     // A wrong period shows its message beside the field, and the statement of this month.
     let period = asked.period.clone().unwrap_or_else(|_| Period::month_of(ctx.today()));
-    let found = state.store.read(move |tx| store::statement::statement(tx, id, period, tz)).await?;
+    let found = state.store.scan(move |tx| store::statement::statement(tx, id, period, tz)).await?;
     let found = found.ok_or(AppError::NotFound)?;
     let failed = asked.period.is_err() || void.is_some();
     let mut response = html_response(sheet(ctx, &found, asked, note, void.as_ref()));

@@ -231,7 +231,7 @@ pub async fn export_rows(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Ve
         .search(|index| index.search(&text, &filter, 0, usize::MAX).rows.into_iter().map(|r| r.id).collect());
     let rows = state
         .store
-        .read(move |tx| {
+        .scan(move |tx| {
             let mut out = Vec::with_capacity(ids.len());
             for id in ids {
                 let Some(c) = customers::get(tx, id)? else { continue };

@@ -28,12 +28,17 @@ pub(super) fn status_badge(lang: Lang, status: CustomerStatus) -> Markup {
     html! { span class=(class) { (lang.t(status.label())) } }
 }
 
+/// How many of a customer's latest orders their page lists.
+const SHOWN_ORDERS: usize = 20;
+
 struct CustomerView {
     customer: Customer,
     vehicles: Vec<Vehicle>,
     contacts: Vec<crate::domain::ContactEntry>,
-    /// Newest first.
+    /// The newest [`SHOWN_ORDERS`], newest first.
     orders: Vec<crate::domain::WorkOrder>,
+    /// Their orders that were not cancelled, all of them.
+    visits: usize,
     /// Their payments, oldest first: what they spent is what they paid.
     payments: Vec<crate::domain::checkout::Payment>,
     /// What they owe on account.
@@ -53,10 +58,10 @@ pub(super) async fn view_page(state: &AppState, ctx: &Ctx, id: CustomerId, q: &Q
                 }
             }
             let contacts = customers::contacts(tx, id, 50)?;
-            let orders = crate::store::orders::for_customer(tx, id)?;
+            let (orders, visits) = crate::store::orders::recent_for_customer(tx, id, SHOWN_ORDERS)?;
             let payments = crate::store::checkout::customer_payments(tx, id)?;
             let owed = crate::store::checkout::day::owed(tx, id)?;
-            Ok(Some(CustomerView { customer, vehicles: list, contacts, orders, payments, owed }))
+            Ok(Some(CustomerView { customer, vehicles: list, contacts, orders, visits, payments, owed }))
         })
         .await?
         .ok_or(AppError::NotFound)?;
@@ -159,7 +164,7 @@ fn consumption_panel(ctx: &Ctx, view: &CustomerView) -> Markup {
     html! {
     section.panel {
         h2 { (lang.t(Msg::Consumption)) }
-        @let visits = view.orders.iter().filter(|o| o.state != OrderState::Cancelled).count();
+        @let visits = view.visits;
         @let total_spent = spent(&view.payments, None);
         dl.details {
             dt { (lang.t(Msg::Visits)) } dd { (visits) }
@@ -170,7 +175,7 @@ fn consumption_panel(ctx: &Ctx, view: &CustomerView) -> Markup {
         @if view.orders.is_empty() {
             p.muted { (lang.t(Msg::NoOrdersYet)) }
         } @else {
-            ul.timeline { @for o in view.orders.iter().take(20) {
+            ul.timeline { @for o in &view.orders {
                 li {
                     a href={ "/orders/" (o.id) } { (o.number) } " " (StateBadge(lang, o.state))
                     @if matches!(o.state, OrderState::Settled | OrderState::Delivered) { " " (Money(spent(&view.payments, Some(o.id)))) }

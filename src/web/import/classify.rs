@@ -123,7 +123,7 @@ pub(super) async fn classify(
 ) -> AppResult<Vec<Verdict>> {
     let verdicts = state
         .store
-        .read(move |tx| {
+        .scan(move |tx| {
             let mut seen_people = HashSet::new();
             let mut seen_plates = HashSet::new();
             let mut seen_vins = HashSet::new();

@@ -77,7 +77,7 @@ async fn list_page(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Response
             index.search(&filter.text, &CustomerFilter::default(), 0, 50).rows.iter().map(|r| r.id).collect()
         })
     };
-    let page = state.store.read(move |tx| orders::list(tx, &filter, &customers, page_no, now)).await?;
+    let page = state.store.scan(move |tx| orders::list(tx, &filter, &customers, page_no, now)).await?;
     let users = state.store.read(users::list).await?;
     let list = OrderList { query: q.clone(), page_no, page, users, now };
     Ok(html_response(layout::page(ctx, ctx.lang.t(Msg::NavOrders), list_view(ctx, &list))))

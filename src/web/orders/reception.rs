@@ -108,9 +108,8 @@ async fn open_orders_of(state: &AppState, id: VehicleId) -> AppResult<Vec<(Order
     Ok(state
         .store
         .read(move |tx| {
-            Ok(orders::for_vehicle(tx, id)?
+            Ok(orders::open_for_vehicle(tx, id, false)?
                 .into_iter()
-                .filter(|o| o.state.on_board())
                 .map(|o| (o.id, o.number))
                 .collect::<Vec<_>>())
         })

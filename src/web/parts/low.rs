@@ -45,7 +45,7 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
 async fn low_page(state: &AppState, ctx: &Ctx) -> AppResult<Response> {
     clerk(ctx)?;
     let lang = ctx.lang;
-    let (mut low, suppliers) = state.store.read(|tx| Ok((parts::low(tx)?, parts::suppliers(tx)?))).await?;
+    let (mut low, suppliers) = state.store.scan(|tx| Ok((parts::low(tx)?, parts::suppliers(tx)?))).await?;
     low.sort_by_key(|p| p.details.number.key());
     let name = |id: Option<SupplierId>| {
         id.and_then(|id| suppliers.iter().find(|s| s.id == id))
@@ -88,7 +88,7 @@ async fn low_page(state: &AppState, ctx: &Ctx) -> AppResult<Response> {
 async fn purchase_csv(state: &AppState, ctx: &Ctx) -> AppResult<Response> {
     clerk(ctx)?;
     let lang = ctx.lang;
-    let (mut low, suppliers) = state.store.read(|tx| Ok((parts::low(tx)?, parts::suppliers(tx)?))).await?;
+    let (mut low, suppliers) = state.store.scan(|tx| Ok((parts::low(tx)?, parts::suppliers(tx)?))).await?;
     low.sort_by_key(|p| p.details.number.key());
     let mut rows = vec![
         [
@@ -150,7 +150,7 @@ async fn valuation_page(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Res
     let to = day("to", today).max(from);
     let start = crate::domain::settings::day_start(from, tz);
     let end = crate::domain::settings::day_start(to.succ_opt().unwrap_or(to), tz);
-    let (moves, more) = state.store.read(move |tx| ledger::moves_between(tx, start, end, 2000)).await?;
+    let (moves, more) = state.store.scan(move |tx| ledger::moves_between(tx, start, end, 2000)).await?;
     let mut sums: Vec<(MovementKind, Decimal, Decimal, usize)> = Vec::new();
     for m in &moves {
         match sums.iter_mut().find(|(k, ..)| *k == m.kind) {

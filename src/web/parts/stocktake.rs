@@ -129,7 +129,7 @@ async fn start(state: &AppState, ctx: &Ctx, body: &[u8]) -> AppResult<Response> 
 
 async fn view_page(state: &AppState, ctx: &Ctx, id: u64) -> AppResult<Response> {
     clerk(ctx)?;
-    let (take, lines) = state.store.read(move |tx| Ok((takes::get(tx, id)?, takes::lines(tx, id)?))).await?;
+    let (take, lines) = state.store.scan(move |tx| Ok((takes::get(tx, id)?, takes::lines(tx, id)?))).await?;
     let take = take.ok_or(AppError::NotFound)?;
     Ok(html_response(layout::page(
         ctx,
@@ -233,7 +233,7 @@ async fn count(state: &AppState, ctx: &Ctx, id: u64, body: &[u8]) -> AppResult<R
     let form = ctx.form(body)?;
     let part = PartId(form.get("part_id").parse().map_err(|_| AppError::BadRequest)?);
     let typed = form.owned("counted");
-    let (take, lines) = state.store.read(move |tx| Ok((takes::get(tx, id)?, takes::lines(tx, id)?))).await?;
+    let (take, lines) = state.store.scan(move |tx| Ok((takes::get(tx, id)?, takes::lines(tx, id)?))).await?;
     let take = take.ok_or(AppError::NotFound)?;
     let line = lines.iter().find(|l| l.part == part).cloned().ok_or(AppError::NotFound)?;
     let refuse = |errors: FieldErrors| {

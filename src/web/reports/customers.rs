@@ -40,7 +40,7 @@ pub(super) async fn page(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Re
     let cutoff = month_key(ctx.today()) - months;
     let (ranking, dormant, last_visits) = state
         .store
-        .read(move |tx| {
+        .scan(move |tx| {
             let all = reports::customer_spending(tx, (i32::MIN, i32::MAX))?;
             let dormant = reports::dormant(&all, cutoff, DORMANT_LISTED);
             let mut ranking =

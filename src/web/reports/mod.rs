@@ -446,7 +446,7 @@ impl Compared {
         let (previous, last_year) = (period.previous(), period.year_before());
         let (now, previous, last_year) = state
             .store
-            .read(move |tx| {
+            .scan(move |tx| {
                 use crate::store::reports::days;
                 Ok((
                     days(tx, period.start, period.end())?,

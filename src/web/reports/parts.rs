@@ -43,7 +43,7 @@ pub(super) async fn page(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Re
     let stale = chrono::Utc::now() - Duration::days(idle);
     let (usage, period_days, slow) = state
         .store
-        .read(move |tx| {
+        .scan(move |tx| {
             Ok((
                 reports::part_usage(tx, months)?,
                 reports::days(tx, days.0, days.1)?,

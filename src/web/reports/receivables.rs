@@ -18,7 +18,7 @@ pub(super) async fn page(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Re
     ctx.require(Area::Reports)?;
     let lang = ctx.lang;
     let today = ctx.today();
-    let owed = state.store.read(move |tx| day::receivables(tx, today)).await?;
+    let owed = state.store.scan(move |tx| day::receivables(tx, today)).await?;
     let ages = [Msg::Age0, Msg::Age1, Msg::Age2, Msg::Age3];
     let mut table = Table::new(
         "receivables",

@@ -75,7 +75,7 @@ async fn export(state: &AppState, ctx: &Ctx, xlsx: bool) -> AppResult<Response> 
     clerk(ctx)?;
     let name = format!("parts-{}.{}", ctx.today(), if xlsx { "xlsx" } else { "csv" });
     let table =
-        state.store.read(|tx| Ok(rows::export_table(&parts::all(tx)?, &parts::suppliers(tx)?))).await?;
+        state.store.scan(|tx| Ok(rows::export_table(&parts::all(tx)?, &parts::suppliers(tx)?))).await?;
     tokio::task::spawn_blocking(move || {
         if xlsx { xlsx_attachment(&name, &table, rows::NUMERIC) } else { Ok(csv::attachment(&name, &table)) }
     })
@@ -97,7 +97,7 @@ async fn upload(state: &AppState, ctx: &Ctx, form: warp::multipart::FormData) ->
     let units = ctx.settings.part_units.clone();
     let verdicts = state
         .store
-        .read(move |tx| {
+        .scan(move |tx| {
             let suppliers = parts::suppliers(tx)?;
             let shop = Catalog { lang, units: &units, suppliers: &suppliers };
             rows::check_rows(&shop, &table, &columns, |key| match parts::by_number(tx, key)? {
