@@ -104,7 +104,7 @@ pub(super) enum Written<T> {
 /// The `meta` key of the number of the last commit, written by every write transaction: after
 /// a failed sync, the reopened file tells by it which commits it kept (commits are kept in
 /// order, so a commit is kept exactly when the stored number reached its own).
-const COMMIT_KEY: &str = "commit_number";
+pub(super) const COMMIT_KEY: &str = "commit_number";
 
 impl Inner {
     /// Every write goes through here: one transaction, committed only if `f` succeeds, and

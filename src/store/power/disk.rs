@@ -112,6 +112,11 @@ impl SimulatedDisk {
         self.lock().journal.len()
     }
 
+    /// Completed syncs so far.
+    pub fn syncs(&self) -> usize {
+        self.lock().journal.iter().filter(|c| matches!(c, Call::Sync)).count()
+    }
+
     /// The disks as found after each of `cuts` (in the order given), handed to `found` one at
     /// a time; the journal is read once for all of them.
     pub fn after_cuts(&self, cuts: &[Cut], mut found: impl FnMut(&Cut, Image)) {
