@@ -13,6 +13,8 @@
 //!   commit before it durable), and settling a write whose sync failed.
 //! - `restore`: swapping the file under a running server: restoring a backup, healing after a
 //!   storage failure.
+//! - `unfinished`: a new database file whose creation a crash cut short, which redb refuses
+//!   to open although it holds nothing: emptied and created again.
 //! - [`tables`]: every table of the database, the data model at a glance.
 //! - [`codec`]: the one value encoding (MessagePack with field names).
 //! - [`migrate`]: schema versions and the migration runner.
@@ -52,6 +54,7 @@ pub mod sessions;
 pub mod settings;
 pub mod tables;
 pub mod templates;
+mod unfinished;
 pub mod users;
 pub mod vehicles;
 
@@ -157,16 +160,27 @@ fn open_file(data_dir: &Path, medium: &Medium) -> StoreResult<Database> {
     let path = data_dir.join(DB_FILE);
     let mut builder = Database::builder();
     builder.set_cache_size(CACHE_BYTES);
-    let opened = match medium {
-        Medium::File => builder.create(&path),
-        Medium::Faulty(faults) => {
-            let backend = faults::backend(&path, faults.clone())
-                .map_err(|e| StoreError::storage(format!("cannot open {}", path.display()), e))?;
-            builder.create_with_backend(backend)
-        }
-        #[cfg(test)]
-        Medium::Simulated(disk) => builder.create_with_backend(disk.backend()),
+    let create = || -> StoreResult<Result<Database, redb::DatabaseError>> {
+        Ok(match medium {
+            Medium::File => builder.create(&path),
+            Medium::Faulty(faults) => {
+                let backend = faults::backend(&path, faults.clone())
+                    .map_err(|e| StoreError::storage(format!("cannot open {}", path.display()), e))?;
+                builder.create_with_backend(backend)
+            }
+            #[cfg(test)]
+            Medium::Simulated(disk) => builder.create_with_backend(disk.backend()),
+        })
     };
+    let mut opened = create()?;
+    if let Err(e) = &opened
+        && unfinished::refused_as_unfinished(e, &path)
+    {
+        tracing::warn!(file = %path.display(), "the database file was cut short while it was being created; creating it again");
+        unfinished::empty(&path)
+            .map_err(|e| StoreError::storage(format!("cannot empty {}", path.display()), e))?;
+        opened = create()?;
+    }
     opened.map_err(|e| match e {
         redb::DatabaseError::DatabaseAlreadyOpen => StoreError::InUse(data_dir.to_path_buf()),
         e => e.into(),
