@@ -42,6 +42,8 @@ struct State {
     /// What the process reads: every write applied.
     seen: Vec<u8>,
     journal: Vec<Call>,
+    /// The next sync fails.
+    fail_sync: bool,
 }
 
 // By hand: the derived one would print every byte written.
@@ -110,6 +112,12 @@ impl SimulatedDisk {
     /// I/O calls so far: the position of the next one.
     pub fn calls(&self) -> usize {
         self.lock().journal.len()
+    }
+
+    /// The next sync fails, as a disk's does when it reports an I/O error: it makes nothing
+    /// durable, and what it was to write stays unsynced (a later sync may still write it).
+    pub fn fail_next_sync(&self) {
+        self.lock().fail_sync = true;
     }
 
     /// Completed syncs so far.
@@ -248,7 +256,12 @@ impl StorageBackend for Backend {
     }
 
     fn sync_data(&self) -> Result<(), io::Error> {
-        self.disk.lock().journal.push(Call::Sync);
+        let mut state = self.disk.lock();
+        if std::mem::take(&mut state.fail_sync) {
+            state.journal.push(Call::Look);
+            return Err(io::Error::other("injected sync failure"));
+        }
+        state.journal.push(Call::Sync);
         Ok(())
     }
 

@@ -295,3 +295,43 @@ fn every_write_answered_saved_survives_a_power_cut() {
     }
     assert!(tally.checked > 0 && tally.torn > 0 || tally.cuts < 20, "{tally:?}");
 }
+
+/// A sync that fails is settled by reopening the file and reading back which commit it kept
+/// (see `flush`). The file read back is what the process sees, not what the disk holds: a
+/// write answered "saved" that way must be on the disk too, whenever the power goes next.
+#[test]
+fn a_write_whose_sync_failed_is_answered_saved_only_once_it_is_on_the_disk() {
+    let new = |n: u64| CustomerDetails::person(&format!("客户{n}"), &format!("1390000{n:04}"));
+    let dir = tempfile::tempdir().unwrap();
+    let disk = SimulatedDisk::new();
+    let store = Store::open_simulated(dir.path(), &disk).unwrap();
+    let create = |n| store.write_touching_now(|tx, t| customers::create_tx(tx, t, &Actor::system(), new(n)));
+    create(1).unwrap();
+    disk.fail_next_sync();
+    let answer = create(2);
+    let answered_at = disk.calls();
+    let id = match &answer {
+        Ok(customer) => customer.id,
+        Err(e) => panic!("the reopened file kept the write, so it is answered saved, not {e:?}"),
+    };
+    let went_on = create(3).is_ok();
+    drop(store);
+    let end = disk.calls();
+    let cuts: Vec<Cut> =
+        (answered_at..=end).flat_map(|at| Loss::ALL.map(|loss| Cut { at, loss, seed: at as u64 })).collect();
+    let after = tempfile::tempdir().unwrap();
+    let mut checked = 0;
+    disk.after_cuts(&cuts, |cut, image| {
+        std::fs::write(after.path().join(DB_FILE), &image.bytes).unwrap();
+        let store = Store::open(after.path()).unwrap();
+        let kept = store.read_now(|tx| Ok(customers::get(tx, id)?.is_some())).unwrap();
+        assert!(
+            kept,
+            "answered saved after a failed sync, lost at a cut at call {} ({:?})",
+            cut.at, cut.loss
+        );
+        checked += 1;
+    });
+    assert_eq!(checked, cuts.len());
+    assert!(went_on, "the store goes on saving after the failed sync");
+}
