@@ -15,6 +15,8 @@
 //!   commit before it durable), and settling a write whose sync failed.
 //! - `restore`: swapping the file under a running server: restoring a backup, healing after a
 //!   storage failure.
+//! - `unfinished`: a new database file whose creation a crash cut short, which redb refuses
+//!   to open although it holds nothing: emptied and created again.
 //! - [`tables`]: every table of the database, the data model at a glance.
 //! - [`codec`]: the one value encoding (MessagePack with field names).
 //! - [`migrate`]: schema versions and the migration runner.
@@ -30,6 +32,8 @@
 //! - [`backup`]: verified copies of the database, listing and rotating them.
 //! - [`check`]: `wrenchdesk check`: integrity and invariants.
 //! - [`faults`]: storage fault injection for the reliability tests.
+//! - `power` (tests only): a simulated disk that loses power, and the test that every write
+//!   answered "saved" survives the cut.
 
 pub mod audit;
 pub mod backup;
@@ -43,6 +47,8 @@ mod flush;
 pub mod migrate;
 pub mod orders;
 pub mod parts;
+#[cfg(test)]
+mod power;
 pub mod reports;
 mod restore;
 pub mod search;
@@ -50,6 +56,7 @@ pub mod sessions;
 pub mod settings;
 pub mod tables;
 pub mod templates;
+mod unfinished;
 pub mod users;
 pub mod vehicles;
 
@@ -93,7 +100,8 @@ struct Inner {
     /// When reopening last failed, so a broken disk is retried at most once a second.
     reopen_failed_at: std::sync::Mutex<Option<std::time::Instant>>,
     data_dir: PathBuf,
-    faults: Option<Arc<faults::Faults>>,
+    /// What the file is read and written through; every reopen goes through the same.
+    medium: Medium,
     search: RwLock<CustomerIndex>,
     /// The parts catalog's in-memory rows (see [`parts::index`]).
     parts: RwLock<parts::index::PartIndex>,
@@ -141,20 +149,42 @@ impl Touched {
     }
 }
 
-/// Opens (or creates) the database file in `data_dir`, through the fault-injecting backend
-/// when one is given.
-fn open_file(data_dir: &Path, faults: Option<&Arc<faults::Faults>>) -> StoreResult<Database> {
+/// What the database file is read and written through: the file itself in the shop; in the
+/// tests, a backend that injects faults into it, or a simulated disk that loses power.
+#[derive(Clone)]
+enum Medium {
+    File,
+    Faulty(Arc<faults::Faults>),
+    #[cfg(test)]
+    Simulated(power::disk::SimulatedDisk),
+}
+
+/// Opens (or creates) the database file in `data_dir` through `medium`.
+fn open_file(data_dir: &Path, medium: &Medium) -> StoreResult<Database> {
     let path = data_dir.join(DB_FILE);
     let mut builder = Database::builder();
     builder.set_cache_size(CACHE_BYTES);
-    let opened = match faults {
-        None => builder.create(&path),
-        Some(faults) => {
-            let backend = faults::backend(&path, faults.clone())
-                .map_err(|e| StoreError::storage(format!("cannot open {}", path.display()), e))?;
-            builder.create_with_backend(backend)
-        }
+    let create = || -> StoreResult<Result<Database, redb::DatabaseError>> {
+        Ok(match medium {
+            Medium::File => builder.create(&path),
+            Medium::Faulty(faults) => {
+                let backend = faults::backend(&path, faults.clone())
+                    .map_err(|e| StoreError::storage(format!("cannot open {}", path.display()), e))?;
+                builder.create_with_backend(backend)
+            }
+            #[cfg(test)]
+            Medium::Simulated(disk) => builder.create_with_backend(disk.backend()),
+        })
     };
+    let mut opened = create()?;
+    if let Err(e) = &opened
+        && unfinished::refused_as_unfinished(e, &path)
+    {
+        tracing::warn!(file = %path.display(), "the database file was cut short while it was being created; creating it again");
+        unfinished::empty(&path)
+            .map_err(|e| StoreError::storage(format!("cannot empty {}", path.display()), e))?;
+        opened = create()?;
+    }
     opened.map_err(|e| match e {
         redb::DatabaseError::DatabaseAlreadyOpen => StoreError::InUse(data_dir.to_path_buf()),
         e => e.into(),
@@ -170,12 +200,27 @@ impl Store {
     /// [`Store::open`] with options. A database of an older schema is first backed up (and the
     /// backup verified) into the backups directory, then migrated.
     pub fn open_with(data_dir: &Path, options: StoreOptions) -> StoreResult<Store> {
+        let medium = match options.faults {
+            None => Medium::File,
+            Some(faults) => Medium::Faulty(faults),
+        };
+        Store::open_on(data_dir, options.backups_dir, medium)
+    }
+
+    /// The store over a simulated disk instead of the file in `data_dir` (the power-cut tests;
+    /// see [`power`]).
+    #[cfg(test)]
+    pub(crate) fn open_simulated(data_dir: &Path, disk: &power::disk::SimulatedDisk) -> StoreResult<Store> {
+        Store::open_on(data_dir, None, Medium::Simulated(disk.clone()))
+    }
+
+    fn open_on(data_dir: &Path, backups_dir: Option<PathBuf>, medium: Medium) -> StoreResult<Store> {
         std::fs::create_dir_all(data_dir)
             .map_err(|e| StoreError::storage(format!("cannot create {}", data_dir.display()), e))?;
-        let db = open_file(data_dir, options.faults.as_ref())?;
+        let db = open_file(data_dir, &medium)?;
         let found = migrate::version(&db)?;
         if found > 0 && found < migrate::CURRENT {
-            let dir = options.backups_dir.clone().unwrap_or_else(|| data_dir.join("backups"));
+            let dir = backups_dir.unwrap_or_else(|| data_dir.join("backups"));
             std::fs::create_dir_all(&dir)
                 .map_err(|e| StoreError::storage(format!("cannot create {}", dir.display()), e))?;
             let to = backup::new_path(&dir, &format!("premigration-v{found}"));
@@ -192,7 +237,7 @@ impl Store {
                 suspect: AtomicBool::new(false),
                 reopen_failed_at: Default::default(),
                 data_dir: data_dir.to_path_buf(),
-                faults: options.faults,
+                medium,
                 search: Default::default(),
                 parts: Default::default(),
                 sessions: Default::default(),

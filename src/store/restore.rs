@@ -37,7 +37,7 @@ impl Store {
         *slot = None; // closes the file
         let live = inner.data_dir.join(DB_FILE);
         let open_restored = || -> StoreResult<Database> {
-            let db = open_file(&inner.data_dir, inner.faults.as_ref())?;
+            let db = open_file(&inner.data_dir, &inner.medium)?;
             migrate::run(&db)?;
             let mut tx = db.begin_write()?;
             tx.set_durability(Durability::Immediate)?;
@@ -61,7 +61,7 @@ impl Store {
             },
         };
         if slot.is_none() {
-            *slot = Some(open_file(&inner.data_dir, inner.faults.as_ref())?);
+            *slot = Some(open_file(&inner.data_dir, &inner.medium)?);
         }
         inner.after_swap();
         if let Some(db) = slot.as_ref() {
@@ -93,7 +93,7 @@ impl Inner {
                 return Err(StoreError::Storage("the database is unavailable".into()));
             }
             *slot = None;
-            match open_file(&self.data_dir, self.faults.as_ref()) {
+            match open_file(&self.data_dir, &self.medium) {
                 Ok(db) => {
                     *slot = Some(db);
                     *failed_at = None;
