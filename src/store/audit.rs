@@ -35,6 +35,11 @@ impl Actor {
         Actor { user_id: None, name: "system".into() }
     }
 
+    /// The customer, through their own link to an order.
+    pub fn customer() -> Actor {
+        Actor { user_id: None, name: "customer (own phone)".into() }
+    }
+
     pub fn user(id: UserId, name: &str) -> Actor {
         Actor { user_id: Some(id), name: name.to_string() }
     }
