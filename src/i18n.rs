@@ -603,7 +603,7 @@ catalog! {
     CustomerStepCollected => "已取车", "Collected";
     CustomerStageEstimate => "正在估价", "Preparing your estimate";
     CustomerLeadEstimate => "我们正在检查车辆并准备报价。", "We are looking at your car and preparing the estimate.";
-    CustomerStageReceived => "已接车，等待维修", "Checked in, waiting for a technician";
+    CustomerStageReceived => "已接车", "Checked in";
     CustomerLeadReceived => "您的车已登记，技师很快开始维修。", "Your car is checked in; a technician will start soon.";
     CustomerStageRepair => "正在维修", "Being repaired";
     CustomerLeadRepair => "技师正在为您的车辆维修。", "A technician is working on your car.";
@@ -611,9 +611,9 @@ catalog! {
     CustomerLeadParts => "维修需要的配件正在路上，到货后继续。", "A part is on its way; the work goes on when it arrives.";
     CustomerStageCheck => "质量检验", "Final check";
     CustomerLeadCheck => "维修已完成，正在做最后检查。", "The work is done; we are making the final check.";
-    CustomerStageReady => "已完工，可以取车", "Ready for pickup";
+    CustomerStageReady => "可以取车", "Ready for pickup";
     CustomerLeadReady => "您的车已修好，可以到店结算取车。", "Your car is ready; you can pay and collect it at the desk.";
-    CustomerStagePaid => "已结算，可以取车", "Paid, ready for pickup";
+    CustomerStagePaid => "已结算，可取车", "Paid, ready";
     CustomerLeadPaid => "费用已结清，随时可以取车。", "Everything is paid; collect your car whenever you like.";
     CustomerStageCollected => "已取车", "Collected";
     CustomerLeadCollected => "感谢您的光临，祝您行车平安。", "Thank you for coming. Drive safely.";
@@ -651,6 +651,7 @@ catalog! {
     CustomerLinkDays => "顾客链接有效天数（交车后）", "Customer link days (after delivery)";
     CustomerLinkDaysHelp => "交车后顾客手机页面还能打开的天数", "How long the customer's phone page keeps working after delivery";
     CustomerCopy => "顾客联", "Customer's copy";
+    FloorCopy => "车间联", "Workshop copy";
     ScanToFollow => "扫码查看维修进度与确认项目", "Scan to follow your repair and approve work";
     ShareWithCustomer => "分享给顾客", "Share with customer";
     SharedWithCustomer => "已分享给顾客", "Shared with customer";

@@ -165,7 +165,7 @@ fn live(lang: Lang, view: &CustomerView, token: &str) -> Markup {
                 h1 data-stage=(stage.step) { (lang.t(stage.label)) }
                 p.lead { (lang.t(stage.lead)) }
                 @if stage.step > 0 {
-                    ol.steps aria-label=(lang.t(Msg::CustomerProgress)) style={ "--done:" (stage.percent()) "%" } {
+                    ol.steps aria-label=(lang.t(Msg::CustomerProgress)) data-step=(stage.step) {
                         @for (i, name) in CustomerStage::NAMES.iter().enumerate() {
                             @let n = i as u8 + 1;
                             li.done[n < stage.step].current[n == stage.step] aria-current=[(n == stage.step).then_some("step")] { span { (lang.t(*name)) } }
