@@ -47,7 +47,8 @@ pub struct Settings {
     pub tax_rate: rust_decimal::Decimal,
     /// The step a bill's total is rounded to (0.01, 0.1 or 1), for cash without coins.
     pub cash_rounding: rust_decimal::Decimal,
-    /// How many days after delivery the customer's own link to an order keeps working.
+    /// How many days after delivery the customer's own link to an order keeps working (0: it
+    /// stops with the delivery).
     pub customer_link_days: u32,
 }
 
@@ -211,7 +212,7 @@ impl Settings {
         // A form without the field (an older page) keeps the default.
         let customer_link_days = match input.customer_link_days.trim() {
             "" => Some(Settings::default().customer_link_days),
-            t => e.check("customer_link_days", number_in(t, 1, 365)),
+            t => e.check("customer_link_days", number_in(t, 0, 365)),
         };
         e.into_result(|| Settings {
             shop_name: shop_name.unwrap_or_default(),

@@ -281,7 +281,9 @@ mod tests {
         let (db, _dir) = temp_db();
         run_to(&db, 7).unwrap();
         let tx = db.begin_write().unwrap();
-        for (id, state) in [(1u64, OrderState::InProgress), (2, OrderState::Delivered), (3, OrderState::Draft)] {
+        for (id, state) in
+            [(1u64, OrderState::InProgress), (2, OrderState::Delivered), (3, OrderState::Draft)]
+        {
             let reception = Reception {
                 mileage: None,
                 fuel: None,
@@ -290,7 +292,8 @@ mod tests {
                 promised_at: None,
                 advisor: None,
             };
-            let mut o = WorkOrder::new(VehicleId(1), CustomerId(1), state, reception, chrono::Utc::now(), None);
+            let mut o =
+                WorkOrder::new(VehicleId(1), CustomerId(1), state, reception, chrono::Utc::now(), None);
             o.id = OrderId(id);
             o.token = u128::from(id);
             tx.open_table(ORDERS).unwrap().insert(id, &o).unwrap();
@@ -310,7 +313,7 @@ mod tests {
                 assert_eq!(index.get(link.token).unwrap().unwrap().value(), id);
             }
         }
-        assert_eq!(index.len().unwrap(), 2);
+        assert_eq!(redb::ReadableTableMetadata::len(&index).unwrap(), 2);
     }
 
     #[test]

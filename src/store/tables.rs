@@ -78,11 +78,13 @@ pub const RETIRED_TOKENS: TableDefinition<u128, u64> = TableDefinition::new("ret
 
 /// Index: the token of an order's customer link (`/c/{token}`) → order id. Kept apart from
 /// the technicians' tokens, so neither kind of token opens the other's pages.
-pub const ORDERS_BY_CUSTOMER_TOKEN: TableDefinition<u128, u64> = TableDefinition::new("orders_by_customer_token");
+pub const ORDERS_BY_CUSTOMER_TOKEN: TableDefinition<u128, u64> =
+    TableDefinition::new("orders_by_customer_token");
 
 /// Customer link tokens the desk replaced with new ones → order id, so an old link says to
 /// ask the shop instead of "not found".
-pub const RETIRED_CUSTOMER_TOKENS: TableDefinition<u128, u64> = TableDefinition::new("retired_customer_tokens");
+pub const RETIRED_CUSTOMER_TOKENS: TableDefinition<u128, u64> =
+    TableDefinition::new("retired_customer_tokens");
 
 /// Index: (vehicle id, order id) → (), a vehicle's repair history.
 pub const ORDERS_BY_VEHICLE: TableDefinition<(u64, u64), ()> = TableDefinition::new("orders_by_vehicle");

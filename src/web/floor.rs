@@ -82,12 +82,14 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
             async move { run(&ctx, add_note(&s, &ctx, &token, form).await) }
         });
     let s = state.clone();
-    let share = warp::path!("t" / String / "notes" / usize / "share").and(warp::post()).and(ctx.clone()).and(body).then(
-        move |token: String, no: usize, ctx: Ctx, body: Bytes| {
+    let share = warp::path!("t" / String / "notes" / usize / "share")
+        .and(warp::post())
+        .and(ctx.clone())
+        .and(body)
+        .then(move |token: String, no: usize, ctx: Ctx, body: Bytes| {
             let s = s.clone();
             async move { run(&ctx, share_note(&s, &ctx, &token, no, &body).await) }
-        },
-    );
+        });
     let s = state.clone();
     let photo = warp::path!("photos" / u64 / u64).and(warp::get()).and(ctx).and(query).then(
         move |order: u64, id: u64, ctx: Ctx, q: Query| {
@@ -433,7 +435,8 @@ async fn share_note(state: &AppState, ctx: &Ctx, token: &str, no: usize, body: &
         _ => return Err(AppError::BadRequest),
     };
     let (actor, id) = (user.actor(), order.id);
-    let order = state.store.write_touching(move |tx, t| orders::share_note_tx(tx, t, &actor, id, no, shared)).await?;
+    let order =
+        state.store.write_touching(move |tx, t| orders::share_note_tx(tx, t, &actor, id, no, shared)).await?;
     let to = if form.get("from") == "order" {
         format!("/orders/{}?notice=saved#notes", order.id)
     } else {

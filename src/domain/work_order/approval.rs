@@ -309,7 +309,10 @@ mod tests {
         let twice = phone(&[(2, Decision::Approved), (2, Decision::Declined)]);
         assert_eq!(o.apply_approval(twice, Utc::now(), None, "").unwrap_err().msg, Msg::PickLines);
         let a = o.apply_approval(phone(&[(2, Decision::Approved)]), Utc::now(), None, "").unwrap();
-        assert_eq!((a.method, a.approved.clone(), a.approved_total), (ApprovalMethod::CustomerPhone, vec![2], d("50")));
+        assert_eq!(
+            (a.method, a.approved.clone(), a.approved_total),
+            (ApprovalMethod::CustomerPhone, vec![2], d("50"))
+        );
         assert_eq!(o.line(3).unwrap().decision, Decision::Pending, "the other line still waits");
         let a = o.apply_approval(phone(&[(3, Decision::Declined)]), Utc::now(), None, "").unwrap();
         assert_eq!(a.declined, vec![3]);

@@ -196,7 +196,13 @@ pub fn share_note_tx(
     note.shared = shared;
     save_tx(tx, touched, &before, &mut order)?;
     let what = if shared { "shared with the customer" } else { "no longer shared" };
-    append_tx(tx, actor, "order.note_share", &format!("order:{id}"), format!("{} note {no} {what}", order.number))?;
+    append_tx(
+        tx,
+        actor,
+        "order.note_share",
+        &format!("order:{id}"),
+        format!("{} note {no} {what}", order.number),
+    )?;
     Ok(order)
 }
 

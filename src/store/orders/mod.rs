@@ -22,8 +22,8 @@ use chrono::Utc;
 use redb::{ReadTransaction, ReadableTable, WriteTransaction};
 
 use super::tables::{
-    ORDERS, ORDERS_BY_CUSTOMER, ORDERS_BY_CUSTOMER_TOKEN, ORDERS_BY_NUMBER, ORDERS_BY_STATE, ORDERS_BY_TECHNICIAN,
-    ORDERS_BY_TOKEN, ORDERS_BY_VEHICLE, RETIRED_CUSTOMER_TOKENS, RETIRED_TOKENS,
+    ORDERS, ORDERS_BY_CUSTOMER, ORDERS_BY_CUSTOMER_TOKEN, ORDERS_BY_NUMBER, ORDERS_BY_STATE,
+    ORDERS_BY_TECHNICIAN, ORDERS_BY_TOKEN, ORDERS_BY_VEHICLE, RETIRED_CUSTOMER_TOKENS, RETIRED_TOKENS,
 };
 use super::{StoreError, StoreResult, Touched};
 use crate::domain::{CustomerId, OrderId, OrderState, UserId, VehicleId, WorkOrder};
@@ -40,11 +40,14 @@ mod status;
 
 pub use approvals::{approve_tx, customer_approve_tx};
 pub use floor::{
-    ClockOutcome, NewPhoto, add_note_tx, clock_tx, photo, photo_order, running_for, share_note_tx, shared_photo,
+    ClockOutcome, NewPhoto, add_note_tx, clock_tx, photo, photo_order, running_for, share_note_tx,
+    shared_photo,
 };
 pub use lines::{add_lines_tx, remove_line_tx, update_line_tx};
 pub(crate) use opening::new_customer_link_tx;
-pub use opening::{OpenOptions, open_tx, record_tx, rotate_customer_link_tx, rotate_token_tx, update_reception_tx};
+pub use opening::{
+    OpenOptions, open_tx, record_tx, rotate_customer_link_tx, rotate_token_tx, update_reception_tx,
+};
 pub(crate) use parts::refund_part_tx;
 pub use parts::{issue_line_tx, record_issued_tx, return_line_tx, set_unused_tx};
 pub use query::{OrderFilter, OrderPage, OrderRow, PAGE_SIZE, SCAN_LIMIT, list};

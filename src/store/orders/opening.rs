@@ -12,8 +12,8 @@ use crate::domain::{FieldErrors, OrderId, OrderState, Problem, Settings, Vehicle
 use crate::i18n::Msg;
 use crate::store::audit::{Actor, append_tx};
 use crate::store::tables::{
-    ORDERS, ORDERS_BY_CUSTOMER, ORDERS_BY_CUSTOMER_TOKEN, ORDERS_BY_NUMBER, ORDERS_BY_TOKEN, ORDERS_BY_VEHICLE,
-    RETIRED_CUSTOMER_TOKENS, RETIRED_TOKENS, SEQUENCES,
+    ORDERS, ORDERS_BY_CUSTOMER, ORDERS_BY_CUSTOMER_TOKEN, ORDERS_BY_NUMBER, ORDERS_BY_TOKEN,
+    ORDERS_BY_VEHICLE, RETIRED_CUSTOMER_TOKENS, RETIRED_TOKENS, SEQUENCES,
 };
 use crate::store::{StoreError, StoreResult, Touched, next_id_tx, vehicles};
 
@@ -186,7 +186,13 @@ pub fn rotate_customer_link_tx(
     current.insert(link.token, id.0)?;
     drop(current);
     save_tx(tx, touched, &before, &mut order)?;
-    append_tx(tx, actor, "order.customer_link", &format!("order:{id}"), format!("{} new customer link", order.number))?;
+    append_tx(
+        tx,
+        actor,
+        "order.customer_link",
+        &format!("order:{id}"),
+        format!("{} new customer link", order.number),
+    )?;
     Ok(order)
 }
 

@@ -133,7 +133,14 @@ impl Throttle {
 }
 
 impl ThrottleState {
-    fn wait(&self, account: &str, addr: IpAddr, now: Instant, addr_free: u32, account_free: u32) -> Option<Duration> {
+    fn wait(
+        &self,
+        account: &str,
+        addr: IpAddr,
+        now: Instant,
+        addr_free: u32,
+        account_free: u32,
+    ) -> Option<Duration> {
         let by_addr = self.by_addr.get(&addr).and_then(|f| wait_for(f.count, addr_free, f.last, now));
         let by_account = self.by_account.get(account).and_then(|per_addr| {
             let count = per_addr.values().map(|f| f.count).sum();

@@ -29,7 +29,9 @@ pub(super) fn routes(state: &Arc<AppState>) -> BoxedFilter<(Response,)> {
         .and(ctx(state))
         .and(warp::body::content_length_limit(BODY_LIMIT))
         .and(warp::body::bytes())
-        .then(handler!(state, ctx, |token: String, ctx: Ctx, body: Bytes| answer(&state, &ctx, &token, &body)))
+        .then(handler!(state, ctx, |token: String, ctx: Ctx, body: Bytes| answer(
+            &state, &ctx, &token, &body
+        )))
         .boxed()
 }
 
@@ -52,7 +54,13 @@ async fn answer(state: &AppState, ctx: &Ctx, token: &str, body: &[u8]) -> AppRes
     let form = Form::parse(body);
     if ctx.check_csrf_against(Some(&link.csrf_hex()), form.get("csrf")).is_err() {
         let back = format!("/c/{}", link.token_hex());
-        return Ok(refused(lang, &settings, StatusCode::FORBIDDEN, lang.t(Msg::CustomerFormExpired), Some(&back)));
+        return Ok(refused(
+            lang,
+            &settings,
+            StatusCode::FORBIDDEN,
+            lang.t(Msg::CustomerFormExpired),
+            Some(&back),
+        ));
     }
     if !Form::is_utf8(body) {
         return Err(AppError::BadRequest);
@@ -79,10 +87,12 @@ async fn answer(state: &AppState, ctx: &Ctx, token: &str, body: &[u8]) -> AppRes
     };
     let declined = details.decisions.iter().any(|(_, d)| *d == Decision::Declined);
     let (id, sent) = (order.id, link.token);
-    match state.store.write_touching(move |tx, t| orders::customer_approve_tx(tx, t, id, sent, details)).await {
+    match state.store.write_touching(move |tx, t| orders::customer_approve_tx(tx, t, id, sent, details)).await
+    {
         Ok(_) => {
             state.customer_throttle.succeeded(&key, ctx.client);
-            let to = format!("/c/{}?notice={}", link.token_hex(), if declined { "declined" } else { "approved" });
+            let to =
+                format!("/c/{}?notice={}", link.token_hex(), if declined { "declined" } else { "approved" });
             Ok(redirect_to(&to, ctx.htmx))
         }
         Err(StoreError::Invalid(errors)) => {
@@ -110,7 +120,8 @@ fn refused(lang: Lang, settings: &Settings, status: StatusCode, text: &str, back
             (super::shop_contact(lang, settings))
         }
     };
-    let mut response = html_response(document(lang, settings, lang.t(Msg::CustomerAnswerRefused), None, None, body));
+    let mut response =
+        html_response(document(lang, settings, lang.t(Msg::CustomerAnswerRefused), None, None, body));
     *response.status_mut() = status;
     response
 }

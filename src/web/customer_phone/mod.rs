@@ -80,36 +80,57 @@ async fn resolve(state: &AppState, ctx: &Ctx, token: &str) -> AppResult<Result<L
     let settings = state.settings();
     let sent = parse_token(token).unwrap_or(0);
     let lookup = state.store.read(move |tx| orders::by_customer_token(tx, sent)).await?;
-    let gone = || Err(gone_page(lang, &settings));
     Ok(match lookup {
         TokenLookup::Current(order) => match order.customer_link {
             Some(link) if sent != 0 && ct_eq(&link.token.to_be_bytes(), &sent.to_be_bytes()) => {
                 if order.customer_link_expired(chrono::Utc::now(), settings.customer_link_days) {
-                    gone()
+                    Err(gone_page(lang, &settings))
                 } else {
                     Ok(Link { order: *order, lang })
                 }
             }
             _ => Err(unknown_page(lang, &settings)),
         },
-        TokenLookup::Retired(_) => gone(),
+        TokenLookup::Retired(_) => Err(gone_page(lang, &settings)),
         TokenLookup::Unknown => Err(unknown_page(lang, &settings)),
     })
 }
 
 /// The page for a token that leads nowhere (malformed or unknown alike).
 fn unknown_page(lang: Lang, settings: &Settings) -> Response {
-    message_page(lang, settings, Msg::CustomerLinkUnknownTitle, Msg::CustomerLinkUnknownLead, StatusCode::NOT_FOUND)
+    message_page(
+        lang,
+        settings,
+        "unknown",
+        Msg::CustomerLinkUnknownTitle,
+        Msg::CustomerLinkUnknownLead,
+        StatusCode::NOT_FOUND,
+    )
 }
 
 /// The page for a link that worked once: replaced by a new one, or past its days.
 fn gone_page(lang: Lang, settings: &Settings) -> Response {
-    message_page(lang, settings, Msg::CustomerLinkGoneTitle, Msg::CustomerLinkGoneLead, StatusCode::GONE)
+    message_page(
+        lang,
+        settings,
+        "gone",
+        Msg::CustomerLinkGoneTitle,
+        Msg::CustomerLinkGoneLead,
+        StatusCode::GONE,
+    )
 }
 
-fn message_page(lang: Lang, settings: &Settings, title: Msg, lead: Msg, status: StatusCode) -> Response {
+/// A page that only says something; `code` (`data-link`) names which, for scripts and tests.
+fn message_page(
+    lang: Lang,
+    settings: &Settings,
+    code: &str,
+    title: Msg,
+    lead: Msg,
+    status: StatusCode,
+) -> Response {
     let body = html! {
-        section.panel.customer-message {
+        section.panel.customer-message data-link=(code) {
             h1 { (lang.t(title)) }
             p.lead { (lang.t(lead)) }
             (shop_contact(lang, settings))
@@ -154,7 +175,6 @@ fn document(
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
-                meta name="referrer" content="no-referrer";
                 @if let Some(token) = csrf { meta name="csrf-token" content=(token); }
                 meta name="htmx-config" content=r#"{"historyCacheSize":0,"historyRestoreAsHxRequest":false,"includeIndicatorStyles":false,"defaultSettleDelay":0}"#;
                 title { (title) " · " (settings.shop_name) }

@@ -29,23 +29,22 @@ use crate::web::layout::notice;
 use crate::web::show::{LocalTime, Money};
 
 pub(super) fn routes(state: &Arc<AppState>) -> BoxedFilter<(Response,)> {
-    let page = warp::path!("c" / String)
-        .and(warp::get())
-        .and(ctx(state))
-        .and(query())
-        .then(handler!(state, ctx, |token: String, ctx: Ctx, q: Query| view_page(&state, &ctx, &token, &q)));
+    let page = warp::path!("c" / String).and(warp::get()).and(ctx(state)).and(query()).then(handler!(
+        state,
+        ctx,
+        |token: String, ctx: Ctx, q: Query| view_page(&state, &ctx, &token, &q)
+    ));
     let live = warp::path!("c" / String / "live")
         .and(warp::get())
         .and(ctx(state))
         .and(query())
         .then(handler!(state, ctx, |token: String, ctx: Ctx, q: Query| live_part(&state, &ctx, &token, &q)));
-    let photo = warp::path!("c" / String / "photos" / u64)
-        .and(warp::get())
-        .and(ctx(state))
-        .and(query())
-        .then(handler!(state, ctx, |token: String, id: u64, ctx: Ctx, q: Query| photo(
-            &state, &ctx, &token, id, &q
-        )));
+    let photo =
+        warp::path!("c" / String / "photos" / u64).and(warp::get()).and(ctx(state)).and(query()).then(
+            handler!(state, ctx, |token: String, id: u64, ctx: Ctx, q: Query| photo(
+                &state, &ctx, &token, id, &q
+            )),
+        );
     page.or(live).unify().or(photo).unify().boxed()
 }
 
@@ -105,7 +104,8 @@ pub(super) fn customer_page(lang: Lang, view: &CustomerView, outcome: &Outcome) 
     let link = o.customer_link.expect("a page is shown only for an order with a link");
     let token = link.token_hex();
     let path = format!("/c/{token}");
-    let title = view.vehicle.as_ref().map(|v| v.details.plate.to_string()).unwrap_or_else(|| o.number.clone());
+    let title =
+        view.vehicle.as_ref().map(|v| v.details.plate.to_string()).unwrap_or_else(|| o.number.clone());
     let body = html! {
         div.customer-page {
             @if let Some(msg) = outcome.notice { (notice("ok", lang.t(msg))) }
@@ -202,7 +202,7 @@ fn live(lang: Lang, view: &CustomerView, token: &str) -> Markup {
                 }
                 dl.totals {
                     dt.grand { (lang.t(Msg::Estimate)) } dd.grand data-total="estimate" { (Money(t.estimate)) }
-                    @if !t.pending.is_zero() { dt { (lang.t(Msg::PendingTotal)) } dd.warn data-total="pending" { (Money(t.pending)) } }
+                    @if !t.pending.is_zero() { dt { (lang.t(Msg::CustomerDecisionPending)) } dd.warn data-total="pending" { (Money(t.pending)) } }
                     @if !t.declined.is_zero() { dt { (lang.t(Msg::DeclinedTotal)) } dd.muted data-total="declined" { (Money(t.declined)) } }
                 }
             }

@@ -309,7 +309,7 @@ fn lines_table(
                     } }
                     tbody {
                         @for l in &o.lines {
-                            tr.declined[l.decision == Decision::Declined] data-line=(l.no) {
+                            tr.declined[l.decision == Decision::Declined] data-line=(l.no) data-decision=(l.decision.code()) {
                                 td.muted { (l.no) }
                                 td {
                                     span.kind { (lang.t(l.details.kind.label())) } " " (l.details.description)

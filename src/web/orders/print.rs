@@ -38,9 +38,15 @@ pub(super) fn routes(state: &Arc<AppState>) -> BoxedFilter<(Response,)> {
     let reprint = warp::path!("orders" / u64 / "reprint").and(warp::post()).and(ctx(state)).and(body()).then(
         handler!(state, ctx, |id: u64, ctx: Ctx, body: Bytes| reprint(&state, &ctx, OrderId(id), &body)),
     );
-    let relink = warp::path!("orders" / u64 / "customer-link").and(warp::post()).and(ctx(state)).and(body()).then(
-        handler!(state, ctx, |id: u64, ctx: Ctx, body: Bytes| new_customer_link(&state, &ctx, OrderId(id), &body)),
-    );
+    let relink =
+        warp::path!("orders" / u64 / "customer-link").and(warp::post()).and(ctx(state)).and(body()).then(
+            handler!(state, ctx, |id: u64, ctx: Ctx, body: Bytes| new_customer_link(
+                &state,
+                &ctx,
+                OrderId(id),
+                &body
+            )),
+        );
     print.or(qr).unify().or(reprint).unify().or(relink).unify().boxed()
 }
 
