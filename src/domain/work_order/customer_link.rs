@@ -107,7 +107,7 @@ impl CustomerStage {
 
     /// How far along, in percent, for the bar.
     pub fn percent(self) -> u8 {
-        self.step * 100 / Self::STEPS
+        (u16::from(self.step) * 100 / u16::from(Self::STEPS)) as u8
     }
 }
 
