@@ -596,7 +596,7 @@ catalog! {
     PickLines => "请勾选要确认的项目。", "Tick the lines to answer.";
 
     // The customer's own phone page (/c/{token}) and its QR.
-    CustomerStepReceived => "接车", "Checked in";
+    CustomerStepReceived => "接车", "Received";
     CustomerStepRepair => "维修", "Repair";
     CustomerStepCheck => "质检", "Check";
     CustomerStepReady => "可取车", "Ready";
@@ -626,6 +626,7 @@ catalog! {
     CustomerDecisionPending => "待您确认", "Waiting for you";
     CustomerPhotos => "技师拍的照片", "Photos from the workshop";
     CustomerYourAnswers => "您的确认记录", "Your answers";
+    CustomerPendingLink => "有 {} 个项目等您确认", "{} lines wait for your answer";
     CustomerApproveTitle => "需要您确认", "Your approval is needed";
     CustomerApproveLead => "勾选项目并在下方签名，然后选择同意或不同意。", "Tick the lines, sign below, then approve or decline them.";
     CustomerEstimateChanged => "报价刚刚有变动，请查看最新项目后再确认。", "The estimate just changed. Please look at the lines as they are now and answer again.";

@@ -110,6 +110,7 @@ async fn the_customer_follows_one_order_and_sees_nothing_else() {
     assert_eq!(attr(&html, "data-state=\""), "open");
     assert_eq!(decision_of(&html, 1), "approved");
     assert_eq!(decision_of(&html, 2), "pending");
+    assert_eq!(attr(&html, "data-pending=\""), "2", "the head points to the two lines waiting");
     // Nothing of the owner, the other order or the staff's pages.
     for hidden in ["13912345678", "王伟", "粤B·99999", "轮胎", "mainnav", "/orders/", "/customers/", "/t/"]
     {

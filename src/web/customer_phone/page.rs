@@ -175,6 +175,10 @@ fn live(lang: Lang, view: &CustomerView, token: &str) -> Markup {
                 @if let Some(p) = o.reception.promised_at.filter(|_| stage.step < 5 && stage.step > 0) {
                     p.promised { (lang.t(Msg::PromisedAt)) " " strong { (LocalTime::new(p, tz)) } }
                 }
+                @let waiting = o.pending_lines().count();
+                @if waiting > 0 && o.state.is_editable() {
+                    p { a.button.big.to-approve href="#approve" data-pending=(waiting) { (lang.fmt(Msg::CustomerPendingLink, &[&waiting])) " ↓" } }
+                }
             }
             section.panel {
                 h2 { (lang.t(Msg::CustomerYourRepair)) }
