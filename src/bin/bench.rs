@@ -107,6 +107,8 @@ struct Samples {
     order_ids: Vec<u64>,
     /// Labour lines being worked on: the order's QR token and the line number.
     jobs: Vec<(String, u32)>,
+    /// The customers' own links (`/c/{token}`) of the orders in the shop.
+    customer_links: Vec<String>,
     /// Catalog parts, and what a clerk types to find one (a number's start, a name, a brand).
     part_ids: Vec<u64>,
     part_queries: Vec<String>,
@@ -185,6 +187,14 @@ fn samples(data: &Path) -> Samples {
             Ok(jobs)
         })
         .expect("read job samples");
+    let customer_links = store
+        .read_now(|tx| {
+            Ok(wrenchdesk::store::orders::on_board(tx)?
+                .iter()
+                .filter_map(|o| o.customer_link.map(|l| l.token_hex()))
+                .collect())
+        })
+        .expect("read customer link samples");
     let (part_ids, part_queries) = store.parts(|index| {
         let (rows, _) = index.search("", &Default::default(), 0, usize::MAX);
         let mut ids = Vec::new();
@@ -272,6 +282,7 @@ fn samples(data: &Path) -> Samples {
         queries,
         order_ids,
         jobs,
+        customer_links,
         part_ids,
         part_queries,
         to_pick,
@@ -316,6 +327,7 @@ enum Kind {
     Board,
     OpenOrder,
     TechAction,
+    CustomerPhone,
     PartSearch,
     PartPage,
     Valuation,
@@ -342,6 +354,7 @@ impl Kind {
             Kind::Board => "shop board (full page)",
             Kind::OpenOrder => "durable write: open an order",
             Kind::TechAction => "durable write: start a job (phone)",
+            Kind::CustomerPhone => "customer's own phone page",
             Kind::PartSearch => "part search",
             Kind::PartPage => "part page with its ledger",
             Kind::Valuation => "stock valuation",
@@ -398,6 +411,10 @@ fn request(kind: Kind, s: &Samples, csrf: &str, rng: &mut wrenchdesk::seed::Rng)
                 body: Some(format!("csrf={csrf}&action=start")),
                 htmx_target: None,
             }
+        }
+        // The customer's page: no session needed (the bench's cookie is ignored by it).
+        Kind::CustomerPhone => {
+            Req::get(format!("/c/{}", s.customer_links[rng.below(s.customer_links.len())]))
         }
         Kind::PartSearch => Req {
             htmx_target: Some("part-results"),
@@ -742,6 +759,7 @@ fn run(o: Options) -> ExitCode {
             Kind::Write,
             Kind::OpenOrder,
             Kind::TechAction,
+            Kind::CustomerPhone,
             Kind::PartSearch,
             Kind::PartPage,
             Kind::Valuation,
@@ -760,6 +778,7 @@ fn run(o: Options) -> ExitCode {
             let no_samples = match kind {
                 Kind::IssuePart => samples.to_pick.is_empty(),
                 Kind::TakePayment => samples.to_pay.is_empty(),
+                Kind::CustomerPhone => samples.customer_links.is_empty(),
                 _ => false,
             };
             if no_samples {

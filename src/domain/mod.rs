@@ -8,7 +8,8 @@
 //! - [`contact`]: phone numbers and e-mail addresses.
 //! - [`vehicle`]: vehicles and their insurance, inspection and service due dates.
 //! - [`plate`]: licence plates and VINs.
-//! - [`work_order`]: work orders: lines, estimate, approvals, the state machine.
+//! - [`work_order`]: work orders: lines, estimate, approvals, the state machine, the customer's
+//!   own link (its expiry, the state in the customer's words, their answer from the phone).
 //! - [`clock`]: the shop floor's side of an order: each labour line's time clock, parts requests.
 //! - [`template`]: service templates (named sets of lines).
 //! - [`part`]: the parts catalog and suppliers: part numbers, units, the part form.

@@ -55,6 +55,22 @@ impl Plate {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The plate for a screen others can see (the waiting room's TV): the region and the last
+    /// two characters, the rest as dots, e.g. `粤B·•••45`. The owner knows their car by it; a
+    /// passer-by cannot read the plate off it.
+    pub fn masked(&self) -> String {
+        let chars: Vec<char> = self.0.chars().collect();
+        let (head, rest) = if PROVINCES.contains(chars[0]) && chars.len() > 2 {
+            (format!("{}{}·", chars[0], chars[1]), &chars[2..])
+        } else {
+            (String::new(), &chars[..])
+        };
+        // At least one character is hidden, however short the plate.
+        let shown = rest.len().saturating_sub(1).min(2);
+        let dots = "•".repeat(rest.len() - shown);
+        format!("{head}{dots}{}", rest[rest.len() - shown..].iter().collect::<String>())
+    }
 }
 
 impl std::fmt::Display for Plate {
@@ -137,6 +153,15 @@ mod tests {
         assert_eq!(Plate::parse("京A1234学").unwrap().as_str(), "京A1234学");
         assert_eq!(Plate::parse("b-ab 1234").unwrap().as_str(), "BAB1234");
         assert_eq!(Plate::parse("京A12345").unwrap().to_string(), "京A·12345");
+    }
+
+    #[test]
+    fn masked_plates_keep_the_region_and_the_last_two() {
+        assert_eq!(Plate::parse("粤B12345").unwrap().masked(), "粤B·•••45");
+        assert_eq!(Plate::parse("粤BD12345").unwrap().masked(), "粤B·••••45");
+        assert_eq!(Plate::parse("京A1234学").unwrap().masked(), "京A·•••4学");
+        assert_eq!(Plate::parse("BAB1234").unwrap().masked(), "•••••34");
+        assert_eq!(Plate::parse("AB").unwrap().masked(), "•B");
     }
 
     #[test]

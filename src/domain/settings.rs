@@ -47,6 +47,9 @@ pub struct Settings {
     pub tax_rate: rust_decimal::Decimal,
     /// The step a bill's total is rounded to (0.01, 0.1 or 1), for cash without coins.
     pub cash_rounding: rust_decimal::Decimal,
+    /// How many days after delivery the customer's own link to an order keeps working (0: it
+    /// stops with the delivery).
+    pub customer_link_days: u32,
 }
 
 /// The built-in customer sources and levels, with their labels.
@@ -95,6 +98,7 @@ impl Default for Settings {
             prices_include_tax: true,
             tax_rate: rust_decimal::Decimal::ZERO,
             cash_rounding: rust_decimal::Decimal::new(1, 2),
+            customer_link_days: 30,
         }
     }
 }
@@ -127,6 +131,7 @@ pub struct SettingsInput {
     pub tax_mode: String,
     pub tax_rate: String,
     pub cash_rounding: String,
+    pub customer_link_days: String,
 }
 
 impl Settings {
@@ -163,6 +168,7 @@ impl Settings {
             tax_mode: if self.prices_include_tax { "included" } else { "added" }.into(),
             tax_rate: self.tax_rate.to_string(),
             cash_rounding: self.cash_rounding.normalize().to_string(),
+            customer_link_days: self.customer_link_days.to_string(),
         }
     }
 
@@ -203,6 +209,11 @@ impl Settings {
             e.check("part_units", choice_list(&input.part_units))
         };
         let checkout = check_checkout_fields(input, &mut e);
+        // A form without the field (an older page) keeps the default.
+        let customer_link_days = match input.customer_link_days.trim() {
+            "" => Some(Settings::default().customer_link_days),
+            t => e.check("customer_link_days", number_in(t, 0, 365)),
+        };
         e.into_result(|| Settings {
             shop_name: shop_name.unwrap_or_default(),
             shop_address: shop_address.unwrap_or_default(),
@@ -226,6 +237,7 @@ impl Settings {
             prices_include_tax: checkout.1,
             tax_rate: checkout.2,
             cash_rounding: checkout.3,
+            customer_link_days: customer_link_days.unwrap_or_default(),
         })
     }
 }

@@ -35,6 +35,14 @@ impl Actor {
         Actor { user_id: None, name: "system".into() }
     }
 
+    /// The name the audit log gives the customer acting through their own link.
+    pub const CUSTOMER: &'static str = "customer (own phone)";
+
+    /// The customer, through their own link to an order.
+    pub fn customer() -> Actor {
+        Actor { user_id: None, name: Self::CUSTOMER.into() }
+    }
+
     pub fn user(id: UserId, name: &str) -> Actor {
         Actor { user_id: Some(id), name: name.to_string() }
     }

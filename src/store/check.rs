@@ -203,7 +203,7 @@ fn check_orders(tx: &ReadTransaction) -> StoreResult<Vec<String>> {
         BTreeSet::new(),
         BTreeSet::new(),
     );
-    let (mut running, mut requests) = (BTreeSet::new(), BTreeSet::new());
+    let (mut running, mut requests, mut links) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
     let vehicle_table = tx.open_table(VEHICLES)?;
     for row in tx.open_table(ORDERS)?.iter()? {
         let (id, o) = row?;
@@ -216,6 +216,9 @@ fn check_orders(tx: &ReadTransaction) -> StoreResult<Vec<String>> {
         }
         numbers.insert((o.number.clone(), id));
         tokens.insert((o.token, id));
+        if let Some(link) = &o.customer_link {
+            links.insert((link.token_hex(), id));
+        }
         vehicles.insert((o.vehicle_id.0, id));
         customers.insert((o.customer_id.0, id));
         states.insert((o.state.code().to_string(), id));
@@ -254,6 +257,12 @@ fn check_orders(tx: &ReadTransaction) -> StoreResult<Vec<String>> {
         found_tokens.insert((format!("{:032x}", k.value()), v.value()));
     }
     compare("token", tokens.into_iter().map(|(k, v)| (format!("{k:032x}"), v)).collect(), found_tokens);
+    let mut found_links = BTreeSet::new();
+    for row in tx.open_table(ORDERS_BY_CUSTOMER_TOKEN)?.iter()? {
+        let (k, v) = row?;
+        found_links.insert((format!("{:032x}", k.value()), v.value()));
+    }
+    compare("customer link", links, found_links);
     for (name, table, expected) in [
         ("vehicle", ORDERS_BY_VEHICLE, vehicles),
         ("customer", ORDERS_BY_CUSTOMER, customers),

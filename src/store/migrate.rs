@@ -11,7 +11,7 @@ use super::tables::*;
 use super::{StoreError, StoreResult};
 
 /// The schema version this program writes.
-pub const CURRENT: u64 = 7;
+pub const CURRENT: u64 = 8;
 
 type Step = fn(&WriteTransaction) -> StoreResult<()>;
 
@@ -24,6 +24,7 @@ const STEPS: [Step; CURRENT as usize] = [
     v5_checkout,
     v6_reports,
     v7_payments_by_customer_day,
+    v8_customer_links,
 ];
 
 /// The schema version of an open database, `0` for a new, empty one.
@@ -184,6 +185,37 @@ fn v7_payments_by_customer_day(tx: &WriteTransaction) -> StoreResult<()> {
     Ok(())
 }
 
+/// Customers' own links (`/c/{token}`): their two indexes, and a link for every order not yet
+/// delivered or cancelled. Orders closed before links existed get none (their paper has no
+/// customer QR); the desk issues one if a customer asks.
+fn v8_customer_links(tx: &WriteTransaction) -> StoreResult<()> {
+    use crate::domain::OrderState;
+    use redb::ReadableTable;
+    tx.open_table(ORDERS_BY_CUSTOMER_TOKEN)?;
+    tx.open_table(RETIRED_CUSTOMER_TOKENS)?;
+    let mut ids = Vec::new();
+    for state in OrderState::ALL.iter().filter(|s| !s.is_closed()) {
+        for row in tx.open_table(ORDERS_BY_STATE)?.range((state.code(), 0)..=(state.code(), u64::MAX))? {
+            ids.push(row?.0.value().1);
+        }
+    }
+    let now = chrono::Utc::now();
+    let mut linked = 0u64;
+    for id in ids {
+        let Some(mut order) = tx.open_table(ORDERS)?.get(id)?.map(|v| v.value()) else { continue };
+        if order.customer_link.is_some() {
+            continue;
+        }
+        let link = super::orders::new_customer_link_tx(tx, now)?;
+        order.customer_link = Some(link);
+        tx.open_table(ORDERS)?.insert(id, &order)?;
+        tx.open_table(ORDERS_BY_CUSTOMER_TOKEN)?.insert(link.token, id)?;
+        linked += 1;
+    }
+    tracing::info!(linked, "customer links issued");
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -240,6 +272,48 @@ mod tests {
         assert_eq!(version(&db).unwrap(), CURRENT + 2);
         let tx = db.begin_read().unwrap();
         assert_eq!(tx.open_table(NOTES).unwrap().get("step").unwrap().unwrap().value(), "3");
+    }
+
+    #[test]
+    fn version_8_gives_orders_in_the_shop_a_customer_link_and_closed_ones_none() {
+        use crate::domain::work_order::Reception;
+        use crate::domain::{CustomerId, OrderId, OrderState, VehicleId, WorkOrder};
+        let (db, _dir) = temp_db();
+        run_to(&db, 7).unwrap();
+        let tx = db.begin_write().unwrap();
+        for (id, state) in
+            [(1u64, OrderState::InProgress), (2, OrderState::Delivered), (3, OrderState::Draft)]
+        {
+            let reception = Reception {
+                mileage: None,
+                fuel: None,
+                complaint: "x".into(),
+                items_left: String::new(),
+                promised_at: None,
+                advisor: None,
+            };
+            let mut o =
+                WorkOrder::new(VehicleId(1), CustomerId(1), state, reception, chrono::Utc::now(), None);
+            o.id = OrderId(id);
+            o.token = u128::from(id);
+            tx.open_table(ORDERS).unwrap().insert(id, &o).unwrap();
+            tx.open_table(ORDERS_BY_STATE).unwrap().insert((state.code(), id), ()).unwrap();
+            tx.open_table(ORDERS_BY_TOKEN).unwrap().insert(o.token, id).unwrap();
+        }
+        tx.commit().unwrap();
+        assert_eq!(run(&db).unwrap(), 7);
+        let tx = db.begin_read().unwrap();
+        let orders = tx.open_table(ORDERS).unwrap();
+        let index = tx.open_table(ORDERS_BY_CUSTOMER_TOKEN).unwrap();
+        for (id, linked) in [(1u64, true), (2, false), (3, true)] {
+            let o = orders.get(id).unwrap().unwrap().value();
+            assert_eq!(o.customer_link.is_some(), linked, "order {id}");
+            if let Some(link) = o.customer_link {
+                assert_ne!(link.token, o.token);
+                assert_eq!(index.get(link.token).unwrap().unwrap().value(), id);
+            }
+        }
+        assert_eq!(redb::ReadableTableMetadata::len(&index).unwrap(), 2);
     }
 
     #[test]

@@ -51,6 +51,7 @@ fn changed_fields(old: &Settings, new: &Settings) -> Vec<&'static str> {
         ("order_number_format", a.order_number_format != b.order_number_format),
         ("backup_time", a.backup_time != b.backup_time),
         ("backup_keep", a.backup_keep != b.backup_keep),
+        ("customer_link_days", a.customer_link_days != b.customer_link_days),
     ]
     .into_iter()
     .filter_map(|(name, changed)| changed.then_some(name))

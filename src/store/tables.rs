@@ -76,6 +76,16 @@ pub const ORDERS_BY_TOKEN: TableDefinition<u128, u64> = TableDefinition::new("or
 /// answer instead of "not found".
 pub const RETIRED_TOKENS: TableDefinition<u128, u64> = TableDefinition::new("retired_tokens");
 
+/// Index: the token of an order's customer link (`/c/{token}`) → order id. Kept apart from
+/// the technicians' tokens, so neither kind of token opens the other's pages.
+pub const ORDERS_BY_CUSTOMER_TOKEN: TableDefinition<u128, u64> =
+    TableDefinition::new("orders_by_customer_token");
+
+/// Customer link tokens the desk replaced with new ones → order id, so an old link says to
+/// ask the shop instead of "not found".
+pub const RETIRED_CUSTOMER_TOKENS: TableDefinition<u128, u64> =
+    TableDefinition::new("retired_customer_tokens");
+
 /// Index: (vehicle id, order id) → (), a vehicle's repair history.
 pub const ORDERS_BY_VEHICLE: TableDefinition<(u64, u64), ()> = TableDefinition::new("orders_by_vehicle");
 
@@ -258,6 +268,14 @@ macro_rules! for_each_table {
         }
         {
             let $t = RETIRED_TOKENS;
+            $body
+        }
+        {
+            let $t = ORDERS_BY_CUSTOMER_TOKEN;
+            $body
+        }
+        {
+            let $t = RETIRED_CUSTOMER_TOKENS;
             $body
         }
         {

@@ -1,4 +1,8 @@
-//! The shop-floor board (车间看板, GET /board): the open orders by state, as cards or a list.
+//! The shop-floor board (车间看板, GET /board): the open orders by state, as cards or a list;
+//! and the waiting room's TV (`?view=waiting`): each car by its masked plate (粤B·•••45) and its
+//! state in the customer's words, nothing else. The TV's view is open without signing in, so
+//! that screen needs no staff session a visitor could use; it shows nothing a visitor could
+//! not read off the TV anyway.
 //!
 //! Live pages poll a small URL every second or two with the version they show; the answer is
 //! `204 No Content` (htmx keeps the page as it is) until a work order changes.
@@ -93,6 +97,9 @@ fn board_version(state: &AppState) -> String {
 }
 
 async fn board_page(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Response> {
+    if q.get("view").is_some_and(|v| v == "waiting") {
+        return waiting_page(state, ctx, q).await;
+    }
     ctx.require(Area::Board)?;
     let list = q.get("view").is_some_and(|v| v == "list");
     let version = board_version(state);
@@ -128,6 +135,85 @@ async fn board_page(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Respons
         (board)
     };
     Ok(html_response(layout::page(ctx, lang.t(Msg::NavBoard), body)))
+}
+
+/// GET /board?view=waiting: the waiting room's TV.
+async fn waiting_page(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Response> {
+    let lang = ctx.guest_lang();
+    let version = board_version(state);
+    if q.get("v").is_some_and(|v| *v == version) {
+        return Ok(no_change());
+    }
+    let key = format!("{}|waiting", lang.code());
+    let board = match state.board_cache.get(&version, &key) {
+        Some(html) => maud::PreEscaped(html),
+        None => {
+            let (rows, _) = board_rows(state).await?;
+            let cars: Vec<WaitingCar> = rows
+                .iter()
+                .map(|r| WaitingCar {
+                    plate: r.vehicle.as_ref().map(|v| v.details.plate.masked()).unwrap_or_default(),
+                    stage: r.order.customer_stage(),
+                    state: r.order.state,
+                })
+                .collect();
+            let board = waiting_markup(lang, &cars, &version);
+            state.board_cache.put(&version, key, board.0.clone());
+            board
+        }
+    };
+    if q.contains_key("v") {
+        return Ok(html_response(board));
+    }
+    let s = &ctx.settings;
+    let page = html! {
+        (maud::DOCTYPE)
+        html lang=(lang.html_lang()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="htmx-config" content=r#"{"historyCacheSize":0,"includeIndicatorStyles":false,"defaultSettleDelay":0}"#;
+                title { (lang.t(Msg::WaitingBoardTitle)) " · " (s.shop_name) }
+                link rel="stylesheet" href=(super::assets::css_path());
+                script src=(super::assets::htmx_path()) defer {}
+            }
+            body.waiting-room {
+                header.waiting-head {
+                    h1 { (s.shop_name) " · " (lang.t(Msg::WaitingBoardTitle)) }
+                    p { (lang.t(Msg::WaitingBoardLead)) }
+                }
+                main { (board) }
+            }
+        }
+    };
+    Ok(html_response(page))
+}
+
+/// One car on the waiting room's TV.
+struct WaitingCar {
+    plate: String,
+    stage: crate::domain::work_order::CustomerStage,
+    state: OrderState,
+}
+
+fn waiting_markup(lang: crate::i18n::Lang, cars: &[WaitingCar], version: &str) -> Markup {
+    html! {
+        div id="board" hx-get={ "/board?view=waiting&v=" (version) } hx-trigger="every 5s" hx-swap="outerHTML" data-version=(version) {
+            @if cars.is_empty() {
+                p.empty { (lang.t(Msg::BoardEmpty)) }
+            } @else {
+                ul.waiting-cars {
+                    @for c in cars {
+                        li data-state=(c.state.code()) data-step=(c.stage.step) {
+                            span.plate-big { (c.plate) }
+                            span.stage { (lang.t(c.stage.label)) }
+                            span.bar {}
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 fn board_markup(ctx: &Ctx, rows: &[BoardRow], all: &[User], list: bool, version: &str) -> Markup {

@@ -113,18 +113,33 @@ impl Ctx {
     /// The CSRF and origin check of [`Ctx::form`], for bodies that are not urlencoded
     /// (multipart uploads send the token as a part named `csrf`).
     pub fn check_csrf(&self, field: &str) -> AppResult<()> {
-        if !self.same_origin() {
-            return Err(AppError::Csrf);
-        }
-        let sent = self.header("x-csrf-token").unwrap_or(field);
         let expected = match &self.user {
             Some(user) => Some(user.session.csrf.as_str()),
             None => self.cookie(PRE_COOKIE),
         };
+        self.check_csrf_against(expected, field)
+    }
+
+    /// The same check against a token the caller holds: a customer's link carries its own, as
+    /// a session does (the customer's phone pages never look at a session).
+    pub fn check_csrf_against(&self, expected: Option<&str>, field: &str) -> AppResult<()> {
+        if !self.same_origin() {
+            return Err(AppError::Csrf);
+        }
+        let sent = self.header("x-csrf-token").unwrap_or(field);
         match expected {
             Some(expected) if !sent.is_empty() && ct_eq(sent.as_bytes(), expected.as_bytes()) => Ok(()),
             _ => Err(AppError::Csrf),
         }
+    }
+
+    /// The language for someone who is not signed in (a customer on their phone): their
+    /// choice (the language cookie), else their browser's, else the shop's.
+    pub fn guest_lang(&self) -> Lang {
+        self.cookie(LANG_COOKIE)
+            .and_then(Lang::parse)
+            .or_else(|| self.header("accept-language").and_then(Lang::from_accept_language))
+            .unwrap_or(self.settings.default_lang)
     }
 
     fn same_origin(&self) -> bool {

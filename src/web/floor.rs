@@ -1,8 +1,9 @@
 //! The technician's phone pages (via the QR on the printed order): my jobs, the order with big
 //! start / pause / finish buttons per labour line, notes with photos from the camera, parts
-//! requests. Plain web pages designed for a 390 px wide screen.
+//! requests, and each photo note's "share with customer" switch (the customer's own page shows
+//! shared notes). Plain web pages designed for a 390 px wide screen.
 //!
-//! A little over 600 lines: its routes, the multipart note upload and the phone views are one
+//! About 700 lines: its routes, the multipart note upload and the phone views are one
 //! flow and read best together; photo scaling is already [`super::photo`]. (The order page
 //! renders the notes and badges from here, so moving them waits for the orders split.)
 
@@ -81,13 +82,34 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
             async move { run(&ctx, add_note(&s, &ctx, &token, form).await) }
         });
     let s = state.clone();
+    let share = warp::path!("t" / String / "notes" / usize / "share")
+        .and(warp::post())
+        .and(ctx.clone())
+        .and(body)
+        .then(move |token: String, no: usize, ctx: Ctx, body: Bytes| {
+            let s = s.clone();
+            async move { run(&ctx, share_note(&s, &ctx, &token, no, &body).await) }
+        });
+    let s = state.clone();
     let photo = warp::path!("photos" / u64 / u64).and(warp::get()).and(ctx).and(query).then(
         move |order: u64, id: u64, ctx: Ctx, q: Query| {
             let s = s.clone();
             async move { run(&ctx, photo(&s, &ctx, order, id, q.contains_key("thumb")).await) }
         },
     );
-    jobs.or(page).unify().or(line).unify().or(parts).unify().or(notes).unify().or(photo).unify().boxed()
+    jobs.or(page)
+        .unify()
+        .or(line)
+        .unify()
+        .or(parts)
+        .unify()
+        .or(notes)
+        .unify()
+        .or(share)
+        .unify()
+        .or(photo)
+        .unify()
+        .boxed()
 }
 
 /// Who may use the floor pages: technicians, and the desk (who may act on any line).
@@ -357,8 +379,8 @@ pub fn notes_section(ctx: &Ctx, o: &WorkOrder, errors: &FieldErrors, with_form: 
                 }
             }
             ul.timeline {
-                @for n in o.notes.iter().rev() {
-                    li {
+                @for (i, n) in o.notes.iter().enumerate().rev() {
+                    li data-note=(i + 1) data-shared[n.shared] {
                         @if !n.text.is_empty() { p.notes { (n.text) } }
                         @if !n.photos.is_empty() {
                             div.thumbs {
@@ -370,11 +392,57 @@ pub fn notes_section(ctx: &Ctx, o: &WorkOrder, errors: &FieldErrors, with_form: 
                             }
                         }
                         div.muted { (n.by_name) " · " (LocalTime::new(n.at, tz)) }
+                        @if with_form && !n.photos.is_empty() { (share_switch(ctx, o, i + 1, n.shared)) }
                     }
                 }
             }
         }
     }
+}
+
+/// A photo note's "share with customer" switch: shows the note and its photos on the
+/// customer's own page, or stops showing them. Off until someone turns it on.
+fn share_switch(ctx: &Ctx, o: &WorkOrder, no: usize, shared: bool) -> Markup {
+    let lang = ctx.lang;
+    let desk = ctx.user.as_ref().is_some_and(|u| u.user.roles.may(Area::Orders));
+    let from_order = desk && !ctx.path_and_query.starts_with("/t/");
+    html! {
+        form.share-switch method="post" action={ "/t/" (token_of(o)) "/notes/" (no) "/share" } {
+            (csrf_field(ctx))
+            input type="hidden" name="shared" value=(if shared { "0" } else { "1" });
+            @if from_order { input type="hidden" name="from" value="order"; }
+            @if shared {
+                span.badge.ok { (lang.t(Msg::SharedWithCustomer)) } " "
+                button.secondary.small type="submit" aria-pressed="true" { (lang.t(Msg::StopSharing)) }
+            } @else {
+                button.secondary.small type="submit" aria-pressed="false" { (lang.t(Msg::ShareWithCustomer)) }
+            }
+        }
+    }
+}
+
+/// POST /t/{token}/notes/{no}/share: `shared` 1 or 0; back to the page the switch was on.
+async fn share_note(state: &AppState, ctx: &Ctx, token: &str, no: usize, body: &[u8]) -> AppResult<Response> {
+    let user = floor_user(ctx)?;
+    let form = ctx.form(body)?;
+    let order = match resolve(state, ctx, token).await? {
+        Ok(order) => order,
+        Err(page) => return Ok(page),
+    };
+    let shared = match form.get("shared") {
+        "1" => true,
+        "0" => false,
+        _ => return Err(AppError::BadRequest),
+    };
+    let (actor, id) = (user.actor(), order.id);
+    let order =
+        state.store.write_touching(move |tx, t| orders::share_note_tx(tx, t, &actor, id, no, shared)).await?;
+    let to = if form.get("from") == "order" {
+        format!("/orders/{}?notice=saved#notes", order.id)
+    } else {
+        format!("/t/{}?floor=1&notice=note#notes", token_of(&order))
+    };
+    Ok(redirect_to(&to, ctx.htmx))
 }
 
 fn parts_section(ctx: &Ctx, o: &WorkOrder, errors: &FieldErrors) -> Markup {

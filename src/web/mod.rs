@@ -17,8 +17,12 @@
 //!   from stock per line.
 //! - [`checkout`]: the till: an order's settlement, payments, voids and part-line refunds, the
 //!   receipt, the cashier's home, the day-end, receivables and customer statements.
-//! - [`board`]: the shop-floor board, the printed order with its QR code, where a QR leads.
-//! - [`floor`]: the technicians' phone pages: my jobs, clocking lines, notes, parts requests.
+//! - [`board`]: the shop-floor board, and the waiting room's TV (`?view=waiting`: masked plates
+//!   and states, open without signing in).
+//! - [`floor`]: the technicians' phone pages: my jobs, clocking lines, notes (each photo note
+//!   shared with the customer or not), parts requests.
+//! - [`customer_phone`]: the customer's own phone page for one order (`/c/{token}`, no sign-in):
+//!   its state, lines, shared photos and receipt, and approving pending lines with a signature.
 //! - [`templates`]: service templates (保养套餐) kept by managers.
 //! - [`parts`]: the parts inventory: catalog, stock in and out, the to-pick list, stocktakes,
 //!   suppliers, low stock, valuation.
@@ -76,6 +80,7 @@ pub mod chart;
 pub mod checkout;
 pub mod csv;
 pub mod ctx;
+pub mod customer_phone;
 pub mod customers;
 pub mod error;
 pub mod floor;
@@ -119,6 +124,8 @@ pub struct AppState {
     settings: RwLock<Arc<Settings>>,
     pub hasher: Hasher,
     pub throttle: Throttle,
+    /// The customers' approvals, per link and per address (see [`customer_phone`]).
+    pub customer_throttle: Throttle,
     /// Checked customer imports waiting for their confirmation.
     pub(crate) imports: import::PendingImports<import::ReadyRow>,
     /// Checked parts catalog imports waiting for their confirmation.
@@ -147,6 +154,7 @@ impl AppState {
             settings: RwLock::new(Arc::new(settings)),
             hasher: Hasher::new(),
             throttle: Throttle::default(),
+            customer_throttle: customer_phone::throttle(),
             imports: import::PendingImports::default(),
             part_imports: import::PendingImports::default(),
             lan_base_url,
@@ -263,6 +271,7 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
         board::routes(state.clone()),
         templates::routes(state.clone()),
         floor::routes(state.clone()),
+        customer_phone::routes(state.clone()),
         parts::routes(state.clone()),
         reports::routes(state.clone()),
     );

@@ -278,7 +278,7 @@ async fn board_shows(board: &Browser, column: &str, plate: &str) -> bool {
     wait_until(board, &script).await
 }
 
-async fn wait_until(browser: &Browser, script: &str) -> bool {
+pub(crate) async fn wait_until(browser: &Browser, script: &str) -> bool {
     for _ in 0..100 {
         let done = browser
             .client

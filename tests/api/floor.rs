@@ -13,7 +13,7 @@ use crate::helpers::*;
 // The vocabulary of these tests (the shop and the work orders are the shared fixtures').
 
 /// The phone page's token of an order, from the link on its order page (the desk's view).
-async fn token(app: &TestApp, desk: &Client, order: u64) -> String {
+pub(crate) async fn token(app: &TestApp, desk: &Client, order: u64) -> String {
     let html = order_page(app, desk, order).await;
     let token = attr(&html, "href=\"/t/");
     let token = token.strip_suffix("?floor=1").expect("the link opens the phone page").to_string();
@@ -60,7 +60,7 @@ async fn csrf(app: &TestApp, c: &Client) -> String {
 }
 
 /// Posts the note form as the phone sends it: the token first, the text, then the photos.
-async fn note(app: &TestApp, c: &Client, token: &str, text: &str, photos: Vec<Part>) -> Response {
+pub(crate) async fn note(app: &TestApp, c: &Client, token: &str, text: &str, photos: Vec<Part>) -> Response {
     let mut form = Form::new().text("csrf", csrf(app, c).await).text("text", text.to_string());
     for photo in photos {
         form = form.part("photo", photo);
@@ -68,12 +68,12 @@ async fn note(app: &TestApp, c: &Client, token: &str, text: &str, photos: Vec<Pa
     c.post(app.url(&format!("/t/{token}/notes"))).multipart(form).send().await.expect("POST note")
 }
 
-fn jpeg_part(bytes: Vec<u8>, name: &str) -> Part {
+pub(crate) fn jpeg_part(bytes: Vec<u8>, name: &str) -> Part {
     Part::bytes(bytes).file_name(name.to_string()).mime_str("image/jpeg").unwrap()
 }
 
 /// A `width`×`height` colour gradient, encoded as a JPEG the way a camera would send one.
-fn gradient_jpeg(width: u32, height: u32) -> Vec<u8> {
+pub(crate) fn gradient_jpeg(width: u32, height: u32) -> Vec<u8> {
     let picture = image::RgbImage::from_fn(width, height, |x, y| {
         image::Rgb([(x * 255 / width) as u8, (y * 255 / height) as u8, ((x + y) % 256) as u8])
     });

@@ -33,7 +33,7 @@ fn encode(s: &str) -> String {
 }
 
 /// The `<svg>…</svg>` of the QR code on a print page.
-fn inline_qr(html: &str) -> &str {
+pub(crate) fn inline_qr(html: &str) -> &str {
     let qr = &html[html.find("class=\"qr\"").expect("a QR block")..];
     let start = qr.find("<svg").unwrap();
     &qr[start..qr.find("</svg>").unwrap() + "</svg>".len()]
@@ -42,7 +42,7 @@ fn inline_qr(html: &str) -> &str {
 /// Reads a QR code drawn by our SVG renderer: a `viewBox="0 0 w h"` and one path of dark
 /// rectangles `M{left} {top}h{w}v{h}H{left}V{top}`. The rectangles are painted into a greyscale
 /// bitmap (`PX` pixels a unit, a white border around) which `rqrr` decodes.
-fn read_qr(svg: &str) -> String {
+pub(crate) fn read_qr(svg: &str) -> String {
     const PX: usize = 2;
     const BORDER: usize = 20;
     let size: Vec<usize> = attr(svg, "viewBox=\"").split(' ').map(|n| n.parse().unwrap()).collect();

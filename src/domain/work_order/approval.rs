@@ -12,7 +12,11 @@ use crate::i18n::Msg;
 
 crate::domain::code::code_enum!(
     /// How the customer gave their answer.
-    ApprovalMethod { InPerson = "in_person" => ApprovalInPerson, Phone = "phone" => ApprovalPhone }
+    ApprovalMethod {
+        InPerson = "in_person" => ApprovalInPerson,
+        Phone = "phone" => ApprovalPhone,
+        CustomerPhone = "customer_phone" => ApprovalCustomerPhone,
+    }
 );
 
 /// A signature drawn on the kiosk's touchscreen: strokes of points in a 1000 × 400 box.
@@ -123,8 +127,14 @@ impl ApprovalDetails {
             "estimate_version",
             input.estimate_version.trim().parse::<u32>().map_err(|_| Problem::new(Msg::StaleEdit)),
         );
-        let method =
-            e.check("method", ApprovalMethod::parse(&input.method).ok_or(Problem::new(Msg::ChoiceInvalid)));
+        // The desk records answers given in person or by a call; only the customer's own link
+        // records an answer "by the customer on their phone".
+        let method = e.check(
+            "method",
+            ApprovalMethod::parse(&input.method)
+                .filter(|m| *m != ApprovalMethod::CustomerPhone)
+                .ok_or(Problem::new(Msg::ChoiceInvalid)),
+        );
         let approver = e.check("approver", required_text(&input.approver, 60));
         let mut decisions = Vec::new();
         for (no, decision) in &input.decisions {
@@ -153,7 +163,9 @@ impl ApprovalDetails {
 }
 
 impl WorkOrder {
-    /// Applies a checked approval: every pending line it names gets its decision.
+    /// Applies a checked approval: every pending line it names gets its decision. At the desk
+    /// every pending line is answered at once; on their phone the customer may answer some of
+    /// them (each answer with its own signature), but only lines that are still pending.
     pub fn apply_approval(
         &mut self,
         details: ApprovalDetails,
@@ -168,14 +180,24 @@ impl WorkOrder {
         if pending.is_empty() {
             return Err(Problem::new(Msg::NothingToApprove));
         }
-        // Every pending line of this version must be answered, and only those.
         let mut answered: Vec<u32> = details.decisions.iter().map(|(no, _)| *no).collect();
         answered.sort_unstable();
         answered.dedup();
-        let mut expected = pending.clone();
-        expected.sort_unstable();
-        if answered != expected || answered.len() != details.decisions.len() {
-            return Err(Problem::new(Msg::DecideEveryLine));
+        if details.method == ApprovalMethod::CustomerPhone {
+            // Some of the pending lines, each once.
+            if answered.is_empty()
+                || answered.len() != details.decisions.len()
+                || answered.iter().any(|no| !pending.contains(no))
+            {
+                return Err(Problem::new(Msg::PickLines));
+            }
+        } else {
+            // Every pending line of this version must be answered, and only those.
+            let mut expected = pending.clone();
+            expected.sort_unstable();
+            if answered != expected || answered.len() != details.decisions.len() {
+                return Err(Problem::new(Msg::DecideEveryLine));
+            }
         }
         let no = self.approvals.len() as u32 + 1;
         let mut approved = Vec::new();
@@ -267,5 +289,45 @@ mod tests {
             o.apply_approval(approval(4, &[]), Utc::now(), None, "a").unwrap_err().msg,
             Msg::NothingToApprove
         );
+    }
+
+    #[test]
+    fn on_their_phone_the_customer_answers_some_pending_lines_and_only_those() {
+        let mut o = order(OrderState::InProgress);
+        o.lines.push(line(1, LineKind::Labor, "1", "100"));
+        o.lines.push(line(2, LineKind::Part, "1", "50"));
+        o.lines.push(line(3, LineKind::Part, "1", "30"));
+        o.lines[0].decision = Decision::Approved;
+        o.estimate_version = 5;
+        let phone = |decisions: &[(u32, Decision)]| ApprovalDetails {
+            method: ApprovalMethod::CustomerPhone,
+            signature: Some(Signature::parse("1,1 2,2 3,3 4,4 5,5").unwrap()),
+            ..approval(5, decisions)
+        };
+        let already = phone(&[(1, Decision::Declined)]);
+        assert_eq!(o.apply_approval(already, Utc::now(), None, "").unwrap_err().msg, Msg::PickLines);
+        let twice = phone(&[(2, Decision::Approved), (2, Decision::Declined)]);
+        assert_eq!(o.apply_approval(twice, Utc::now(), None, "").unwrap_err().msg, Msg::PickLines);
+        let a = o.apply_approval(phone(&[(2, Decision::Approved)]), Utc::now(), None, "").unwrap();
+        assert_eq!(
+            (a.method, a.approved.clone(), a.approved_total),
+            (ApprovalMethod::CustomerPhone, vec![2], d("50"))
+        );
+        assert_eq!(o.line(3).unwrap().decision, Decision::Pending, "the other line still waits");
+        let a = o.apply_approval(phone(&[(3, Decision::Declined)]), Utc::now(), None, "").unwrap();
+        assert_eq!(a.declined, vec![3]);
+    }
+
+    #[test]
+    fn the_desk_cannot_record_an_answer_as_given_on_the_customers_phone() {
+        let input = ApprovalInput {
+            estimate_version: "1".into(),
+            method: "customer_phone".into(),
+            approver: "王伟".into(),
+            decisions: vec![("1".into(), "approved".into())],
+            ..Default::default()
+        };
+        let e = ApprovalDetails::check(&input).unwrap_err();
+        assert_eq!(e.get("method").unwrap().msg, Msg::ChoiceInvalid);
     }
 }

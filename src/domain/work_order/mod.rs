@@ -9,6 +9,8 @@
 //! transitions.rs  the state machine: who may move an order where, and what a move stops
 //! lines.rs        the lines, their checks, technicians' assignment history, repricing
 //! approval.rs     the customer's answer to the estimate, with a signature
+//! customer_link.rs the customer's own link: its secrets, expiry, the state in their words,
+//!                 their answer from the phone
 //! requests.rs     parts asked for from the floor
 //! ```
 
@@ -23,11 +25,13 @@ use super::vehicle::VehicleId;
 use crate::i18n::Msg;
 
 mod approval;
+mod customer_link;
 mod lines;
 mod requests;
 mod transitions;
 
 pub use approval::{Approval, ApprovalDetails, ApprovalInput, ApprovalMethod, Signature};
+pub use customer_link::{CustomerLink, CustomerStage, PhoneAnswerInput, parse_token};
 pub use lines::{Assignment, Line, LineChange, LineDetails, LineInput, money};
 pub use requests::{PartRequest, RequestStatus};
 pub use transitions::{
@@ -106,6 +110,10 @@ pub struct Note {
     /// Ids of photos stored with the note.
     #[serde(default)]
     pub photos: Vec<u64>,
+    /// Shown to the customer on their phone page (off unless a technician or the desk turns
+    /// it on).
+    #[serde(default)]
+    pub shared: bool,
 }
 
 /// A stored work order.
@@ -116,6 +124,10 @@ pub struct WorkOrder {
     pub number: String,
     /// The secret in the printed QR code (128 random bits).
     pub token: u128,
+    /// The customer's own link (`/c/{token}`); orders closed before it existed have none
+    /// until the desk issues one.
+    #[serde(default)]
+    pub customer_link: Option<CustomerLink>,
     pub vehicle_id: VehicleId,
     pub customer_id: CustomerId,
     pub state: OrderState,
@@ -276,6 +288,7 @@ impl WorkOrder {
             id: OrderId(0),
             number: String::new(),
             token: 0,
+            customer_link: None,
             vehicle_id,
             customer_id,
             state,

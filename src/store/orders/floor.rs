@@ -161,6 +161,7 @@ pub fn add_note_tx(
         by_name: actor.name.clone(),
         text,
         photos: ids,
+        shared: false,
     });
     save_tx(tx, touched, &before, &mut order)?;
     append_tx(tx, actor, "order.note", &format!("order:{id}"), format!("{} ({count} photos)", order.number))?;
@@ -171,6 +172,43 @@ pub fn add_note_tx(
 pub fn photo(tx: &ReadTransaction, id: u64, thumb: bool) -> StoreResult<Option<Vec<u8>>> {
     let table = tx.open_table(if thumb { PHOTO_THUMBS } else { PHOTOS })?;
     Ok(table.get(id)?.map(|v| v.value().to_vec()))
+}
+
+/// Shows a note (and its photos) to the customer on their phone page, or stops showing it.
+/// `no` counts the order's floor notes from 1, oldest first (notes are never removed).
+pub fn share_note_tx(
+    tx: &WriteTransaction,
+    touched: &mut Touched,
+    actor: &Actor,
+    id: OrderId,
+    no: usize,
+    shared: bool,
+) -> StoreResult<WorkOrder> {
+    let before = get_tx(tx, id)?;
+    if before.state.is_closed() {
+        return Err(StoreError::Refused(Msg::OrderLocked));
+    }
+    let mut order = before.clone();
+    let note = no.checked_sub(1).and_then(|i| order.notes.get_mut(i)).ok_or(StoreError::NotFound)?;
+    if note.shared == shared {
+        return Ok(order);
+    }
+    note.shared = shared;
+    save_tx(tx, touched, &before, &mut order)?;
+    let what = if shared { "shared with the customer" } else { "no longer shared" };
+    append_tx(
+        tx,
+        actor,
+        "order.note_share",
+        &format!("order:{id}"),
+        format!("{} note {no} {what}", order.number),
+    )?;
+    Ok(order)
+}
+
+/// Whether a photo belongs to one of the order's notes shared with the customer.
+pub fn shared_photo(order: &WorkOrder, photo: u64) -> bool {
+    order.notes.iter().any(|n| n.shared && n.photos.contains(&photo))
 }
 
 /// The order a photo belongs to (photos are shown only to who may see the order).

@@ -6,12 +6,13 @@
 //!
 //! ```text
 //! mod.rs        loading, indexes, save_tx, editable_tx
-//! opening.rs    opening (number, token, the vehicle's mileage in the same transaction),
-//!               recording a past order, QR token rotation, editing the reception
+//! opening.rs    opening (number, token, customer link, the vehicle's mileage in the same
+//!               transaction), recording a past order, QR token and customer link rotation,
+//!               editing the reception
 //! lines.rs      adding, changing and removing lines
 //! approvals.rs  the customer's answer
 //! status.rs     diagnosis notes and state transitions
-//! floor.rs      time clocks, notes and photos from the phone
+//! floor.rs      time clocks, notes and photos from the phone, sharing a note with the customer
 //! requests.rs   parts requests from the floor
 //! parts.rs      issuing catalog part lines from stock, returns, "not needed"
 //! query.rs      the order list's filters and pages
@@ -21,8 +22,8 @@ use chrono::Utc;
 use redb::{ReadTransaction, ReadableTable, WriteTransaction};
 
 use super::tables::{
-    ORDERS, ORDERS_BY_CUSTOMER, ORDERS_BY_NUMBER, ORDERS_BY_STATE, ORDERS_BY_TECHNICIAN, ORDERS_BY_TOKEN,
-    ORDERS_BY_VEHICLE, RETIRED_TOKENS,
+    ORDERS, ORDERS_BY_CUSTOMER, ORDERS_BY_CUSTOMER_TOKEN, ORDERS_BY_NUMBER, ORDERS_BY_STATE,
+    ORDERS_BY_TECHNICIAN, ORDERS_BY_TOKEN, ORDERS_BY_VEHICLE, RETIRED_CUSTOMER_TOKENS, RETIRED_TOKENS,
 };
 use super::{StoreError, StoreResult, Touched};
 use crate::domain::{CustomerId, OrderId, OrderState, UserId, VehicleId, WorkOrder};
@@ -37,10 +38,16 @@ mod query;
 mod requests;
 mod status;
 
-pub use approvals::approve_tx;
-pub use floor::{ClockOutcome, NewPhoto, add_note_tx, clock_tx, photo, photo_order, running_for};
+pub use approvals::{approve_tx, customer_approve_tx};
+pub use floor::{
+    ClockOutcome, NewPhoto, add_note_tx, clock_tx, photo, photo_order, running_for, share_note_tx,
+    shared_photo,
+};
 pub use lines::{add_lines_tx, remove_line_tx, update_line_tx};
-pub use opening::{OpenOptions, open_tx, record_tx, rotate_token_tx, update_reception_tx};
+pub(crate) use opening::new_customer_link_tx;
+pub use opening::{
+    OpenOptions, open_tx, record_tx, rotate_customer_link_tx, rotate_token_tx, update_reception_tx,
+};
 pub(crate) use parts::refund_part_tx;
 pub use parts::{issue_line_tx, record_issued_tx, return_line_tx, set_unused_tx};
 pub use query::{OrderFilter, OrderPage, OrderRow, PAGE_SIZE, SCAN_LIMIT, list};
@@ -71,6 +78,22 @@ pub fn by_token(tx: &ReadTransaction, token: u128) -> StoreResult<TokenLookup> {
             .unwrap_or(TokenLookup::Unknown));
     }
     if let Some(id) = tx.open_table(RETIRED_TOKENS)?.get(token)?.map(|v| v.value()) {
+        return Ok(get(tx, OrderId(id))?
+            .map(|o| TokenLookup::Retired(Box::new(o)))
+            .unwrap_or(TokenLookup::Unknown));
+    }
+    Ok(TokenLookup::Unknown)
+}
+
+/// What a customer link's token leads to: looked up only among customer links, never among
+/// the technicians' QR tokens.
+pub fn by_customer_token(tx: &ReadTransaction, token: u128) -> StoreResult<TokenLookup> {
+    if let Some(id) = tx.open_table(ORDERS_BY_CUSTOMER_TOKEN)?.get(token)?.map(|v| v.value()) {
+        return Ok(get(tx, OrderId(id))?
+            .map(|o| TokenLookup::Current(Box::new(o)))
+            .unwrap_or(TokenLookup::Unknown));
+    }
+    if let Some(id) = tx.open_table(RETIRED_CUSTOMER_TOKENS)?.get(token)?.map(|v| v.value()) {
         return Ok(get(tx, OrderId(id))?
             .map(|o| TokenLookup::Retired(Box::new(o)))
             .unwrap_or(TokenLookup::Unknown));

@@ -1,18 +1,19 @@
-//! Opening an order (its number, its QR token, the vehicle's mileage in the same transaction),
-//! recording one that already happened, a new QR token on reprint, and editing the reception.
+//! Opening an order (its number, its QR token and the customer's link, the vehicle's mileage
+//! in the same transaction), recording one that already happened, a new QR token on reprint, a
+//! new customer link, and editing the reception.
 
 use chrono::{DateTime, Utc};
 use redb::{ReadableTable, WriteTransaction};
 
 use super::{editable_tx, get_tx, index_tx, open_for_vehicle_tx, save_tx};
 use crate::domain::vehicle::check_mileage;
-use crate::domain::work_order::{Reception, order_number};
+use crate::domain::work_order::{CustomerLink, Reception, order_number};
 use crate::domain::{FieldErrors, OrderId, OrderState, Problem, Settings, VehicleId, WorkOrder};
 use crate::i18n::Msg;
 use crate::store::audit::{Actor, append_tx};
 use crate::store::tables::{
-    ORDERS, ORDERS_BY_CUSTOMER, ORDERS_BY_NUMBER, ORDERS_BY_TOKEN, ORDERS_BY_VEHICLE, RETIRED_TOKENS,
-    SEQUENCES,
+    ORDERS, ORDERS_BY_CUSTOMER, ORDERS_BY_CUSTOMER_TOKEN, ORDERS_BY_NUMBER, ORDERS_BY_TOKEN,
+    ORDERS_BY_VEHICLE, RETIRED_CUSTOMER_TOKENS, RETIRED_TOKENS, SEQUENCES,
 };
 use crate::store::{StoreError, StoreResult, Touched, next_id_tx, vehicles};
 
@@ -98,16 +99,19 @@ pub fn record_tx(
     Ok(order)
 }
 
-/// Gives a new order its id, its number for the day it was opened and a QR token, and stores
-/// it with every index.
+/// Gives a new order its id, its number for the day it was opened, a QR token and the
+/// customer's link, and stores it with every index.
 fn insert_new_tx(tx: &WriteTransaction, settings: &Settings, mut order: WorkOrder) -> StoreResult<WorkOrder> {
     order.id = OrderId(next_id_tx(tx, "order")?);
     order.number = next_number_tx(tx, settings, order.created_at)?;
     order.token = new_token_tx(tx)?;
+    let link = new_customer_link_tx(tx, order.created_at)?;
+    order.customer_link = Some(link);
     let id = order.id.0;
     tx.open_table(ORDERS)?.insert(id, &order)?;
     tx.open_table(ORDERS_BY_NUMBER)?.insert(order.number.as_str(), id)?;
     tx.open_table(ORDERS_BY_TOKEN)?.insert(order.token, id)?;
+    tx.open_table(ORDERS_BY_CUSTOMER_TOKEN)?.insert(link.token, id)?;
     tx.open_table(ORDERS_BY_VEHICLE)?.insert((order.vehicle_id.0, id), ())?;
     tx.open_table(ORDERS_BY_CUSTOMER)?.insert((order.customer_id.0, id), ())?;
     index_tx(tx, &order, true)?;
@@ -133,16 +137,63 @@ fn next_number_tx(tx: &WriteTransaction, settings: &Settings, at: DateTime<Utc>)
     }
 }
 
-fn new_token_tx(tx: &WriteTransaction) -> StoreResult<u128> {
+/// 128 random bits that no order's QR or customer link uses or used (both kinds of token are
+/// checked, so one can never be taken for the other).
+pub(crate) fn new_token_tx(tx: &WriteTransaction) -> StoreResult<u128> {
     use rand::RngExt;
-    let current = tx.open_table(ORDERS_BY_TOKEN)?;
-    let retired = tx.open_table(RETIRED_TOKENS)?;
+    let tables = [
+        tx.open_table(ORDERS_BY_TOKEN)?,
+        tx.open_table(RETIRED_TOKENS)?,
+        tx.open_table(ORDERS_BY_CUSTOMER_TOKEN)?,
+        tx.open_table(RETIRED_CUSTOMER_TOKENS)?,
+    ];
     loop {
         let token: u128 = rand::rng().random();
-        if current.get(token)?.is_none() && retired.get(token)?.is_none() {
+        let mut free = token != 0;
+        for table in &tables {
+            free = free && table.get(token)?.is_none();
+        }
+        if free {
             return Ok(token);
         }
     }
+}
+
+/// A new customer link: a fresh token and CSRF secret, issued `at`.
+pub(crate) fn new_customer_link_tx(tx: &WriteTransaction, at: DateTime<Utc>) -> StoreResult<CustomerLink> {
+    use rand::RngExt;
+    Ok(CustomerLink { token: new_token_tx(tx)?, csrf: rand::rng().random(), issued_at: at })
+}
+
+/// Gives the order a new customer link (or its first, for an order from before links): the
+/// old link, if any, then says to ask the shop. Allowed in every state: a customer who lost
+/// the receipt's link may ask for it again after delivery, and its days count from now.
+pub fn rotate_customer_link_tx(
+    tx: &WriteTransaction,
+    touched: &mut Touched,
+    actor: &Actor,
+    id: OrderId,
+) -> StoreResult<WorkOrder> {
+    let before = get_tx(tx, id)?;
+    let mut order = before.clone();
+    let link = new_customer_link_tx(tx, Utc::now())?;
+    order.customer_link = Some(link);
+    let mut current = tx.open_table(ORDERS_BY_CUSTOMER_TOKEN)?;
+    if let Some(old) = before.customer_link {
+        current.remove(old.token)?;
+        tx.open_table(RETIRED_CUSTOMER_TOKENS)?.insert(old.token, id.0)?;
+    }
+    current.insert(link.token, id.0)?;
+    drop(current);
+    save_tx(tx, touched, &before, &mut order)?;
+    append_tx(
+        tx,
+        actor,
+        "order.customer_link",
+        &format!("order:{id}"),
+        format!("{} new customer link", order.number),
+    )?;
+    Ok(order)
 }
 
 /// Replaces the order's QR token (a reprint): the old sheet's QR stops working.

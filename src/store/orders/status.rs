@@ -26,6 +26,7 @@ pub fn add_diagnosis_tx(
         by_name: actor.name.clone(),
         text,
         photos: vec![],
+        shared: false,
     });
     save_tx(tx, touched, &before, &mut order)?;
     append_tx(tx, actor, "order.diagnosis", &format!("order:{id}"), order.number.clone())?;

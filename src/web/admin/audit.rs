@@ -35,7 +35,13 @@ pub(super) async fn audit_page(state: &AppState, ctx: &Ctx, before: Option<u64>)
                         @for (_, entry) in &entries {
                             tr {
                                 td.nowrap { (local(&entry.at)) }
-                                td { @if entry.user_id.is_some() { (entry.who) } @else { (lang.t(Msg::System)) } }
+                                @if entry.user_id.is_some() {
+                                    td { (entry.who) }
+                                } @else if entry.who == crate::store::Actor::CUSTOMER {
+                                    td data-actor="customer" { (lang.t(Msg::ApprovalCustomerPhone)) }
+                                } @else {
+                                    td { (lang.t(Msg::System)) }
+                                }
                                 td.nowrap { code { (entry.action) } }
                                 td.nowrap { (entry.record) }
                                 td { (entry.summary) }

@@ -55,6 +55,8 @@ pub(super) fn settings_page(
                     (Field::text("labour_rate", lang.t(Msg::LabourRate), &typed.labour_rate).kind("text").required().render(lang, errors))
                     (Field::text("order_number_format", lang.t(Msg::OrderNumberFormat), &typed.order_number_format)
                         .required().hint(lang.t(Msg::OrderNumberFormatHelp).to_string()).render(lang, errors))
+                    (Field::text("customer_link_days", lang.t(Msg::CustomerLinkDays), &typed.customer_link_days)
+                        .kind("number").hint(lang.t(Msg::CustomerLinkDaysHelp).to_string()).render(lang, errors))
                 }
             }
             fieldset {
@@ -121,6 +123,7 @@ pub(super) async fn save_settings(state: &AppState, ctx: &Ctx, body: &[u8]) -> A
         tax_mode: form.owned("tax_mode"),
         tax_rate: form.owned("tax_rate"),
         cash_rounding: form.owned("cash_rounding"),
+        customer_link_days: form.owned("customer_link_days"),
     };
     let settings = match Settings::check(&typed) {
         Ok(settings) => settings,

@@ -50,9 +50,19 @@ impl Default for Hasher {
 /// after [`ACCOUNT_FREE`] failures from all addresses together, which catches guessing spread
 /// over many machines. Each further failure doubles the wait, up to [`MAX_WAIT`]. A correct
 /// password clears only the failures of the address it came from.
-#[derive(Default)]
+///
+/// The same machinery limits the customers' approvals per link ([`Throttle::with_limits`]: the
+/// "account" is the link's token), in an instance of its own so the two never mix.
 pub struct Throttle {
     state: Mutex<ThrottleState>,
+    addr_free: u32,
+    account_free: u32,
+}
+
+impl Default for Throttle {
+    fn default() -> Self {
+        Throttle::with_limits(ADDR_FREE, ACCOUNT_FREE)
+    }
 }
 
 #[derive(Default)]
@@ -83,9 +93,16 @@ fn wait_for(count: u32, free: u32, last: Instant, now: Instant) -> Option<Durati
 }
 
 impl Throttle {
+    /// A throttle that slows an address after `addr_free` tries and an account after
+    /// `account_free` tries from all addresses.
+    pub fn with_limits(addr_free: u32, account_free: u32) -> Throttle {
+        Throttle { state: Mutex::default(), addr_free, account_free }
+    }
+
     /// How long this address must wait before trying this account again, if at all.
     pub fn check(&self, account: &str, addr: IpAddr) -> Option<Duration> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner()).wait(account, addr, Instant::now())
+        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.wait(account, addr, Instant::now(), self.addr_free, self.account_free)
     }
 
     pub fn failed(&self, account: &str, addr: IpAddr) {
@@ -99,7 +116,7 @@ impl Throttle {
     pub fn begin(&self, account: &str, addr: IpAddr) -> Result<(), Duration> {
         let now = Instant::now();
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(wait) = state.wait(account, addr, now) {
+        if let Some(wait) = state.wait(account, addr, now, self.addr_free, self.account_free) {
             return Err(wait);
         }
         state.fail(account, addr, now);
@@ -116,12 +133,19 @@ impl Throttle {
 }
 
 impl ThrottleState {
-    fn wait(&self, account: &str, addr: IpAddr, now: Instant) -> Option<Duration> {
-        let by_addr = self.by_addr.get(&addr).and_then(|f| wait_for(f.count, ADDR_FREE, f.last, now));
+    fn wait(
+        &self,
+        account: &str,
+        addr: IpAddr,
+        now: Instant,
+        addr_free: u32,
+        account_free: u32,
+    ) -> Option<Duration> {
+        let by_addr = self.by_addr.get(&addr).and_then(|f| wait_for(f.count, addr_free, f.last, now));
         let by_account = self.by_account.get(account).and_then(|per_addr| {
             let count = per_addr.values().map(|f| f.count).sum();
             let last = per_addr.values().map(|f| f.last).max()?;
-            wait_for(count, ACCOUNT_FREE, last, now)
+            wait_for(count, account_free, last, now)
         });
         by_addr.max(by_account)
     }
@@ -197,6 +221,15 @@ mod tests {
         // The right password takes the count back.
         throttle.succeeded("wang", addr);
         assert!(throttle.begin("wang", addr).is_ok());
+    }
+
+    #[test]
+    fn a_throttle_of_its_own_has_its_own_limits() {
+        let throttle = Throttle::with_limits(30, 3);
+        let addr: IpAddr = "10.0.4.1".parse().unwrap();
+        let tries: Vec<bool> = (0..4).map(|_| throttle.begin("link-a", addr).is_ok()).collect();
+        assert_eq!(tries, [true, true, true, false], "the fourth try on one link waits");
+        assert!(throttle.begin("link-b", addr).is_ok(), "another link from the same address does not");
     }
 
     #[test]

@@ -23,6 +23,10 @@ mod receipt;
 mod refund;
 mod statement;
 
+/// The bill's lines and sums, as the receipt shows them (the customer's phone page shows its
+/// receipt with them too).
+pub(crate) use order::{settlement_table, totals};
+
 use std::collections::HashMap;
 use std::sync::Arc;
 

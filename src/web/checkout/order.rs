@@ -237,7 +237,7 @@ pub(super) fn page(ctx: &Ctx, oc: &OrderCheckout, note: Option<Msg>, forms: &For
 }
 
 /// The charged lines with their discounts (shared with the receipt).
-pub(super) fn settlement_table(lang: Lang, s: &Settlement) -> Markup {
+pub(crate) fn settlement_table(lang: Lang, s: &Settlement) -> Markup {
     html! {
         table.rows.lines {
             thead { tr {
@@ -261,7 +261,7 @@ pub(super) fn settlement_table(lang: Lang, s: &Settlement) -> Markup {
 }
 
 /// The bill's sums, then what was paid and what is left (shared with the receipt).
-pub(super) fn totals(lang: Lang, oc: &OrderCheckout) -> Markup {
+pub(crate) fn totals(lang: Lang, oc: &OrderCheckout) -> Markup {
     let b = &oc.bill;
     let s = &b.settlement;
     let tax_label = if b.rules.prices_include_tax { Msg::TaxIncluded } else { Msg::TaxAdded };

@@ -1,7 +1,8 @@
 //! The receipt (GET /orders/{id}/receipt, `?layout=receipt` for an 80 mm till printer): the
 //! shop's header, the customer and the car, the charged lines, discounts, tax, payments (with
-//! their references), change and balance, refunds, and the next service due. Every
-//! showing counts as a print; from the second on it says it is a reprint.
+//! their references), change and balance, refunds, the next service due, and the QR of the
+//! customer's own page (which keeps the receipt on their phone). Every showing counts as a
+//! print; from the second on it says it is a reprint.
 
 use std::sync::Arc;
 
@@ -52,6 +53,11 @@ async fn receipt(state: &AppState, ctx: &Ctx, id: OrderId, q: &Query) -> AppResu
         .await?
         .ok_or(AppError::NotFound)?;
     let prints = state.store.write(move |tx| store::print_tx(tx, id)).await?;
+    let customer_url = crate::web::orders::print::customer_url(&state.public_base_url(), &oc.order);
+    let qr = match &customer_url {
+        Some(url) => Some(crate::web::orders::print::qr_markup(url)?),
+        None => None,
+    };
     let kind = if q.get("layout").is_some_and(|l| l == "receipt") { "receipt" } else { "a4" };
     let lang = ctx.lang;
     let tz = ctx.settings.tz();
@@ -72,6 +78,13 @@ async fn receipt(state: &AppState, ctx: &Ctx, id: OrderId, q: &Query) -> AppResu
                         div.shop-name { (s.shop_name) }
                         @if !s.shop_address.is_empty() { div { (s.shop_address) } }
                         @if !s.shop_phone.is_empty() { div { (s.shop_phone) } }
+                    }
+                    @if let (Some(qr), Some(url)) = (&qr, &customer_url) {
+                        div.qr data-qr="customer" {
+                            (maud::PreEscaped(qr))
+                            div.qr-caption { (lang.t(Msg::ScanToFollow)) }
+                            div.qr-url { (url) }
+                        }
                     }
                 }
                 h1 { (lang.t(Msg::SalesReceipt)) " " (o.number) }

@@ -157,7 +157,7 @@ pub(super) fn approvals_list(ctx: &Ctx, o: &WorkOrder) -> Markup {
                 h2 { (lang.t(Msg::ApprovalHistory)) }
                 ul.timeline.approvals {
                     @for a in o.approvals.iter().rev() {
-                        li {
+                        li data-approval=(a.no) data-method=(a.method.code()) {
                             strong { (lang.fmt(Msg::ApprovalEntry, &[&a.no, &a.estimate_version])) }
                             " · " (lang.t(a.method.label())) " · " (a.approver) " · " (Money(a.approved_total))
                             div {

@@ -90,6 +90,7 @@ fn notice_of(code: &str) -> Option<Msg> {
         "request" => Msg::RequestDone,
         "issued" => Msg::PartIssued,
         "returned" => Msg::PartReturned,
+        "customer_link" => Msg::CustomerLinkIssued,
         _ => return None,
     })
 }
@@ -145,6 +146,7 @@ pub(super) fn order_page(ctx: &Ctx, view: &OrderView, note: Option<Msg>, forms: 
         @if let Some(msg) = note { (notice("ok", lang.t(msg))) }
         @if forms.has_errors() { (notice("error", lang.t(Msg::FormHasErrors))) }
         (live_section(ctx, view, forms.stock.as_ref()))
+        @if desk { (customer_link_panel(ctx, view)) }
         @if desk || roles.has(Role::Cashier) { (status_form(ctx, o, roles, forms)) }
         (requests_section(ctx, o, desk || roles.may(Area::Parts)))
         (crate::web::floor::notes_section(ctx, o, &FieldErrors::new(), desk && !o.state.is_closed()))
@@ -161,6 +163,37 @@ pub(super) fn order_page(ctx: &Ctx, view: &OrderView, note: Option<Msg>, forms: 
         *response.status_mut() = warp::http::StatusCode::UNPROCESSABLE_ENTITY;
     }
     response
+}
+
+/// The customer's QR, for them to scan at the kiosk, with its address and a new one on request.
+fn customer_link_panel(ctx: &Ctx, view: &OrderView) -> Markup {
+    let lang = ctx.lang;
+    let o = &view.order;
+    let url = super::print::customer_url(&view.base_url, o);
+    let qr = url.as_deref().and_then(|u| super::print::qr_markup(u).ok());
+    html! {
+        section.panel.customer-link id="customer-link" {
+            h2 { (lang.t(Msg::CustomerLinkTitle)) }
+            @match (&url, &qr) {
+                (Some(url), Some(qr)) => {
+                    div.customer-qr {
+                        div.qr { (maud::PreEscaped(qr)) }
+                        div {
+                            p.lead { (lang.t(Msg::CustomerLinkLead)) }
+                            p.qr-url { a href=(url) target="_blank" rel="noopener" data-customer-url { (url) } }
+                            p { a.button.secondary href={ "/orders/" (o.id) "/print?copy=customer" } { (lang.t(Msg::CustomerCopy)) } }
+                        }
+                    }
+                }
+                _ => { p.muted { (lang.t(Msg::CustomerLinkNone)) } }
+            }
+            form method="post" action={ "/orders/" (o.id) "/customer-link" } {
+                (crate::web::layout::csrf_field(ctx))
+                button.secondary.small type="submit" title=(lang.t(Msg::NewCustomerLinkHelp)) { (lang.t(Msg::NewCustomerLink)) }
+                " " span.muted.small { (lang.t(Msg::NewCustomerLinkHelp)) }
+            }
+        }
+    }
 }
 
 /// The part of the order page that follows changes made elsewhere (the phone, another desk):
@@ -276,7 +309,7 @@ fn lines_table(
                     } }
                     tbody {
                         @for l in &o.lines {
-                            tr.declined[l.decision == Decision::Declined] data-line=(l.no) {
+                            tr.declined[l.decision == Decision::Declined] data-line=(l.no) data-decision=(l.decision.code()) {
                                 td.muted { (l.no) }
                                 td {
                                     span.kind { (lang.t(l.details.kind.label())) } " " (l.details.description)

@@ -1,5 +1,7 @@
 //! The printed order (GET /orders/{id}/print) with its QR (GET /orders/{id}/qr.svg), and a
-//! reprint with a new QR that retires the old sheet (POST /orders/{id}/reprint).
+//! reprint with a new QR that retires the old sheet (POST /orders/{id}/reprint). The
+//! customer's copy (`?copy=customer`) carries the customer's own QR instead of the floor's; a
+//! new customer link retires the old one (POST /orders/{id}/customer-link).
 
 use std::sync::Arc;
 
@@ -36,7 +38,30 @@ pub(super) fn routes(state: &Arc<AppState>) -> BoxedFilter<(Response,)> {
     let reprint = warp::path!("orders" / u64 / "reprint").and(warp::post()).and(ctx(state)).and(body()).then(
         handler!(state, ctx, |id: u64, ctx: Ctx, body: Bytes| reprint(&state, &ctx, OrderId(id), &body)),
     );
-    print.or(qr).unify().or(reprint).unify().boxed()
+    let relink =
+        warp::path!("orders" / u64 / "customer-link").and(warp::post()).and(ctx(state)).and(body()).then(
+            handler!(state, ctx, |id: u64, ctx: Ctx, body: Bytes| new_customer_link(
+                &state,
+                &ctx,
+                OrderId(id),
+                &body
+            )),
+        );
+    print.or(qr).unify().or(reprint).unify().or(relink).unify().boxed()
+}
+
+/// POST /orders/{id}/customer-link: a new customer link (the old QR and link then say to ask
+/// the shop), back to the order page.
+async fn new_customer_link(state: &AppState, ctx: &Ctx, id: OrderId, body: &[u8]) -> AppResult<Response> {
+    let Change { user, .. } = begin(state, ctx, id, body, desk).await?;
+    let actor = user.actor();
+    state.store.write_touching(move |tx, t| orders::rotate_customer_link_tx(tx, t, &actor, id)).await?;
+    Ok(redirect_to(&format!("/orders/{id}?notice=customer_link#customer-link"), ctx.htmx))
+}
+
+/// The URL the customer's phone opens from their QR, if the order has a link.
+pub fn customer_url(base_url: &str, order: &WorkOrder) -> Option<String> {
+    order.customer_link.map(|l| format!("{base_url}/c/{}", l.token_hex()))
 }
 
 /// `a4` or `receipt`.
@@ -99,9 +124,15 @@ async fn print_page(state: &AppState, ctx: &Ctx, id: OrderId, q: &Query) -> AppR
         })
         .await?
         .ok_or(AppError::NotFound)?;
-    let url = scan_url(state, &order);
-    let qr = qr_markup(&url)?;
-    let sheet = Sheet { order, vehicle, customer, users, url, qr, layout_kind };
+    // The customer's copy carries their own QR; the floor's copy the technicians'.
+    let customer_copy = q.get("copy").is_some_and(|c| c == "customer");
+    let url = if customer_copy {
+        customer_url(&state.public_base_url(), &order).unwrap_or_default()
+    } else {
+        scan_url(state, &order)
+    };
+    let qr = if url.is_empty() { String::new() } else { qr_markup(&url)? };
+    let sheet = Sheet { order, vehicle, customer, users, url, qr, layout_kind, customer_copy };
     Ok(html_response(print_view(ctx, &sheet)))
 }
 
@@ -117,14 +148,17 @@ struct Sheet {
     qr: String,
     /// `a4` or `receipt`.
     layout_kind: &'static str,
+    /// The customer's copy: their QR, and no floor wording.
+    customer_copy: bool,
 }
 
 /// The printed order as a page of its own (no navigation; a toolbar hidden when printing).
 fn print_view(ctx: &Ctx, sheet: &Sheet) -> Markup {
     let lang = ctx.lang;
     let tz = ctx.settings.tz();
-    let Sheet { order, vehicle, customer, users: all, url, qr, layout_kind } = sheet;
+    let Sheet { order, vehicle, customer, users: all, url, qr, layout_kind, customer_copy } = sheet;
     let layout_kind = *layout_kind;
+    let copy = if *customer_copy { "&copy=customer" } else { "" };
     let s = &ctx.settings;
     let advisor = order
         .reception
@@ -141,10 +175,15 @@ fn print_view(ctx: &Ctx, sheet: &Sheet) -> Markup {
         html! {
             nav.print-toolbar {
                 a.button.secondary href={ "/orders/" (order.id) } { "← " (lang.t(Msg::Back)) }
-                a.button.secondary[layout_kind != "a4"] href={ "/orders/" (order.id) "/print?layout=a4" } { (lang.t(Msg::PrintA4)) }
-                a.button.secondary[layout_kind != "receipt"] href={ "/orders/" (order.id) "/print?layout=receipt" } { (lang.t(Msg::PrintReceipt)) }
+                a.button.secondary[layout_kind != "a4"] href={ "/orders/" (order.id) "/print?layout=a4" (copy) } { (lang.t(Msg::PrintA4)) }
+                a.button.secondary[layout_kind != "receipt"] href={ "/orders/" (order.id) "/print?layout=receipt" (copy) } { (lang.t(Msg::PrintReceipt)) }
+                @if *customer_copy {
+                    a.button.secondary href={ "/orders/" (order.id) "/print?layout=" (layout_kind) } { (lang.t(Msg::FloorCopy)) }
+                } @else {
+                    a.button.secondary id="customer-copy" href={ "/orders/" (order.id) "/print?layout=" (layout_kind) "&copy=customer" } { (lang.t(Msg::CustomerCopy)) }
+                }
                 button type="button" data-print { (lang.t(Msg::Print)) }
-                @if !order.state.is_closed() && ctx.user.as_ref().is_some_and(|u| u.user.roles.may(Area::Orders)) {
+                @if !order.state.is_closed() && !*customer_copy && ctx.user.as_ref().is_some_and(|u| u.user.roles.may(Area::Orders)) {
                     form method="post" action={ "/orders/" (order.id) "/reprint" } {
                         (csrf_field(ctx))
                         input type="hidden" name="layout" value=(layout_kind);
@@ -159,13 +198,15 @@ fn print_view(ctx: &Ctx, sheet: &Sheet) -> Markup {
                         @if !s.shop_address.is_empty() { div { (s.shop_address) } }
                         @if !s.shop_phone.is_empty() { div { (s.shop_phone) } }
                     }
-                    div.qr {
-                        (trusted_svg(qr))
-                        div.qr-caption { (lang.t(Msg::ScanToUpdate)) }
-                        div.qr-url { (url) }
+                    @if !qr.is_empty() {
+                        div.qr data-qr=(if *customer_copy { "customer" } else { "floor" }) {
+                            (trusted_svg(qr))
+                            div.qr-caption { (lang.t(if *customer_copy { Msg::ScanToFollow } else { Msg::ScanToUpdate })) }
+                            div.qr-url { (url) }
+                        }
                     }
                 }
-                h1 { (lang.fmt(Msg::OrderTitle, &[&order.number])) }
+                h1 { (lang.fmt(Msg::OrderTitle, &[&order.number])) @if *customer_copy { " · " (lang.t(Msg::CustomerCopy)) } }
                 div.sheet-meta {
                     span { (lang.t(Msg::Created)) ": " (LocalTime::new(order.created_at, tz)) }
                     span { (lang.t(Msg::PromisedAt)) ": " (order.reception.promised_at.map(|p| LocalTime::new(p, tz).to_string()).unwrap_or("—".into())) }
