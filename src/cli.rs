@@ -110,6 +110,7 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
+    bound_allocator_arenas();
     let cli = Cli::parse_from(args);
     init_tracing();
     let result = match cli.command.unwrap_or(Command::Serve(cli.serve)) {
@@ -399,4 +400,18 @@ fn reset_password(name: &str, data: DataArgs) -> Result<ExitCode, String> {
     println!("new password for {name}: {password}");
     println!("(it must be changed at the next sign-in)");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Caps glibc's allocator at two arenas. By default every thread that allocates under
+/// contention gets an arena of its own (up to eight per core), and what a blocking-pool thread
+/// freed after a report or a photo stays in its arena: on the ten-years data the benchmark's
+/// page and write scenarios peaked at 351 MB with the default and 191 MB with two arenas.
+/// Elsewhere than glibc this does nothing.
+fn bound_allocator_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: `mallopt` only changes a setting of the allocator; called before other threads
+    // start.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
 }

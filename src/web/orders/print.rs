@@ -90,11 +90,42 @@ fn scan_url(state: &AppState, order: &WorkOrder) -> String {
 }
 
 /// The QR code of `url` as SVG markup (no XML prolog), black modules on white, scalable.
+///
+/// Encoding a QR code costs more than the rest of an order page, and the order page shows the
+/// customer's at every view: the markup of the last few addresses is kept (see [`QrCache`]).
 pub fn qr_markup(url: &str) -> Result<String, AppError> {
+    if let Some(svg) = QR_CACHE.get(url) {
+        return Ok(svg);
+    }
     let code = qrcode::QrCode::with_error_correction_level(url.as_bytes(), qrcode::EcLevel::M)
         .map_err(|e| AppError::Internal(format!("qr: {e}")))?;
     let svg = code.render::<qrcode::render::svg::Color>().min_dimensions(256, 256).quiet_zone(true).build();
-    Ok(svg.get(svg.find("<svg").unwrap_or(0)..).unwrap_or_default().to_string())
+    let svg = svg.get(svg.find("<svg").unwrap_or(0)..).unwrap_or_default().to_string();
+    QR_CACHE.put(url, &svg);
+    Ok(svg)
+}
+
+/// QR markup by address: the same address always gives the same code, so nothing here can be
+/// stale; a rotated token is a new address. Bounded: it starts over beyond [`QrCache::MAX`].
+struct QrCache(std::sync::Mutex<std::collections::HashMap<String, String>>);
+
+static QR_CACHE: std::sync::LazyLock<QrCache> = std::sync::LazyLock::new(|| QrCache(Default::default()));
+
+impl QrCache {
+    /// About the cars in the shop on a busy day, a few kilobytes each.
+    const MAX: usize = 256;
+
+    fn get(&self, url: &str) -> Option<String> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).get(url).cloned()
+    }
+
+    fn put(&self, url: &str, svg: &str) {
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() >= Self::MAX {
+            map.clear();
+        }
+        map.insert(url.to_string(), svg.to_string());
+    }
 }
 
 /// GET /orders/{id}/qr.svg: the order's QR alone.
@@ -275,5 +306,20 @@ fn sheet_lines(ctx: &Ctx, order: &WorkOrder) -> Markup {
             dt { (lang.t(Msg::FeesTotal)) } dd data-total="fees" { (Money(t.fees)) }
             dt.grand { (lang.t(Msg::Estimate)) } dd.grand data-total="estimate" { (Money(t.estimate)) }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_remembered_qr_is_the_one_encoding_gives() {
+        let url = "http://192.168.1.20:8080/c/0123456789abcdef0123456789abcdef";
+        let first = qr_markup(url).unwrap();
+        assert!(first.starts_with("<svg"));
+        assert_eq!(qr_markup(url).unwrap(), first, "the cached markup");
+        let other = qr_markup("http://192.168.1.20:8080/c/fedcba9876543210fedcba9876543210").unwrap();
+        assert_ne!(other, first, "another address, another code");
     }
 }
