@@ -1,0 +1,40 @@
+//! The advisor's panel on the home page: how many entries wait on each due list today.
+
+use maud::{Markup, html};
+
+use super::lists::href;
+use crate::domain::Area;
+use crate::i18n::Msg;
+use crate::store::care;
+use crate::web::AppState;
+use crate::web::ctx::Ctx;
+use crate::web::error::AppResult;
+
+/// The panel for users who work the customers (none for others): the vehicle lists due from
+/// 30 days ago to 7 days on and birthdays in the coming week, not snoozed.
+pub async fn home_panel(state: &AppState, ctx: &Ctx) -> AppResult<Option<Markup>> {
+    let Some(user) = ctx.user.as_ref() else { return Ok(None) };
+    if !user.user.roles.may(Area::Customers) {
+        return Ok(None);
+    }
+    let lang = ctx.lang;
+    let today = ctx.today();
+    let counts = state.store.read(move |tx| care::counts(tx, today, 30, 7)).await?;
+    let waiting: usize = counts.iter().map(|(_, n)| n).sum();
+    Ok(Some(html! {
+        section.panel.care-home data-care-home {
+            h2 { (lang.t(Msg::CareHome)) " " span.badge.warn[waiting > 0] { (waiting) } }
+            @if waiting == 0 {
+                p.muted { (lang.t(Msg::CareHomeEmpty)) }
+            } @else {
+                div.care-home-lists {
+                    @for (kind, n) in counts.iter().filter(|(_, n)| *n > 0) {
+                        a.button.secondary href=(href(*kind)) data-care-list=(kind.code()) data-count=(n) {
+                            (lang.t(kind.label())) " " span.badge { (n) }
+                        }
+                    }
+                }
+            }
+        }
+    }))
+}
