@@ -228,7 +228,13 @@ pub const PLACEHOLDERS: [&str; 5] = ["{name}", "{plate}", "{due}", "{shop}", "{s
 
 /// The list's message in `lang` with its placeholders filled in. Unknown braces stay as typed.
 pub fn render_message(kind: DueKind, lang: Lang, facts: &MessageFacts) -> String {
-    let template = lang.t(template_msg(kind));
+    let mut template = lang.t(template_msg(kind)).to_string();
+    if facts.shop_phone.trim().is_empty() {
+        // No number to call: the sentence ends before it.
+        for lead in ["：{shop_phone}", ": {shop_phone}", " {shop_phone}"] {
+            template = template.replace(lead, "");
+        }
+    }
     template
         .replace("{name}", &facts.name)
         .replace("{plate}", &facts.plate)
@@ -339,6 +345,11 @@ mod tests {
                 let text = render_message(*kind, lang, &facts);
                 assert!(!text.contains('{'), "{kind:?} {lang:?}: {text}");
                 assert!(text.contains("顺达汽修") && text.contains("王先生"), "{text}");
+            }
+            let no_phone = MessageFacts { shop_phone: String::new(), ..facts.clone() };
+            for kind in DueKind::ALL {
+                let text = render_message(*kind, lang, &no_phone);
+                assert!(!text.contains('{') && !text.contains("：。") && !text.contains(": ."), "{text}");
             }
             let service = render_message(DueKind::ServiceDate, lang, &facts);
             assert!(service.contains("粤B12345") && service.contains("2026-12-10"), "{service}");

@@ -7,6 +7,7 @@ mod helpers;
 mod accounts;
 mod admin;
 mod browser;
+mod browser_care;
 mod browser_checkout;
 mod browser_customer;
 mod care;

@@ -3,7 +3,10 @@
 use maud::{Markup, html};
 
 use super::lists::href;
+use chrono::Duration;
+
 use crate::domain::Area;
+use crate::domain::care::DueKind;
 use crate::i18n::Msg;
 use crate::store::care;
 use crate::web::AppState;
@@ -20,6 +23,11 @@ pub async fn home_panel(state: &AppState, ctx: &Ctx) -> AppResult<Option<Markup>
     let lang = ctx.lang;
     let today = ctx.today();
     let counts = state.store.read(move |tx| care::counts(tx, today, 30, 7)).await?;
+    // Each button opens its list over the days it counts.
+    let link = |kind: DueKind| match kind {
+        DueKind::Birthday => href(kind),
+        _ => format!("{}?from={}&to={}", href(kind), today - Duration::days(30), today + Duration::days(7)),
+    };
     let waiting: usize = counts.iter().map(|(_, n)| n).sum();
     Ok(Some(html! {
         section.panel.care-home data-care-home {
@@ -29,7 +37,7 @@ pub async fn home_panel(state: &AppState, ctx: &Ctx) -> AppResult<Option<Markup>
             } @else {
                 div.care-home-lists {
                     @for (kind, n) in counts.iter().filter(|(_, n)| *n > 0) {
-                        a.button.secondary href=(href(*kind)) data-care-list=(kind.code()) data-count=(n) {
+                        a.button.secondary href=(link(*kind)) data-care-list=(kind.code()) data-count=(n) {
                             (lang.t(kind.label())) " " span.badge { (n) }
                         }
                     }

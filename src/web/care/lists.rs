@@ -270,6 +270,7 @@ pub(super) async fn outcome(
         .await?
         .ok_or(AppError::NotFound)?;
     let summary = lang.fmt(Msg::CareSummary, &[&lang.t(kind.label()), &lang.t(outcome.label()), &who]);
+    let shown = who.clone();
     let actor = user.actor();
     let (_, until) = state
         .store
@@ -278,7 +279,7 @@ pub(super) async fn outcome(
     if ctx.htmx {
         let done = html! {
             article.care-entry.done data-entry=(subject) data-outcome=(outcome.code()) {
-                p { (lang.t(outcome.label())) " · " (lang.fmt(Msg::CareOutcomeSaved, &[&until])) }
+                p { strong { (shown) } " · " (lang.t(outcome.label())) " · " (lang.fmt(Msg::CareOutcomeSaved, &[&until])) }
             }
         };
         return Ok(html_response(done));
@@ -302,14 +303,13 @@ fn detail(lang: Lang, r: &Row) -> String {
                 .unwrap_or_default();
             format!("{} {target} km · {now}", lang.t(Msg::NextServiceKm))
         }
-        DueKind::ServiceDate => r
+        DueKind::ServiceDate | DueKind::Inspection => r
             .vehicle
             .as_ref()
             .and_then(|v| v.details.mileage)
             .map(|km| format!("{} {km} km", lang.t(Msg::Mileage)))
             .unwrap_or_default(),
         DueKind::Insurance => r.vehicle.as_ref().map(|v| v.details.insurer.clone()).unwrap_or_default(),
-        DueKind::Inspection => r.vehicle.as_ref().map(|v| v.details.title()).unwrap_or_default(),
         DueKind::Birthday => r
             .customer
             .details
