@@ -245,6 +245,11 @@ async fn an_outcome_goes_into_the_contact_history_and_snoozes_the_entry() {
     assert_eq!(due_of(&html, v), Some(expiry.clone()), "shown when asked for");
     let (_, home) = app.get_text(&s.advisor, "/").await;
     assert!(!home.contains("data-care-list=\"insurance\""), "the home panel no longer counts it");
+    let (_, page) = app.get_text(&s.advisor, &format!("/vehicles/{v}")).await;
+    assert!(
+        page.contains(&format!("data-care-due=\"insurance\" data-due=\"{expiry}\"")),
+        "the car's page shows it"
+    );
 
     // A new expiry is a new reminder: the snooze ends with the old date.
     let later = (today() + Duration::days(9)).to_string();

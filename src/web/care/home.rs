@@ -46,3 +46,44 @@ pub async fn home_panel(state: &AppState, ctx: &Ctx) -> AppResult<Option<Markup>
         }
     }))
 }
+
+/// The panel on a vehicle's page: each due list the car is on, the day it falls due (for the
+/// km list, the day expected from its readings), whether it sleeps, and the list around it.
+pub async fn vehicle_panel(state: &AppState, ctx: &Ctx, id: crate::domain::VehicleId) -> AppResult<Markup> {
+    let lang = ctx.lang;
+    let today = ctx.today();
+    let entries = state
+        .store
+        .read(move |tx| {
+            let mut out = vec![];
+            for kind in DueKind::VEHICLE {
+                if let Some(e) = care::entry(tx, kind, id.0)? {
+                    out.push(e);
+                }
+            }
+            Ok(out)
+        })
+        .await?;
+    Ok(html! {
+        @if !entries.is_empty() {
+            section.panel.care-vehicle {
+                h2 { (lang.t(Msg::CareTitle)) }
+                ul.timeline {
+                    @for e in &entries {
+                        @if let Some(due) = care::key_day(e.day) {
+                            li data-care-due=(e.kind.code()) data-due=(due) {
+                                a href={ (href(e.kind)) "?from=" (due - Duration::days(7)) "&to=" (due + Duration::days(7)) "&snoozed=1" } {
+                                    (lang.t(e.kind.label()))
+                                }
+                                " " strong { (due) }
+                                @if let Some(until) = e.snoozed_until.filter(|u| *u >= today) {
+                                    " " span.badge { (lang.fmt(Msg::CareSnoozedUntil, &[&until])) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    })
+}

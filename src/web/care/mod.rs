@@ -3,7 +3,8 @@
 //! - `lists`: `GET /care` (every list with how many entries wait), `GET /care/{list}` (one list,
 //!   filtered by dates, months away or snoozed entries), `GET /care/{list}/export.csv`, and
 //!   `POST /care/{list}/{id}/outcome` (one tap: the contact logged, the entry snoozed).
-//! - `home`: the advisor's panel on the home page (what waits on each list).
+//! - `home`: the advisor's panel on the home page (what waits on each list), and the panel on
+//!   a vehicle's page (the lists it is on).
 //!
 //! The lists read the due-day index the store keeps with the records (`store::care`); a page
 //! reads one range of it and the records of the entries it shows, never every vehicle.
@@ -22,7 +23,7 @@ use warp::reply::Response;
 use super::ctx::Ctx;
 use super::{AppState, BODY_LIMIT};
 
-pub use home::home_panel;
+pub use home::{home_panel, vehicle_panel};
 
 type Query = HashMap<String, String>;
 
