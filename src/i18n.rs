@@ -1143,6 +1143,49 @@ catalog! {
     IssuedCost => "领料成本", "Issued to orders";
     NoDataPeriod => "本期没有数据。", "Nothing in this period.";
     PrintReport => "打印报表", "Print";
+    // Customer care (客户关怀): due lists, outcomes, message templates.
+    CareTitle => "客户关怀", "Customer care";
+    CareLead => "按到期日逐条跟进：致电或发消息，记录结果，条目会暂缓到下次跟进。", "Work through what falls due: call or message, tap the outcome, and the entry sleeps until it needs you again.";
+    CareServiceDate => "保养到期（按日期）", "Service due (by date)";
+    CareServiceKm => "保养到期（按里程）", "Service due (by km)";
+    CareInsurance => "保险到期", "Insurance expiry";
+    CareInspection => "年检到期", "Annual inspection";
+    CareBirthday => "近期生日", "Birthdays";
+    CareDormant => "休眠客户", "Dormant customers";
+    OutcomeCalled => "已致电", "Called";
+    OutcomeMessaged => "已发消息", "Messaged";
+    OutcomeBooked => "已预约", "Booked";
+    OutcomeNotInterested => "不需要", "Not interested";
+    OutcomeWrongNumber => "号码错误", "Wrong number";
+    CareTplService => "{name}您好，{shop}提醒您：爱车{plate}的保养预计在{due}到期，欢迎来电预约：{shop_phone}。", "Hello {name}, this is {shop}: your car {plate} is due for its service around {due}. Call us to book: {shop_phone}.";
+    CareTplInsurance => "{name}您好，{shop}提醒您：爱车{plate}的保险将于{due}到期，续保可来电咨询：{shop_phone}。", "Hello {name}, this is {shop}: the insurance of {plate} expires on {due}. Call us about renewing: {shop_phone}.";
+    CareTplInspection => "{name}您好，{shop}提醒您：爱车{plate}的年检在{due}到期，可提前来店检测：{shop_phone}。", "Hello {name}, this is {shop}: the annual inspection of {plate} is due on {due}. Come in for a check first: {shop_phone}.";
+    CareTplBirthday => "{name}您好，{shop}全体员工祝您{due}生日快乐！{shop_phone}", "Happy birthday for {due}, {name}! Best wishes from everyone at {shop}. {shop_phone}";
+    CareTplDormant => "{name}您好，好久不见！{shop}想念您和您的爱车{plate}，欢迎回来做个免费检查：{shop_phone}。", "Hello {name}, it has been a while! {shop} would be glad to see you and {plate} again for a free check: {shop_phone}.";
+    CareDueCol => "到期", "Due";
+    CareFrom => "从", "From";
+    CareTo => "到", "To";
+    CareMonths => "未到店月数", "Months away";
+    CareDays => "天数", "Days";
+    CareShowSnoozed => "含已暂缓", "Include snoozed";
+    CareEmpty => "这段时间没有需要跟进的条目。", "Nothing to follow up in this period.";
+    CareSnoozedUntil => "暂缓至 {}", "Snoozed until {}";
+    CareMessage => "消息文本", "Message";
+    CareCopy => "复制", "Copy";
+    CareOutcomeSaved => "已记录，暂缓至 {}。", "Recorded; snoozed until {}.";
+    CareCount => "共 {} 条", "{} in all";
+    CareMore => "还有 {} 条未显示，请缩小日期范围或导出。", "{} more not shown: narrow the dates or export.";
+    CareLastVisit => "上次到店", "Last visit";
+    CareExpectedKm => "预计 {} 公里（日均 {} 公里）", "about {} km now ({} km a day)";
+    CareTurns => "满 {} 岁", "turns {}";
+    CareNever => "从未来店", "never came in";
+    CareSummary => "提醒「{}」：{}（{}）", "{}: {} ({})";
+    CareHome => "今日待跟进", "To follow up";
+    CareHomeEmpty => "今天没有待跟进的提醒。", "Nothing to follow up today.";
+    CareOverdue => "已过期 {} 天", "{} days overdue";
+    CareInDays => "{} 天后", "in {} days";
+    CareToday => "今天", "today";
+    CareRangeInvalid => "结束日期不能早于开始日期，范围最长 366 天。", "The end must not be before the start, and the range is at most 366 days.";
 }
 
 #[cfg(test)]

@@ -191,3 +191,23 @@
     if (qty) qty.focus();
   });
 })();
+
+// Customer care: the copy button beside a message text. The shop's LAN is plain HTTP, where
+// the clipboard API is missing, so the text is selected and copied the old way there.
+(function () {
+  "use strict";
+  document.addEventListener("click", function (evt) {
+    var button = evt.target.closest("[data-copy]");
+    if (!button) return;
+    var field = document.getElementById(button.getAttribute("data-copy"));
+    if (!field) return;
+    field.focus();
+    field.select();
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(field.value);
+    } else {
+      try { document.execCommand("copy"); } catch (e) { /* the text stays selected to copy by hand */ }
+    }
+    button.setAttribute("data-copied", "1");
+  });
+})();

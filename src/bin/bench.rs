@@ -338,6 +338,9 @@ enum Kind {
     RevenueYear,
     ManagerHome,
     CustomerRanking,
+    /// One due list (提醒) with its default window.
+    Care(wrenchdesk::domain::care::DueKind),
+    CareOutcome,
     Mixed,
 }
 
@@ -365,6 +368,18 @@ impl Kind {
             Kind::RevenueYear => "revenue report, a year",
             Kind::ManagerHome => "manager's home page",
             Kind::CustomerRanking => "customer ranking, all ten years",
+            Kind::Care(kind) => {
+                use wrenchdesk::domain::care::DueKind;
+                match kind {
+                    DueKind::ServiceDate => "due list: service by date",
+                    DueKind::ServiceKm => "due list: service by km",
+                    DueKind::Insurance => "due list: insurance",
+                    DueKind::Inspection => "due list: inspection",
+                    DueKind::Birthday => "due list: birthdays",
+                    DueKind::Dormant => "due list: dormant customers",
+                }
+            }
+            Kind::CareOutcome => "durable write: a due-list outcome",
             Kind::Mixed => "busy Saturday (mixed)",
         }
     }
@@ -448,6 +463,14 @@ fn request(kind: Kind, s: &Samples, csrf: &str, rng: &mut wrenchdesk::seed::Rng)
         Kind::RevenueYear => Req::get(format!("/reports/revenue?period=year&date={}", s.report_date)),
         Kind::ManagerHome => Req::get("/".into()),
         Kind::CustomerRanking => Req::get("/reports/customers?period=all".into()),
+        Kind::Care(kind) => Req::get(format!("/care/{}", kind.code())),
+        // Every seeded car has an insurance expiry, so every sample is on that list.
+        Kind::CareOutcome => Req {
+            method: "POST",
+            path: format!("/care/insurance/{}/outcome", s.vehicle_ids[rng.below(s.vehicle_ids.len())]),
+            body: Some(format!("csrf={csrf}&outcome=called")),
+            htmx_target: None,
+        },
         Kind::Mixed => {
             let roll = rng.below(100);
             let kind = match roll {
@@ -770,6 +793,13 @@ fn run(o: Options) -> ExitCode {
             Kind::RevenueYear,
             Kind::ManagerHome,
             Kind::CustomerRanking,
+            Kind::Care(wrenchdesk::domain::care::DueKind::ServiceDate),
+            Kind::Care(wrenchdesk::domain::care::DueKind::ServiceKm),
+            Kind::Care(wrenchdesk::domain::care::DueKind::Insurance),
+            Kind::Care(wrenchdesk::domain::care::DueKind::Inspection),
+            Kind::Care(wrenchdesk::domain::care::DueKind::Birthday),
+            Kind::Care(wrenchdesk::domain::care::DueKind::Dormant),
+            Kind::CareOutcome,
             Kind::Mixed,
         ] {
             if !o.only.is_empty() && !o.only.iter().any(|word| kind.name().contains(word.as_str())) {

@@ -5,6 +5,8 @@
 //! they can be unit-tested without a database.
 //!
 //! - [`customer`]: customers (people and companies), their status and contact history.
+//! - [`care`]: the due lists (提醒): kinds, the km estimate from odometer readings, birthdays
+//!   and dormancy windows, outcomes and how long they snooze an entry, message templates.
 //! - [`contact`]: phone numbers and e-mail addresses.
 //! - [`vehicle`]: vehicles and their insurance, inspection and service due dates.
 //! - [`plate`]: licence plates and VINs.
@@ -25,6 +27,7 @@
 //! - [`field`]: field-level validation results ([`FieldErrors`], [`Problem`]).
 //! - `code`: `code_enum!`, a closed list of choices with stored codes and labels.
 
+pub mod care;
 pub mod checkout;
 pub mod clock;
 mod code;

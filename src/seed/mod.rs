@@ -5,6 +5,7 @@
 //! only what the modules that exist can hold (today: users, customers, vehicles, contact
 //! history) and grows with them. (Long: a data generator, best read from top to bottom.)
 
+mod care;
 mod checkout;
 mod parts;
 
@@ -636,6 +637,7 @@ pub fn run(store: &Store, profile: Profile, progress: &mut dyn FnMut(&str)) -> S
         }
         Ok(())
     })?;
+    summary.contacts += care::outcomes(store, &mut rng, &front, 40)?;
     summary.stock_moves = store.read_now(crate::store::parts::stock::count)?;
     (summary.voids, summary.refunds) = store.read_now(checkout::tally)?;
     summary.seconds = started.elapsed().as_secs_f64();

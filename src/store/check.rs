@@ -68,6 +68,7 @@ pub fn invariants(tx: &ReadTransaction, report: &mut Report) -> StoreResult<()> 
         super::checkout::verify::check_payments(tx)
     });
     guarded(report, "report totals per day and month equal their records", || super::reports::verify(tx));
+    guarded(report, "due lists indexed as their records say", || super::care::verify(tx));
     guarded(report, "audit log and id sequences", || check_sequences(tx));
     Ok(())
 }

@@ -92,6 +92,7 @@ pub fn create_at_tx(
         Customer { id, details, status: CustomerStatus::Active, version: 1, created_at: at, updated_at: at };
     tx.open_table(CUSTOMERS)?.insert(id.0, &customer)?;
     index_phones_tx(tx, id, None, Some(&customer.details))?;
+    super::care::customer_changed_tx(tx, id)?;
     append_tx(
         tx,
         actor,
@@ -122,6 +123,7 @@ pub fn update_tx(
     customer.version += 1;
     customer.updated_at = Utc::now();
     tx.open_table(CUSTOMERS)?.insert(id.0, &customer)?;
+    super::care::customer_changed_tx(tx, id)?;
     append_tx(tx, actor, "customer.update", &format!("customer:{id}"), changed.join(", "))?;
     touched.customer(id);
     Ok(customer)
@@ -165,6 +167,11 @@ pub fn set_status_tx(
     customer.version += 1;
     customer.updated_at = Utc::now();
     tx.open_table(CUSTOMERS)?.insert(id.0, &customer)?;
+    // Invalid customers and their vehicles leave the due lists; others come back to them.
+    super::care::customer_changed_tx(tx, id)?;
+    for vehicle in vehicle_ids_tx(tx, id)? {
+        super::care::vehicle_changed_tx(tx, vehicle)?;
+    }
     append_tx(
         tx,
         actor,
@@ -225,6 +232,7 @@ pub fn delete_tx(
         table.remove(key)?;
     }
     tx.open_table(CUSTOMERS)?.remove(id.0)?;
+    super::care::customer_changed_tx(tx, id)?;
     append_tx(
         tx,
         actor,

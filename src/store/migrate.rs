@@ -11,7 +11,7 @@ use super::tables::*;
 use super::{StoreError, StoreResult};
 
 /// The schema version this program writes.
-pub const CURRENT: u64 = 8;
+pub const CURRENT: u64 = 9;
 
 type Step = fn(&WriteTransaction) -> StoreResult<()>;
 
@@ -25,6 +25,7 @@ const STEPS: [Step; CURRENT as usize] = [
     v6_reports,
     v7_payments_by_customer_day,
     v8_customer_links,
+    v9_care,
 ];
 
 /// The schema version of an open database, `0` for a new, empty one.
@@ -213,6 +214,16 @@ fn v8_customer_links(tx: &WriteTransaction) -> StoreResult<()> {
         linked += 1;
     }
     tracing::info!(linked, "customer links issued");
+    Ok(())
+}
+
+/// Customer care's due lists: their two index tables, built from the vehicles, customers and
+/// work orders already there.
+fn v9_care(tx: &WriteTransaction) -> StoreResult<()> {
+    tx.open_table(CARE_DUE)?;
+    tx.open_table(CARE_DUE_BY_SUBJECT)?;
+    let (vehicles, customers) = super::care::rebuild_tx(tx)?;
+    tracing::info!(vehicles, customers, "due lists indexed");
     Ok(())
 }
 

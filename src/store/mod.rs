@@ -26,6 +26,7 @@
 //!   in-memory parts index (issuing parts to order lines lives in [`orders`]).
 //! - [`checkout`]: bills, discounts, payments and voids, part lines refunded on a reopened order,
 //!   receivables (挂账), the day-end (日结) and customer statements (对账单).
+//! - [`care`]: the due lists (提醒), indexed by due day with the records that move them.
 //! - [`reports`]: report totals per day and per month, kept with the records that move them.
 //! - [`search`]: the in-memory customer search index.
 //! - [`audit`]: the append-only audit log.
@@ -37,6 +38,7 @@
 
 pub mod audit;
 pub mod backup;
+pub mod care;
 pub mod check;
 pub mod checkout;
 pub mod codec;

@@ -187,6 +187,16 @@ pub const CUSTOMER_MONTHS: TableDefinition<(i32, u64), (i64, i64)> = TableDefini
 /// Settled use of catalog parts per (month key, part id).
 pub const PART_MONTHS: TableDefinition<(i32, u64), Msgpack<PartUse>> = TableDefinition::new("part_months");
 
+/// The due lists (提醒): (list, due day, vehicle or customer id) → the day a snooze lasts
+/// through (days from the common era), 0 when not snoozed. The day is days from the common era,
+/// or month × 100 + day for birthdays. Kept with the records (see `store::care`).
+pub const CARE_DUE: TableDefinition<(u8, i32, u64), i32> = TableDefinition::new("care_due");
+
+/// The same entries by (list, subject) → (due day, snoozed through), to move one when its
+/// record changes.
+pub const CARE_DUE_BY_SUBJECT: TableDefinition<(u8, u64), (i32, i32)> =
+    TableDefinition::new("care_due_by_subject");
+
 /// Runs `$body` once for every table, with `$t` bound to its definition. Everything that must
 /// touch every table (creating, copying for backups, checking coverage) goes through this one
 /// list, so a new table cannot be forgotten by one of them.
@@ -396,6 +406,14 @@ macro_rules! for_each_table {
         }
         {
             let $t = PART_MONTHS;
+            $body
+        }
+        {
+            let $t = CARE_DUE;
+            $body
+        }
+        {
+            let $t = CARE_DUE_BY_SUBJECT;
             $body
         }
     }};

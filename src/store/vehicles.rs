@@ -115,6 +115,7 @@ pub fn create_at_tx(
     };
     tx.open_table(VEHICLES)?.insert(id.0, &vehicle)?;
     index_tx(tx, &vehicle, true)?;
+    super::care::vehicle_changed_tx(tx, id)?;
     append_tx(
         tx,
         actor,
@@ -150,6 +151,7 @@ pub fn update_tx(
     vehicle.updated_at = Utc::now();
     index_tx(tx, &vehicle, true)?;
     tx.open_table(VEHICLES)?.insert(id.0, &vehicle)?;
+    super::care::vehicle_changed_tx(tx, id)?;
     let summary = if before == vehicle.details.plate {
         vehicle.details.plate.to_string()
     } else {
@@ -193,6 +195,7 @@ pub fn transfer_tx(
     vehicle.updated_at = Utc::now();
     index_tx(tx, &vehicle, true)?;
     tx.open_table(VEHICLES)?.insert(id.0, &vehicle)?;
+    super::care::vehicle_changed_tx(tx, id)?;
     append_tx(
         tx,
         actor,
@@ -227,6 +230,7 @@ pub fn set_mileage_tx(
     vehicle.version += 1;
     vehicle.updated_at = Utc::now();
     tx.open_table(VEHICLES)?.insert(id.0, &vehicle)?;
+    super::care::vehicle_changed_tx(tx, id)?;
     let show = |m: Option<u32>| m.map(|m| m.to_string()).unwrap_or("-".into());
     append_tx(
         tx,
@@ -248,5 +252,6 @@ pub(super) fn delete_without_history_tx(
     let vehicle = get_tx(tx, id)?;
     index_tx(tx, &vehicle, false)?;
     tx.open_table(VEHICLES)?.remove(id.0)?;
+    super::care::vehicle_changed_tx(tx, id)?;
     append_tx(tx, actor, "vehicle.delete", &format!("vehicle:{id}"), vehicle.details.plate.to_string())
 }

@@ -62,11 +62,13 @@ async fn home(state: &AppState, ctx: &Ctx, note: Option<Msg>) -> AppResult<Respo
     // Managers see the shop at a glance first.
     let glance =
         if roles.may(Area::Reports) { Some(super::reports::glance::gather(state, ctx).await?) } else { None };
+    let care = super::care::home_panel(state, ctx).await?;
     let body = html! {
         h1 { (lang.fmt(Msg::HomeGreeting, &[&user.user.display_name])) }
         p.lead { (lang.t(Msg::HomeLead)) }
         @if let Some(msg) = note { (notice("ok", lang.t(msg))) }
         @if let Some(g) = &glance { (super::reports::glance::panel(ctx, g)) }
+        @if let Some(panel) = care { (panel) }
         @if !requests.is_empty() {
             section.panel.requests-home {
                 h2 { (lang.t(Msg::OpenRequests)) " " span.badge.warn { (requests.len()) } }

@@ -18,6 +18,7 @@ const NAV: &[(Area, Msg, &str)] = &[
     (Area::Checkout, Msg::NavCheckout, "/checkout"),
     (Area::Customers, Msg::NavCustomers, "/customers"),
     (Area::Vehicles, Msg::NavVehicles, "/vehicles"),
+    (Area::Customers, Msg::CareTitle, "/care"),
     (Area::Parts, Msg::NavParts, "/parts"),
     (Area::Templates, Msg::NavTemplates, "/templates"),
     (Area::Admin, Msg::NavAdmin, "/admin"),

@@ -23,6 +23,8 @@
 //!   shared with the customer or not), parts requests.
 //! - [`customer_phone`]: the customer's own phone page for one order (`/c/{token}`, no sign-in):
 //!   its state, lines, shared photos and receipt, and approving pending lines with a signature.
+//! - [`care`]: customer care: the due lists (提醒) with their outcomes, exports and message
+//!   texts, and the advisor's panel on the home page.
 //! - [`templates`]: service templates (保养套餐) kept by managers.
 //! - [`parts`]: the parts inventory: catalog, stock in and out, the to-pick list, stocktakes,
 //!   suppliers, low stock, valuation.
@@ -76,6 +78,7 @@ pub mod assets;
 pub mod auth;
 pub mod backups;
 pub mod board;
+pub mod care;
 pub mod chart;
 pub mod checkout;
 pub mod csv;
@@ -274,6 +277,7 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
         customer_phone::routes(state.clone()),
         parts::routes(state.clone()),
         reports::routes(state.clone()),
+        care::routes(state.clone()),
     );
 
     // Server-Timing: how long the server worked on the request, shown by browsers' developer

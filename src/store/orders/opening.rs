@@ -116,6 +116,8 @@ fn insert_new_tx(tx: &WriteTransaction, settings: &Settings, mut order: WorkOrde
     tx.open_table(ORDERS_BY_CUSTOMER)?.insert((order.customer_id.0, id), ())?;
     index_tx(tx, &order, true)?;
     crate::store::reports::order_saved_tx(tx, None, &order)?;
+    crate::store::care::vehicle_changed_tx(tx, order.vehicle_id)?;
+    crate::store::care::customer_changed_tx(tx, order.customer_id)?;
     Ok(order)
 }
 

@@ -1,0 +1,109 @@
+//! The advisor works through a due list at the kiosk (1280×800): from the home page's panel to
+//! the list, the message text opened and copied, one customer booked in one tap (the entry
+//! turns into its outcome in place), the next one called; both land in the contact history.
+
+use chrono::{Duration, Utc};
+use wrenchdesk::domain::{ContactKind, CustomerId};
+
+use crate::browser::{Browser, wait_until};
+use crate::customers::{create_customer, id_in};
+use crate::fixtures::*;
+use crate::helpers::location;
+
+#[tokio::test]
+async fn the_advisor_works_the_inspection_list_and_books_one() {
+    let s = shop().await;
+    let (app, desk) = (&s.app, &s.advisor);
+    let today = Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+    let mut cars = vec![];
+    for (n, (name, phone, plate)) in
+        [("吴静", "13800006661", "粤B60001"), ("冯涛", "13800006662", "粤B60002")].into_iter().enumerate()
+    {
+        let customer = create_customer(app, desk, name, phone).await;
+        let (c, due) = (customer.to_string(), (today + Duration::days(2 + n as i64)).to_string());
+        let response = app
+            .post_form(
+                desk,
+                "/vehicles/new",
+                "/vehicles",
+                &[
+                    ("customer_id", c.as_str()),
+                    ("plate", plate),
+                    ("make", "丰田"),
+                    ("inspection_due", due.as_str()),
+                ],
+            )
+            .await;
+        cars.push((customer, id_in(&location(&response), "/vehicles/")));
+    }
+
+    let Some(kiosk) = Browser::start(1280, 800).await else { return };
+    kiosk.client.goto(&app.url("/login")).await.unwrap();
+    kiosk.sign_in("advisor1", "advisor1-password").await;
+    assert!(
+        wait_until(
+            &kiosk,
+            "document.querySelector('[data-care-home] [data-care-list=inspection][data-count=\"2\"]')"
+        )
+        .await
+    );
+    kiosk.screenshot("care-home-1280x800").await;
+    kiosk.submit("[data-care-home] [data-care-list=inspection]").await;
+    assert_eq!(kiosk.path().await, "/care/inspection");
+    let first = cars[0].1;
+    assert!(wait_until(&kiosk, &format!("document.querySelector('[data-entry=\"{first}\"]')")).await);
+
+    // The message text, filled in for the entry, is there to copy into WeChat.
+    kiosk.click(&format!("[data-entry=\"{first}\"] details summary")).await;
+    let text = kiosk
+        .client
+        .execute(&format!("return document.getElementById('msg-{first}').value"), vec![])
+        .await
+        .unwrap();
+    let text = text.as_str().unwrap_or_default().to_string();
+    assert!(text.contains("粤B·60001") && text.contains("吴静"), "{text}");
+    kiosk.click(&format!("[data-entry=\"{first}\"] [data-copy]")).await;
+    assert!(
+        wait_until(
+            &kiosk,
+            &format!("document.querySelector('[data-entry=\"{first}\"] [data-copy][data-copied]')")
+        )
+        .await
+    );
+    kiosk.screenshot("care-list-1280x800").await;
+
+    // Booked, in one tap: the entry becomes its outcome without leaving the list.
+    kiosk.click(&format!("[data-entry=\"{first}\"] button[value=booked]")).await;
+    assert!(
+        wait_until(
+            &kiosk,
+            &format!("document.querySelector('[data-entry=\"{first}\"][data-outcome=booked]')")
+        )
+        .await
+    );
+    let second = cars[1].1;
+    kiosk.click(&format!("[data-entry=\"{second}\"] button[value=called]")).await;
+    assert!(
+        wait_until(
+            &kiosk,
+            &format!("document.querySelector('[data-entry=\"{second}\"][data-outcome=called]')")
+        )
+        .await
+    );
+    kiosk.screenshot("care-worked-1280x800").await;
+    let width = kiosk.client.execute("return document.documentElement.scrollWidth", vec![]).await.unwrap();
+    assert!(width.as_u64().unwrap() <= 1280, "nothing wider than the kiosk: {width}");
+
+    for (customer, _) in &cars {
+        let contacts = app
+            .store()
+            .read_now(|tx| wrenchdesk::store::customers::contacts(tx, CustomerId(*customer), 5))
+            .unwrap();
+        assert_eq!(contacts.len(), 1, "customer {customer}");
+        assert_eq!(contacts[0].kind, ContactKind::Call);
+    }
+    // Worked entries sleep: the list is empty now, and says so.
+    kiosk.client.goto(&app.url("/care/inspection")).await.unwrap();
+    assert!(wait_until(&kiosk, "document.querySelector('.care-empty')").await);
+    kiosk.close().await;
+}
