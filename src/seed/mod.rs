@@ -6,6 +6,7 @@
 //! history) and grows with them. (Long: a data generator, best read from top to bottom.)
 
 mod checkout;
+mod inspections;
 mod parts;
 
 use std::time::Instant;
@@ -108,6 +109,7 @@ pub struct Summary {
     pub payments: usize,
     pub voids: usize,
     pub refunds: usize,
+    pub inspections: usize,
     pub seconds: f64,
 }
 
@@ -636,6 +638,9 @@ pub fn run(store: &Store, profile: Profile, progress: &mut dyn FnMut(&str)) -> S
         }
         Ok(())
     })?;
+    let every = if profile == Profile::Demo { 3 } else { 12 };
+    summary.inspections = inspections::run(store, every, &front)?;
+    progress(&format!("inspections {}", summary.inspections));
     summary.stock_moves = store.read_now(crate::store::parts::stock::count)?;
     (summary.voids, summary.refunds) = store.read_now(checkout::tally)?;
     summary.seconds = started.elapsed().as_secs_f64();

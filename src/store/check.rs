@@ -68,6 +68,9 @@ pub fn invariants(tx: &ReadTransaction, report: &mut Report) -> StoreResult<()> 
         super::checkout::verify::check_payments(tx)
     });
     guarded(report, "report totals per day and month equal their records", || super::reports::verify(tx));
+    guarded(report, "inspections, their photos and their order and vehicle indexes", || {
+        super::inspections::verify(tx)
+    });
     guarded(report, "audit log and id sequences", || check_sequences(tx));
     Ok(())
 }

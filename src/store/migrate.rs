@@ -11,7 +11,7 @@ use super::tables::*;
 use super::{StoreError, StoreResult};
 
 /// The schema version this program writes.
-pub const CURRENT: u64 = 8;
+pub const CURRENT: u64 = 9;
 
 type Step = fn(&WriteTransaction) -> StoreResult<()>;
 
@@ -25,6 +25,7 @@ const STEPS: [Step; CURRENT as usize] = [
     v6_reports,
     v7_payments_by_customer_day,
     v8_customer_links,
+    v9_inspections,
 ];
 
 /// The schema version of an open database, `0` for a new, empty one.
@@ -214,6 +215,16 @@ fn v8_customer_links(tx: &WriteTransaction) -> StoreResult<()> {
     }
     tracing::info!(linked, "customer links issued");
     Ok(())
+}
+
+/// Inspections: their four tables, and the starter checklists (in Chinese and English), which
+/// a new shop gets too since every new database runs every step.
+fn v9_inspections(tx: &WriteTransaction) -> StoreResult<()> {
+    tx.open_table(INSPECTION_TEMPLATES)?;
+    tx.open_table(INSPECTIONS)?;
+    tx.open_table(INSPECTIONS_BY_ORDER)?;
+    tx.open_table(INSPECTIONS_BY_VEHICLE)?;
+    super::inspections::create_starters_tx(tx)
 }
 
 #[cfg(test)]

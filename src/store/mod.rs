@@ -26,6 +26,8 @@
 //!   in-memory parts index (issuing parts to order lines lives in [`orders`]).
 //! - [`checkout`]: bills, discounts, payments and voids, part lines refunded on a reopened order,
 //!   receivables (挂账), the day-end (日结) and customer statements (对账单).
+//! - [`inspections`]: inspection checklists, an order's inspections item by item, findings
+//!   turned into lines, a vehicle's deferred work.
 //! - [`reports`]: report totals per day and per month, kept with the records that move them.
 //! - [`search`]: the in-memory customer search index.
 //! - [`audit`]: the append-only audit log.
@@ -44,6 +46,7 @@ pub mod customers;
 mod error;
 pub mod faults;
 mod flush;
+pub mod inspections;
 pub mod migrate;
 pub mod orders;
 pub mod parts;

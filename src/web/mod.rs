@@ -24,6 +24,8 @@
 //! - [`customer_phone`]: the customer's own phone page for one order (`/c/{token}`, no sign-in):
 //!   its state, lines, shared photos and receipt, and approving pending lines with a signature.
 //! - [`templates`]: service templates (保养套餐) kept by managers.
+//! - [`inspections`]: inspections (多项检测): checklists, the check on the phone, findings to
+//!   recommended lines, deferred work, the report, the vehicle's history and trends.
 //! - [`parts`]: the parts inventory: catalog, stock in and out, the to-pick list, stocktakes,
 //!   suppliers, low stock, valuation.
 //! - [`reports`]: the reports (revenue, volume, customers, technicians, parts, receivables) with
@@ -87,6 +89,7 @@ pub mod floor;
 pub mod form;
 pub mod home;
 pub mod import;
+pub mod inspections;
 pub mod layout;
 pub mod orders;
 pub mod parts;
@@ -270,6 +273,7 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
         orders::routes(state.clone()),
         board::routes(state.clone()),
         templates::routes(state.clone()),
+        inspections::routes(state.clone()),
         floor::routes(state.clone()),
         customer_phone::routes(state.clone()),
         parts::routes(state.clone()),
