@@ -270,10 +270,11 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
         customers::routes(state.clone()),
         vehicles::routes(state.clone()),
         checkout::routes(state.clone()),
+        // Before the orders' routes: they answer any other POST /orders/{id}/… with 404.
+        inspections::routes(state.clone()),
         orders::routes(state.clone()),
         board::routes(state.clone()),
         templates::routes(state.clone()),
-        inspections::routes(state.clone()),
         floor::routes(state.clone()),
         customer_phone::routes(state.clone()),
         parts::routes(state.clone()),
