@@ -1,8 +1,8 @@
 //! Generated inspections: a share of the orders gets the routine check (常规保养检查) the shop
 //! starts with, filled as a technician would. Tread depth and pad thickness follow the car's
 //! mileage (worn down between changes), so a car's history shows a trend; the colours follow
-//! the hints' thresholds. Cars still in the shop are partly checked, and some of their red
-//! findings are recommended as lines; the customer declined a few, which become deferred work.
+//! the hints' thresholds. Cars still in the shop are partly checked, and their worst finding is
+//! recommended as a line; the customer declined about half, which become deferred work.
 //!
 //! It runs after the orders, with its own random stream, so the rest of the data is the same
 //! with or without it.
@@ -107,8 +107,11 @@ pub fn run(store: &Store, every: u64, advisor: &Actor) -> StoreResult<usize> {
                 insp.updated_at = insp.created_at + Duration::minutes(45);
                 let insp = inspections::record_tx(tx, insp)?;
                 if in_shop && order.state.is_editable() {
-                    let red = insp.items.iter().position(|i| i.rating == Some(Rating::Red));
-                    if let Some(n) = red {
+                    // The worst finding so far: a red one, else a yellow one.
+                    let worst = [Rating::Red, Rating::Yellow]
+                        .iter()
+                        .find_map(|r| insp.items.iter().position(|i| i.rating == Some(*r)));
+                    if let Some(n) = worst {
                         recommend.push((insp.id, n, order.id, insp.items[n].item.label.clone()));
                     }
                 }
@@ -127,7 +130,7 @@ pub fn run(store: &Store, every: u64, advisor: &Actor) -> StoreResult<usize> {
                 part_id: None,
                 technician: None,
             };
-            let declined = rng.chance(40);
+            let declined = rng.chance(50);
             store.write_touching_now(|tx, touched| {
                 let (_, o) = inspections::recommend_tx(tx, touched, advisor, insp, n, vec![line])?;
                 if declined {

@@ -38,6 +38,15 @@ pub(super) fn routes(state: &Arc<AppState>) -> BoxedFilter<(Response,)> {
     let start = warp::path!("t" / String / "inspections").and(warp::post()).and(ctx()).and(body()).then(
         handler!(state, ctx, |token: String, ctx: Ctx, body: Bytes| start(&state, &ctx, &token, &body)),
     );
+    // A colour tap without a photo may come as a plain form (no file field, no multipart).
+    let plain = warp::path!("t" / String / "inspections" / u64 / "items" / usize)
+        .and(warp::post())
+        .and(warp::header::exact_ignore_case("content-type", "application/x-www-form-urlencoded"))
+        .and(ctx())
+        .and(body())
+        .then(handler!(state, ctx, |token: String, id: u64, n: usize, ctx: Ctx, body: Bytes| {
+            save_item_plain(&state, &ctx, &token, id, n, &body)
+        }));
     let limit = crate::web::floor::PHOTO_LIMIT * inspections::PHOTOS_PER_ITEM as u64 + BODY_LIMIT;
     let item = warp::path!("t" / String / "inspections" / u64 / "items" / usize)
         .and(warp::post())
@@ -50,7 +59,7 @@ pub(super) fn routes(state: &Arc<AppState>) -> BoxedFilter<(Response,)> {
                                     form: warp::multipart::FormData| {
             save_item(&state, &ctx, &token, id, n, form)
         }));
-    any_of!(page, start, item)
+    any_of!(page, start, plain, item)
 }
 
 /// What the phone page shows.
@@ -312,8 +321,38 @@ async fn save_item(
     n: usize,
     form: warp::multipart::FormData,
 ) -> AppResult<Response> {
-    let user = floor_user(ctx)?;
+    floor_user(ctx)?;
     let upload: Upload = read_upload(form).await;
+    save(state, ctx, token, id, n, upload).await
+}
+
+/// POST /t/{token}/inspections/{id}/items/{n} as a plain form: the same, without photos.
+async fn save_item_plain(
+    state: &AppState,
+    ctx: &Ctx,
+    token: &str,
+    id: u64,
+    n: usize,
+    body: &[u8],
+) -> AppResult<Response> {
+    floor_user(ctx)?;
+    let form = ctx.form(body)?;
+    let mut upload = Upload::default();
+    for name in ["csrf", "rating", "value", "answer", "note"] {
+        upload.fields.insert(name.into(), form.owned(name));
+    }
+    save(state, ctx, token, id, n, upload).await
+}
+
+async fn save(
+    state: &AppState,
+    ctx: &Ctx,
+    token: &str,
+    id: u64,
+    n: usize,
+    upload: Upload,
+) -> AppResult<Response> {
+    let user = floor_user(ctx)?;
     ctx.check_csrf(upload.get("csrf"))?;
     let order = match resolve(state, ctx, token).await? {
         Ok(order) => order,
