@@ -122,6 +122,9 @@ struct Samples {
     busy_day: String,
     /// The customer with the most payments (a fleet on account), for the statement.
     statement_customer: u64,
+    /// Inspections of orders still being worked on: the order's QR token, the inspection's id,
+    /// and each item's kind code.
+    inspections: Vec<(String, u64, Vec<&'static str>)>,
 }
 
 fn samples(data: &Path) -> Samples {
@@ -274,7 +277,24 @@ fn samples(data: &Path) -> Samples {
                 .unwrap_or_default())
         })
         .expect("read the report days");
+    let inspections = store
+        .read_now(|tx| {
+            use wrenchdesk::domain::OrderState;
+            let mut out = Vec::new();
+            for o in wrenchdesk::store::orders::on_board(tx)? {
+                if !matches!(o.state, OrderState::Open | OrderState::InProgress | OrderState::WaitingParts) {
+                    continue;
+                }
+                for i in wrenchdesk::store::inspections::for_order(tx, o.id)? {
+                    let kinds = i.items.iter().map(|it| it.item.kind.code()).collect();
+                    out.push((format!("{:032x}", o.token), i.id, kinds));
+                }
+            }
+            Ok(out)
+        })
+        .expect("read inspection samples");
     Samples {
+        inspections,
         report_date,
         customer_ids,
         vehicle_ids,
@@ -341,6 +361,8 @@ enum Kind {
     /// One due list (提醒) with its default window.
     Care(wrenchdesk::domain::care::DueKind),
     CareOutcome,
+    RateItem,
+    InspectionPage,
     Mixed,
 }
 
@@ -380,6 +402,8 @@ impl Kind {
                 }
             }
             Kind::CareOutcome => "durable write: a due-list outcome",
+            Kind::RateItem => "durable write: rate an inspection item (phone)",
+            Kind::InspectionPage => "inspection page (phone)",
             Kind::Mixed => "busy Saturday (mixed)",
         }
     }
@@ -471,6 +495,27 @@ fn request(kind: Kind, s: &Samples, csrf: &str, rng: &mut wrenchdesk::seed::Rng)
             body: Some(format!("csrf={csrf}&outcome=called")),
             htmx_target: None,
         },
+        Kind::RateItem => {
+            // One colour tap (with its reading) on one item: one inspection rewritten.
+            let (token, id, kinds) = &s.inspections[rng.below(s.inspections.len())];
+            let n = rng.below(kinds.len());
+            let colour = ["green", "yellow", "red"][rng.below(3)];
+            let extra = match kinds[n] {
+                "measure" => "&value=4.5",
+                "yes_no" => "&answer=no",
+                _ => "",
+            };
+            Req {
+                method: "POST",
+                path: format!("/t/{token}/inspections/{id}/items/{n}"),
+                body: Some(format!("csrf={csrf}&rating={colour}{extra}")),
+                htmx_target: None,
+            }
+        }
+        Kind::InspectionPage => {
+            let (token, id, _) = &s.inspections[rng.below(s.inspections.len())];
+            Req::get(format!("/t/{token}/inspection?i={id}"))
+        }
         Kind::Mixed => {
             let roll = rng.below(100);
             let kind = match roll {
@@ -800,6 +845,8 @@ fn run(o: Options) -> ExitCode {
             Kind::Care(wrenchdesk::domain::care::DueKind::Birthday),
             Kind::Care(wrenchdesk::domain::care::DueKind::Dormant),
             Kind::CareOutcome,
+            Kind::RateItem,
+            Kind::InspectionPage,
             Kind::Mixed,
         ] {
             if !o.only.is_empty() && !o.only.iter().any(|word| kind.name().contains(word.as_str())) {
@@ -809,6 +856,7 @@ fn run(o: Options) -> ExitCode {
                 Kind::IssuePart => samples.to_pick.is_empty(),
                 Kind::TakePayment => samples.to_pay.is_empty(),
                 Kind::CustomerPhone => samples.customer_links.is_empty(),
+                Kind::RateItem | Kind::InspectionPage => samples.inspections.is_empty(),
                 _ => false,
             };
             if no_samples {

@@ -14,6 +14,7 @@
 //!   own link (its expiry, the state in the customer's words, their answer from the phone).
 //! - [`clock`]: the shop floor's side of an order: each labour line's time clock, parts requests.
 //! - [`template`]: service templates (named sets of lines).
+//! - [`inspection`]: inspection checklists, an order's inspection item by item, deferred work.
 //! - [`part`]: the parts catalog and suppliers: part numbers, units, the part form.
 //! - [`pinyin`]: pinyin initials of Chinese text (quick search finds 机油滤清器 by `jyl`).
 //! - [`stock`]: stock arithmetic (moving-average cost), the ledger's movements, receipts and
@@ -34,6 +35,7 @@ mod code;
 pub mod contact;
 pub mod customer;
 pub mod field;
+pub mod inspection;
 pub mod part;
 pub mod pinyin;
 pub mod plate;

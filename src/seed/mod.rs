@@ -7,6 +7,7 @@
 
 mod care;
 mod checkout;
+mod inspections;
 mod parts;
 
 use std::time::Instant;
@@ -109,6 +110,7 @@ pub struct Summary {
     pub payments: usize,
     pub voids: usize,
     pub refunds: usize,
+    pub inspections: usize,
     pub seconds: f64,
 }
 
@@ -638,6 +640,9 @@ pub fn run(store: &Store, profile: Profile, progress: &mut dyn FnMut(&str)) -> S
         Ok(())
     })?;
     summary.contacts += care::outcomes(store, &mut rng, &front, 40)?;
+    let every = if profile == Profile::Demo { 3 } else { 12 };
+    summary.inspections = inspections::run(store, every, &front)?;
+    progress(&format!("inspections {}", summary.inspections));
     summary.stock_moves = store.read_now(crate::store::parts::stock::count)?;
     (summary.voids, summary.refunds) = store.read_now(checkout::tally)?;
     summary.seconds = started.elapsed().as_secs_f64();

@@ -69,6 +69,9 @@ pub fn invariants(tx: &ReadTransaction, report: &mut Report) -> StoreResult<()> 
     });
     guarded(report, "report totals per day and month equal their records", || super::reports::verify(tx));
     guarded(report, "due lists indexed as their records say", || super::care::verify(tx));
+    guarded(report, "inspections, their photos and their order and vehicle indexes", || {
+        super::inspections::verify(tx)
+    });
     guarded(report, "audit log and id sequences", || check_sequences(tx));
     Ok(())
 }

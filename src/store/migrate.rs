@@ -11,7 +11,7 @@ use super::tables::*;
 use super::{StoreError, StoreResult};
 
 /// The schema version this program writes.
-pub const CURRENT: u64 = 9;
+pub const CURRENT: u64 = 10;
 
 type Step = fn(&WriteTransaction) -> StoreResult<()>;
 
@@ -26,6 +26,7 @@ const STEPS: [Step; CURRENT as usize] = [
     v7_payments_by_customer_day,
     v8_customer_links,
     v9_care,
+    v10_inspections,
 ];
 
 /// The schema version of an open database, `0` for a new, empty one.
@@ -225,6 +226,16 @@ fn v9_care(tx: &WriteTransaction) -> StoreResult<()> {
     let (vehicles, customers) = super::care::rebuild_tx(tx)?;
     tracing::info!(vehicles, customers, "due lists indexed");
     Ok(())
+}
+
+/// Inspections: their four tables, and the starter checklists (in Chinese and English), which
+/// a new shop gets too since every new database runs every step.
+fn v10_inspections(tx: &WriteTransaction) -> StoreResult<()> {
+    tx.open_table(INSPECTION_TEMPLATES)?;
+    tx.open_table(INSPECTIONS)?;
+    tx.open_table(INSPECTIONS_BY_ORDER)?;
+    tx.open_table(INSPECTIONS_BY_VEHICLE)?;
+    super::inspections::create_starters_tx(tx)
 }
 
 #[cfg(test)]

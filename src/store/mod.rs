@@ -27,6 +27,8 @@
 //! - [`checkout`]: bills, discounts, payments and voids, part lines refunded on a reopened order,
 //!   receivables (挂账), the day-end (日结) and customer statements (对账单).
 //! - [`care`]: the due lists (提醒), indexed by due day with the records that move them.
+//! - [`inspections`]: inspection checklists, an order's inspections item by item, findings
+//!   turned into lines, a vehicle's deferred work.
 //! - [`reports`]: report totals per day and per month, kept with the records that move them.
 //! - [`search`]: the in-memory customer search index.
 //! - [`audit`]: the append-only audit log.
@@ -46,6 +48,7 @@ pub mod customers;
 mod error;
 pub mod faults;
 mod flush;
+pub mod inspections;
 pub mod migrate;
 pub mod orders;
 pub mod parts;

@@ -7,6 +7,7 @@ use redb::TableDefinition;
 
 use super::codec::Msgpack;
 use crate::domain::checkout::{Checkout, DayClose, Payment};
+use crate::domain::inspection::{Inspection, InspectionTemplate};
 use crate::domain::part::{Part, Supplier};
 use crate::domain::report::{DayTotals, PartUse};
 use crate::domain::stock::{CountLine, Movement, StockReceipt, Stocktake};
@@ -196,6 +197,20 @@ pub const CARE_DUE: TableDefinition<(u8, i32, u64), i32> = TableDefinition::new(
 /// record changes.
 pub const CARE_DUE_BY_SUBJECT: TableDefinition<(u8, u64), (i32, i32)> =
     TableDefinition::new("care_due_by_subject");
+/// Inspection checklists (检测模板) by id.
+pub const INSPECTION_TEMPLATES: TableDefinition<u64, Msgpack<InspectionTemplate>> =
+    TableDefinition::new("inspection_templates");
+
+/// Inspections by id: each copies its checklist's items and holds what was found.
+pub const INSPECTIONS: TableDefinition<u64, Msgpack<Inspection>> = TableDefinition::new("inspections");
+
+/// Index: (order id, inspection id) → (), an order's inspections.
+pub const INSPECTIONS_BY_ORDER: TableDefinition<(u64, u64), ()> =
+    TableDefinition::new("inspections_by_order");
+
+/// Index: (vehicle id, inspection id) → (), a vehicle's inspection history.
+pub const INSPECTIONS_BY_VEHICLE: TableDefinition<(u64, u64), ()> =
+    TableDefinition::new("inspections_by_vehicle");
 
 /// Runs `$body` once for every table, with `$t` bound to its definition. Everything that must
 /// touch every table (creating, copying for backups, checking coverage) goes through this one
@@ -414,6 +429,22 @@ macro_rules! for_each_table {
         }
         {
             let $t = CARE_DUE_BY_SUBJECT;
+            $body
+        }
+        {
+            let $t = INSPECTION_TEMPLATES;
+            $body
+        }
+        {
+            let $t = INSPECTIONS;
+            $body
+        }
+        {
+            let $t = INSPECTIONS_BY_ORDER;
+            $body
+        }
+        {
+            let $t = INSPECTIONS_BY_VEHICLE;
             $body
         }
     }};

@@ -113,7 +113,7 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
 }
 
 /// Who may use the floor pages: technicians, and the desk (who may act on any line).
-fn floor_user(ctx: &Ctx) -> AppResult<&super::ctx::CurrentUser> {
+pub(crate) fn floor_user(ctx: &Ctx) -> AppResult<&super::ctx::CurrentUser> {
     let user = ctx.user()?;
     let r = user.user.roles;
     if r.may(Area::MyJobs) || r.may(Area::Orders) { Ok(user) } else { Err(AppError::Forbidden) }
@@ -122,7 +122,11 @@ fn floor_user(ctx: &Ctx) -> AppResult<&super::ctx::CurrentUser> {
 /// The order behind a token, or the page that says why there is none. The token is looked up
 /// in the index and then compared with the order's in constant time; every kind of miss gets
 /// the same page.
-async fn resolve(state: &AppState, ctx: &Ctx, token: &str) -> AppResult<Result<WorkOrder, Response>> {
+pub(crate) async fn resolve(
+    state: &AppState,
+    ctx: &Ctx,
+    token: &str,
+) -> AppResult<Result<WorkOrder, Response>> {
     let parsed = (token.len() == 32).then(|| u128::from_str_radix(token, 16).ok()).flatten();
     let sent = parsed.unwrap_or(0);
     let lookup = state.store.read(move |tx| orders::by_token(tx, sent)).await?;
@@ -144,7 +148,7 @@ async fn resolve(state: &AppState, ctx: &Ctx, token: &str) -> AppResult<Result<W
     })
 }
 
-fn token_of(order: &WorkOrder) -> String {
+pub(crate) fn token_of(order: &WorkOrder) -> String {
     format!("{:032x}", order.token)
 }
 
@@ -302,6 +306,7 @@ fn phone_body(
                     }
                 }
             }
+            p { a.button.big.secondary href={ "/t/" (token) "/inspection" } data-inspection-link { (lang.t(Msg::InspTitle)) } }
             (notes_section(ctx, o, errors, !o.state.is_closed()))
             @if o.state.is_editable() { (parts_section(ctx, o, errors)) }
         }

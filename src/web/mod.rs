@@ -26,6 +26,8 @@
 //! - [`care`]: customer care: the due lists (提醒) with their outcomes, exports and message
 //!   texts, and the advisor's panel on the home page.
 //! - [`templates`]: service templates (保养套餐) kept by managers.
+//! - [`inspections`]: inspections (多项检测): checklists, the check on the phone, findings to
+//!   recommended lines, deferred work, the report, the vehicle's history and trends.
 //! - [`parts`]: the parts inventory: catalog, stock in and out, the to-pick list, stocktakes,
 //!   suppliers, low stock, valuation.
 //! - [`reports`]: the reports (revenue, volume, customers, technicians, parts, receivables) with
@@ -90,6 +92,7 @@ pub mod floor;
 pub mod form;
 pub mod home;
 pub mod import;
+pub mod inspections;
 pub mod layout;
 pub mod orders;
 pub mod parts;
@@ -270,6 +273,8 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
         customers::routes(state.clone()),
         vehicles::routes(state.clone()),
         checkout::routes(state.clone()),
+        // Before the orders' routes: they answer any other POST /orders/{id}/… with 404.
+        inspections::routes(state.clone()),
         orders::routes(state.clone()),
         board::routes(state.clone()),
         templates::routes(state.clone()),

@@ -69,7 +69,10 @@ async fn list_page(state: &AppState, ctx: &Ctx) -> AppResult<Response> {
     let body = html! {
         div.page-head {
             h1 { (lang.t(Msg::TemplatesTitle)) }
-            div.actions { a.button href="/templates/new" { "+ " (lang.t(Msg::NewTemplate)) } }
+            div.actions {
+                a.button.secondary href="/inspections/templates" { (lang.t(Msg::NavInspections)) }
+                a.button href="/templates/new" { "+ " (lang.t(Msg::NewTemplate)) }
+            }
         }
         @if all.is_empty() {
             div.empty { p { (lang.t(Msg::NoTemplates)) } }

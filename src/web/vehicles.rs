@@ -441,6 +441,7 @@ async fn view_page(state: &AppState, ctx: &Ctx, id: VehicleId, q: &Query) -> App
     let (v, owner, previous) = load(state, id).await?;
     let history = state.store.read(move |tx| crate::store::orders::for_vehicle(tx, id)).await?;
     let care = super::care::vehicle_panel(state, ctx, id).await?;
+    let inspections = super::inspections::vehicle_section(state, ctx, id).await?;
     let d = &v.details;
     let tz = ctx.settings.tz();
     let today = ctx.today();
@@ -505,6 +506,7 @@ async fn view_page(state: &AppState, ctx: &Ctx, id: VehicleId, q: &Query) -> App
             }
         }
         (care)
+        (inspections)
         section.panel {
             h2 { (lang.t(Msg::TransferOwnership)) }
             p.muted { (lang.t(Msg::TransferHelp)) }

@@ -55,6 +55,8 @@ pub(super) struct CustomerView {
     /// The bill, once the order is settled.
     pub receipt: Option<OrderCheckout>,
     pub settings: Arc<Settings>,
+    /// The inspections the advisor shared, shown as a report.
+    pub inspections: Vec<crate::domain::inspection::Inspection>,
 }
 
 impl CustomerView {
@@ -72,7 +74,8 @@ impl CustomerView {
                 Ok((vehicle, receipt))
             })
             .await?;
-        Ok(CustomerView { order, vehicle, receipt, settings })
+        let inspections = crate::web::inspections::shared_with_customer(state, id).await?;
+        Ok(CustomerView { order, vehicle, receipt, settings, inspections })
     }
 }
 
@@ -111,6 +114,7 @@ pub(super) fn customer_page(lang: Lang, view: &CustomerView, outcome: &Outcome) 
             @if let Some(msg) = outcome.notice { (notice("ok", lang.t(msg))) }
             (live(lang, view, &token))
             (approve_section(lang, view, &token, &link.csrf_hex(), outcome.answer.as_ref(), false))
+            (crate::web::inspections::customer_section(lang, &view.inspections, o, &token))
             (receipt_section(lang, view))
             (shop_contact(lang, &view.settings))
         }
@@ -345,7 +349,9 @@ async fn photo(state: &AppState, ctx: &Ctx, token: &str, id: u64, q: &Query) -> 
         Ok(link) => link,
         Err(page) => return Ok(page),
     };
-    if !orders::shared_photo(&order, id) {
+    if !orders::shared_photo(&order, id)
+        && !crate::web::inspections::customer_photo(state, order.id, id).await?
+    {
         return Err(AppError::NotFound);
     }
     let thumb = q.contains_key("thumb");

@@ -149,6 +149,7 @@ pub(super) fn order_page(ctx: &Ctx, view: &OrderView, note: Option<Msg>, forms: 
         @if desk { (customer_link_panel(ctx, view)) }
         @if desk || roles.has(Role::Cashier) { (status_form(ctx, o, roles, forms)) }
         (requests_section(ctx, o, desk || roles.may(Area::Parts)))
+        @if desk { (crate::web::inspections::order_section(ctx, o)) }
         (crate::web::floor::notes_section(ctx, o, &FieldErrors::new(), desk && !o.state.is_closed()))
         @if desk { p { a href={ "/t/" (format!("{:032x}", o.token)) "?floor=1" } { (lang.t(Msg::NavMyJobs)) " · " (lang.t(Msg::Start)) " / " (lang.t(Msg::Pause)) " / " (lang.t(Msg::Finish)) } } }
         @if editable {

@@ -163,7 +163,8 @@ async fn print_page(state: &AppState, ctx: &Ctx, id: OrderId, q: &Query) -> AppR
         scan_url(state, &order)
     };
     let qr = if url.is_empty() { String::new() } else { qr_markup(&url)? };
-    let sheet = Sheet { order, vehicle, customer, users, url, qr, layout_kind, customer_copy };
+    let inspection = crate::web::inspections::print_section(state, ctx, &order).await?;
+    let sheet = Sheet { order, vehicle, customer, users, url, qr, layout_kind, customer_copy, inspection };
     Ok(html_response(print_view(ctx, &sheet)))
 }
 
@@ -181,13 +182,16 @@ struct Sheet {
     layout_kind: &'static str,
     /// The customer's copy: their QR, and no floor wording.
     customer_copy: bool,
+    /// The order's inspections (see [`crate::web::inspections::print_section`]).
+    inspection: Markup,
 }
 
 /// The printed order as a page of its own (no navigation; a toolbar hidden when printing).
 fn print_view(ctx: &Ctx, sheet: &Sheet) -> Markup {
     let lang = ctx.lang;
     let tz = ctx.settings.tz();
-    let Sheet { order, vehicle, customer, users: all, url, qr, layout_kind, customer_copy } = sheet;
+    let Sheet { order, vehicle, customer, users: all, url, qr, layout_kind, customer_copy, inspection } =
+        sheet;
     let layout_kind = *layout_kind;
     let copy = if *customer_copy { "&copy=customer" } else { "" };
     let s = &ctx.settings;
@@ -269,6 +273,7 @@ fn print_view(ctx: &Ctx, sheet: &Sheet) -> Markup {
                 @for n in &order.diagnosis { p.notes { (lang.t(Msg::Diagnosis)) ": " (n.text) } }
                 h2 { (lang.t(Msg::Lines)) }
                 (sheet_lines(ctx, order))
+                (inspection)
                 div.signatures {
                     div.sig {
                         @if let Some(sig) = signature { (signature_svg(sig)) }
