@@ -1212,8 +1212,8 @@ catalog! {
     InspTooManyItems => "一个清单最多 {} 个项目。", "A checklist holds at most {} items.";
     RatingGreen => "良好", "Good";
     RatingYellow => "注意", "Watch";
-    RatingRed => "需维修", "Needs work";
-    InspRatingMissing => "请选择 良好 / 注意 / 需维修。", "Choose good, watch or needs work.";
+    RatingRed => "需维修", "Urgent";
+    InspRatingMissing => "请选择 良好 / 注意 / 需维修。", "Choose good, watch or urgent.";
     InspValueMissing => "请填写测量值。", "Enter the measurement.";
     InspAnswerMissing => "请选择 是 或 否。", "Choose yes or no.";
     InspTooManyPhotos => "每个项目最多 {} 张照片。", "At most {} photos an item.";
