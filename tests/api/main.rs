@@ -15,6 +15,7 @@ mod customer;
 mod customers;
 mod floor;
 mod hostile;
+mod install;
 mod orders;
 mod parts;
 mod parts_import;
