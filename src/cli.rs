@@ -274,12 +274,13 @@ fn backup(to: Option<PathBuf>, data: DataArgs) -> Result<ExitCode, String> {
     let started = std::time::Instant::now();
     let info = store.backup_to(&to).map_err(|e| e.to_string())?;
     println!(
-        "backup written and verified: {} ({:.1} MB, {} records, schema version {}) in {:.1} s",
+        "backup written and verified: {} ({:.1} MB, {} records, schema version {}) in {:.1} s ({})",
         info.path.display(),
         info.bytes as f64 / 1e6,
         info.records,
         info.schema_version,
-        started.elapsed().as_secs_f64()
+        started.elapsed().as_secs_f64(),
+        info.timing()
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -336,7 +337,7 @@ fn restore(file: &std::path::Path, data: DataArgs) -> Result<ExitCode, String> {
         Ok(live) => {
             let restored = live.restore(file, &data.backups).map_err(|e| e.to_string())?;
             println!(
-                "the data was held for {:.1} s (backing up what it replaces, swapping, reopening)",
+                "the data was held for {:.1} s (putting it aside, swapping, reopening)",
                 restored.paused.as_secs_f64()
             );
             (restored.from, restored.replaced.path)
