@@ -6,6 +6,7 @@ mod helpers;
 
 mod accounts;
 mod admin;
+mod audit_viewer;
 mod box_backups;
 mod browser;
 mod browser_checkout;

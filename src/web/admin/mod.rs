@@ -9,6 +9,7 @@
 //! Backups (`/admin/backups`) are `web/backups`; the customer import is `web/import`.
 
 mod audit;
+pub(crate) use audit::history_link;
 mod settings;
 mod user_actions;
 mod users;
@@ -107,8 +108,7 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
         state,
         ctx,
         |ctx: Ctx, q: Query| async {
-            let before = q.get("before").and_then(|b| b.parse().ok());
-            audit::audit_page(&state, &ctx, before).await
+            audit::audit_page(&state, &ctx, audit::AuditQuery::from_query(&q)).await
         }
     ));
 
