@@ -88,7 +88,13 @@ impl Store {
             "restored; the data it replaced is being stamped as a backup"
         );
         // The shop works again; the file put aside becomes a backup like any other.
-        let replaced = backup::stamp_kept(&kept, &aside)?;
+        // The restore is done whatever happens here: a failure is told, not turned into a
+        // failed restore; the replaced data stays where it was put aside.
+        let replaced = backup::stamp_kept(&kept, &aside).unwrap_or_else(|e| {
+            tracing::error!(error = %e, file = %kept.display(), "the replaced data could not be stamped as a backup; it is kept as it was");
+            let bytes = std::fs::metadata(&kept).map(|m| m.len()).unwrap_or(0);
+            backup::BackupInfo { path: kept.clone(), schema_version: 0, records: 0, bytes, took: Vec::new() }
+        });
         Ok(Restored { from, replaced, paused })
     }
 }

@@ -4,7 +4,8 @@
 //! - `user_actions`: the forms on a user's page, one route each: `POST /admin/users/{id}/roles`,
 //!   `/password`, `/active`.
 //! - `settings`: the shop's parameters.
-//! - `audit`: the audit log, newest first.
+//! - `audit`: the audit log, newest first, filtered by user, action, record and day; the
+//!   history link that customer, vehicle and order pages show administrators.
 //!
 //! Backups (`/admin/backups`) are `web/backups`; the customer import is `web/import`.
 
