@@ -1,5 +1,5 @@
-//! The command line: `serve` (the default), `demo`, `seed`, `check`, `backup`, `restore` and
-//! `user`. Every option also reads `WRENCHDESK_<OPTION>`.
+//! The command line: `serve` (the default), `init`, `demo`, `seed`, `check`, `backup`, `restore`
+//! and `user`. Every option also reads `WRENCHDESK_<OPTION>`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -24,6 +24,13 @@ struct Cli {
 enum Command {
     /// Serve the shop (the default).
     Serve(ServeArgs),
+    /// Set up a data directory: create the database and the first administrator, printing
+    /// the initial admin password once (the installer runs it before the service's first start).
+    /// Data already set up is left as it is.
+    Init {
+        #[command(flatten)]
+        data: DataArgs,
+    },
     /// Seed a realistic demo shop into a new data directory, then serve it.
     Demo {
         #[arg(long, env = "WRENCHDESK_ADDR", default_value = "0.0.0.0:8080")]
@@ -115,6 +122,7 @@ where
     init_tracing();
     let result = match cli.command.unwrap_or(Command::Serve(cli.serve)) {
         Command::Serve(args) => serve(args),
+        Command::Init { data } => init(data),
         Command::Check { repair_reports, data } => check(data, repair_reports),
         Command::Backup { to, data } => backup(to, data),
         Command::Restore { file, data } => restore(&file, data),
@@ -266,12 +274,13 @@ fn backup(to: Option<PathBuf>, data: DataArgs) -> Result<ExitCode, String> {
     let started = std::time::Instant::now();
     let info = store.backup_to(&to).map_err(|e| e.to_string())?;
     println!(
-        "backup written and verified: {} ({:.1} MB, {} records, schema version {}) in {:.1} s",
+        "backup written and verified: {} ({:.1} MB, {} records, schema version {}) in {:.1} s ({})",
         info.path.display(),
         info.bytes as f64 / 1e6,
         info.records,
         info.schema_version,
-        started.elapsed().as_secs_f64()
+        started.elapsed().as_secs_f64(),
+        info.timing()
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -328,7 +337,7 @@ fn restore(file: &std::path::Path, data: DataArgs) -> Result<ExitCode, String> {
         Ok(live) => {
             let restored = live.restore(file, &data.backups).map_err(|e| e.to_string())?;
             println!(
-                "the data was held for {:.1} s (backing up what it replaces, swapping, reopening)",
+                "the data was held for {:.1} s (putting it aside, swapping, reopening)",
                 restored.paused.as_secs_f64()
             );
             (restored.from, restored.replaced.path)
@@ -353,6 +362,36 @@ fn restore(file: &std::path::Path, data: DataArgs) -> Result<ExitCode, String> {
         info.schema_version,
         data.data.display(),
         started.elapsed().as_secs_f64()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn init(data: DataArgs) -> Result<ExitCode, String> {
+    let store = match open(&data) {
+        Ok(store) => store,
+        Err(store::StoreError::InUse(_)) => {
+            println!("the server is running on {}: already set up", data.data.display());
+            return Ok(ExitCode::SUCCESS);
+        }
+        Err(e) => return Err(e.to_string()),
+    };
+    std::fs::create_dir_all(&data.backups)
+        .map_err(|e| format!("cannot create {}: {e}", data.backups.display()))?;
+    let users = store.read_now(users::list).map_err(|e| e.to_string())?;
+    if !users.is_empty() {
+        println!("the data in {} is already set up ({} users)", data.data.display(), users.len());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let given = std::env::var("WRENCHDESK_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty());
+    let password = given.clone().unwrap_or_else(|| crate::password::random_password(16));
+    let hash = crate::password::hash(&password);
+    let created = store.write_now(|tx| users::create_first_admin_tx(tx, hash)).map_err(|e| e.to_string())?;
+    if created && given.is_none() {
+        println!("initial admin password: {password}");
+    }
+    println!(
+        "set up {} (sign in as admin; the password must be changed at first sign-in)",
+        data.data.display()
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -1248,6 +1248,23 @@ catalog! {
     InspTakeUp => "加到本工单", "Add to this order";
     InspHistory => "检测记录", "Inspections";
     InspTrends => "测量趋势", "Measurements over visits";
+    // The box: uploading a backup (and below, the audit viewer).
+    BackupUploadTitle => "上传备份", "Upload a backup";
+    BackupUploadLead => "从另一台电脑或 U 盘上传一个 wrenchdesk 备份文件（.redb）。文件先经过检查，确认后才会恢复。", "Upload a wrenchdesk backup file (.redb) from another computer or a USB stick. It is checked first, and restored only once you confirm.";
+    BackupUploadFile => "备份文件", "Backup file";
+    BackupUploadSend => "上传并检查", "Upload and check";
+    BackupUploadNoFile => "请选择一个备份文件。", "Choose a backup file.";
+    BackupUploadNotOurs => "这个文件不是可用的 wrenchdesk 备份，已丢弃。数据没有改变。", "This file is not a usable wrenchdesk backup; it was discarded. Nothing was changed.";
+    BackupWriteFailed => "文件无法写入磁盘（磁盘可能已满），已丢弃写了一半的文件。数据没有改变。", "The file could not be written to the disk (it may be full); the half-written file was removed. Nothing was changed.";
+    // The box: the audit viewer's filter and each record's history.
+    AuditFrom => "从（日期）", "From (date)";
+    AuditTo => "到（日期）", "To (date)";
+    AuditFilterApply => "筛选", "Filter";
+    AuditFilterClear => "清除筛选", "Clear";
+    AuditNoMatch => "没有符合条件的记录。", "No entries match.";
+    AuditKeepLooking => "继续往前查找", "Look further back";
+    AuditBadDate => "请按 年-月-日 填写日期，例如 2026-11-28。", "Enter a date as year-month-day, e.g. 2026-11-28.";
+    RecordHistory => "修改记录", "History";
 }
 
 #[cfg(test)]

@@ -944,6 +944,39 @@ fn run(o: Options) -> ExitCode {
         } else {
             (0, 0)
         };
+        // Last, since it ends every session: restoring the backup made above, as the admin does
+        // from Administration → Backups, under the mixed load. The longest request of that load
+        // is the pause the shop saw.
+        let restore_answer = match backup_answer.strip_prefix("ok ").and_then(|rest| rest.split(' ').next()) {
+            Some(path) if full => {
+                let name = Path::new(path).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let (admin, admin_csrf) = login(addr, "admin").await;
+                let restore = tokio::spawn(async move {
+                    let started = Instant::now();
+                    let mut c = Conn::open(addr).await.map_err(|e| e.to_string())?;
+                    let req = Req {
+                        method: "POST",
+                        path: format!("/admin/backups/restore/{name}"),
+                        body: Some(format!("csrf={admin_csrf}&confirm=1")),
+                        htmx_target: None,
+                    };
+                    let (status, _, _) = c.send(&req, &admin).await.map_err(|e| e.to_string())?;
+                    Ok::<_, String>((status, started.elapsed().as_secs_f64()))
+                });
+                let mut longest = 0.0f64;
+                while !restore.is_finished() {
+                    let f = drive(addr, Kind::Mixed, samples.clone(), cookie.clone(), csrf.clone(), &o).await;
+                    longest = longest.max(f.max_ms);
+                }
+                match restore.await {
+                    Ok(Ok((303, took))) => format!("{took:.1} s in all; the longest request of the mixed load meanwhile {longest:.0} ms"),
+                    Ok(Ok((status, took))) => format!("answered {status} after {took:.1} s"),
+                    Ok(Err(e)) => format!("error {e}"),
+                    Err(_) => "error: the restore task failed".into(),
+                }
+            }
+            _ => "not run".to_string(),
+        };
         let rss_peak = proc_kb(pid, "VmHWM:");
         drop(server);
         drop(hello);
@@ -974,6 +1007,7 @@ fn run(o: Options) -> ExitCode {
         println!("server RSS after start: {:.1} MB · peak under load: {:.1} MB", rss_start as f64 / 1024.0, rss_peak as f64 / 1024.0);
         println!("1,000 idle connections: {idle_open} opened; {ok}/200 requests beside them succeeded");
         println!("backup through the running server, under the load above: {backup_s:.1} s · {backup_answer}");
+        println!("restoring that backup from Administration → Backups, under the mixed load: {restore_answer}");
         println!(
             "10 photos of {:.1} MB uploaded at once: {photos_ok}/10 saved in {photos_ms:.0} ms; server RSS {:.1} MB before, {:.1} MB at most during",
             photo_bytes as f64 / 1e6, rss_before_photos as f64 / 1024.0, rss_peak_photos as f64 / 1024.0
@@ -986,6 +1020,7 @@ fn run(o: Options) -> ExitCode {
         json.push_str(&format!("  \"cold_start_ms\": {},\n", cold.map(|d| format!("{:.1}", d.as_secs_f64() * 1000.0)).unwrap_or("null".into())));
         json.push_str(&format!("  \"rss_start_kb\": {rss_start},\n  \"rss_peak_kb\": {rss_peak},\n"));
         json.push_str(&format!("  \"backup_under_load_s\": {backup_s:.1},\n  \"backup_answer\": {backup_answer:?},\n"));
+        json.push_str(&format!("  \"restore_under_load\": {restore_answer:?},\n"));
         json.push_str(&format!("  \"photo_bytes\": {photo_bytes},\n  \"rss_before_photos_kb\": {rss_before_photos},\n  \"rss_peak_photos_kb\": {rss_peak_photos},\n  \"photos_ok\": {photos_ok},\n"));
         json.push_str(&format!("  \"idle_connections_opened\": {idle_open},\n  \"requests_ok_beside_idle\": {ok},\n  \"scenarios\": [\n"));
         for (i, f) in results.iter().enumerate() {

@@ -7,15 +7,23 @@
 //! anything.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use chrono::Utc;
 use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTable, TableHandle, Value};
 
+use super::faults::Faults;
 use super::tables::META;
 use super::{DB_FILE, StoreError, StoreResult, check, migrate};
 
 pub const CHECKSUM_KEY: &str = "backup_checksum";
 pub const MADE_AT_KEY: &str = "backup_made_at";
+/// Which checksum [`CHECKSUM_KEY`] holds: absent in backups made before it existed (FNV-1a,
+/// a byte at a time), [`CHECKSUM_CRC`] since (two CRC-32s, about ten times faster).
+pub const CHECKSUM_KIND_KEY: &str = "backup_checksum_kind";
+pub const CHECKSUM_CRC: u64 = 2;
+/// The `meta` rows that are the backup's own stamp, not part of what it protects.
+const STAMP: [&str; 3] = [CHECKSUM_KEY, MADE_AT_KEY, CHECKSUM_KIND_KEY];
 
 /// What a backup holds.
 #[derive(Debug)]
@@ -24,6 +32,17 @@ pub struct BackupInfo {
     pub schema_version: u64,
     pub records: u64,
     pub bytes: u64,
+    /// How long each step took (copying, checking the copy, the invariants), for the log.
+    pub took: Vec<(&'static str, std::time::Duration)>,
+}
+
+impl BackupInfo {
+    /// `copy 3.1 s, integrity 0.8 s, …`: where the time went.
+    pub fn timing(&self) -> String {
+        let steps: Vec<String> =
+            self.took.iter().map(|(step, d)| format!("{step} {:.1} s", d.as_secs_f64())).collect();
+        steps.join(", ")
+    }
 }
 
 /// Tables of bookkeeping that reading pages and signing in change: sessions, the audit trail
@@ -32,6 +51,62 @@ const BOOKKEEPING: [&str; 4] = ["sessions", "sessions_by_user", "audit", "meta"]
 /// Rows of other tables that belong to the bookkeeping: the audit trail's id counter.
 const BOOKKEEPING_ROWS: [(&str, &str); 1] = [("sequences", "audit")];
 
+/// A running checksum over table names, keys and values, each framed by its length.
+enum Sum {
+    /// FNV-1a, a byte at a time: backups made before [`CHECKSUM_CRC`].
+    Fnv(u64),
+    /// Two CRC-32s (keys and values), run with the processor's CRC instructions.
+    Crc(crc32fast::Hasher, crc32fast::Hasher),
+}
+
+impl Sum {
+    fn new(kind: u64) -> Sum {
+        match kind {
+            CHECKSUM_CRC => Sum::Crc(crc32fast::Hasher::new(), crc32fast::Hasher::new()),
+            _ => Sum::Fnv(0xcbf2_9ce4_8422_2325),
+        }
+    }
+
+    fn fnv(hash: &mut u64, bytes: &[u8]) {
+        for b in bytes {
+            *hash = (*hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    fn table(&mut self, name: &str) {
+        match self {
+            Sum::Fnv(h) => Sum::fnv(h, name.as_bytes()),
+            Sum::Crc(k, v) => {
+                k.update(&(name.len() as u64).to_le_bytes());
+                k.update(name.as_bytes());
+                v.update(&[0xff]);
+            }
+        }
+    }
+
+    fn row(&mut self, key: &[u8], value: &[u8]) {
+        match self {
+            Sum::Fnv(h) => {
+                Sum::fnv(h, key);
+                Sum::fnv(h, value);
+            }
+            Sum::Crc(k, v) => {
+                k.update(&(key.len() as u32).to_le_bytes());
+                k.update(key);
+                v.update(&(value.len() as u32).to_le_bytes());
+                v.update(value);
+            }
+        }
+    }
+
+    fn finish(self) -> u64 {
+        match self {
+            Sum::Fnv(h) => h,
+            Sum::Crc(k, v) => (u64::from(k.finalize()) << 32) | u64::from(v.finalize()),
+        }
+    }
+}
+
 /// A hash of the business data: every table but [`BOOKKEEPING`], every row but
 /// [`BOOKKEEPING_ROWS`]. Tests compare it before and after hostile requests to prove they
 /// changed nothing.
@@ -39,47 +114,43 @@ pub fn fingerprint(tx: &ReadTransaction) -> StoreResult<u64> {
     let table = |name: &str| !BOOKKEEPING.contains(&name);
     let row =
         |name: &str, key: &[u8]| !BOOKKEEPING_ROWS.iter().any(|(t, k)| *t == name && k.as_bytes() == key);
-    hash_tables(tx, table, row).map(|(hash, _)| hash)
+    hash_tables(tx, CHECKSUM_CRC, table, row).map(|(hash, _)| hash)
 }
 
-/// FNV-1a over every key and value of every table, in table and key order.
-fn checksum(tx: &ReadTransaction) -> StoreResult<(u64, u64)> {
-    hash_tables(tx, |_| true, |_, _| true)
+/// The checksum of `kind` over every key and value of every table, in table and key order,
+/// and how many rows it covered.
+fn checksum(tx: &ReadTransaction, kind: u64) -> StoreResult<(u64, u64)> {
+    hash_tables(tx, kind, |_| true, |_, _| true)
 }
 
 fn hash_tables(
     tx: &ReadTransaction,
+    kind: u64,
     include: impl Fn(&str) -> bool,
     include_row: impl Fn(&str, &[u8]) -> bool,
 ) -> StoreResult<(u64, u64)> {
-    let mut hash = 0xcbf2_9ce4_8422_2325u64;
+    let mut sum = Sum::new(kind);
     let mut records = 0u64;
-    let mut feed = |bytes: &[u8]| {
-        for b in bytes {
-            hash = (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
-        }
-    };
     let mut failure = None;
     crate::for_each_table!(t => {
         if failure.is_none() && include(t.name()) {
             match tx.open_table(t) {
                 Ok(table) => {
-                    feed(t.name().as_bytes());
+                    sum.table(t.name());
                     match table.iter() {
                         Ok(rows) => for row in rows {
                             match row {
                                 Ok((k, v)) => {
                                     let (k, v) = (k.value(), v.value());
                                     let key_bytes = key_bytes(&t, &k);
-                                    // The backup's own bookkeeping is not part of what it protects.
-                                    if t.name() == "meta" && (key_bytes == CHECKSUM_KEY.as_bytes() || key_bytes == MADE_AT_KEY.as_bytes()) {
+                                    // The backup's own stamp is not part of what it protects.
+                                    if t.name() == "meta" && STAMP.iter().any(|s| key_bytes == s.as_bytes()) {
                                         continue;
                                     }
                                     if !include_row(t.name(), &key_bytes) {
                                         continue;
                                     }
-                                    feed(&key_bytes);
-                                    feed(value_bytes(&t, &v).as_ref());
+                                    sum.row(&key_bytes, value_bytes(&t, &v).as_ref());
                                     records += 1;
                                 }
                                 Err(e) => failure = Some(StoreError::from(e)),
@@ -95,7 +166,7 @@ fn hash_tables(
     });
     match failure {
         Some(e) => Err(e),
-        None => Ok((hash, records)),
+        None => Ok((sum.finish(), records)),
     }
 }
 
@@ -116,67 +187,127 @@ fn value_bytes<'a, K: redb::Key + 'static, V: Value + 'static>(
 /// Copies every table of `src` (one read transaction: a consistent snapshot, while writers
 /// go on) into a new database at `to`, stamps it, and verifies it.
 pub fn backup_from(src: &Database, to: &Path) -> StoreResult<BackupInfo> {
+    backup_through(src, to, None)
+}
+
+/// [`backup_from`], the copy written through `faults` when given (the reliability tests: a
+/// full disk while writing a backup).
+pub fn backup_through(src: &Database, to: &Path, faults: Option<&Arc<Faults>>) -> StoreResult<BackupInfo> {
     // A backup of an older schema (the one made before a migration) is checked for damage and
     // against its checksum here; its invariants are checked when it is restored.
     let full = migrate::version(src)? == migrate::CURRENT;
-    copy_from(src, to, full)
+    copy_from(src, to, full, faults)
 }
 
 /// A backup of data that is about to be replaced: checked for damage and against its
 /// checksum, not for the invariants. Data that breaks them is the data a restore is for, and
 /// it must be kept, not refused.
 pub fn keep_copy_from(src: &Database, to: &Path) -> StoreResult<BackupInfo> {
-    copy_from(src, to, false)
+    copy_from(src, to, false, None)
 }
 
-fn copy_from(src: &Database, to: &Path, invariants: bool) -> StoreResult<BackupInfo> {
+/// One pass over the snapshot copies every row and feeds the checksum; the copy is then
+/// opened, checked by redb and against that checksum (so it holds exactly the snapshot's
+/// rows), and the invariants run on the snapshot itself, through the live database's warm
+/// cache rather than a cold copy's (the same rows, as the checksum just proved).
+fn copy_from(
+    src: &Database,
+    to: &Path,
+    invariants: bool,
+    faults: Option<&Arc<Faults>>,
+) -> StoreResult<BackupInfo> {
     if to.exists() {
         return Err(StoreError::Storage(format!("{} already exists", to.display()).into()));
     }
     let partial = to.with_extension("partial");
     let _ = std::fs::remove_file(&partial);
     let read = src.begin_read()?;
-    let (sum, _) = checksum(&read)?;
-    {
-        let dst = Database::builder().set_cache_size(16 * 1024 * 1024).create(&partial)?;
-        let tx = dst.begin_write()?;
-        let mut failure: Option<StoreError> = None;
-        crate::for_each_table!(t => {
-            if failure.is_none() {
-                let copied: StoreResult<()> = (|| {
-                    let source = match read.open_table(t) {
-                        Ok(table) => table,
-                        Err(redb::TableError::TableDoesNotExist(_)) => return Ok(()),
-                        Err(e) => return Err(e.into()),
-                    };
-                    let mut target = tx.open_table(t)?;
-                    for row in source.iter()? {
-                        let (k, v) = row?;
-                        target.insert(k.value(), v.value())?;
-                    }
-                    Ok(())
-                })();
-                if let Err(e) = copied {
-                    failure = Some(e);
-                }
-            }
-        });
-        if let Some(e) = failure {
-            drop(tx);
-            let _ = std::fs::remove_file(&partial);
-            return Err(e);
-        }
-        {
-            let mut meta = tx.open_table(META)?;
-            meta.insert(CHECKSUM_KEY, sum)?;
-            meta.insert(MADE_AT_KEY, Utc::now().timestamp() as u64)?;
-        }
-        tx.commit()?;
+    let started = std::time::Instant::now();
+    let written = write_copy(&read, &partial, faults);
+    if written.is_err() {
+        let _ = std::fs::remove_file(&partial);
     }
+    written?;
+    let copied = started.elapsed();
     std::fs::rename(&partial, to)
         .map_err(|e| StoreError::storage(format!("cannot write {}", to.display()), e))?;
-    check_file(to, invariants)
+    let mut info = check_file(to, false)?;
+    info.took.insert(0, ("copy", copied));
+    if invariants {
+        let started = std::time::Instant::now();
+        let mut report = check::Report::default();
+        check::invariants(&read, &mut report)?;
+        info.took.push(("invariants", started.elapsed()));
+        if !report.problems.is_empty() {
+            let _ = std::fs::remove_file(to);
+            return Err(StoreError::NotABackup(format!(
+                "the data did not pass its checks, no backup was kept: {}",
+                report.problems.join("; ")
+            )));
+        }
+    }
+    tracing::info!(file = %to.display(), bytes = info.bytes, records = info.records, timing = %info.timing(), "backup made");
+    Ok(info)
 }
+
+/// Writes every row of the snapshot into a new database at `partial`, checksummed on the way,
+/// stamped and committed.
+fn write_copy(read: &ReadTransaction, partial: &Path, faults: Option<&Arc<Faults>>) -> StoreResult<()> {
+    let mut builder = Database::builder();
+    builder.set_cache_size(COPY_CACHE_BYTES);
+    let dst = match faults {
+        None => builder.create(partial)?,
+        Some(faults) => {
+            let backend = super::faults::backend(partial, faults.clone())
+                .map_err(|e| StoreError::storage(format!("cannot create {}", partial.display()), e))?;
+            builder.create_with_backend(backend)?
+        }
+    };
+    let tx = dst.begin_write()?;
+    let mut sum = Sum::new(CHECKSUM_CRC);
+    let mut failure: Option<StoreError> = None;
+    crate::for_each_table!(t => {
+        if failure.is_none() {
+            let copied: StoreResult<()> = (|| {
+                let source = match read.open_table(t) {
+                    Ok(table) => table,
+                    Err(redb::TableError::TableDoesNotExist(_)) => return Ok(()),
+                    Err(e) => return Err(e.into()),
+                };
+                sum.table(t.name());
+                let mut target = tx.open_table(t)?;
+                for row in source.iter()? {
+                    let (k, v) = row?;
+                    let (k, v) = (k.value(), v.value());
+                    let key = key_bytes(&t, &k);
+                    if !(t.name() == "meta" && STAMP.iter().any(|s| key == s.as_bytes())) {
+                        sum.row(&key, value_bytes(&t, &v).as_ref());
+                    }
+                    target.insert(k, v)?;
+                }
+                Ok(())
+            })();
+            if let Err(e) = copied {
+                failure = Some(e);
+            }
+        }
+    });
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    {
+        let mut meta = tx.open_table(META)?;
+        meta.insert(CHECKSUM_KEY, sum.finish())?;
+        meta.insert(CHECKSUM_KIND_KEY, CHECKSUM_CRC)?;
+        meta.insert(MADE_AT_KEY, Utc::now().timestamp() as u64)?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// The copy's page cache: big enough that writing the copy is not a stream of evictions,
+/// small beside the live database's.
+const COPY_CACHE_BYTES: usize = 32 * 1024 * 1024;
 
 /// A backup file in the backups directory.
 #[derive(Clone, Debug)]
@@ -263,6 +394,8 @@ fn check_file_unguarded(file: &Path, invariants: bool) -> StoreResult<BackupInfo
     let refuse =
         |why: String| StoreError::NotABackup(format!("{} is not a usable backup: {why}", file.display()));
     let bytes = std::fs::metadata(file).map_err(|e| refuse(e.to_string()))?.len();
+    let mut took = Vec::new();
+    let started = std::time::Instant::now();
     let mut db = Database::builder()
         .set_cache_size(16 * 1024 * 1024)
         .open(file)
@@ -281,18 +414,21 @@ fn check_file_unguarded(file: &Path, invariants: bool) -> StoreResult<BackupInfo
         )));
     }
     let tx = db.begin_read()?;
-    let stored = tx
-        .open_table(META)
-        .map_err(|e| refuse(e.to_string()))?
-        .get(CHECKSUM_KEY)?
-        .map(|v| v.value())
-        .ok_or_else(|| refuse("it carries no checksum".into()))?;
-    let (sum, records) = checksum(&tx).map_err(|e| refuse(e.to_string()))?;
+    let meta = tx.open_table(META).map_err(|e| refuse(e.to_string()))?;
+    let stored =
+        meta.get(CHECKSUM_KEY)?.map(|v| v.value()).ok_or_else(|| refuse("it carries no checksum".into()))?;
+    let kind = meta.get(CHECKSUM_KIND_KEY)?.map(|v| v.value()).unwrap_or(1);
+    drop(meta);
+    took.push(("integrity", started.elapsed()));
+    let started = std::time::Instant::now();
+    let (sum, records) = checksum(&tx, kind).map_err(|e| refuse(e.to_string()))?;
     if sum != stored {
         return Err(refuse("its contents do not match its checksum".into()));
     }
+    took.push(("checksum", started.elapsed()));
     drop(tx);
     if invariants {
+        let started = std::time::Instant::now();
         let mut report = check::Report::default();
         if version == migrate::CURRENT {
             check::invariants(&db.begin_read()?, &mut report)?;
@@ -303,8 +439,9 @@ fn check_file_unguarded(file: &Path, invariants: bool) -> StoreResult<BackupInfo
         if !report.problems.is_empty() {
             return Err(refuse(report.problems.join("; ")));
         }
+        took.push(("invariants", started.elapsed()));
     }
-    Ok(BackupInfo { path: file.to_path_buf(), schema_version: version, records, bytes })
+    Ok(BackupInfo { path: file.to_path_buf(), schema_version: version, records, bytes, took })
 }
 
 /// Migrates a temporary copy of an older backup and checks the result, as a restore would.
@@ -335,6 +472,76 @@ pub fn swap_in(file: &Path, live: &Path) -> StoreResult<()> {
             .map_err(|e| io("cannot sync the data directory", e))?;
     }
     Ok(())
+}
+
+/// Renames `from` to `to` and syncs the directories, so the rename survives a power cut.
+pub fn rename_synced(from: &Path, to: &Path) -> StoreResult<()> {
+    std::fs::rename(from, to).map_err(|e| {
+        StoreError::storage(format!("cannot rename {} to {}", from.display(), to.display()), e)
+    })?;
+    sync_dirs(&[from, to])
+}
+
+fn sync_dirs(files: &[&Path]) -> StoreResult<()> {
+    let mut dirs: Vec<&Path> = files.iter().filter_map(|f| f.parent()).collect();
+    dirs.dedup();
+    for dir in dirs {
+        std::fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| StoreError::storage(format!("cannot sync {}", dir.display()), e))?;
+    }
+    Ok(())
+}
+
+/// Puts the closed live file aside as `aside` by renaming it (the time does not grow with the
+/// data). When `aside` is on another file system, the file is renamed beside itself instead
+/// (`….redb.replaced`) and [`stamp_kept`] moves it later. Returns where it now is.
+pub fn rename_aside(live: &Path, aside: &Path) -> StoreResult<PathBuf> {
+    match std::fs::rename(live, aside) {
+        Ok(()) => sync_dirs(&[live, aside]).map(|_| aside.to_path_buf()),
+        Err(e) if e.kind() == std::io::ErrorKind::CrossesDevices => {
+            let beside = live.with_extension("redb.replaced");
+            rename_synced(live, &beside)?;
+            Ok(beside)
+        }
+        Err(e) => Err(StoreError::storage(format!("cannot put {} aside", live.display()), e)),
+    }
+}
+
+/// Makes the data file put aside by a restore (`kept`, closed) a backup at `aside`: stamped
+/// with its checksum like any other backup, and moved there if it was kept beside the data.
+/// Its invariants are not checked: data that breaks them is what a restore replaces, and it is
+/// kept as it was.
+pub fn stamp_kept(kept: &Path, aside: &Path) -> StoreResult<BackupInfo> {
+    let started = std::time::Instant::now();
+    {
+        let db = Database::builder().set_cache_size(COPY_CACHE_BYTES).open(kept)?;
+        let (sum, _) = checksum(&db.begin_read()?, CHECKSUM_CRC)?;
+        let mut tx = db.begin_write()?;
+        tx.set_durability(redb::Durability::Immediate)?;
+        {
+            let mut meta = tx.open_table(META)?;
+            meta.insert(CHECKSUM_KEY, sum)?;
+            meta.insert(CHECKSUM_KIND_KEY, CHECKSUM_CRC)?;
+            meta.insert(MADE_AT_KEY, Utc::now().timestamp() as u64)?;
+        }
+        tx.commit()?;
+    }
+    let stamped = started.elapsed();
+    if kept != aside {
+        let partial = aside.with_extension("partial");
+        std::fs::copy(kept, &partial).and_then(|_| std::fs::File::open(&partial)?.sync_all()).map_err(
+            |e| {
+                let _ = std::fs::remove_file(&partial);
+                StoreError::storage(format!("cannot move the replaced data to {}", aside.display()), e)
+            },
+        )?;
+        rename_synced(&partial, aside)?;
+        std::fs::remove_file(kept).map_err(|e| StoreError::storage("cannot remove the moved file", e))?;
+    }
+    let mut info = check_file(aside, false)?;
+    info.took.insert(0, ("stamp", stamped));
+    Ok(info)
 }
 
 /// The first transaction on restored data: the backup's stamp goes, every session ends (a
@@ -374,8 +581,11 @@ pub fn restore_over_damaged(
     let live = data_dir.join(DB_FILE);
     std::fs::create_dir_all(keep_dir).map_err(|e| StoreError::Storage(super::Detail::from_source(e)))?;
     let keep = keep_dir.join(format!("damaged-{}.redb", Utc::now().format("%Y%m%d-%H%M%S")));
-    std::fs::copy(&live, &keep).map_err(|e| StoreError::storage("cannot keep the damaged data", e))?;
-    swap_in(file, &live)?;
+    let keep = rename_aside(&live, &keep)?;
+    if let Err(e) = swap_in(file, &live) {
+        let _ = rename_synced(&keep, &live);
+        return Err(e);
+    }
     let db = Database::builder().set_cache_size(16 * 1024 * 1024).open(&live)?;
     migrate::run(&db)?;
     let mut tx = db.begin_write()?;
@@ -472,6 +682,34 @@ mod tests {
         assert!(verify(&foreign).is_err());
     }
 
+    #[test]
+    fn a_backup_made_with_the_older_checksum_still_verifies() {
+        let (dir, store) = seeded();
+        let file = dir.path().join("b.redb");
+        store.backup_to(&file).unwrap();
+        // Rewrite its stamp as backups made before the CRC checksum carry it.
+        {
+            let db = Database::builder().open(&file).unwrap();
+            let fnv = checksum(&db.begin_read().unwrap(), 1).unwrap().0;
+            let tx = db.begin_write().unwrap();
+            {
+                let mut meta = tx.open_table(META).unwrap();
+                meta.remove(CHECKSUM_KIND_KEY).unwrap();
+                meta.insert(CHECKSUM_KEY, fnv).unwrap();
+            }
+            tx.commit().unwrap();
+        }
+        assert!(verify(&file).is_ok(), "an old backup is still a backup");
+        // A wrong checksum under the old kind is refused.
+        {
+            let db = Database::builder().open(&file).unwrap();
+            let tx = db.begin_write().unwrap();
+            tx.open_table(META).unwrap().insert(CHECKSUM_KEY, 12345).unwrap();
+            tx.commit().unwrap();
+        }
+        assert!(verify(&file).is_err());
+    }
+
     fn info_records(file: &Path) -> u64 {
         verify(file).unwrap().records
     }
@@ -511,7 +749,26 @@ mod tests {
             .unwrap();
 
         // Restored while the store is open: the same handle sees the backup's data at once.
+        #[cfg(unix)]
+        let live_inode = {
+            use std::os::unix::fs::MetadataExt;
+            std::fs::metadata(dir.path().join("data").join(crate::store::DB_FILE)).unwrap().ino()
+        };
         let restored = store.restore(&file, &dir.path().join("keep")).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let kept = std::fs::metadata(&restored.replaced.path).unwrap().ino();
+            assert_eq!(kept, live_inode, "the replaced data was renamed aside, not copied");
+        }
+        assert!(is_backup_name(&restored.replaced.path.file_name().unwrap().to_string_lossy()));
+        let left: Vec<_> =
+            std::fs::read_dir(dir.path().join("data")).unwrap().flatten().map(|e| e.file_name()).collect();
+        assert_eq!(
+            left,
+            vec![std::ffi::OsString::from(crate::store::DB_FILE)],
+            "nothing left beside the data"
+        );
         assert!(
             !names(&store).contains(&"later".to_string()) && names(&store).contains(&"admin".to_string())
         );

@@ -73,6 +73,16 @@ impl Faults {
         self.set_disk_full(false);
     }
 
+    /// For a file the server appends to beside the database (an uploaded backup): the same
+    /// write countdown and full disk as the database's writes that grow its file.
+    pub fn on_append(&self) -> io::Result<()> {
+        self.trips(&self.write_in, &self.writes, "write")?;
+        if self.disk_full.load(Ordering::SeqCst) {
+            return self.full();
+        }
+        Ok(())
+    }
+
     /// How many faults were raised.
     pub fn injected(&self) -> u64 {
         self.injected.load(Ordering::SeqCst)

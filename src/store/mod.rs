@@ -315,7 +315,17 @@ impl Store {
     /// A consistent, verified copy of the database at `to` (see [`backup`]). Writers go on
     /// meanwhile; a restore waits for it.
     pub fn backup_to(&self, to: &Path) -> StoreResult<backup::BackupInfo> {
-        self.inner.with_db(|db| backup::backup_from(db, to))
+        let faults = self.faults();
+        self.inner.with_db(|db| backup::backup_through(db, to, faults.as_ref()))
+    }
+
+    /// The storage faults this store was opened with (the reliability tests only): files the
+    /// server writes beside the database obey them too.
+    pub fn faults(&self) -> Option<Arc<faults::Faults>> {
+        match &self.inner.medium {
+            Medium::Faulty(faults) => Some(faults.clone()),
+            _ => None,
+        }
     }
 
     /// Runs `f` in one durable write transaction on a blocking thread. The transaction commits

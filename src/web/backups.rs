@@ -15,7 +15,11 @@ use super::error::{AppError, AppResult, redirect_to};
 use super::layout::{self, csrf_field, notice};
 use super::{AppState, BODY_LIMIT, html_response, run};
 use crate::i18n::Msg;
+use crate::store::faults::Faults;
 use crate::store::{StoreError, backup};
+use futures_util::StreamExt;
+use warp::Buf;
+use warp::http::StatusCode;
 
 pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
     let ctx = super::ctx::ctx(state.clone());
@@ -29,7 +33,7 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
     );
     let page = page.then(move |ctx: Ctx, q: std::collections::HashMap<String, String>| {
         let s = s.clone();
-        async move { run(&ctx, list_page(&s, &ctx, q.get("made").map(String::as_str)).await) }
+        async move { run(&ctx, list_page(&s, &ctx, q.get("made").map(String::as_str), None).await) }
     });
     let s = state.clone();
     let make = warp::path!("admin" / "backups").and(warp::post()).and(ctx.clone()).and(body).then(
@@ -72,6 +76,15 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
             response
         });
     let s = state.clone();
+    let upload = warp::path!("admin" / "backups" / "upload")
+        .and(warp::post())
+        .and(ctx.clone())
+        .and(warp::multipart::form().max_length(UPLOAD_LIMIT))
+        .then(move |ctx: Ctx, form: warp::multipart::FormData| {
+            let s = s.clone();
+            async move { run(&ctx, upload(&s, &ctx, form).await) }
+        });
+    let s = state.clone();
     let confirm = warp::path!("admin" / "backups" / "restore" / String)
         .and(warp::get())
         .and(ctx.clone())
@@ -93,6 +106,8 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
         .or(confirm)
         .unify()
         .or(restore)
+        .unify()
+        .or(upload)
         .unify()
         .or(sign_in_first)
         .unify()
@@ -146,6 +161,7 @@ async fn restore(state: &AppState, ctx: &Ctx, name: &str, body: &[u8]) -> AppRes
             tracing::warn!(
                 from = %restored.from.path.display(),
                 replaced = %restored.replaced.path.display(),
+                paused_ms = restored.paused.as_millis() as u64,
                 "data restored from a backup"
             );
             Ok(redirect_to("/login?notice=restored", ctx.htmx))
@@ -203,7 +219,13 @@ fn restore_form(ctx: &Ctx, name: &str, shown: Restore) -> maud::Markup {
     layout::page(ctx, lang.t(Msg::RestoreTitle), body)
 }
 
-async fn list_page(state: &AppState, ctx: &Ctx, made: Option<&str>) -> AppResult<Response> {
+/// The backups page; `upload_problem` is why an upload was refused, shown beside its field.
+async fn list_page(
+    state: &AppState,
+    ctx: &Ctx,
+    made: Option<&str>,
+    upload_problem: Option<String>,
+) -> AppResult<Response> {
     ctx.admin()?;
     let lang = ctx.lang;
     let dir = state.backups_dir.clone();
@@ -247,8 +269,187 @@ async fn list_page(state: &AppState, ctx: &Ctx, made: Option<&str>) -> AppResult
                 }
             }
         }
+        section.card #upload-backup {
+            h2 { (lang.t(Msg::BackupUploadTitle)) }
+            p.lead { (lang.t(Msg::BackupUploadLead)) }
+            form method="post" action="/admin/backups/upload" enctype="multipart/form-data" {
+                (csrf_field(ctx))
+                div.field.invalid[upload_problem.is_some()] {
+                    label for="f-backup-file" { (lang.t(Msg::BackupUploadFile)) }
+                    input #f-backup-file type="file" name="file" accept=".redb"
+                        aria-invalid=[upload_problem.is_some().then_some("true")]
+                        aria-describedby=[upload_problem.is_some().then_some("f-backup-file-msg")];
+                    @if let Some(problem) = &upload_problem {
+                        p.field-msg #f-backup-file-msg data-upload-refused { (problem) }
+                    }
+                }
+                div.actions { button type="submit" { (lang.t(Msg::BackupUploadSend)) } }
+            }
+        }
     };
     Ok(html_response(layout::page(ctx, lang.t(Msg::NavBackups), body)))
+}
+
+/// The largest backup an upload may carry.
+const UPLOAD_LIMIT: u64 = 64 * 1024 * 1024 * 1024;
+
+/// An upload being written: removed when dropped unless kept, so a refused, failed or
+/// abandoned upload (the client gone mid-way) leaves nothing behind.
+struct Partial {
+    path: std::path::PathBuf,
+    keep: bool,
+}
+
+impl Drop for Partial {
+    fn drop(&mut self) {
+        if !self.keep {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// How an upload's file part ended.
+enum Received {
+    Nothing,
+    NotOurs,
+    WriteFailed(std::io::Error),
+    Written(u64),
+}
+
+/// Streams the uploaded file to a `.partial` file in the backups directory, chunk by chunk
+/// (never whole in memory), refusing at its first bytes a file that is not a redb database.
+async fn receive(
+    part: &mut warp::multipart::Part,
+    partial: &Partial,
+    faults: Option<&Arc<Faults>>,
+) -> Received {
+    use tokio::io::AsyncWriteExt;
+    let mut file: Option<tokio::fs::File> = None;
+    let mut outcome = Received::Nothing;
+    while let Some(chunk) = part.data().await {
+        let Ok(chunk) = chunk else { return Received::NotOurs };
+        let bytes = chunk.chunk();
+        if bytes.is_empty() || matches!(outcome, Received::NotOurs | Received::WriteFailed(_)) {
+            continue; // read and dropped: the browser gets the answer, not a broken connection
+        }
+        if file.is_none() {
+            if !bytes.starts_with(REDB_MAGIC) {
+                outcome = Received::NotOurs;
+                continue;
+            }
+            match tokio::fs::File::create(&partial.path).await {
+                Ok(f) => file = Some(f),
+                Err(e) => {
+                    outcome = Received::WriteFailed(e);
+                    continue;
+                }
+            }
+        }
+        let written = match faults.map(|f| f.on_append()).unwrap_or(Ok(())) {
+            Ok(()) => file.as_mut().expect("created above").write_all(bytes).await,
+            Err(e) => Err(e),
+        };
+        outcome = match (written, outcome) {
+            (Err(e), _) => Received::WriteFailed(e),
+            (Ok(()), Received::Written(n)) => Received::Written(n + bytes.len() as u64),
+            (Ok(()), _) => Received::Written(bytes.len() as u64),
+        };
+    }
+    if let (Received::Written(_), Some(mut f)) = (&outcome, file) {
+        let synced = match faults.map(|f| f.on_append()).unwrap_or(Ok(())) {
+            Ok(()) => f.flush().await.and(f.sync_all().await),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = synced {
+            return Received::WriteFailed(e);
+        }
+    }
+    outcome
+}
+
+/// The first bytes of every redb file.
+const REDB_MAGIC: &[u8] = b"redb\x1a\x0a\xa9\x0d\x0a";
+
+/// `POST /admin/backups/upload`: a backup file from the admin's computer, streamed to disk,
+/// checked like any backup, then offered for the same confirmed restore. A file that is not
+/// a wrenchdesk backup, or one the disk could not take, is removed and nothing changes.
+async fn upload(state: &AppState, ctx: &Ctx, mut form: warp::multipart::FormData) -> AppResult<Response> {
+    ctx.admin()?;
+    let lang = ctx.lang;
+    let dir = state.backups_dir.clone();
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| StoreError::storage(format!("cannot create {}", dir.display()), e))?;
+    let target = backup::new_path(&dir, "upload");
+    let mut partial = Partial { path: target.with_extension("partial"), keep: false };
+    let faults = state.store.faults();
+    let mut csrf_checked = false;
+    let mut received = Received::Nothing;
+    while let Some(part) = form.next().await {
+        let Ok(mut part) = part else { return Err(AppError::BadRequest) };
+        match part.name() {
+            "csrf" => {
+                let mut token = Vec::new();
+                while let Some(Ok(chunk)) = part.data().await {
+                    if token.len() < 256 {
+                        token.extend_from_slice(chunk.chunk());
+                    }
+                }
+                ctx.check_csrf(&String::from_utf8_lossy(&token))?;
+                csrf_checked = true;
+            }
+            "file" if matches!(received, Received::Nothing) => {
+                // The form sends its token first; a script may send the header instead.
+                if !csrf_checked {
+                    ctx.check_csrf("")?;
+                    csrf_checked = true;
+                }
+                received = receive(&mut part, &partial, faults.as_ref()).await;
+            }
+            _ => while let Some(Ok(_)) = part.data().await {},
+        }
+    }
+    if !csrf_checked {
+        ctx.check_csrf("")?;
+    }
+    let refuse = |status: StatusCode, problem: String| async move {
+        let mut page = list_page(state, ctx, None, Some(problem)).await?;
+        *page.status_mut() = status;
+        Ok(page)
+    };
+    match received {
+        Received::Nothing => {
+            refuse(StatusCode::UNPROCESSABLE_ENTITY, lang.t(Msg::BackupUploadNoFile).into()).await
+        }
+        Received::NotOurs => {
+            refuse(StatusCode::UNPROCESSABLE_ENTITY, lang.t(Msg::BackupUploadNotOurs).into()).await
+        }
+        Received::WriteFailed(e) => {
+            tracing::error!(error = %e, file = %partial.path.display(), "an uploaded backup could not be written");
+            drop(partial);
+            refuse(StatusCode::SERVICE_UNAVAILABLE, lang.t(Msg::BackupWriteFailed).into()).await
+        }
+        Received::Written(bytes) => {
+            let path = partial.path.clone();
+            let checked = tokio::task::spawn_blocking(move || backup::verify(&path))
+                .await
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+            let info = match checked {
+                Ok(info) => info,
+                Err(e) => {
+                    tracing::warn!(error = %e, bytes, "an uploaded file was refused");
+                    drop(partial);
+                    let why = format!("{} ({e})", lang.t(Msg::BackupUploadNotOurs));
+                    return refuse(StatusCode::UNPROCESSABLE_ENTITY, why).await;
+                }
+            };
+            std::fs::rename(&partial.path, &target)
+                .map_err(|e| StoreError::storage(format!("cannot write {}", target.display()), e))?;
+            partial.keep = true;
+            let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            tracing::info!(file = %name, bytes, records = info.records, "a backup was uploaded and checked");
+            Ok(html_response(restore_form(ctx, &name, Restore::Checked(&info))))
+        }
+    }
 }
 
 async fn make(state: &AppState, ctx: &Ctx, body: &[u8]) -> AppResult<Response> {

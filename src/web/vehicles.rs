@@ -459,6 +459,7 @@ async fn view_page(state: &AppState, ctx: &Ctx, id: VehicleId, q: &Query) -> App
             div.actions {
                 a.button href={ "/orders/new?vehicle_id=" (v.id) } { "+ " (lang.t(Msg::OpenOrder)) }
                 a.button.secondary href={ "/vehicles/" (v.id) "/edit" } { (lang.t(Msg::Edit)) }
+                (super::admin::history_link(ctx, &format!("vehicle:{}", v.id)))
             }
         }
         @if let Some(msg) = note { (notice("ok", lang.t(msg))) }

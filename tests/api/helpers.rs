@@ -107,6 +107,11 @@ pub async fn spawn_child_on(data: &std::path::Path) -> (TestApp, ChildServer) {
     panic!("the server binary did not start");
 }
 
+/// A [`TestApp`] for a server started elsewhere (a child process) on `addr` over `data`.
+pub fn attach(addr: SocketAddr, data: PathBuf) -> TestApp {
+    TestApp { base: format!("http://{addr}"), addr, data, _dir: None, server: None }
+}
+
 pub struct ChildServer(std::process::Child);
 
 impl ChildServer {

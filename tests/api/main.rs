@@ -6,6 +6,8 @@ mod helpers;
 
 mod accounts;
 mod admin;
+mod audit_viewer;
+mod box_backups;
 mod browser;
 mod browser_care;
 mod browser_checkout;
@@ -19,6 +21,7 @@ mod customers;
 mod floor;
 mod hostile;
 mod inspections;
+mod install;
 mod orders;
 mod parts;
 mod parts_import;

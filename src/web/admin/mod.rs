@@ -4,11 +4,13 @@
 //! - `user_actions`: the forms on a user's page, one route each: `POST /admin/users/{id}/roles`,
 //!   `/password`, `/active`.
 //! - `settings`: the shop's parameters.
-//! - `audit`: the audit log, newest first.
+//! - `audit`: the audit log, newest first, filtered by user, action, record and day; the
+//!   history link that customer, vehicle and order pages show administrators.
 //!
 //! Backups (`/admin/backups`) are `web/backups`; the customer import is `web/import`.
 
 mod audit;
+pub(crate) use audit::history_link;
 mod settings;
 mod user_actions;
 mod users;
@@ -107,8 +109,7 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
         state,
         ctx,
         |ctx: Ctx, q: Query| async {
-            let before = q.get("before").and_then(|b| b.parse().ok());
-            audit::audit_page(&state, &ctx, before).await
+            audit::audit_page(&state, &ctx, audit::AuditQuery::from_query(&q)).await
         }
     ));
 

@@ -108,6 +108,7 @@ fn customer_body(
                 @if ctx.user.as_ref().is_some_and(|u| u.user.roles.may(Area::Checkout)) {
                     a.button.secondary href={ "/customers/" (c.id) "/statement" } data-statement-link=(c.id) { (lang.t(Msg::OpenStatement)) }
                 }
+                (crate::web::admin::history_link(ctx, &format!("customer:{}", c.id)))
             }
         }
         @if let Some(msg) = note { (notice("ok", lang.t(msg))) }

@@ -140,6 +140,7 @@ pub(super) fn order_page(ctx: &Ctx, view: &OrderView, note: Option<Msg>, forms: 
                 @if roles.may(Area::Checkout) && matches!(o.state, OrderState::Completed | OrderState::Settled | OrderState::Delivered) {
                     a.button id="open-checkout" href={ "/orders/" (o.id) "/checkout" } { (lang.t(Msg::OpenCheckout)) }
                 }
+                (crate::web::admin::history_link(ctx, &format!("order:{}", o.id)))
             }
         }
         @if loopback && desk { (notice("warn", &lang.fmt(Msg::LoopbackWarning, &[base]))) }
