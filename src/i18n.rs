@@ -1143,6 +1143,15 @@ catalog! {
     IssuedCost => "领料成本", "Issued to orders";
     NoDataPeriod => "本期没有数据。", "Nothing in this period.";
     PrintReport => "打印报表", "Print";
+    // What the staff see: the order page's flow, home pages, the TV board.
+    NextStep => "下一步", "Next step";
+    NextApproval => "请客户确认", "Ask the customer";
+    NextAwaitsCheckout => "完工，等待收银结算。", "Work done: waiting for checkout.";
+    NextNothing => "此工单已结束。", "This order is finished with.";
+    NextOnTheFloor => "车间正在处理。", "With the workshop.";
+    NextDispatch => "派工：添加工时并指定技师", "Dispatch: add labour with a technician";
+    MoreActions => "其他操作", "More actions";
+    WorkFinished => "工单已完工，不能再加项目或诊断；需要返工请店长重新开工。", "The work is finished: no more lines or diagnosis. A manager can reopen the order for more work.";
 }
 
 #[cfg(test)]

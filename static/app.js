@@ -191,3 +191,29 @@
     if (qty) qty.focus();
   });
 })();
+
+// The order page: a change sent from one of its forms comes back as the whole page, swapped in
+// where it stands. A refused form (422) is swapped too, so its messages show beside the fields;
+// and the section the form was in stays where it was on the screen.
+(function () {
+  "use strict";
+  var anchor = null;
+  document.addEventListener("htmx:beforeRequest", function (evt) {
+    var form = evt.target.closest && evt.target.closest("[data-swap-invalid]");
+    var section = form && form.closest("[id]");
+    anchor = section ? { id: section.id, top: section.getBoundingClientRect().top } : null;
+  });
+  document.addEventListener("htmx:beforeSwap", function (evt) {
+    var elt = evt.detail.requestConfig && evt.detail.requestConfig.elt;
+    if (evt.detail.xhr.status === 422 && elt && elt.closest && elt.closest("[data-swap-invalid]")) {
+      evt.detail.shouldSwap = true;
+      evt.detail.isError = false;
+    }
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!anchor) return;
+    var again = document.getElementById(anchor.id);
+    if (again) window.scrollBy(0, again.getBoundingClientRect().top - anchor.top);
+    anchor = null;
+  });
+})();

@@ -9,6 +9,7 @@ mod admin;
 mod browser;
 mod browser_checkout;
 mod browser_customer;
+mod browser_staff;
 mod checkout;
 mod crash;
 mod customer;

@@ -669,15 +669,16 @@ async fn the_printed_qr_decodes_to_the_scan_address_on_the_sheet() {
     let vehicle = car(app, c, "张伟", "13800138000", "京A12345").await;
     let order = open_order(app, c, vehicle).await;
 
-    // Tests listen on loopback: the order page warns that phones cannot reach that.
-    let html = order_page(app, c, order).await;
+    // Tests listen on loopback: the order page warns the admin (who can fix it) that phones
+    // cannot reach that.
+    let html = order_page(app, &s.admin, order).await;
     assert!(
         html.contains(&format!("二维码地址 {} 是本机地址，手机无法打开。", app.base)),
         "loopback warning"
     );
 
     app.save_settings(&s.admin, &[("public_base_url", "http://192.168.1.20:8080")]).await;
-    let html = order_page(app, c, order).await;
+    let html = order_page(app, &s.admin, order).await;
     assert!(!html.contains("是本机地址"), "no warning once the QR address is set");
 
     let (status, sheet) = app.get_text(c, &format!("/orders/{order}/print?layout=a4")).await;

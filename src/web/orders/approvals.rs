@@ -70,7 +70,7 @@ async fn record_approval(state: &AppState, ctx: &Ctx, id: OrderId, body: &[u8]) 
     };
     let actor = user.actor();
     match state.store.write_touching(move |tx, t| orders::approve_tx(tx, t, &actor, id, details)).await {
-        Ok(_) => done(ctx, id, "approved"),
+        Ok(_) => done(state, ctx, id, "approved").await,
         Err(StoreError::Invalid(e)) => {
             // The estimate moved on: show the new one, with the answer as typed.
             let view = load(state, id).await?;
@@ -99,11 +99,12 @@ pub(super) fn approval_form(ctx: &Ctx, view: &OrderView, forms: &Forms) -> Marku
             .unwrap_or("approved")
     };
     let methods = [("in_person", lang.t(Msg::ApprovalInPerson)), ("phone", lang.t(Msg::ApprovalPhone))];
+    let action = format!("/orders/{}/approvals", o.id);
     html! {
         section.panel.approval id="approval" {
             h2 { (lang.t(Msg::ApprovalTitle)) }
             p.lead { (lang.t(Msg::ApprovalLead)) }
-            form method="post" action={ "/orders/" (o.id) "/approvals" } novalidate data-signature-form {
+            form method="post" action=(action) hx-post=(action) hx-target="#order-page" hx-swap="outerHTML" data-swap-invalid novalidate data-signature-form {
                 (csrf_field(ctx))
                 input type="hidden" name="estimate_version" value=(o.estimate_version);
                 @if let Some(p) = errors.get("decisions").or(errors.get("estimate_version")) { p.field-msg role="alert" { (p.text(lang)) } }
@@ -153,8 +154,8 @@ pub(super) fn approvals_list(ctx: &Ctx, o: &WorkOrder) -> Markup {
     let tz = ctx.settings.tz();
     html! {
         @if !o.approvals.is_empty() {
-            section.panel {
-                h2 { (lang.t(Msg::ApprovalHistory)) }
+            section.approvals-list {
+                h3 { (lang.t(Msg::ApprovalHistory)) }
                 ul.timeline.approvals {
                     @for a in o.approvals.iter().rev() {
                         li data-approval=(a.no) data-method=(a.method.code()) {
