@@ -217,3 +217,36 @@
     anchor = null;
   });
 })();
+
+// The wall display: each column shows the cards that fit and pages through the rest every
+// eight seconds, so a full shop never needs scrolling on the TV.
+(function () {
+  "use strict";
+  var page = 0;
+  function layout() {
+    document.querySelectorAll(".wall-col").forEach(function (col) {
+      var list = col.querySelector(".wall-cards");
+      if (!list) return;
+      var cards = Array.prototype.slice.call(list.children);
+      cards.forEach(function (c) { c.hidden = false; });
+      var room = list.clientHeight, fit = 0;
+      for (var i = 0; i < cards.length; i++) {
+        if (cards[i].offsetTop + cards[i].offsetHeight <= room) fit = i + 1; else break;
+      }
+      fit = Math.max(fit, 1);
+      var pages = Math.max(1, Math.ceil(cards.length / fit));
+      var p = page % pages;
+      cards.forEach(function (c, i) { c.hidden = i < p * fit || i >= (p + 1) * fit; });
+      var label = col.querySelector(".pages");
+      if (label) label.textContent = pages > 1 ? (p + 1) + " / " + pages : "";
+    });
+  }
+  document.addEventListener("DOMContentLoaded", layout);
+  document.addEventListener("htmx:afterSettle", layout);
+  window.addEventListener("resize", layout);
+  setInterval(function () {
+    if (!document.querySelector(".wall-col")) return;
+    page += 1;
+    layout();
+  }, 8000);
+})();

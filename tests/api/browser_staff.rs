@@ -7,6 +7,7 @@ use reqwest::StatusCode;
 
 use crate::browser::{Browser, wait_until};
 use crate::fixtures::*;
+use crate::helpers::location;
 
 /// The top of an element in the window, in CSS pixels.
 async fn top_of(b: &Browser, css: &str) -> f64 {
@@ -189,4 +190,140 @@ async fn a_completed_order_refuses_more_work_and_only_the_admin_is_told_about_th
     assert_eq!(admin.matches("class=\"notice warn\"").count(), 1, "the admin is told once");
     let advisor = order_page(&s.app, &s.advisor, order).await;
     assert_eq!(advisor.matches("class=\"notice warn\"").count(), 0, "the advisor cannot fix it");
+}
+
+/// The number a home page shows under `key`.
+fn count_on_home(html: &str, key: &str) -> (String, String) {
+    let marker = format!("data-count=\"{key}\"");
+    let at = html.find(&marker).unwrap_or_else(|| panic!("{key} on the home page"));
+    let tile = &html[..at];
+    let href = tile[tile.rfind("href=\"").unwrap() + 6..].split('"').next().unwrap().replace("&amp;", "&");
+    let value = text_after(&html[at..], "class=\"tile-value\">");
+    (href, value)
+}
+
+#[tokio::test]
+async fn each_number_on_the_home_pages_matches_the_list_it_links_to() {
+    let s = shop().await;
+    let (app, c) = (&s.app, &s.advisor);
+    // Four cars: one just opened (promised for later today when there is time left today),
+    // one waiting for the customer's answer, one in the workshop, one ready for pickup.
+    let tz = chrono_tz::Asia::Shanghai;
+    let soon = chrono::Utc::now().with_timezone(&tz) + chrono::Duration::minutes(5);
+    let same_day = soon.date_naive() == chrono::Utc::now().with_timezone(&tz).date_naive();
+    let promised = soon.format("%Y-%m-%dT%H:%M").to_string();
+    let v1 = car(app, c, "王先生", "13800000001", "粤B10001").await;
+    let opened = open_with(app, c, v1, &[("promised_at", &promised)]).await;
+    assert_eq!(opened.status(), StatusCode::SEE_OTHER);
+    let v2 = car(app, c, "李女士", "13800000002", "粤B10002").await;
+    let waiting = open_order(app, c, v2).await;
+    labour(app, c, waiting, "更换刹车片", "1", s.tech_id).await;
+    let v3 = car(app, c, "赵先生", "13800000003", "粤B10003").await;
+    let working = open_order(app, c, v3).await;
+    labour(app, c, working, "保养", "1", s.tech_id).await;
+    set_state(app, c, working, "in_progress", "").await;
+    let v4 = car(app, c, "钱女士", "13800000004", "粤B10004").await;
+    let ready = open_order(app, c, v4).await;
+    labour(app, c, ready, "换机油", "0.5", s.tech_id).await;
+    for to in ["in_progress", "quality_check", "completed"] {
+        assert_eq!(set_state(app, c, ready, to, "").await.status(), StatusCode::SEE_OTHER);
+    }
+
+    let (_, home) = app.get_text(c, "/").await;
+    let mut seen = Vec::new();
+    for key in ["in_shop", "approval", "today", "late", "ready"] {
+        let (href, value) = count_on_home(&home, key);
+        let (status, list) = app.get_text(c, &href).await;
+        assert_eq!(status, StatusCode::OK, "{href}");
+        let rows = list.matches("<tr data-order=").count();
+        assert_eq!(value, rows.to_string(), "{key}: the number and its list ({href})");
+        seen.push((key, rows));
+    }
+    let n = |k: &str| seen.iter().find(|(key, _)| *key == k).unwrap().1;
+    assert_eq!(n("in_shop"), 4);
+    assert!(n("approval") >= 2, "the lines added wait for the answer");
+    assert_eq!(n("ready"), 1);
+    if same_day {
+        assert_eq!(n("today"), 1);
+    }
+
+    // The cashier's: orders to settle.
+    let (_, till) = app.get_text(&s.cashier, "/").await;
+    let (href, value) = count_on_home(&till, "to_settle");
+    let (_, list) = app.get_text(&s.cashier, &href).await;
+    assert_eq!(value, list.matches("<tr data-order=").count().to_string(), "to settle");
+    assert_eq!(value, "1");
+    assert!(till.contains("data-count=\"receivables\""));
+    assert!(!till.contains("data-count=\"in_shop\""), "the desk's numbers are the desk's");
+
+    // A technician signs in straight to their jobs, and their home leads there too.
+    let fresh = crate::helpers::client();
+    assert_eq!(location(&app.login(&fresh, "tech1", "tech1-password").await), "/t");
+    let (_, home) = app.get_text(&s.tech, "/").await;
+    assert!(home.contains("href=\"/t\" data-count=\"my_jobs\""));
+    assert!(!home.contains("data-count=\"in_shop\""));
+}
+
+/// Makes the shop's wall display address in Administration; returns its path (`/wall/{key}`).
+pub(crate) async fn display_address(app: &crate::helpers::TestApp, admin: &reqwest::Client) -> String {
+    let made = app.post_form(admin, "/admin/settings", "/admin/display-key", &[("action", "new")]).await;
+    assert_eq!(made.status(), StatusCode::SEE_OTHER);
+    let (_, page) = app.get_text(admin, "/admin/settings").await;
+    let at = page.find("/wall/").expect("the wall display's address on the settings page");
+    let path: String = page[at..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '/').collect();
+    assert_eq!(path.len(), "/wall/".len() + 64, "{path}");
+    path
+}
+
+#[tokio::test]
+async fn the_wall_display_shows_forty_cars_on_a_tv_without_scrolling_and_its_key_can_be_revoked() {
+    let s = shop().await;
+    let (app, c) = (&s.app, &s.advisor);
+    // Forty cars in the shop, most at work, with long plates and a technician each.
+    for i in 0..40u32 {
+        let plate = format!("粤B{:05}", 30000 + i);
+        let vehicle = car(app, c, &format!("车主{i}"), &format!("139{:08}", 10000000 + i), &plate).await;
+        let order = open_order(app, c, vehicle).await;
+        labour(app, c, order, "保养", "1", if i % 2 == 0 { s.tech_id } else { s.tech2_id }).await;
+        if i % 5 != 0 {
+            set_state(app, c, order, "in_progress", "").await;
+        }
+    }
+    let tv_client = crate::helpers::client();
+    assert_eq!(app.get(&tv_client, "/wall/0123").await.status(), StatusCode::NOT_FOUND, "no key, no wall");
+    let wall = display_address(app, &s.admin).await;
+
+    let Some(tv) = Browser::start(1920, 1080).await else { return };
+    tv.client.goto(&app.url(&wall)).await.unwrap();
+    assert!(wait_until(&tv, "document.querySelectorAll('.wall-card').length === 40").await, "all forty cars");
+    tv.screenshot("wall-40-cars-1920x1080").await;
+    let fits = number(&tv, "(document.documentElement.scrollHeight <= window.innerHeight && document.documentElement.scrollWidth <= window.innerWidth) ? 1 : 0").await;
+    assert_eq!(fits, 1.0, "the wall fills the screen without scrolling");
+    let clipped = number(
+        &tv,
+        "[...document.querySelectorAll('.wall-card:not([hidden]) .plate-big')].filter(p => p.scrollWidth > p.clientWidth + 1 || p.getBoundingClientRect().bottom > window.innerHeight).length",
+    )
+    .await;
+    assert_eq!(clipped, 0.0, "no plate is cut off");
+    let shown = number(&tv, "document.querySelectorAll('.wall-card:not([hidden])').length").await;
+    assert!(shown >= 30.0, "the screen is used ({shown} cards at once)");
+    if shown < 40.0 {
+        let paging = "[...document.querySelectorAll('.wall-col .pages')].some(p => p.textContent !== '')";
+        assert!(wait_until(&tv, paging).await, "a column with more cars than fit pages through them");
+    }
+    let with_tech = number(&tv, "[...document.querySelectorAll('.wall-card:not([hidden]) [data-technician]')].filter(t => t.textContent.trim() !== '').length").await;
+    assert_eq!(with_tech, shown, "each card names its technician");
+    assert!(!present(&tv, "nav").await && !present(&tv, "a[href]").await, "no navigation, no links");
+    tv.close().await;
+
+    // Nothing beyond the board: no owner, no phone, no order number.
+    let (_, html) = app.get_text(&tv_client, &wall).await;
+    for hidden in ["车主1", "13910000001", "href=\"/orders"] {
+        assert!(!html.contains(hidden), "{hidden} is not on the TV");
+    }
+    // Revoked, the address opens nothing.
+    let revoked =
+        app.post_form(&s.admin, "/admin/settings", "/admin/display-key", &[("action", "revoke")]).await;
+    assert_eq!(revoked.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.get(&tv_client, &wall).await.status(), StatusCode::NOT_FOUND);
 }

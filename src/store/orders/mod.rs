@@ -50,7 +50,7 @@ pub use opening::{
 };
 pub(crate) use parts::refund_part_tx;
 pub use parts::{issue_line_tx, record_issued_tx, return_line_tx, set_unused_tx};
-pub use query::{OrderFilter, OrderPage, OrderRow, PAGE_SIZE, SCAN_LIMIT, list};
+pub use query::{OrderFilter, OrderPage, OrderRow, PAGE_SIZE, SCAN_LIMIT, Work, count_among, list};
 pub use requests::{open_requests, request_part_tx, resolve_request_tx};
 pub use status::{add_diagnosis_tx, settle_tx, transition_at_tx, transition_tx, unsettle_tx};
 

@@ -4,11 +4,13 @@
 //! - `user_actions`: the forms on a user's page, one route each: `POST /admin/users/{id}/roles`,
 //!   `/password`, `/active`.
 //! - `settings`: the shop's parameters.
+//! - `display`: the wall display's key (POST /admin/display-key), made and revoked here.
 //! - `audit`: the audit log, newest first.
 //!
 //! Backups (`/admin/backups`) are `web/backups`; the customer import is `web/import`.
 
 mod audit;
+mod display;
 mod settings;
 mod user_actions;
 mod users;
@@ -123,6 +125,7 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
         unknown_action,
         settings_page,
         save_settings,
+        display::routes(&state),
         audit_page
     )
 }

@@ -111,7 +111,7 @@ pub(super) fn approval_form(ctx: &Ctx, view: &OrderView, forms: &Forms) -> Marku
                 ul.decisions {
                     @for l in o.pending_lines() {
                         li {
-                            div.what { strong { (l.details.description) } " " span.muted { (lang.t(l.details.kind.label())) " · " (l.details.qty) @if l.is_labour() { " h" } } }
+                            div.what { strong { (l.details.description) } " " span.muted { (lang.t(l.details.kind.label())) " · " (l.details.qty) @if l.is_labour() { " " (lang.t(Msg::HoursUnit)) } } }
                             div.amount { (Money(l.total())) }
                             div.segmented role="radiogroup" aria-label=(l.details.description) {
                                 label.yes { input type="radio" name={ "decision_" (l.no) } value="approved" checked[chosen(l.no) == "approved"]; span { (lang.t(Msg::Approve)) } }
@@ -158,8 +158,8 @@ pub(super) fn approvals_list(ctx: &Ctx, o: &WorkOrder) -> Markup {
                 h3 { (lang.t(Msg::ApprovalHistory)) }
                 ul.timeline.approvals {
                     @for a in o.approvals.iter().rev() {
-                        li data-approval=(a.no) data-method=(a.method.code()) {
-                            strong { (lang.fmt(Msg::ApprovalEntry, &[&a.no, &a.estimate_version])) }
+                        li data-approval=(a.no) data-method=(a.method.code()) data-estimate-version=(a.estimate_version) {
+                            strong { (lang.fmt(Msg::ApprovalEntry, &[&a.no])) }
                             " · " (lang.t(a.method.label())) " · " (a.approver) " · " (Money(a.approved_total))
                             div {
                                 @for no in &a.approved { span.badge.ok { "#" (no) " " (lang.t(Msg::DecisionApproved)) } " " }

@@ -310,7 +310,7 @@ fn live_section(ctx: &Ctx, view: &OrderView, stock: Option<&(u32, String, FieldE
                         @if let Some(p) = o.reception.promised_at { (LocalTime::new(p, tz)) } @else { "—" }
                         @if o.is_late(now) { " " span.badge.bad { (lang.t(Msg::Late)) } }
                     }
-                    dt { (lang.t(Msg::Mileage)) } dd { (o.reception.mileage.map(|m| lang.fmt(Msg::Km, &[&m])).unwrap_or("—".into())) }
+                    dt { (lang.t(Msg::Mileage)) } dd { (o.reception.mileage.map(|m| lang.fmt(Msg::Km, &[&crate::web::show::Grouped(m)])).unwrap_or("—".into())) }
                     dt { (lang.t(Msg::Fuel)) } dd { (o.reception.fuel.map(|f| lang.t(fuel_label(f))).unwrap_or("—")) }
                     dt { (lang.t(Msg::Advisor)) } dd { (name_of(&view.users, o.reception.advisor)) }
                     @if !o.reception.items_left.is_empty() { dt { (lang.t(Msg::ItemsLeft)) } dd { (o.reception.items_left) } }
@@ -383,7 +383,7 @@ fn lines_table(
                                     @let refused = stock.filter(|(no, ..)| *no == l.no).map(|(_, t, e)| (t.as_str(), e));
                                     (super::stock::line_stock(ctx, o.id, l, may_move, "order", refused))
                                 }
-                                td.num { (l.details.qty) @if l.is_labour() { " h" } }
+                                td.num { (l.details.qty) @if l.is_labour() { " " (lang.t(Msg::HoursUnit)) } }
                                 td.num { (Money(l.details.unit_price)) }
                                 td.num { (Money(l.total())) }
                                 td {

@@ -125,9 +125,13 @@ pub(super) fn action_label(from: OrderState, to: OrderState) -> Msg {
     }
 }
 
-/// The moves this user may make now without giving a reason: the next steps of the action bar.
+/// The moves this user may make now without giving a reason: the next steps of the action bar,
+/// the one furthest along first (quality check before waiting for parts).
 pub(super) fn next_moves(roles: Roles, o: &WorkOrder) -> Vec<OrderState> {
-    transitions_for(roles, o).into_iter().filter(|to| !needs_reason(o.state, *to)).collect()
+    let mut moves: Vec<OrderState> =
+        transitions_for(roles, o).into_iter().filter(|to| !needs_reason(o.state, *to)).collect();
+    moves.reverse();
+    moves
 }
 
 /// The moves that need a reason (cancel, back from quality check, reopen), folded away under
