@@ -569,7 +569,7 @@ catalog! {
     RecordApproval => "保存客户确认", "Record the answer";
     ApprovalRecorded => "客户确认已保存。", "The customer's answer is recorded.";
     ApprovalHistory => "确认记录", "Approvals";
-    ApprovalEntry => "第 {} 次确认，估价版本 {}", "Approval {}, estimate version {}";
+    ApprovalEntry => "第 {} 次确认", "Approval {}";
     ApprovalNote => "备注", "Note";
     SignatureInvalid => "签名数据无效，请重签。", "The signature could not be read. Please sign again.";
     SignatureMissing => "请客户在框内签名。", "Please have the customer sign in the box.";
@@ -1265,6 +1265,32 @@ catalog! {
     AuditKeepLooking => "继续往前查找", "Look further back";
     AuditBadDate => "请按 年-月-日 填写日期，例如 2026-11-28。", "Enter a date as year-month-day, e.g. 2026-11-28.";
     RecordHistory => "修改记录", "History";
+    // What the staff see: the order page's flow, home pages, the TV board.
+    NextStep => "下一步", "Next step";
+    NextApproval => "请客户确认", "Ask the customer";
+    NextAwaitsCheckout => "完工，等待收银结算。", "Work done: waiting for checkout.";
+    NextNothing => "此工单已结束。", "This order is finished with.";
+    NextOnTheFloor => "车间正在处理。", "With the workshop.";
+    NextDispatch => "派工：添加工时并指定技师", "Dispatch: add labour with a technician";
+    TodaysWork => "今日工作", "Today's work";
+    HoursUnit => "小时", "h";
+    WallDisplay => "车间电视看板", "Wall display";
+    WallDisplayLead => "在车间或休息区的电视上打开下面的地址：看板全屏显示，无需员工登录。地址即钥匙，请勿外传；换新地址后旧地址立即失效。", "Open the address below on the workshop's or waiting room's TV: the board fills the screen with no staff sign-in. The address is the key: keep it to the shop. A new address retires the old one at once.";
+    WallDisplayNone => "尚未设置电视看板地址。", "No wall display address yet.";
+    WallDisplayWaiting => "休息区（只显示遮挡后的车牌和进度）在地址后加", "For the waiting room (masked plates and progress only) add";
+    WallDisplayMake => "生成电视看板地址", "Make a wall display address";
+    WallDisplayRenew => "换新地址", "New address";
+    WallDisplayRevoke => "停用地址", "Revoke the address";
+    WorkInShop => "在店车辆", "Cars in the shop";
+    WorkAwaitingAnswer => "待客户确认", "Waiting for approval";
+    WorkPromisedToday => "今日交车", "Promised today";
+    WorkLate => "已超时", "Late";
+    WorkReady => "待取车", "Ready for pickup";
+    ToSettle => "待结算", "To settle";
+    TillHome => "收银", "The till";
+    StockroomHome => "配件库", "The stockroom";
+    MoreActions => "其他操作", "More actions";
+    WorkFinished => "工单已完工，不能再加项目或诊断；需要返工请店长重新开工。", "The work is finished: no more lines or diagnosis. A manager can reopen the order for more work.";
 }
 
 #[cfg(test)]

@@ -211,3 +211,61 @@
     button.setAttribute("data-copied", "1");
   });
 })();
+// The order page: a change sent from one of its forms comes back as the whole page, swapped in
+// where it stands. A refused form (422) is swapped too, so its messages show beside the fields;
+// and the section the form was in stays where it was on the screen.
+(function () {
+  "use strict";
+  var anchor = null;
+  document.addEventListener("htmx:beforeRequest", function (evt) {
+    var form = evt.target.closest && evt.target.closest("[data-swap-invalid]");
+    var section = form && form.closest("[id]");
+    anchor = section ? { id: section.id, top: section.getBoundingClientRect().top } : null;
+  });
+  document.addEventListener("htmx:beforeSwap", function (evt) {
+    var elt = evt.detail.requestConfig && evt.detail.requestConfig.elt;
+    if (evt.detail.xhr.status === 422 && elt && elt.closest && elt.closest("[data-swap-invalid]")) {
+      evt.detail.shouldSwap = true;
+      evt.detail.isError = false;
+    }
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!anchor) return;
+    var again = document.getElementById(anchor.id);
+    if (again) window.scrollBy(0, again.getBoundingClientRect().top - anchor.top);
+    anchor = null;
+  });
+})();
+
+// The wall display: each column shows the cards that fit and pages through the rest every
+// eight seconds, so a full shop never needs scrolling on the TV.
+(function () {
+  "use strict";
+  var page = 0;
+  function layout() {
+    document.querySelectorAll(".wall-col").forEach(function (col) {
+      var list = col.querySelector(".wall-cards");
+      if (!list) return;
+      var cards = Array.prototype.slice.call(list.children);
+      cards.forEach(function (c) { c.hidden = false; });
+      var room = list.clientHeight, fit = 0;
+      for (var i = 0; i < cards.length; i++) {
+        if (cards[i].offsetTop + cards[i].offsetHeight <= room) fit = i + 1; else break;
+      }
+      fit = Math.max(fit, 1);
+      var pages = Math.max(1, Math.ceil(cards.length / fit));
+      var p = page % pages;
+      cards.forEach(function (c, i) { c.hidden = i < p * fit || i >= (p + 1) * fit; });
+      var label = col.querySelector(".pages");
+      if (label) label.textContent = pages > 1 ? (p + 1) + " / " + pages : "";
+    });
+  }
+  document.addEventListener("DOMContentLoaded", layout);
+  document.addEventListener("htmx:afterSettle", layout);
+  window.addEventListener("resize", layout);
+  setInterval(function () {
+    if (!document.querySelector(".wall-col")) return;
+    page += 1;
+    layout();
+  }, 8000);
+})();

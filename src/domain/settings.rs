@@ -50,6 +50,10 @@ pub struct Settings {
     /// How many days after delivery the customer's own link to an order keeps working (0: it
     /// stops with the delivery).
     pub customer_link_days: u32,
+    /// The key in the wall display's address (`/wall/{key}`): the shop's TV opens the board
+    /// with it instead of a person's sign-in. Empty: no wall display. Made and revoked in
+    /// Administration, never typed in the settings form.
+    pub display_key: String,
 }
 
 /// The built-in customer sources and levels, with their labels.
@@ -99,6 +103,7 @@ impl Default for Settings {
             tax_rate: rust_decimal::Decimal::ZERO,
             cash_rounding: rust_decimal::Decimal::new(1, 2),
             customer_link_days: 30,
+            display_key: String::new(),
         }
     }
 }
@@ -238,6 +243,7 @@ impl Settings {
             tax_rate: checkout.2,
             cash_rounding: checkout.3,
             customer_link_days: customer_link_days.unwrap_or_default(),
+            display_key: String::new(),
         })
     }
 }

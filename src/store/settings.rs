@@ -32,6 +32,21 @@ pub fn save_tx(
     Ok(changed)
 }
 
+/// Sets the wall display's key (empty: revoked) and audits it; returns the settings as saved.
+pub fn set_display_key_tx(
+    tx: &WriteTransaction,
+    _cap: &AdminCap,
+    actor: &Actor,
+    key: String,
+) -> StoreResult<Settings> {
+    let mut settings = get_tx(tx)?;
+    let what = if key.is_empty() { "revoked" } else { "new key" };
+    settings.display_key = key;
+    tx.open_table(SETTINGS)?.insert(SETTINGS_KEY, &settings)?;
+    append_tx(tx, actor, "settings.display_key", "settings:shop", what.to_string())?;
+    Ok(settings)
+}
+
 fn changed_fields(old: &Settings, new: &Settings) -> Vec<&'static str> {
     let (a, b) = (old.to_input(), new.to_input());
     [

@@ -1,8 +1,7 @@
 //! The shop-floor board (车间看板, GET /board): the open orders by state, as cards or a list;
-//! and the waiting room's TV (`?view=waiting`): each car by its masked plate (粤B·•••45) and its
-//! state in the customer's words, nothing else. The TV's view is open without signing in, so
-//! that screen needs no staff session a visitor could use; it shows nothing a visitor could
-//! not read off the TV anyway.
+//! and the waiting room's view (`?view=waiting`): each car by its masked plate (粤B·•••45) and its
+//! state in the customer's words, nothing else. Both are for signed-in staff here; a TV opens
+//! them with the shop's display key instead (`web::wall`), so no staff session sits on a screen.
 //!
 //! Live pages poll a small URL every second or two with the version they show; the answer is
 //! `204 No Content` (htmx keeps the page as it is) until a work order changes.
@@ -55,12 +54,12 @@ pub fn no_change() -> Response {
 pub struct BoardCache(std::sync::Mutex<(String, HashMap<String, String>)>);
 
 impl BoardCache {
-    fn get(&self, version: &str, key: &str) -> Option<String> {
+    pub(super) fn get(&self, version: &str, key: &str) -> Option<String> {
         let cache = self.0.lock().unwrap_or_else(|e| e.into_inner());
         if cache.0 == version { cache.1.get(key).cloned() } else { None }
     }
 
-    fn put(&self, version: &str, key: String, html: String) {
+    pub(super) fn put(&self, version: &str, key: String, html: String) {
         let mut cache = self.0.lock().unwrap_or_else(|e| e.into_inner());
         if cache.0 != version {
             *cache = (version.to_string(), HashMap::new());
@@ -70,13 +69,13 @@ impl BoardCache {
 }
 
 /// One card of the board.
-struct BoardRow {
-    order: WorkOrder,
-    vehicle: Option<Vehicle>,
-    customer: Option<Customer>,
+pub(super) struct BoardRow {
+    pub order: WorkOrder,
+    pub vehicle: Option<Vehicle>,
+    pub customer: Option<Customer>,
 }
 
-async fn board_rows(state: &AppState) -> AppResult<(Vec<BoardRow>, Vec<User>)> {
+pub(super) async fn board_rows(state: &AppState) -> AppResult<(Vec<BoardRow>, Vec<User>)> {
     Ok(state
         .store
         .read(|tx| {
@@ -92,15 +91,15 @@ async fn board_rows(state: &AppState) -> AppResult<(Vec<BoardRow>, Vec<User>)> {
 }
 
 /// What the board shows depends on the orders and, for "late", on the minute.
-fn board_version(state: &AppState) -> String {
+pub(super) fn board_version(state: &AppState) -> String {
     format!("{}-{}", state.store.orders_changed(), Utc::now().timestamp() / 60)
 }
 
 async fn board_page(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Response> {
-    if q.get("view").is_some_and(|v| v == "waiting") {
-        return waiting_page(state, ctx, q).await;
-    }
     ctx.require(Area::Board)?;
+    if q.get("view").is_some_and(|v| v == "waiting") {
+        return waiting_page(state, ctx, q, "/board?view=waiting&v=").await;
+    }
     let list = q.get("view").is_some_and(|v| v == "list");
     let version = board_version(state);
     if q.get("v").is_some_and(|v| *v == version) {
@@ -137,14 +136,15 @@ async fn board_page(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Respons
     Ok(html_response(layout::page(ctx, lang.t(Msg::NavBoard), body)))
 }
 
-/// GET /board?view=waiting: the waiting room's TV.
-async fn waiting_page(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Response> {
+/// GET /board?view=waiting (staff) or /wall/{key}?view=waiting (the TV): the waiting room's
+/// view; it asks `poll` followed by the version it shows.
+pub(super) async fn waiting_page(state: &AppState, ctx: &Ctx, q: &Query, poll: &str) -> AppResult<Response> {
     let lang = ctx.guest_lang();
     let version = board_version(state);
     if q.get("v").is_some_and(|v| *v == version) {
         return Ok(no_change());
     }
-    let key = format!("{}|waiting", lang.code());
+    let key = format!("{}|waiting|{poll}", lang.code());
     let board = match state.board_cache.get(&version, &key) {
         Some(html) => maud::PreEscaped(html),
         None => {
@@ -157,7 +157,7 @@ async fn waiting_page(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Respo
                     state: r.order.state,
                 })
                 .collect();
-            let board = waiting_markup(lang, &cars, &version);
+            let board = waiting_markup(lang, &cars, &version, poll);
             state.board_cache.put(&version, key, board.0.clone());
             board
         }
@@ -196,9 +196,9 @@ struct WaitingCar {
     state: OrderState,
 }
 
-fn waiting_markup(lang: crate::i18n::Lang, cars: &[WaitingCar], version: &str) -> Markup {
+fn waiting_markup(lang: crate::i18n::Lang, cars: &[WaitingCar], version: &str, poll: &str) -> Markup {
     html! {
-        div id="board" hx-get={ "/board?view=waiting&v=" (version) } hx-trigger="every 5s" hx-swap="outerHTML" data-version=(version) {
+        div id="board" hx-get={ (poll) (version) } hx-trigger="every 5s" hx-swap="outerHTML" data-version=(version) {
             @if cars.is_empty() {
                 p.empty { (lang.t(Msg::BoardEmpty)) }
             } @else {

@@ -17,8 +17,10 @@
 //!   from stock per line.
 //! - [`checkout`]: the till: an order's settlement, payments, voids and part-line refunds, the
 //!   receipt, the cashier's home, the day-end, receivables and customer statements.
-//! - [`board`]: the shop-floor board, and the waiting room's TV (`?view=waiting`: masked plates
-//!   and states, open without signing in).
+//! - [`board`]: the shop-floor board, and the waiting room's view (`?view=waiting`: masked
+//!   plates and states), for signed-in staff.
+//! - [`wall`]: the board and the waiting room's view on a TV (`/wall/{key}`), opened by the
+//!   shop's display key instead of a sign-in: fills the screen, no navigation.
 //! - [`floor`]: the technicians' phone pages: my jobs, clocking lines, notes (each photo note
 //!   shared with the customer or not), parts requests.
 //! - [`customer_phone`]: the customer's own phone page for one order (`/c/{token}`, no sign-in):
@@ -102,6 +104,7 @@ pub mod serve;
 pub mod show;
 pub mod templates;
 pub mod vehicles;
+pub mod wall;
 
 use std::convert::Infallible;
 use std::sync::{Arc, RwLock};
@@ -277,6 +280,7 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
         inspections::routes(state.clone()),
         orders::routes(state.clone()),
         board::routes(state.clone()),
+        wall::routes(state.clone()),
         templates::routes(state.clone()),
         floor::routes(state.clone()),
         customer_phone::routes(state.clone()),

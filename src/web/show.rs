@@ -15,6 +15,24 @@ use crate::i18n::Lang;
 #[derive(Clone, Copy, Debug)]
 pub struct Money(pub Decimal);
 
+/// A whole number with thousands separators, as people read mileage: 53,000.
+pub struct Grouped<T>(pub T);
+
+impl<T: std::fmt::Display> std::fmt::Display for Grouped<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let digits = self.0.to_string();
+        let (sign, digits) = digits.strip_prefix('-').map_or(("", digits.as_str()), |d| ("-", d));
+        let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        write!(f, "{sign}{out}")
+    }
+}
+
 impl std::fmt::Display for Money {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let amount = self.0.round_dp(2);
@@ -109,5 +127,19 @@ mod tests {
         let html = StateBadge(Lang::En, OrderState::InProgress).render().into_string();
         assert!(html.contains(r#"data-state="in_progress""#), "{html}");
         assert!(html.contains("state-in_progress"), "{html}");
+    }
+}
+
+#[cfg(test)]
+mod grouped_tests {
+    use super::Grouped;
+
+    #[test]
+    fn mileage_reads_with_thousands_separators() {
+        assert_eq!(Grouped(53_000u32).to_string(), "53,000");
+        assert_eq!(Grouped(1_234_567u64).to_string(), "1,234,567");
+        assert_eq!(Grouped(999u32).to_string(), "999");
+        assert_eq!(Grouped(0u32).to_string(), "0");
+        assert_eq!(Grouped(-4500i64).to_string(), "-4,500");
     }
 }

@@ -194,7 +194,7 @@ async fn lookup_found(state: &AppState, ctx: &Ctx, vehicle: Vehicle) -> AppResul
             }
             p { (due_badges(lang, d, ctx.today())) }
             dl.details {
-                dt { (lang.t(Msg::Mileage)) } dd { (d.mileage.map(|m| lang.fmt(Msg::Km, &[&m])).unwrap_or("—".into())) }
+                dt { (lang.t(Msg::Mileage)) } dd { (d.mileage.map(|m| lang.fmt(Msg::Km, &[&crate::web::show::Grouped(m)])).unwrap_or("—".into())) }
                 dt { (lang.t(Msg::OpenOrders)) } dd {
                     @if open.is_empty() { (lang.t(Msg::NoOrdersYet)) }
                     @for o in &open {
@@ -473,11 +473,11 @@ async fn view_page(state: &AppState, ctx: &Ctx, id: VehicleId, q: &Query) -> App
                     dt { (lang.t(Msg::Vin)) } dd { (d.vin.as_ref().map(|v| v.to_string()).unwrap_or("—".into())) }
                     dt { (lang.t(Msg::EngineNo)) } dd { (dash(&d.engine_no)) }
                     dt { (lang.t(Msg::Color)) } dd { (dash(&d.color)) }
-                    dt { (lang.t(Msg::Mileage)) } dd { (d.mileage.map(|m| lang.fmt(Msg::Km, &[&m])).unwrap_or("—".into())) }
+                    dt { (lang.t(Msg::Mileage)) } dd { (d.mileage.map(|m| lang.fmt(Msg::Km, &[&crate::web::show::Grouped(m)])).unwrap_or("—".into())) }
                     dt { (lang.t(Msg::Insurer)) } dd { (dash(&d.insurer)) @if !d.policy_no.is_empty() { " · " (lang.t(Msg::PolicyNo)) " " (d.policy_no) } }
                     dt { (lang.t(Msg::InsuranceExpiry)) } dd { (date(d.insurance_expiry)) }
                     dt { (lang.t(Msg::InspectionDue)) } dd { (date(d.inspection_due)) }
-                    dt { (lang.t(Msg::NextService)) } dd { (date(d.next_service_date)) @if let Some(km) = d.next_service_km { " / " (lang.fmt(Msg::Km, &[&km])) } }
+                    dt { (lang.t(Msg::NextService)) } dd { (date(d.next_service_date)) @if let Some(km) = d.next_service_km { " / " (lang.fmt(Msg::Km, &[&crate::web::show::Grouped(km)])) } }
                 }
                 @if !d.notes.is_empty() { p.notes { (d.notes) } }
             }
@@ -492,7 +492,7 @@ async fn view_page(state: &AppState, ctx: &Ctx, id: VehicleId, q: &Query) -> App
                             " " (Money(o.totals().estimate))
                             div.muted {
                                 (o.created_at.with_timezone(&tz).format("%Y-%m-%d"))
-                                @if let Some(m) = o.reception.mileage { " · " (lang.fmt(Msg::Km, &[&m])) }
+                                @if let Some(m) = o.reception.mileage { " · " (lang.fmt(Msg::Km, &[&crate::web::show::Grouped(m)])) }
                                 " · " (o.reception.complaint.chars().take(60).collect::<String>())
                             }
                         }

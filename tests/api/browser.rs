@@ -130,6 +130,22 @@ impl Browser {
         panic!("no new page after clicking {css}");
     }
 
+    /// Clicks `css` in a form of the order page and waits until the server's answer is swapped
+    /// in place of the page (htmx): the same document, no reload to the top.
+    pub async fn swap(&self, css: &str) {
+        self.client
+            .execute(
+                "window.__samePage = true; document.getElementById('order-page').dataset.old = '1'",
+                vec![],
+            )
+            .await
+            .unwrap();
+        self.click(css).await;
+        let swapped = wait_until(self, "document.querySelector('#order-page:not([data-old])')").await;
+        assert!(swapped, "the order page came back after clicking {css}");
+        assert!(wait_until(self, "window.__samePage === true").await, "no new document after clicking {css}");
+    }
+
     /// Fills the sign-in form on the current page and sends it.
     pub async fn sign_in(&self, username: &str, password: &str) {
         self.fill("#f-username", username).await;
@@ -344,7 +360,7 @@ async fn an_order_goes_from_the_kiosk_plate_to_the_board_and_the_printer() {
     assert!(order_path.starts_with("/orders/"), "{order_path}");
 
     // One tap adds the template; then a labour line for the technician.
-    kiosk.submit(".templates button").await;
+    kiosk.swap(".templates button").await;
     kiosk.click("input[name=kind][value=labor] + span").await;
     kiosk.fill("#f-description", "更换前刹车片").await;
     kiosk.fill("#f-hours", "1.5").await;
@@ -356,7 +372,7 @@ async fn an_order_goes_from_the_kiosk_plate_to_the_board_and_the_printer() {
         )
         .await
         .unwrap();
-    kiosk.submit("#add-line form[action$='/lines'] button[type=submit]").await;
+    kiosk.swap("#add-line form[action$='/lines'] button[type=submit]").await;
     kiosk.screenshot("order-lines-1280x800").await;
     let lines = kiosk.client.find(Locator::Css("table.lines")).await.unwrap().text().await.unwrap();
     assert!(lines.contains("机油 5W-30") && lines.contains("更换前刹车片"), "{lines}");
@@ -382,7 +398,7 @@ async fn an_order_goes_from_the_kiosk_plate_to_the_board_and_the_printer() {
         kiosk.client.find(Locator::Css("#f-signature")).await.unwrap().prop("value").await.unwrap();
     assert!(signature.unwrap_or_default().split(' ').count() > 10, "the pad recorded the strokes");
     kiosk.screenshot("order-approval-1280x800").await;
-    kiosk.submit("#approval button[type=submit]").await;
+    kiosk.swap("#approval button[type=submit]").await;
     let page = kiosk.client.find(Locator::Css("main")).await.unwrap().text().await.unwrap();
     assert!(page.contains("客户确认已保存"), "{page}");
     assert!(kiosk.client.find(Locator::Css("svg.signature path")).await.is_ok(), "the signature is shown");
@@ -630,7 +646,7 @@ async fn the_stockroom_receives_picks_a_part_for_an_order_and_counts_on_a_phone(
     assert!(offered, "the picker offers the part");
     kiosk.click(".part-option").await;
     kiosk.fill("#f-qty", "1").await;
-    kiosk.submit("#add-line button[type=submit]").await;
+    kiosk.swap("#add-line form[action$='/lines'] button[type=submit]").await;
     let (_, page) = app.get_text(&desk, &order_path).await;
     assert!(page.contains(&format!("href=\"{part_path}\"")), "the line is the catalog part");
     let seen = crate::fixtures::attr(&page, "name=\"estimate_version\" value=\"");

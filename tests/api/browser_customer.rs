@@ -139,7 +139,8 @@ async fn a_customer_follows_the_repair_and_answers_added_work_on_their_phone() {
 
     // The waiting room's TV.
     let Some(tv) = Browser::start(1920, 1080).await else { return };
-    tv.client.goto(&app.url("/board?view=waiting")).await.unwrap();
+    let wall = crate::browser_staff::display_address(app, &s.admin).await;
+    tv.client.goto(&app.url(&format!("{wall}?view=waiting"))).await.unwrap();
     let cars = tv.client.find(Locator::Css(".waiting-cars")).await.unwrap().text().await.unwrap();
     assert!(cars.contains("粤B·•••45"), "{cars}");
     tv.screenshot("waiting-room-1920x1080").await;

@@ -465,7 +465,11 @@ async fn the_waiting_room_tv_shows_masked_plates_and_states_only() {
     let order = order_with_additions(&s, "粤B12345").await;
     set_state(app, desk, order, "in_progress", "").await;
     let tv = client();
-    let (status, html) = app.get_text(&tv, "/board?view=waiting").await;
+    // The TV opens it with the shop's display key, not a sign-in; without the key it is the
+    // staff's page.
+    assert_eq!(app.get(&tv, "/board?view=waiting").await.status(), StatusCode::SEE_OTHER);
+    let wall = crate::browser_staff::display_address(app, &s.admin).await;
+    let (status, html) = app.get_text(&tv, &format!("{wall}?view=waiting")).await;
     assert_eq!(status, StatusCode::OK, "no sign-in for the waiting room's screen");
     assert!(html.contains("粤B·•••45"), "the plate, masked");
     assert!(html.contains("data-state=\"in_progress\""));
@@ -476,7 +480,7 @@ async fn the_waiting_room_tv_shows_masked_plates_and_states_only() {
     }
     // It follows changes by polling, like the board.
     let version = attr(&html, "data-version=\"");
-    let unchanged = app.get(&tv, &format!("/board?view=waiting&v={version}")).await;
+    let unchanged = app.get(&tv, &format!("{wall}?view=waiting&v={version}")).await;
     assert_eq!(unchanged.status(), StatusCode::NO_CONTENT);
     // The staff's board still needs a sign-in.
     assert_eq!(app.get(&tv, "/board").await.status(), StatusCode::SEE_OTHER);

@@ -13,6 +13,7 @@ mod browser_care;
 mod browser_checkout;
 mod browser_customer;
 mod browser_inspections;
+mod browser_staff;
 mod care;
 mod checkout;
 mod crash;

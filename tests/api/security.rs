@@ -182,6 +182,7 @@ fn doors(s: &Targets, x: &Extra) -> Vec<Door> {
         post(format!("/admin/users/{victim}/password"), ADMIN, &[("password", "attacker-password")]),
         post(format!("/admin/users/{victim}/active"), ADMIN, &[("active", "false")]),
         post("/admin/settings", ADMIN, &settings),
+        post("/admin/display-key", ADMIN, &[("action", "revoke")]),
         post("/admin/backups", ADMIN, &[]),
         // Never confirmed: a restore replaces the data by design.
         post(format!("/admin/backups/restore/{backup}"), ADMIN, &[("confirm", "0")]),
@@ -320,6 +321,7 @@ fn doors(s: &Targets, x: &Extra) -> Vec<Door> {
         // The board and the phone pages.
         get("/board", BOARD),
         get("/board?view=list", BOARD),
+        get("/board?view=waiting", BOARD).note("the TV opens it by the display key: /wall/{key}"),
         get("/t", FLOOR),
         get(format!("/t/{t}"), Access::Areas(&[Area::MyJobs, Area::Orders, Area::Checkout]))
             .note("the desk and the cashier are sent on to the order; any technician may read it"),

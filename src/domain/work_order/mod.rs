@@ -69,6 +69,12 @@ impl OrderState {
         !matches!(self, OrderState::Settled | OrderState::Delivered | OrderState::Cancelled)
     }
 
+    /// Work may still be added (lines, diagnosis): not once the work is finished. A completed
+    /// order takes more work only after a manager reopens it.
+    pub fn takes_work(self) -> bool {
+        self.is_editable() && self != OrderState::Completed
+    }
+
     /// The order is finished with: its QR is read-only.
     pub fn is_closed(self) -> bool {
         matches!(self, OrderState::Delivered | OrderState::Cancelled)

@@ -5,7 +5,7 @@ use redb::WriteTransaction;
 
 use super::floor::stop_clocks_tx;
 use super::parts::{check_catalog_tx, return_issued_tx};
-use super::{editable_tx, save_tx};
+use super::{save_tx, workable_tx};
 use crate::domain::work_order::LineDetails;
 use crate::domain::{OrderId, WorkOrder};
 use crate::store::audit::{Actor, append_tx};
@@ -20,7 +20,7 @@ pub fn add_lines_tx(
     lines: Vec<LineDetails>,
     what: &str,
 ) -> StoreResult<WorkOrder> {
-    let before = editable_tx(tx, id)?;
+    let before = workable_tx(tx, id)?;
     let mut order = before.clone();
     let now = Utc::now();
     let mut numbers = Vec::new();
@@ -53,7 +53,7 @@ pub fn update_line_tx(
     no: u32,
     details: LineDetails,
 ) -> StoreResult<WorkOrder> {
-    let before = editable_tx(tx, id)?;
+    let before = workable_tx(tx, id)?;
     let mut order = before.clone();
     check_catalog_tx(tx, &details)?;
     // Fewer parts, or another part: what was issued beyond the new line goes back to stock.
@@ -95,7 +95,7 @@ pub fn remove_line_tx(
     id: OrderId,
     no: u32,
 ) -> StoreResult<WorkOrder> {
-    let before = editable_tx(tx, id)?;
+    let before = workable_tx(tx, id)?;
     let mut order = before.clone();
     let at = order.lines.iter().position(|l| l.no == no).ok_or(StoreError::NotFound)?;
     stop_clocks_tx(tx, &mut order, Some(no))?;

@@ -5,7 +5,7 @@
 //! and new record, so an index cannot drift from its record.
 //!
 //! ```text
-//! mod.rs        loading, indexes, save_tx, editable_tx
+//! mod.rs        loading, indexes, save_tx, editable_tx, workable_tx
 //! opening.rs    opening (number, token, customer link, the vehicle's mileage in the same
 //!               transaction), recording a past order, QR token and customer link rotation,
 //!               editing the reception
@@ -50,7 +50,7 @@ pub use opening::{
 };
 pub(crate) use parts::refund_part_tx;
 pub use parts::{issue_line_tx, record_issued_tx, return_line_tx, set_unused_tx};
-pub use query::{OrderFilter, OrderPage, OrderRow, PAGE_SIZE, SCAN_LIMIT, list};
+pub use query::{OrderFilter, OrderPage, OrderRow, PAGE_SIZE, SCAN_LIMIT, Work, count_among, list};
 pub use requests::{open_requests, request_part_tx, resolve_request_tx};
 pub use status::{add_diagnosis_tx, settle_tx, transition_at_tx, transition_tx, unsettle_tx};
 
@@ -356,6 +356,16 @@ fn save_tx(
     tx.open_table(ORDERS)?.insert(after.id.0, &*after)?;
     touched.order(after.id);
     Ok(())
+}
+
+/// Loads an order that may still take work (new or changed lines, diagnosis): not a completed
+/// one, which must be reopened first.
+fn workable_tx(tx: &WriteTransaction, id: OrderId) -> StoreResult<WorkOrder> {
+    let order = editable_tx(tx, id)?;
+    if !order.state.takes_work() {
+        return Err(StoreError::Refused(Msg::WorkFinished));
+    }
+    Ok(order)
 }
 
 /// Loads an order that may still be changed.

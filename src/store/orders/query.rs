@@ -28,6 +28,55 @@ pub struct OrderFilter {
     pub late: bool,
     pub created_from: Option<DateTime<Utc>>,
     pub created_until: Option<DateTime<Utc>>,
+    /// One of today's lists of the desk (the home page's numbers link to them).
+    pub work: Option<Work>,
+    /// The shop's today, from its start to the next day's (for [`Work::PromisedToday`]).
+    pub today: Option<(DateTime<Utc>, DateTime<Utc>)>,
+}
+
+/// Today's work at the desk, each a list of the cars in the shop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Work {
+    /// Every car in the shop (on the board).
+    InShop,
+    /// Lines wait for the customer's answer.
+    AwaitingAnswer,
+    /// Promised for today and still in the shop.
+    PromisedToday,
+    /// The work is done: completed or settled, waiting for the customer.
+    Ready,
+}
+
+impl Work {
+    pub const ALL: [Work; 4] = [Work::InShop, Work::AwaitingAnswer, Work::PromisedToday, Work::Ready];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Work::InShop => "in_shop",
+            Work::AwaitingAnswer => "approval",
+            Work::PromisedToday => "today",
+            Work::Ready => "ready",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Work> {
+        Work::ALL.into_iter().find(|w| w.code() == code)
+    }
+
+    fn accepts(self, order: &WorkOrder, today: Option<(DateTime<Utc>, DateTime<Utc>)>) -> bool {
+        let s = order.state;
+        s.on_board()
+            && match self {
+                Work::InShop => true,
+                Work::AwaitingAnswer => s.is_editable() && order.pending_lines().next().is_some(),
+                Work::PromisedToday => order
+                    .reception
+                    .promised_at
+                    .zip(today)
+                    .is_some_and(|(p, (from, until))| p >= from && p < until),
+                Work::Ready => matches!(s, OrderState::Completed | OrderState::Settled),
+            }
+    }
 }
 
 impl OrderFilter {
@@ -39,6 +88,7 @@ impl OrderFilter {
             && (!self.late || order.is_late(now))
             && self.created_from.is_none_or(|f| order.created_at >= f)
             && self.created_until.is_none_or(|u| order.created_at < u)
+            && self.work.is_none_or(|w| w.accepts(order, self.today))
     }
 }
 
@@ -104,6 +154,12 @@ pub fn list(
     Ok(page)
 }
 
+/// How many of the cars in the shop (`board`, as [`super::on_board`] reads them) each of
+/// `filters` lists at `now`: the same test as the list's, so a number matches its list.
+pub fn count_among(board: &[WorkOrder], filters: &[OrderFilter], now: DateTime<Utc>) -> Vec<usize> {
+    filters.iter().map(|f| board.iter().filter(|o| f.accepts(o, now)).count()).collect()
+}
+
 /// The orders an index narrows the list to, newest first; `None` when no index applies.
 fn narrowed(
     tx: &ReadTransaction,
@@ -116,7 +172,7 @@ fn narrowed(
     if let Some(s) = filter.state {
         return Ok(Some(in_state(tx, s)?));
     }
-    if filter.late {
+    if filter.late || filter.work.is_some() {
         let mut ids = Vec::new();
         for s in OrderState::BOARD {
             ids.extend(in_state(tx, s)?);

@@ -4,7 +4,7 @@ use chrono::Utc;
 use redb::WriteTransaction;
 
 use super::floor::stop_clocks_tx;
-use super::{editable_tx, get_tx, save_tx};
+use super::{get_tx, save_tx, workable_tx};
 use crate::domain::work_order::{Note, Transition, check_manual_transition, check_settle};
 use crate::domain::{FieldErrors, OrderId, OrderState, Roles, WorkOrder};
 use crate::store::audit::{Actor, append_tx};
@@ -18,7 +18,7 @@ pub fn add_diagnosis_tx(
     id: OrderId,
     text: String,
 ) -> StoreResult<WorkOrder> {
-    let before = editable_tx(tx, id)?;
+    let before = workable_tx(tx, id)?;
     let mut order = before.clone();
     order.diagnosis.push(Note {
         at: Utc::now(),

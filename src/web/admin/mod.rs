@@ -6,11 +6,13 @@
 //! - `settings`: the shop's parameters.
 //! - `audit`: the audit log, newest first, filtered by user, action, record and day; the
 //!   history link that customer, vehicle and order pages show administrators.
+//! - `display`: the wall display's key (POST /admin/display-key), made and revoked here.
 //!
 //! Backups (`/admin/backups`) are `web/backups`; the customer import is `web/import`.
 
 mod audit;
 pub(crate) use audit::history_link;
+mod display;
 mod settings;
 mod user_actions;
 mod users;
@@ -124,6 +126,7 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
         unknown_action,
         settings_page,
         save_settings,
+        display::routes(&state),
         audit_page
     )
 }

@@ -93,6 +93,7 @@ pub(super) fn settings_page(
             }
             div.actions { button type="submit" { (lang.t(Msg::Save)) } }
         }
+        (super::display::panel(ctx, &state.public_base_url()))
     };
     unprocessable_if(!errors.is_empty(), html_response(layout::page(ctx, lang.t(Msg::SettingsTitle), body)))
 }
@@ -130,8 +131,16 @@ pub(super) async fn save_settings(state: &AppState, ctx: &Ctx, body: &[u8]) -> A
         Err(errors) => return Ok(settings_page(state, ctx, &typed, &errors, false)),
     };
     let actor = admin.actor();
-    let saved = settings.clone();
-    state.store.write(move |tx| settings_store::save_tx(tx, &cap, &actor, &saved)).await?;
-    state.set_settings(settings);
+    let saved = state
+        .store
+        .write(move |tx| {
+            // The wall display's key is not in the form: it stays as it is.
+            let mut settings = settings;
+            settings.display_key = settings_store::get_tx(tx)?.display_key;
+            settings_store::save_tx(tx, &cap, &actor, &settings)?;
+            Ok(settings)
+        })
+        .await?;
+    state.set_settings(saved);
     Ok(redirect_to("/admin/settings?saved=1", ctx.htmx))
 }

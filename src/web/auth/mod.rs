@@ -299,7 +299,15 @@ async fn start_session(
         })
         .await?;
 
-    let target = if user.must_change_password { "/account/password" } else { next };
+    // A technician who works only on the floor starts from their jobs.
+    let home = if crate::web::home::floor_only(user.roles) { "/t" } else { "/" };
+    let target = if user.must_change_password {
+        "/account/password"
+    } else if next == "/" {
+        home
+    } else {
+        next
+    };
     let mut response = redirect_to(target, false);
     let secure = if ctx.https { "; Secure" } else { "" };
     set_cookie(
@@ -401,7 +409,8 @@ async fn change_password(state: &AppState, ctx: &Ctx, body: &[u8]) -> AppResult<
             Ok(())
         })
         .await?;
-    Ok(redirect_to("/?notice=password_changed", ctx.htmx))
+    let floor = ctx.user.as_ref().is_some_and(|u| crate::web::home::floor_only(u.user.roles));
+    Ok(redirect_to(if floor { "/t" } else { "/?notice=password_changed" }, ctx.htmx))
 }
 
 async fn set_lang(state: &AppState, ctx: &Ctx, body: &[u8]) -> AppResult<Response> {

@@ -92,7 +92,7 @@ async fn receipt(state: &AppState, ctx: &Ctx, id: OrderId, q: &Query) -> AppResu
                 p.sheet-meta {
                     @if let Some(c) = &customer { span data-receipt-customer { (lang.t(Msg::Customer)) " " (c.details.name) } }
                     @if let Some(v) = &vehicle { span { (lang.t(Msg::Plate)) " " strong { (v.details.plate) } } }
-                    @if let Some(km) = o.reception.mileage { span { (lang.t(Msg::Mileage)) " " (lang.fmt(Msg::Km, &[&km])) } }
+                    @if let Some(km) = o.reception.mileage { span { (lang.t(Msg::Mileage)) " " (lang.fmt(Msg::Km, &[&crate::web::show::Grouped(km)])) } }
                     @if let Some(last) = oc.payments.last() { span { (LocalTime::new(last.at, tz)) " · " (cashier.as_deref().unwrap_or(&last.by_name)) } }
                 }
                 (settlement_table(lang, &oc.bill.settlement))
@@ -118,7 +118,7 @@ async fn receipt(state: &AppState, ctx: &Ctx, id: OrderId, q: &Query) -> AppResu
                     p.sheet-meta data-next-service {
                         strong { (lang.t(Msg::NextService)) }
                         @if let Some(d) = v.details.next_service_date { span { (d) } }
-                        @if let Some(km) = v.details.next_service_km { span { (lang.fmt(Msg::Km, &[&km])) } }
+                        @if let Some(km) = v.details.next_service_km { span { (lang.fmt(Msg::Km, &[&crate::web::show::Grouped(km)])) } }
                     }
                 }
             }

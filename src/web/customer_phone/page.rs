@@ -192,7 +192,7 @@ fn live(lang: Lang, view: &CustomerView, token: &str) -> Markup {
                         li.declined[l.decision == Decision::Declined] data-line=(l.no) data-decision=(l.decision.code()) {
                             div.what {
                                 strong { (l.details.description) }
-                                div.muted { (lang.t(l.details.kind.label())) " · " (l.details.qty.normalize()) @if l.is_labour() { " h" } }
+                                div.muted { (lang.t(l.details.kind.label())) " · " (l.details.qty.normalize()) @if l.is_labour() { " " (lang.t(Msg::HoursUnit)) } }
                             }
                             div.amount { (Money(l.total())) }
                             div.state {
@@ -295,7 +295,7 @@ fn approve_section(
                             li {
                                 label.pick {
                                     input type="checkbox" name="line" value=(l.no) checked[!stale && ticked(l.no)];
-                                    span.what { strong { (l.details.description) } span.muted { (lang.t(l.details.kind.label())) " · " (l.details.qty.normalize()) @if l.is_labour() { " h" } } }
+                                    span.what { strong { (l.details.description) } span.muted { (lang.t(l.details.kind.label())) " · " (l.details.qty.normalize()) @if l.is_labour() { " " (lang.t(Msg::HoursUnit)) } } }
                                     span.amount { (Money(l.total())) }
                                 }
                             }

@@ -217,7 +217,7 @@ fn vehicles_panel(ctx: &Ctx, view: &CustomerView) -> Markup {
                     tr {
                         td { a.plate href={ "/vehicles/" (v.id) } { (v.details.plate) } }
                         td { (v.details.title()) }
-                        td.nowrap { (v.details.mileage.map(|m| lang.fmt(Msg::Km, &[&m])).unwrap_or("—".into())) }
+                        td.nowrap { (v.details.mileage.map(|m| lang.fmt(Msg::Km, &[&crate::web::show::Grouped(m)])).unwrap_or("—".into())) }
                         td { (due_badges(lang, &v.details, today)) }
                     }
                 } }

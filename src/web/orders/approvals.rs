@@ -70,7 +70,7 @@ async fn record_approval(state: &AppState, ctx: &Ctx, id: OrderId, body: &[u8]) 
     };
     let actor = user.actor();
     match state.store.write_touching(move |tx, t| orders::approve_tx(tx, t, &actor, id, details)).await {
-        Ok(_) => done(ctx, id, "approved"),
+        Ok(_) => done(state, ctx, id, "approved").await,
         Err(StoreError::Invalid(e)) => {
             // The estimate moved on: show the new one, with the answer as typed.
             let view = load(state, id).await?;
@@ -99,18 +99,19 @@ pub(super) fn approval_form(ctx: &Ctx, view: &OrderView, forms: &Forms) -> Marku
             .unwrap_or("approved")
     };
     let methods = [("in_person", lang.t(Msg::ApprovalInPerson)), ("phone", lang.t(Msg::ApprovalPhone))];
+    let action = format!("/orders/{}/approvals", o.id);
     html! {
         section.panel.approval id="approval" {
             h2 { (lang.t(Msg::ApprovalTitle)) }
             p.lead { (lang.t(Msg::ApprovalLead)) }
-            form method="post" action={ "/orders/" (o.id) "/approvals" } novalidate data-signature-form {
+            form method="post" action=(action) hx-post=(action) hx-target="#order-page" hx-swap="outerHTML" data-swap-invalid novalidate data-signature-form {
                 (csrf_field(ctx))
                 input type="hidden" name="estimate_version" value=(o.estimate_version);
                 @if let Some(p) = errors.get("decisions").or(errors.get("estimate_version")) { p.field-msg role="alert" { (p.text(lang)) } }
                 ul.decisions {
                     @for l in o.pending_lines() {
                         li {
-                            div.what { strong { (l.details.description) } " " span.muted { (lang.t(l.details.kind.label())) " · " (l.details.qty) @if l.is_labour() { " h" } } }
+                            div.what { strong { (l.details.description) } " " span.muted { (lang.t(l.details.kind.label())) " · " (l.details.qty) @if l.is_labour() { " " (lang.t(Msg::HoursUnit)) } } }
                             div.amount { (Money(l.total())) }
                             div.segmented role="radiogroup" aria-label=(l.details.description) {
                                 label.yes { input type="radio" name={ "decision_" (l.no) } value="approved" checked[chosen(l.no) == "approved"]; span { (lang.t(Msg::Approve)) } }
@@ -153,12 +154,12 @@ pub(super) fn approvals_list(ctx: &Ctx, o: &WorkOrder) -> Markup {
     let tz = ctx.settings.tz();
     html! {
         @if !o.approvals.is_empty() {
-            section.panel {
-                h2 { (lang.t(Msg::ApprovalHistory)) }
+            section.approvals-list {
+                h3 { (lang.t(Msg::ApprovalHistory)) }
                 ul.timeline.approvals {
                     @for a in o.approvals.iter().rev() {
-                        li data-approval=(a.no) data-method=(a.method.code()) {
-                            strong { (lang.fmt(Msg::ApprovalEntry, &[&a.no, &a.estimate_version])) }
+                        li data-approval=(a.no) data-method=(a.method.code()) data-estimate-version=(a.estimate_version) {
+                            strong { (lang.fmt(Msg::ApprovalEntry, &[&a.no])) }
                             " · " (lang.t(a.method.label())) " · " (a.approver) " · " (Money(a.approved_total))
                             div {
                                 @for no in &a.approved { span.badge.ok { "#" (no) " " (lang.t(Msg::DecisionApproved)) } " " }

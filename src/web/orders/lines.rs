@@ -81,7 +81,7 @@ async fn add_line(state: &AppState, ctx: &Ctx, id: OrderId, body: &[u8]) -> AppR
         .store
         .write_touching(move |tx, t| orders::add_lines_tx(tx, t, &actor, id, vec![details], ""))
         .await?;
-    done(ctx, id, "lines")
+    done(state, ctx, id, "lines").await
 }
 
 /// POST /orders/{id}/templates: the lines of a service template.
@@ -93,7 +93,7 @@ async fn add_template(state: &AppState, ctx: &Ctx, id: OrderId, body: &[u8]) -> 
     let what = format!(" [{}]", template.details.name);
     let actor = user.actor();
     state.store.write_touching(move |tx, t| orders::add_lines_tx(tx, t, &actor, id, lines, &what)).await?;
-    done(ctx, id, "lines")
+    done(state, ctx, id, "lines").await
 }
 
 /// POST /orders/{id}/lines/{no}: the line as edited.
@@ -109,7 +109,7 @@ async fn update_line(state: &AppState, ctx: &Ctx, id: OrderId, no: u32, body: &[
     };
     let actor = user.actor();
     state.store.write_touching(move |tx, t| orders::update_line_tx(tx, t, &actor, id, no, details)).await?;
-    done(ctx, id, "line")
+    done(state, ctx, id, "line").await
 }
 
 /// POST /orders/{id}/lines/{no}/remove.
@@ -117,7 +117,7 @@ async fn remove_line(state: &AppState, ctx: &Ctx, id: OrderId, no: u32, body: &[
     let Change { user, .. } = begin(state, ctx, id, body, desk).await?;
     let actor = user.actor();
     state.store.write_touching(move |tx, t| orders::remove_line_tx(tx, t, &actor, id, no)).await?;
-    done(ctx, id, "removed")
+    done(state, ctx, id, "removed").await
 }
 
 /// The fields of a line (adding and editing).
@@ -157,6 +157,8 @@ pub(super) fn add_lines(ctx: &Ctx, view: &OrderView, forms: &Forms) -> Markup {
     let o = &view.order;
     let blank = (LineInput::default(), FieldErrors::new());
     let (input, errors) = forms.line.as_ref().unwrap_or(&blank);
+    let (line_action, template_action) =
+        (format!("/orders/{}/lines", o.id), format!("/orders/{}/templates", o.id));
     html! {
         section.panel id="add-line" {
             h2 { (lang.t(Msg::AddLine)) }
@@ -164,7 +166,7 @@ pub(super) fn add_lines(ctx: &Ctx, view: &OrderView, forms: &Forms) -> Markup {
                 div.templates {
                     span.label { (lang.t(Msg::AddTemplate)) }
                     @for t in &view.templates {
-                        form method="post" action={ "/orders/" (o.id) "/templates" } {
+                        form method="post" action=(template_action) hx-post=(template_action) hx-target="#order-page" hx-swap="outerHTML" data-swap-invalid {
                             (csrf_field(ctx))
                             input type="hidden" name="template_id" value=(t.id);
                             button.secondary.big type="submit" { "+ " (t.details.name) }
@@ -172,7 +174,7 @@ pub(super) fn add_lines(ctx: &Ctx, view: &OrderView, forms: &Forms) -> Markup {
                     }
                 }
             }
-            form method="post" action={ "/orders/" (o.id) "/lines" } novalidate {
+            form method="post" action=(line_action) hx-post=(line_action) hx-target="#order-page" hx-swap="outerHTML" data-swap-invalid novalidate {
                 (csrf_field(ctx))
                 (line_fields(ctx, &view.users, input, errors))
                 div.actions { button type="submit" { (lang.t(Msg::AddLine)) } }

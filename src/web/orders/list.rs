@@ -13,7 +13,7 @@ use warp::reply::Response;
 use super::{Query, choices_of, ctx, may_view, query};
 use crate::domain::{FieldErrors, OrderState, Role, User, UserId};
 use crate::i18n::Msg;
-use crate::store::orders::{self, OrderFilter, OrderPage, SCAN_LIMIT};
+use crate::store::orders::{self, OrderFilter, OrderPage, SCAN_LIMIT, Work};
 use crate::store::{CustomerFilter, users};
 use crate::web::ctx::Ctx;
 use crate::web::error::{AppResult, encode};
@@ -42,7 +42,7 @@ struct OrderList {
 }
 
 /// The filters of a query string, in the shop's time zone; unreadable values mean "any".
-fn filter_of(q: &Query, tz: chrono_tz::Tz) -> OrderFilter {
+pub(crate) fn filter_of(q: &Query, tz: chrono_tz::Tz, now: DateTime<Utc>) -> OrderFilter {
     let get = |k: &str| q.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
     let day = |k: &str| crate::domain::customer::optional_date(&get(k)).ok().flatten();
     OrderFilter {
@@ -60,16 +60,29 @@ fn filter_of(q: &Query, tz: chrono_tz::Tz) -> OrderFilter {
             .and_then(|d| d.and_hms_opt(0, 0, 0))
             .and_then(|d| d.and_local_timezone(tz).earliest())
             .map(|d| d.with_timezone(&Utc)),
+        work: Work::parse(&get("work")),
+        today: today_in(tz, now),
     }
 }
 
-/// GET /orders?q=&state=&advisor=&technician=&from=&to=&late=&page=
+/// The shop's today in `tz`, as the instants it starts and ends.
+pub fn today_in(tz: chrono_tz::Tz, now: DateTime<Utc>) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    let day = now.with_timezone(&tz).date_naive();
+    let start = |d: chrono::NaiveDate| {
+        d.and_hms_opt(0, 0, 0)
+            .and_then(|d| d.and_local_timezone(tz).earliest())
+            .map(|d| d.with_timezone(&Utc))
+    };
+    Some((start(day)?, start(day.succ_opt()?)?))
+}
+
+/// GET /orders?q=&state=&advisor=&technician=&from=&to=&late=&work=&page=
 async fn list_page(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Response> {
     may_view(ctx)?;
-    let filter = filter_of(q, ctx.settings.tz());
+    let now = Utc::now();
+    let filter = filter_of(q, ctx.settings.tz(), now);
     let page_no: usize =
         q.get("page").and_then(|p| p.parse().ok()).filter(|p| (1..=10_000).contains(p)).unwrap_or(1);
-    let now = Utc::now();
     let customers = if filter.text.is_empty() {
         Vec::new()
     } else {
@@ -81,6 +94,16 @@ async fn list_page(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Response
     let users = state.store.read(users::list).await?;
     let list = OrderList { query: q.clone(), page_no, page, users, now };
     Ok(html_response(layout::page(ctx, ctx.lang.t(Msg::NavOrders), list_view(ctx, &list))))
+}
+
+/// The name of one of today's lists (the home page's numbers say the same).
+pub(crate) fn work_label(w: Work) -> Msg {
+    match w {
+        Work::InShop => Msg::WorkInShop,
+        Work::AwaitingAnswer => Msg::WorkAwaitingAnswer,
+        Work::PromisedToday => Msg::WorkPromisedToday,
+        Work::Ready => Msg::WorkReady,
+    }
 }
 
 /// The list's link to page `n`, with the same filters.
@@ -111,12 +134,17 @@ fn list_view(ctx: &Ctx, list: &OrderList) -> Markup {
     let tec: Vec<(&str, &str)> = techs.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
     let none = FieldErrors::new();
     let (page_no, page) = (list.page_no, &list.page);
+    let work = Work::parse(&get("work"));
     html! {
         div.page-head {
-            h1 { (lang.t(Msg::NavOrders)) }
+            h1 {
+                (lang.t(Msg::NavOrders))
+                @if let Some(w) = work { " · " span data-work=(w.code()) { (lang.t(work_label(w))) } }
+            }
             div.actions { a.button href="/lookup" { "+ " (lang.t(Msg::OpenOrder)) } a.button.secondary href="/board" { (lang.t(Msg::NavBoard)) } }
         }
         form.search-form method="get" action="/orders" {
+            @if let Some(w) = work { input type="hidden" name="work" value=(w.code()); }
             div.searchbox {
                 input type="search" name="q" value=(text) placeholder=(lang.t(Msg::OrderSearchHint)) aria-label=(lang.t(Msg::OrderSearchHint));
                 button type="submit" { (lang.t(Msg::Search)) }
@@ -159,7 +187,7 @@ fn rows_table(ctx: &Ctx, list: &OrderList) -> Markup {
                 tbody {
                     @for row in &list.page.rows {
                         @let o = &row.order;
-                        tr {
+                        tr data-order=(o.id) {
                             td { a href={ "/orders/" (o.id) } { (o.number) } }
                             td { @if let Some(v) = &row.vehicle { span.plate { (v.details.plate) } " " span.muted { (v.details.title()) } } }
                             td { @if let Some(c) = &row.customer { (c.details.name) } }

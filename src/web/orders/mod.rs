@@ -46,6 +46,7 @@ use super::{AppState, BODY_LIMIT};
 use crate::domain::{Area, OrderId, Role, Roles, User, UserId};
 use crate::i18n::Msg;
 
+pub use list::today_in;
 pub use requests::request_form;
 pub use stock::line_stock;
 
@@ -154,8 +155,14 @@ async fn begin<'a>(
     Ok(Change { user, form, view })
 }
 
-/// Back to the order page with a notice (`?notice=code`, see `page::notice_of`).
-fn done(ctx: &Ctx, id: OrderId, code: &str) -> AppResult<Response> {
+/// Back to the order page with a notice (`?notice=code`, see `page::notice_of`). A change sent
+/// by htmx from the order page gets the page as it is now, swapped in where it stands, so the
+/// desk keeps its place instead of starting again at the top.
+async fn done(state: &AppState, ctx: &Ctx, id: OrderId, code: &str) -> AppResult<Response> {
+    if ctx.htmx {
+        let view = page::load(state, id).await?;
+        return Ok(page::order_page(ctx, &view, page::notice_of(code), &page::Forms::default()));
+    }
     Ok(redirect_to(&format!("/orders/{id}?notice={code}"), ctx.htmx))
 }
 

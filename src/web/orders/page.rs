@@ -13,7 +13,7 @@ use warp::reply::Response;
 use super::approvals::{approval_form, approvals_list};
 use super::lines::add_lines;
 use super::requests::requests_section;
-use super::status::{diagnosis_form, status_form};
+use super::status::{action_label, diagnosis_form, next_moves, status_form};
 use super::{Query, ctx, fuel_label, may_view, name_of, query};
 use crate::domain::template::ServiceTemplate;
 use crate::domain::work_order::{ApprovalInput, Decision, LineInput};
@@ -77,7 +77,7 @@ pub(super) async fn load(state: &AppState, id: OrderId) -> AppResult<OrderView> 
         .ok_or(AppError::NotFound)
 }
 
-fn notice_of(code: &str) -> Option<Msg> {
+pub(super) fn notice_of(code: &str) -> Option<Msg> {
     Some(match code {
         "opened" => Msg::OrderOpened,
         "lines" => Msg::LinesAdded,
@@ -128,43 +128,123 @@ pub(super) fn order_page(ctx: &Ctx, view: &OrderView, note: Option<Msg>, forms: 
     let o = &view.order;
     let roles = ctx.user.as_ref().map(|u| u.user.roles).unwrap_or_default();
     let desk = roles.may(Area::Orders);
-    let editable = desk && o.state.is_editable();
+    let takes_work = desk && o.state.takes_work();
     let base = &view.base_url;
     let loopback = ["://127.", "://localhost", "://[::1]"].iter().any(|l| base.contains(l));
     let title = lang.fmt(Msg::OrderTitle, &[&o.number]);
+    // The whole page is one element, so a change sent from it (htmx) swaps it where it stands.
     let body = html! {
-        div.page-head {
-            h1 data-number=(o.number) { (title) " " (StateBadge(lang, o.state)) }
-            div.actions {
-                a.button.secondary href={ "/orders/" (o.id) "/print" } { (lang.t(Msg::PrintPreview)) }
-                @if roles.may(Area::Checkout) && matches!(o.state, OrderState::Completed | OrderState::Settled | OrderState::Delivered) {
-                    a.button id="open-checkout" href={ "/orders/" (o.id) "/checkout" } { (lang.t(Msg::OpenCheckout)) }
-                }
-                (crate::web::admin::history_link(ctx, &format!("order:{}", o.id)))
+        div #order-page data-state=(o.state.code()) data-version=(o.version) {
+            div.page-head {
+                h1 data-number=(o.number) { (title) " " (StateBadge(lang, o.state)) }
+                div.actions { (crate::web::admin::history_link(ctx, &format!("order:{}", o.id))) }
             }
+            // Only an admin can fix the address phones reach (Administration → parameters).
+            @if loopback && roles.has(Role::Admin) { (notice("warn", &lang.fmt(Msg::LoopbackWarning, &[base]))) }
+            @if let Some(msg) = note { (notice("ok", lang.t(msg))) }
+            @if forms.has_errors() { (notice("error", lang.t(Msg::FormHasErrors))) }
+            (action_bar(ctx, view, roles))
+            (live_section(ctx, view, forms.stock.as_ref()))
+            @if takes_work { (add_lines(ctx, view, forms)) }
+            @if desk && o.state.is_editable() && o.pending_lines().next().is_some() { (approval_form(ctx, view, forms)) }
+            @if takes_work { (diagnosis_form(ctx, o, forms)) }
+            @if desk || roles.has(Role::Cashier) { (status_form(ctx, o, roles, forms)) }
+            (requests_section(ctx, o, desk || roles.may(Area::Parts)))
+            @if desk { (crate::web::inspections::order_section(ctx, o)) }
+            (crate::web::floor::notes_section(ctx, o, &FieldErrors::new(), desk && !o.state.is_closed()))
+            @if desk { (customer_link_panel(ctx, view)) }
+            @if desk && !o.state.is_closed() { p { a href={ "/t/" (format!("{:032x}", o.token)) "?floor=1" } { (lang.t(Msg::NavMyJobs)) " · " (lang.t(Msg::Start)) " / " (lang.t(Msg::Pause)) " / " (lang.t(Msg::Finish)) } } }
+            (history_section(ctx, view))
         }
-        @if loopback && desk { (notice("warn", &lang.fmt(Msg::LoopbackWarning, &[base]))) }
-        @if let Some(msg) = note { (notice("ok", lang.t(msg))) }
-        @if forms.has_errors() { (notice("error", lang.t(Msg::FormHasErrors))) }
-        (live_section(ctx, view, forms.stock.as_ref()))
-        @if desk { (customer_link_panel(ctx, view)) }
-        @if desk || roles.has(Role::Cashier) { (status_form(ctx, o, roles, forms)) }
-        (requests_section(ctx, o, desk || roles.may(Area::Parts)))
-        @if desk { (crate::web::inspections::order_section(ctx, o)) }
-        (crate::web::floor::notes_section(ctx, o, &FieldErrors::new(), desk && !o.state.is_closed()))
-        @if desk { p { a href={ "/t/" (format!("{:032x}", o.token)) "?floor=1" } { (lang.t(Msg::NavMyJobs)) " · " (lang.t(Msg::Start)) " / " (lang.t(Msg::Pause)) " / " (lang.t(Msg::Finish)) } } }
-        @if editable {
-            (add_lines(ctx, view, forms))
-            @if o.pending_lines().next().is_some() { (approval_form(ctx, view, forms)) }
-            (diagnosis_form(ctx, o, forms))
-        }
-        (approvals_list(ctx, o))
     };
     let mut response = html_response(layout::page(ctx, &title, body));
     if forms.has_errors() {
         *response.status_mut() = warp::http::StatusCode::UNPROCESSABLE_ENTITY;
     }
     response
+}
+
+/// The one next step for the order's state, always in view (a bar stuck to the bottom of the
+/// window): the customer's answer when lines wait for it, else the moves the state machine
+/// allows this user without a reason, checkout for the cashier, and printing.
+fn action_bar(ctx: &Ctx, view: &OrderView, roles: crate::domain::Roles) -> Markup {
+    let lang = ctx.lang;
+    let o = &view.order;
+    let desk = roles.may(Area::Orders);
+    let awaiting_answer = desk && o.state.is_editable() && o.pending_lines().next().is_some();
+    let moves = if desk || roles.has(Role::Cashier) { next_moves(roles, o) } else { Vec::new() };
+    let checkout = roles.may(Area::Checkout)
+        && matches!(o.state, OrderState::Completed | OrderState::Settled | OrderState::Delivered);
+    let primary_checkout = checkout && o.state == OrderState::Completed && !awaiting_answer;
+    // An open order moves on once a technician has a labour line: adding one is the next step.
+    let dispatch = desk && o.state == OrderState::Open && !o.has_dispatched_labour() && !awaiting_answer;
+    let quiet = !awaiting_answer && moves.is_empty() && !primary_checkout && !dispatch;
+    let action = format!("/orders/{}/status", o.id);
+    html! {
+        div.action-bar id="next-step" data-state=(o.state.code()) {
+            div.what {
+                span.muted { (lang.t(Msg::NextStep)) }
+                " " (StateBadge(lang, o.state))
+                @if quiet { " " span.muted data-next="none" { (lang.t(quiet_reason(o.state))) } }
+            }
+            div.actions {
+                @if awaiting_answer {
+                    a.button.big id="next-approval" data-next="approval" href="#approval" { (lang.t(Msg::NextApproval)) }
+                }
+                @if dispatch {
+                    a.button.big id="next-dispatch" data-next="dispatch" href="#add-line" { (lang.t(Msg::NextDispatch)) }
+                }
+                @if primary_checkout {
+                    a.button.big id="open-checkout" data-next="checkout" href={ "/orders/" (o.id) "/checkout" } { (lang.t(Msg::OpenCheckout)) }
+                } @else if checkout {
+                    a.button.big.secondary id="open-checkout" href={ "/orders/" (o.id) "/checkout" } { (lang.t(Msg::OpenCheckout)) }
+                }
+                @if !moves.is_empty() {
+                    form.moves method="post" action=(action) hx-post=(action) hx-target="#order-page" hx-swap="outerHTML" data-swap-invalid {
+                        (crate::web::layout::csrf_field(ctx))
+                        @for (i, to) in moves.iter().enumerate() {
+                            button.big.secondary[awaiting_answer || primary_checkout || i > 0] type="submit" name="to" value=(to.code()) data-next=(to.code()) {
+                                (lang.t(action_label(o.state, *to)))
+                            }
+                        }
+                    }
+                }
+                a.button.big.secondary id="print-order" href={ "/orders/" (o.id) "/print" } { (lang.t(Msg::PrintPreview)) }
+            }
+        }
+    }
+}
+
+/// Why the bar offers nothing to do.
+fn quiet_reason(state: OrderState) -> Msg {
+    match state {
+        OrderState::Completed => Msg::NextAwaitsCheckout,
+        OrderState::Delivered | OrderState::Cancelled => Msg::NextNothing,
+        _ => Msg::NextOnTheFloor,
+    }
+}
+
+/// The order's history and the customer's answers, folded away until asked for.
+fn history_section(ctx: &Ctx, view: &OrderView) -> Markup {
+    let lang = ctx.lang;
+    let tz = ctx.settings.tz();
+    let o = &view.order;
+    html! {
+        details.panel.history id="history" {
+            summary { h2 { (lang.t(Msg::History)) " " span.muted.small { "(" (o.history.len() + 1 + o.approvals.len()) ")" } } }
+            ul.timeline {
+                li { (lang.t(Msg::Created)) div.muted { (name_of(&view.users, o.created_by)) " · " (LocalTime::new(o.created_at, tz)) } }
+                @for h in &o.history {
+                    li {
+                        (StateBadge(lang, h.from)) " → " (StateBadge(lang, h.to))
+                        @if !h.reason.is_empty() { p.notes { (h.reason) } }
+                        div.muted { (h.by_name) " · " (LocalTime::new(h.at, tz)) }
+                    }
+                }
+            }
+            (approvals_list(ctx, o))
+        }
+    }
 }
 
 /// The customer's QR, for them to scan at the kiosk, with its address and a new one on request.
@@ -205,29 +285,18 @@ fn live_section(ctx: &Ctx, view: &OrderView, stock: Option<&(u32, String, FieldE
     let tz = ctx.settings.tz();
     let o = &view.order;
     let desk = ctx.user.as_ref().is_some_and(|u| u.user.roles.may(Area::Orders));
-    let editable = desk && o.state.is_editable();
+    let editable = desk && o.state.takes_work();
     let now = view.now;
     let t = o.totals();
     html! {
         div id="order-live" hx-get={ "/orders/" (o.id) "/live?v=" (o.version) } hx-trigger="every 2s" hx-swap="outerHTML" {
-            div.columns {
-                section.panel {
+            section.panel.order-summary {
+                div.summary-main {
                     @if let Some(v) = &view.vehicle {
                         h2 { a href={ "/vehicles/" (v.id) } { span.plate-big { (v.details.plate) } } " " (v.details.title()) }
                     }
                     @if let Some(c) = &view.customer {
                         p.lead { a href={ "/customers/" (c.id) } { (c.details.name) } " · " (c.details.phone) }
-                    }
-                    dl.details {
-                        dt { (lang.t(Msg::Created)) } dd { (LocalTime::new(o.created_at, tz)) }
-                        dt { (lang.t(Msg::PromisedAt)) } dd {
-                            @if let Some(p) = o.reception.promised_at { (LocalTime::new(p, tz)) } @else { "—" }
-                            @if o.is_late(now) { " " span.badge.bad { (lang.t(Msg::Late)) } }
-                        }
-                        dt { (lang.t(Msg::Mileage)) } dd { (o.reception.mileage.map(|m| lang.fmt(Msg::Km, &[&m])).unwrap_or("—".into())) }
-                        dt { (lang.t(Msg::Fuel)) } dd { (o.reception.fuel.map(|f| lang.t(fuel_label(f))).unwrap_or("—")) }
-                        dt { (lang.t(Msg::Advisor)) } dd { (name_of(&view.users, o.reception.advisor)) }
-                        @if !o.reception.items_left.is_empty() { dt { (lang.t(Msg::ItemsLeft)) } dd { (o.reception.items_left) } }
                     }
                     h3 { (lang.t(Msg::Complaint)) }
                     p.notes { (o.reception.complaint) }
@@ -237,21 +306,19 @@ fn live_section(ctx: &Ctx, view: &OrderView, stock: Option<&(u32, String, FieldE
                         ul.timeline { @for n in &o.diagnosis { li { p.notes { (n.text) } div.muted { (n.by_name) " · " (LocalTime::new(n.at, tz)) } } } }
                     }
                 }
-                section.panel {
-                    h2 { (lang.t(Msg::History)) }
-                    ul.timeline {
-                        li { (lang.t(Msg::Created)) div.muted { (name_of(&view.users, o.created_by)) " · " (LocalTime::new(o.created_at, tz)) } }
-                        @for h in &o.history {
-                            li {
-                                (StateBadge(lang, h.from)) " → " (StateBadge(lang, h.to))
-                                @if !h.reason.is_empty() { p.notes { (h.reason) } }
-                                div.muted { (h.by_name) " · " (LocalTime::new(h.at, tz)) }
-                            }
-                        }
+                dl.details {
+                    dt { (lang.t(Msg::Created)) } dd { (LocalTime::new(o.created_at, tz)) }
+                    dt { (lang.t(Msg::PromisedAt)) } dd {
+                        @if let Some(p) = o.reception.promised_at { (LocalTime::new(p, tz)) } @else { "—" }
+                        @if o.is_late(now) { " " span.badge.bad { (lang.t(Msg::Late)) } }
                     }
+                    dt { (lang.t(Msg::Mileage)) } dd { (o.reception.mileage.map(|m| lang.fmt(Msg::Km, &[&crate::web::show::Grouped(m)])).unwrap_or("—".into())) }
+                    dt { (lang.t(Msg::Fuel)) } dd { (o.reception.fuel.map(|f| lang.t(fuel_label(f))).unwrap_or("—")) }
+                    dt { (lang.t(Msg::Advisor)) } dd { (name_of(&view.users, o.reception.advisor)) }
+                    @if !o.reception.items_left.is_empty() { dt { (lang.t(Msg::ItemsLeft)) } dd { (o.reception.items_left) } }
                 }
             }
-            section.panel {
+            section.panel id="lines" {
                 h2 { (lang.t(Msg::Lines)) }
                 (lines_table(ctx, view, editable, stock))
                 dl.totals {
@@ -318,7 +385,7 @@ fn lines_table(
                                     @let refused = stock.filter(|(no, ..)| *no == l.no).map(|(_, t, e)| (t.as_str(), e));
                                     (super::stock::line_stock(ctx, o.id, l, may_move, "order", refused))
                                 }
-                                td.num { (l.details.qty) @if l.is_labour() { " h" } }
+                                td.num { (l.details.qty) @if l.is_labour() { " " (lang.t(Msg::HoursUnit)) } }
                                 td.num { (Money(l.details.unit_price)) }
                                 td.num { (Money(l.total())) }
                                 td {

@@ -262,7 +262,7 @@ fn print_view(ctx: &Ctx, sheet: &Sheet) -> Markup {
                     }
                     tr {
                         th { (lang.t(Msg::Mileage)) }
-                        td { (order.reception.mileage.map(|m| lang.fmt(Msg::Km, &[&m])).unwrap_or("—".into())) }
+                        td { (order.reception.mileage.map(|m| lang.fmt(Msg::Km, &[&crate::web::show::Grouped(m)])).unwrap_or("—".into())) }
                         th { (lang.t(Msg::Advisor)) }
                         td { (advisor) }
                     }
@@ -298,7 +298,7 @@ fn sheet_lines(ctx: &Ctx, order: &WorkOrder) -> Markup {
                     tr.declined[l.decision == Decision::Declined] {
                         td { (l.no) }
                         td { (l.details.description) @if l.decision != Decision::Approved { " (" (lang.t(l.decision.label())) ")" } }
-                        td.num { (l.details.qty) @if l.is_labour() { " h" } }
+                        td.num { (l.details.qty) @if l.is_labour() { " " (lang.t(Msg::HoursUnit)) } }
                         td.num { (Money(l.details.unit_price)) }
                         td.num { (Money(l.total())) }
                     }

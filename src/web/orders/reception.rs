@@ -317,7 +317,7 @@ async fn update_reception(state: &AppState, ctx: &Ctx, id: OrderId, body: &[u8])
         .write_touching(move |tx, t| orders::update_reception_tx(tx, t, &actor, id, version, reception))
         .await
     {
-        Ok(_) => done(ctx, id, "saved"),
+        Ok(_) => done(state, ctx, id, "saved").await,
         Err(StoreError::Stale) => {
             Ok(reception_edit_form(ctx, &view, &input, &FieldErrors::one("complaint", Msg::StaleEdit)))
         }

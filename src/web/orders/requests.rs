@@ -67,7 +67,7 @@ async fn resolve_request(
     if form.get("back") == "/" {
         return Ok(redirect_to("/", ctx.htmx));
     }
-    done(ctx, id, "request")
+    done(state, ctx, id, "request").await
 }
 
 /// Parts asked for from the floor; the desk and the parts clerk turn them into lines.

@@ -19,7 +19,6 @@ use crate::web::AppState;
 use crate::web::ctx::Ctx;
 use crate::web::error::{AppError, AppResult, redirect_to};
 use crate::web::layout::{Field, csrf_field, notice, textarea};
-use crate::web::show::StateBadge;
 
 pub(super) fn routes(state: &Arc<AppState>) -> BoxedFilter<(Response,)> {
     let status =
@@ -73,7 +72,7 @@ async fn change_status(state: &AppState, ctx: &Ctx, id: OrderId, body: &[u8]) ->
         Ok(order) if floor_only => {
             Ok(redirect_to(&format!("/t/{:032x}?floor=1&notice=status", order.token), ctx.htmx))
         }
-        Ok(_) => done(ctx, id, "status"),
+        Ok(_) => done(state, ctx, id, "status").await,
         Err(StoreError::Invalid(e)) if floor_only => {
             // The technician is told on their own page, which shows no prices.
             let problem = e.get("to").cloned().unwrap_or(Msg::TransitionIllegal.into());
@@ -104,11 +103,11 @@ async fn add_diagnosis(state: &AppState, ctx: &Ctx, id: OrderId, body: &[u8]) ->
     };
     let actor = user.actor();
     state.store.write_touching(move |tx, t| orders::add_diagnosis_tx(tx, t, &actor, id, text)).await?;
-    done(ctx, id, "diagnosis")
+    done(state, ctx, id, "diagnosis").await
 }
 
 /// The words on the button that moves an order from `from` to `to`.
-fn action_label(from: OrderState, to: OrderState) -> Msg {
+pub(super) fn action_label(from: OrderState, to: OrderState) -> Msg {
     use OrderState::*;
     match (from, to) {
         (_, Open) => Msg::ToOpen,
@@ -126,26 +125,35 @@ fn action_label(from: OrderState, to: OrderState) -> Msg {
     }
 }
 
+/// The moves this user may make now without giving a reason: the next steps of the action bar,
+/// the one furthest along first (quality check before waiting for parts).
+pub(super) fn next_moves(roles: Roles, o: &WorkOrder) -> Vec<OrderState> {
+    let mut moves: Vec<OrderState> =
+        transitions_for(roles, o).into_iter().filter(|to| !needs_reason(o.state, *to)).collect();
+    moves.reverse();
+    moves
+}
+
+/// The moves that need a reason (cancel, back from quality check, reopen), folded away under
+/// "more actions" so they never stand in for the next step; open when one came back refused.
 pub(super) fn status_form(ctx: &Ctx, o: &WorkOrder, roles: crate::domain::Roles, forms: &Forms) -> Markup {
     let lang = ctx.lang;
-    let targets = transitions_for(roles, o);
+    let targets: Vec<OrderState> =
+        transitions_for(roles, o).into_iter().filter(|to| needs_reason(o.state, *to)).collect();
     let blank = (String::new(), FieldErrors::new());
     let (reason, errors) = forms.status.as_ref().unwrap_or(&blank);
-    let any_reason = targets.iter().any(|to| needs_reason(o.state, *to));
+    let action = format!("/orders/{}/status", o.id);
     html! {
-        @if let Some(p) = errors.get("to").filter(|_| targets.is_empty()) { (notice("error", &p.text(lang))) }
+        @if let Some(p) = errors.get("to").filter(|_| targets.is_empty() || errors.get("reason").is_none()) { (notice("error", &p.text(lang))) }
         @if !targets.is_empty() {
-            section.panel.status-panel {
-                h2 { (lang.t(Msg::Status)) ": " (StateBadge(lang, o.state)) }
-                @if let Some(p) = errors.get("to") { p.field-msg role="alert" { (p.text(lang)) } }
-                form method="post" action={ "/orders/" (o.id) "/status" } {
+            details.panel.status-panel.more-actions id="more-actions" open[errors.get("reason").is_some()] {
+                summary { h2 { (lang.t(Msg::MoreActions)) } }
+                form method="post" action=(action) hx-post=(action) hx-target="#order-page" hx-swap="outerHTML" data-swap-invalid {
                     (csrf_field(ctx))
-                    @if any_reason {
-                        (Field::text("reason", lang.t(Msg::Reason), reason).hint(lang.t(Msg::ReasonHelp).to_string()).render(lang, errors))
-                    }
+                    (Field::text("reason", lang.t(Msg::Reason), reason).hint(lang.t(Msg::ReasonHelp).to_string()).render(lang, errors))
                     div.actions.transitions {
                         @for to in &targets {
-                            button.big.danger[*to == OrderState::Cancelled].secondary[needs_reason(o.state, *to) && *to != OrderState::Cancelled]
+                            button.big.danger[*to == OrderState::Cancelled].secondary[*to != OrderState::Cancelled]
                                 type="submit" name="to" value=(to.code()) { (lang.t(action_label(o.state, *to))) }
                         }
                     }
@@ -159,10 +167,11 @@ pub(super) fn diagnosis_form(ctx: &Ctx, o: &WorkOrder, forms: &Forms) -> Markup 
     let lang = ctx.lang;
     let blank = (String::new(), FieldErrors::new());
     let (text, errors) = forms.diagnosis.as_ref().unwrap_or(&blank);
+    let action = format!("/orders/{}/diagnosis", o.id);
     html! {
-        section.panel {
+        section.panel id="diagnosis" {
             h2 { (lang.t(Msg::AddDiagnosis)) }
-            form method="post" action={ "/orders/" (o.id) "/diagnosis" } novalidate {
+            form method="post" action=(action) hx-post=(action) hx-target="#order-page" hx-swap="outerHTML" data-swap-invalid novalidate {
                 (csrf_field(ctx))
                 (textarea("text", lang.t(Msg::Diagnosis), text, None, errors, lang))
                 div.actions { button.secondary type="submit" { (lang.t(Msg::AddDiagnosis)) } }

@@ -14,7 +14,7 @@ use warp::hyper::body::Bytes;
 use warp::reply::Response;
 
 use super::page::{Forms, order_page};
-use super::{Change, begin, body, ctx, done};
+use super::{Change, begin, body, ctx};
 use crate::domain::field::required_text;
 use crate::domain::stock::quantity;
 use crate::domain::{Area, FieldErrors, Line, OrderId, Roles};
@@ -72,7 +72,7 @@ fn after(ctx: &Ctx, id: OrderId, back: &str, code: &str) -> AppResult<Response> 
     if back == "pick" {
         Ok(redirect_to(&format!("/parts/pick?notice={code}"), ctx.htmx))
     } else {
-        done(ctx, id, code)
+        Ok(redirect_to(&format!("/orders/{id}?notice={code}"), ctx.htmx))
     }
 }
 
