@@ -217,10 +217,14 @@
 (function () {
   "use strict";
   var anchor = null;
+  // Only a change sent from the page's forms sets the anchor, and only the settling of that
+  // request uses it: a section that loads itself after the swap (the inspection summary) sends a
+  // request of its own meanwhile and must leave the anchor alone.
   document.addEventListener("htmx:beforeRequest", function (evt) {
     var form = evt.target.closest && evt.target.closest("[data-swap-invalid]");
     var section = form && form.closest("[id]");
-    anchor = section ? { id: section.id, top: section.getBoundingClientRect().top } : null;
+    if (!section) return;
+    anchor = { id: section.id, top: section.getBoundingClientRect().top, elt: evt.detail.elt };
   });
   document.addEventListener("htmx:beforeSwap", function (evt) {
     var elt = evt.detail.requestConfig && evt.detail.requestConfig.elt;
@@ -229,8 +233,9 @@
       evt.detail.isError = false;
     }
   });
-  document.addEventListener("htmx:afterSettle", function () {
-    if (!anchor) return;
+  document.addEventListener("htmx:afterSettle", function (evt) {
+    var from = evt.detail.requestConfig && evt.detail.requestConfig.elt;
+    if (!anchor || (from && from !== anchor.elt)) return;
     var again = document.getElementById(anchor.id);
     if (again) window.scrollBy(0, again.getBoundingClientRect().top - anchor.top);
     anchor = null;
