@@ -215,7 +215,18 @@ fn samples(data: &Path) -> Samples {
             use wrenchdesk::domain::OrderState;
             let (mut pick, mut pay) = (Vec::new(), Vec::new());
             for o in wrenchdesk::store::orders::on_board(tx)? {
-                pick.extend(o.lines.iter().filter(|l| !l.to_issue().is_zero()).map(|l| (o.id.0, l.no)));
+                // Lines whose part is on the shelf: issuing one that is not is refused (rightly),
+                // and the scenario measures issuing, not the refusal.
+                for l in o.lines.iter().filter(|l| !l.to_issue().is_zero()) {
+                    let part = l.catalog_part().map(wrenchdesk::domain::part::PartId);
+                    let on_hand = match part {
+                        Some(id) => wrenchdesk::store::parts::get(tx, id)?.map(|p| p.stock.on_hand),
+                        None => None,
+                    };
+                    if on_hand.is_some_and(|q| q >= rust_decimal::Decimal::ONE) {
+                        pick.push((o.id.0, l.no));
+                    }
+                }
                 if o.state == OrderState::Completed {
                     pay.push(o.id.0);
                 }

@@ -145,6 +145,8 @@ pub struct AppState {
     pub board_cache: board::BoardCache,
     /// The cars in the shop as the manager's panel last read them.
     pub glance_cache: reports::glance::GlanceCache,
+    /// The orders on the board as the home page's panels last read them.
+    pub on_board_cache: home::OnBoardCache,
     /// Photos being decoded and scaled at once (each holds a whole picture in memory).
     pub photo_permits: tokio::sync::Semaphore,
     /// Where backups go.
@@ -169,6 +171,7 @@ impl AppState {
             lan_base_url,
             board_cache: board::BoardCache::default(),
             glance_cache: Default::default(),
+            on_board_cache: Default::default(),
             photo_permits: tokio::sync::Semaphore::new(1),
             backups_dir,
         }))
