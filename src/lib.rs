@@ -21,8 +21,10 @@
 //! - [`password`]: argon2id hashing (a leaf).
 //! - [`server`]: start and stop: store, first administrator, listener, background jobs.
 //! - [`seed`]: deterministic generated data (the demo shop, the ten-years reference dataset),
-//!   with its stockroom in `seed/parts.rs` and the due lists' worked entries in `seed/care.rs`.
-//! - [`cli`]: the command line (`serve`, `demo`, `seed`, `check`, `backup`, `restore`, `user`);
+//!   with its stockroom in `seed/parts.rs`, the due lists' worked entries in `seed/care.rs` and
+//!   the inspections in `seed/inspections.rs`.
+//! - [`cli`]: the command line (`serve`, `init`, `demo`, `seed`, `check`, `backup`, `restore`,
+//!   `user`);
 //!   `main.rs` only calls [`cli::main`].
 //! - `src/bin/bench.rs`: the load benchmark, a separate binary driving a running server.
 //!
