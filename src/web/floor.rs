@@ -538,8 +538,37 @@ struct NoteUpload {
     problem: Option<(&'static str, Msg)>,
 }
 
-/// Reads the multipart note form. A photo is read chunk by chunk and given up as soon as it
-/// passes the limit, so an oversized upload never sits whole in memory.
+/// One part of a multipart form, read with a limit by [`read_part`].
+pub(crate) enum PartRead {
+    Data(Vec<u8>),
+    TooBig,
+    /// The body ended or broke mid-part (past the form's own limit, a dropped connection).
+    Broken,
+}
+
+/// Reads one part chunk by chunk and gives it up as soon as it passes `limit`: the rest is read
+/// and dropped, so memory stays flat and the phone gets the answer instead of a broken
+/// connection. Note photos and inspection photos both come through here.
+pub(crate) async fn read_part(part: &mut warp::multipart::Part, limit: usize) -> PartRead {
+    let mut data = Vec::new();
+    let mut too_big = false;
+    while let Some(chunk) = part.data().await {
+        let Ok(chunk) = chunk else { return PartRead::Broken };
+        if too_big {
+            continue;
+        }
+        if data.len() + chunk.remaining() > limit {
+            too_big = true;
+            data = Vec::new();
+            continue;
+        }
+        data.extend_from_slice(chunk.chunk());
+    }
+    if too_big { PartRead::TooBig } else { PartRead::Data(data) }
+}
+
+/// Reads the multipart note form; each part through [`read_part`], so an oversized upload never
+/// sits whole in memory.
 async fn read_note(mut form: warp::multipart::FormData) -> NoteUpload {
     let mut out = NoteUpload { csrf: String::new(), text: String::new(), photos: vec![], problem: None };
     while let Some(part) = form.next().await {
@@ -550,33 +579,21 @@ async fn read_note(mut form: warp::multipart::FormData) -> NoteUpload {
         };
         let field = part.name().to_string();
         let limit = if field == "photo" { PHOTO_LIMIT as usize } else { BODY_LIMIT as usize };
-        let mut data = Vec::new();
-        let mut too_big = false;
-        while let Some(chunk) = part.data().await {
-            let Ok(chunk) = chunk else {
+        let data = match read_part(&mut part, limit).await {
+            PartRead::Data(data) => data,
+            PartRead::TooBig => {
+                out.problem.get_or_insert(if field == "photo" {
+                    ("photo", Msg::PhotoTooLarge)
+                } else {
+                    ("text", Msg::TooLargeLead)
+                });
+                continue;
+            }
+            PartRead::Broken => {
                 out.problem.get_or_insert(("photo", Msg::PhotoTooLarge));
                 return out;
-            };
-            // Once over the limit, the rest is read and dropped, chunk by chunk: memory stays
-            // flat, and the phone gets the answer instead of a broken connection.
-            if out.problem.is_some() || too_big {
-                continue;
             }
-            if data.len() + chunk.remaining() > limit {
-                too_big = true;
-                data = Vec::new();
-                continue;
-            }
-            data.extend_from_slice(chunk.chunk());
-        }
-        if too_big {
-            out.problem.get_or_insert(if field == "photo" {
-                ("photo", Msg::PhotoTooLarge)
-            } else {
-                ("text", Msg::TooLargeLead)
-            });
-            continue;
-        }
+        };
         if out.problem.is_some() {
             continue;
         }

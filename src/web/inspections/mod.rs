@@ -28,7 +28,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use futures_util::StreamExt;
-use warp::Buf;
 use warp::Filter;
 use warp::filters::BoxedFilter;
 use warp::http::HeaderValue;
@@ -129,31 +128,21 @@ async fn read_upload(mut form: warp::multipart::FormData) -> Upload {
         };
         let field = part.name().to_string();
         let limit = if field == "photo" { PHOTO_LIMIT } else { BODY_LIMIT as usize };
-        let mut data = Vec::new();
-        let mut too_big = false;
-        while let Some(chunk) = part.data().await {
-            let Ok(chunk) = chunk else {
+        let data = match super::floor::read_part(&mut part, limit).await {
+            super::floor::PartRead::Data(data) => data,
+            super::floor::PartRead::TooBig => {
+                out.problem.get_or_insert(if field == "photo" {
+                    ("photo", Msg::PhotoTooLarge)
+                } else {
+                    ("note", Msg::TooLargeLead)
+                });
+                continue;
+            }
+            super::floor::PartRead::Broken => {
                 out.problem.get_or_insert(("photo", Msg::PhotoTooLarge));
                 return out;
-            };
-            if too_big {
-                continue;
             }
-            if data.len() + chunk.remaining() > limit {
-                too_big = true;
-                data = Vec::new();
-                continue;
-            }
-            data.extend_from_slice(chunk.chunk());
-        }
-        if too_big {
-            out.problem.get_or_insert(if field == "photo" {
-                ("photo", Msg::PhotoTooLarge)
-            } else {
-                ("note", Msg::TooLargeLead)
-            });
-            continue;
-        }
+        };
         if field == "photo" {
             if !data.is_empty() && out.photos.len() < inspections::PHOTOS_PER_ITEM {
                 out.photos.push(data);
