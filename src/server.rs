@@ -203,7 +203,7 @@ async fn create_first_admin(store: &Store, password: Option<String>) -> Result<O
     let hash = tokio::task::spawn_blocking(move || password::hash(&to_hash))
         .await
         .map_err(|e| StoreError::Internal(crate::store::Detail::from_source(e)))?;
-    let created = store.write(move |tx| users::create_first_admin_tx(tx, hash)).await?;
+    let created = store.write(move |tx| users::create_first_admin_tx(tx, hash.clone())).await?;
     Ok((created && generated).then_some(password))
 }
 

@@ -166,7 +166,7 @@ impl Inner {
         }
     }
 
-    fn settle<T>(&self, out: T, commit: u64, error: StoreError) -> StoreResult<T> {
+    pub(super) fn settle<T>(&self, out: T, commit: u64, error: StoreError) -> StoreResult<T> {
         tracing::error!(%error, commit, "a sync failed; reopening the database to see what it kept");
         self.suspect.store(true, Ordering::SeqCst);
         let kept = self.with_db(|db| {

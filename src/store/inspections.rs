@@ -197,7 +197,7 @@ pub fn save_item_tx(
     id: u64,
     index: usize,
     result: ItemResult,
-    photos: Vec<NewPhoto>,
+    photos: &[NewPhoto],
 ) -> StoreResult<Inspection> {
     let mut inspection = get_tx(tx, id)?;
     let order = orders::get_tx(tx, inspection.order_id)?;
@@ -215,7 +215,7 @@ pub fn save_item_tx(
         )));
     }
     let mut ids = Vec::new();
-    for photo in &photos {
+    for photo in photos {
         let photo_id = next_id_tx(tx, "photo")?;
         tx.open_table(PHOTOS)?.insert(photo_id, photo.picture.as_slice())?;
         tx.open_table(PHOTO_THUMBS)?.insert(photo_id, photo.thumb.as_slice())?;

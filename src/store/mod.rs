@@ -4,8 +4,8 @@
 //! one action composes several of them and commits once. Where the work runs: a short read
 //! ([`Store::read`], the lookups one page shows) runs inline on the async thread that asked,
 //! because the hop to another thread costs more than the read; [`Store::scan`] (reports,
-//! exports, anything over many rows) and every write ([`Store::write`]) run on tokio's blocking
-//! threads. No transaction lives across an `.await`. Every change to business data appends an
+//! exports, anything over many rows) and every write ([`Store::write`], batched with the others
+//! waiting) run on tokio's blocking threads. No transaction lives across an `.await`. Every change to business data appends an
 //! [`audit`] entry in the same transaction.
 //!
 //! This file holds [`Store`] itself: opening, the read and write entry points, the session cache
@@ -13,6 +13,8 @@
 //! - `error`: [`StoreError`] and the [`Detail`] (context and source) of storage failures.
 //! - `flush`: the write path: every write transaction, group commit (one sync makes every
 //!   commit before it durable), and settling a write whose sync failed.
+//! - [`batch`]: the users' actions that arrive together run in one transaction with one sync;
+//!   one that fails is dropped and the rest run again without it.
 //! - `restore`: swapping the file under a running server: restoring a backup, healing after a
 //!   storage failure.
 //! - `unfinished`: a new database file whose creation a crash cut short, which redb refuses
@@ -40,6 +42,7 @@
 
 pub mod audit;
 pub mod backup;
+mod batch;
 pub mod care;
 pub mod check;
 pub mod checkout;
@@ -115,6 +118,8 @@ struct Inner {
     orders_changed: AtomicU64,
     /// Makes commits durable in groups (see [`Flusher`]).
     flusher: Flusher,
+    /// Users' actions waiting to share the next write transaction (see [`batch`]).
+    batcher: batch::Batcher,
     /// Long reads running at once (see [`Store::scan`]): one per core.
     scans: tokio::sync::Semaphore,
 }
@@ -250,6 +255,7 @@ impl Store {
                     std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
                 ),
                 flusher: Default::default(),
+                batcher: Default::default(),
                 orders_changed: AtomicU64::new(start.unwrap_or(1)),
             }),
         };
@@ -272,15 +278,18 @@ impl Store {
         f(&self.inner.search.read().unwrap_or_else(|e| e.into_inner()))
     }
 
-    /// Like [`Store::write`], for actions that change customers or vehicles: after the commit,
-    /// the touched customers' search entries are refreshed from the database.
+    /// Like [`Store::write`], for actions that change customers, vehicles, orders or parts:
+    /// after the commit, the touched customers' search entries and parts' index rows are
+    /// refreshed from the database, and live pages see changed orders.
     pub async fn write_touching<T, F>(&self, f: F) -> StoreResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&WriteTransaction, &mut Touched) -> StoreResult<T> + Send + 'static,
+        F: Fn(&WriteTransaction, &mut Touched) -> StoreResult<T> + Send + 'static,
     {
-        let store = self.clone();
-        blocking(move || store.write_touching_now(f)).await
+        self.batched(Box::new(move |tx, touched| {
+            Ok(Box::new(f(tx, touched)?) as Box<dyn std::any::Any + Send>)
+        }))
+        .await
     }
 
     /// [`Store::write_touching`] for tools and tests outside the runtime.
@@ -328,15 +337,18 @@ impl Store {
         }
     }
 
-    /// Runs `f` in one durable write transaction on a blocking thread. The transaction commits
-    /// only if `f` returns `Ok`; an error drops it, so nothing of it is kept.
+    /// Runs `f` in a durable write transaction, answered once it is on disk. The transaction
+    /// commits only if `f` returns `Ok`; an error drops it, so nothing of it is kept.
+    ///
+    /// Actions that arrive together share one transaction and one sync (see [`batch`]), so `f`
+    /// may run more than once, each time from the same state, and only the run that commits
+    /// counts: it takes what it needs by reference or clones it, and decides from what it reads.
     pub async fn write<T, F>(&self, f: F) -> StoreResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&WriteTransaction) -> StoreResult<T> + Send + 'static,
+        F: Fn(&WriteTransaction) -> StoreResult<T> + Send + 'static,
     {
-        let store = self.clone();
-        blocking(move || store.write_now(f)).await
+        self.batched(Box::new(move |tx, _| Ok(Box::new(f(tx)?) as Box<dyn std::any::Any + Send>))).await
     }
 
     /// Like [`Store::write`] but not synced to disk on commit: for bookkeeping that may be lost

@@ -525,7 +525,7 @@ async fn request_part(state: &AppState, ctx: &Ctx, token: &str, body: &[u8]) -> 
     let (actor, id) = (user.actor(), order.id);
     let order = state
         .store
-        .write_touching(move |tx, t| orders::request_part_tx(tx, t, &actor, id, text, qty))
+        .write_touching(move |tx, t| orders::request_part_tx(tx, t, &actor, id, text.clone(), qty))
         .await?;
     Ok(redirect_to(&format!("/t/{}?floor=1&notice=part#parts", token_of(&order)), ctx.htmx))
 }
@@ -646,8 +646,10 @@ async fn add_note(
         }
     }
     let (actor, id) = (user.actor(), order.id);
-    let order =
-        state.store.write_touching(move |tx, t| orders::add_note_tx(tx, t, &actor, id, text, photos)).await?;
+    let order = state
+        .store
+        .write_touching(move |tx, t| orders::add_note_tx(tx, t, &actor, id, text.clone(), &photos))
+        .await?;
     Ok(redirect_to(&format!("/t/{}?floor=1&notice=note#notes", token_of(&order)), ctx.htmx))
 }
 

@@ -181,10 +181,13 @@ async fn save(state: &AppState, ctx: &Ctx, id: Option<u64>, body: &[u8]) -> AppR
     };
     let actor = user.actor();
     let result = match id {
-        None => state.store.write(move |tx| templates::create_tx(tx, &actor, details)).await,
+        None => state.store.write(move |tx| templates::create_tx(tx, &actor, details.clone())).await,
         Some(id) => {
             let version: u64 = form.get("version").parse().map_err(|_| AppError::BadRequest)?;
-            state.store.write(move |tx| templates::update_tx(tx, &actor, id, version, details, active)).await
+            state
+                .store
+                .write(move |tx| templates::update_tx(tx, &actor, id, version, details.clone(), active))
+                .await
         }
     };
     match result {

@@ -319,12 +319,12 @@ async fn lookup_create(state: &AppState, ctx: &Ctx, body: &[u8]) -> AppResult<Re
     let result = state
         .store
         .write_touching(move |tx, touched| {
-            let owner = match (existing_owner, customer) {
+            let owner = match (existing_owner, customer.clone()) {
                 (Some(id), _) => id,
                 (None, Some(details)) => customers::create_tx(tx, touched, &actor, details)?.id,
                 (None, None) => return Err(StoreError::Invalid(FieldErrors::one("name", Msg::Required))),
             };
-            vehicles::create_tx(tx, touched, &actor, owner, vehicle)
+            vehicles::create_tx(tx, touched, &actor, owner, vehicle.clone())
         })
         .await;
     match result {
@@ -407,7 +407,10 @@ async fn create(state: &AppState, ctx: &Ctx, body: &[u8]) -> AppResult<Response>
         Err(errors) => return Ok(vehicle_form(ctx, Some(&owner), None, &input, &errors)),
     };
     let actor = user.actor();
-    match state.store.write_touching(move |tx, t| vehicles::create_tx(tx, t, &actor, owner_id, details)).await
+    match state
+        .store
+        .write_touching(move |tx, t| vehicles::create_tx(tx, t, &actor, owner_id, details.clone()))
+        .await
     {
         Ok(v) => Ok(redirect_to(&format!("/vehicles/{}?notice=saved", v.id), ctx.htmx)),
         Err(StoreError::Invalid(errors)) => Ok(vehicle_form(ctx, Some(&owner), None, &input, &errors)),
@@ -542,7 +545,9 @@ async fn update(state: &AppState, ctx: &Ctx, id: VehicleId, body: &[u8]) -> AppR
     let actor = user.actor();
     match state
         .store
-        .write_touching(move |tx, t| vehicles::update_tx(tx, t, &actor, id, version, details, confirm))
+        .write_touching(move |tx, t| {
+            vehicles::update_tx(tx, t, &actor, id, version, details.clone(), confirm)
+        })
         .await
     {
         Ok(_) => Ok(redirect_to(&format!("/vehicles/{id}?notice=saved"), ctx.htmx)),

@@ -140,7 +140,7 @@ pub fn add_note_tx(
     actor: &Actor,
     id: OrderId,
     text: String,
-    photos: Vec<NewPhoto>,
+    photos: &[NewPhoto],
 ) -> StoreResult<WorkOrder> {
     let before = get_tx(tx, id)?;
     if before.state.is_closed() {
@@ -148,7 +148,7 @@ pub fn add_note_tx(
     }
     let mut order = before.clone();
     let mut ids = Vec::new();
-    for photo in &photos {
+    for photo in photos {
         let photo_id = next_id_tx(tx, "photo")?;
         tx.open_table(PHOTOS)?.insert(photo_id, photo.picture.as_slice())?;
         tx.open_table(PHOTO_THUMBS)?.insert(photo_id, photo.thumb.as_slice())?;

@@ -39,8 +39,10 @@ async fn set_key(state: &AppState, ctx: &Ctx, body: &[u8]) -> AppResult<Response
         _ => return Err(AppError::BadRequest),
     };
     let actor = admin.actor();
-    let saved =
-        state.store.write(move |tx| settings_store::set_display_key_tx(tx, &cap, &actor, key)).await?;
+    let saved = state
+        .store
+        .write(move |tx| settings_store::set_display_key_tx(tx, &cap, &actor, key.clone()))
+        .await?;
     state.set_settings(saved);
     Ok(redirect_to("/admin/settings?saved=1#display-key", ctx.htmx))
 }

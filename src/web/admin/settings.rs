@@ -135,7 +135,7 @@ pub(super) async fn save_settings(state: &AppState, ctx: &Ctx, body: &[u8]) -> A
         .store
         .write(move |tx| {
             // The wall display's key is not in the form: it stays as it is.
-            let mut settings = settings;
+            let mut settings = settings.clone();
             settings.display_key = settings_store::get_tx(tx)?.display_key;
             settings_store::save_tx(tx, &cap, &actor, &settings)?;
             Ok(settings)

@@ -29,7 +29,7 @@ pub(super) async fn set_roles(state: &AppState, ctx: &Ctx, id: UserId, body: &[u
     let display_name = display_name.unwrap_or_default();
     let result = state
         .store
-        .write(move |tx| users::set_roles_tx(tx, &cap, &actor, id, version, roles, display_name))
+        .write(move |tx| users::set_roles_tx(tx, &cap, &actor, id, version, roles, display_name.clone()))
         .await
         .map(|_| "roles");
     answer(state, ctx, id, result).await
@@ -52,7 +52,7 @@ pub(super) async fn reset_password(
     let hash = state.hasher.hash(password.to_string()).await?;
     let result = state
         .store
-        .write(move |tx| users::reset_password_tx(tx, &cap, &actor, id, hash))
+        .write(move |tx| users::reset_password_tx(tx, &cap, &actor, id, hash.clone()))
         .await
         .map(|_| "password");
     answer(state, ctx, id, result).await

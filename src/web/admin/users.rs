@@ -147,7 +147,7 @@ pub(super) async fn create_user(state: &AppState, ctx: &Ctx, body: &[u8]) -> App
     let password_hash = state.hasher.hash(form.owned("password")).await?;
     let actor = admin.actor();
     let new = NewUser { username, display_name, password_hash, roles, must_change_password: true };
-    let created = state.store.write(move |tx| users::create_tx(tx, &cap, &actor, new)).await;
+    let created = state.store.write(move |tx| users::create_tx(tx, &cap, &actor, new.clone())).await;
     match created {
         Ok(user) => Ok(redirect_to(&format!("/admin/users?created={}", user.username), ctx.htmx)),
         Err(StoreError::Invalid(errors)) => users_page(state, ctx, typed, &errors, None).await,

@@ -403,7 +403,7 @@ async fn change_password(state: &AppState, ctx: &Ctx, body: &[u8]) -> AppResult<
     state
         .store
         .write(move |tx| {
-            users::set_password_tx(tx, &actor, id, Some(version), hash, false)?;
+            users::set_password_tx(tx, &actor, id, Some(version), hash.clone(), false)?;
             // Other devices signed in with the old password are signed out.
             sessions::end_all_for_user_except_tx(tx, id, Some(session))?;
             Ok(())

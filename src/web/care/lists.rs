@@ -274,7 +274,7 @@ pub(super) async fn outcome(
     let actor = user.actor();
     let (_, until) = state
         .store
-        .write(move |tx| care::record_outcome_tx(tx, &actor, kind, subject, outcome, summary, today))
+        .write(move |tx| care::record_outcome_tx(tx, &actor, kind, subject, outcome, summary.clone(), today))
         .await?;
     if ctx.htmx {
         let done = html! {

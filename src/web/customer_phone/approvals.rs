@@ -87,7 +87,10 @@ async fn answer(state: &AppState, ctx: &Ctx, token: &str, body: &[u8]) -> AppRes
     };
     let declined = details.decisions.iter().any(|(_, d)| *d == Decision::Declined);
     let (id, sent) = (order.id, link.token);
-    match state.store.write_touching(move |tx, t| orders::customer_approve_tx(tx, t, id, sent, details)).await
+    match state
+        .store
+        .write_touching(move |tx, t| orders::customer_approve_tx(tx, t, id, sent, details.clone()))
+        .await
     {
         Ok(_) => {
             state.customer_throttle.succeeded(&key, ctx.client);

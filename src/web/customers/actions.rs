@@ -39,7 +39,7 @@ pub(super) async fn add_contact(
     let Ok(summary) = required_text(form.get("summary"), 500) else {
         return Ok(redirect_to(&format!("/customers/{id}?refused=summary"), ctx.htmx));
     };
-    state.store.write(move |tx| customers::add_contact_tx(tx, &actor, id, kind, summary)).await?;
+    state.store.write(move |tx| customers::add_contact_tx(tx, &actor, id, kind, summary.clone())).await?;
     Ok(redirect_to(&format!("/customers/{id}?notice=contact"), ctx.htmx))
 }
 

@@ -170,8 +170,8 @@ pub(super) async fn save(
     let result = state
         .store
         .write_touching(move |tx, touched| match existing {
-            Some((id, version)) => customers::update_tx(tx, touched, &actor, id, version, details),
-            None => customers::create_tx(tx, touched, &actor, details),
+            Some((id, version)) => customers::update_tx(tx, touched, &actor, id, version, details.clone()),
+            None => customers::create_tx(tx, touched, &actor, details.clone()),
         })
         .await;
     match result {

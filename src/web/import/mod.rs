@@ -224,7 +224,7 @@ async fn confirm(state: &AppState, ctx: &Ctx, body: &[u8]) -> AppResult<Response
         .store
         .write_touching(move |tx, touched| {
             let (mut c, mut v) = (0usize, 0usize);
-            for row in rows {
+            for row in rows.clone() {
                 // Re-checked inside the transaction: someone may have added them meanwhile.
                 let exists = customers::sharing_phone_tx(tx, &row.customer.phone)?
                     .into_iter()

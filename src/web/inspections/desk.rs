@@ -509,7 +509,7 @@ async fn recommend(
     let actor = user.actor();
     let result = state
         .store
-        .write_touching(move |tx, t| inspections::recommend_tx(tx, t, &actor, insp, n, lines))
+        .write_touching(move |tx, t| inspections::recommend_tx(tx, t, &actor, insp, n, lines.clone()))
         .await;
     match result {
         Ok(_) => Ok(redirect_to(&format!("/orders/{id}/inspection?notice=recommended"), ctx.htmx)),
@@ -557,7 +557,7 @@ async fn take_up(
     let actor = user.actor();
     state
         .store
-        .write_touching(move |tx, t| inspections::take_up_tx(tx, t, &actor, id, insp, n, lines))
+        .write_touching(move |tx, t| inspections::take_up_tx(tx, t, &actor, id, insp, n, lines.clone()))
         .await?;
     Ok(redirect_to(&format!("/orders/{id}?notice=lines"), ctx.htmx))
 }

@@ -393,7 +393,7 @@ async fn save(
     let (actor, filler) = (user.actor(), Filler { user: user.user.id, desk });
     let saved = state
         .store
-        .write(move |tx| inspections::save_item_tx(tx, &actor, &filler, id, n, result, photos))
+        .write(move |tx| inspections::save_item_tx(tx, &actor, &filler, id, n, result.clone(), &photos))
         .await;
     let saved = match saved {
         Ok(s) => s,

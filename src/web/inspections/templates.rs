@@ -193,14 +193,25 @@ async fn save(state: &AppState, ctx: &Ctx, id: Option<u64>, body: &[u8]) -> AppR
     let actor = user.actor();
     let result = match id {
         None => {
-            state.store.write(move |tx| inspections::create_template_tx(tx, &actor, name_ok, items)).await
+            state
+                .store
+                .write(move |tx| inspections::create_template_tx(tx, &actor, name_ok.clone(), items.clone()))
+                .await
         }
         Some(id) => {
             let version: u64 = form.get("version").parse().map_err(|_| AppError::BadRequest)?;
             state
                 .store
                 .write(move |tx| {
-                    inspections::update_template_tx(tx, &actor, id, version, name_ok, items, active)
+                    inspections::update_template_tx(
+                        tx,
+                        &actor,
+                        id,
+                        version,
+                        name_ok.clone(),
+                        items.clone(),
+                        active,
+                    )
                 })
                 .await
         }

@@ -69,7 +69,11 @@ async fn record_approval(state: &AppState, ctx: &Ctx, id: OrderId, body: &[u8]) 
         Err(e) => return again(&view, input, e),
     };
     let actor = user.actor();
-    match state.store.write_touching(move |tx, t| orders::approve_tx(tx, t, &actor, id, details)).await {
+    match state
+        .store
+        .write_touching(move |tx, t| orders::approve_tx(tx, t, &actor, id, details.clone()))
+        .await
+    {
         Ok(_) => done(state, ctx, id, "approved").await,
         Err(StoreError::Invalid(e)) => {
             // The estimate moved on: show the new one, with the answer as typed.

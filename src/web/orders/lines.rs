@@ -79,7 +79,7 @@ async fn add_line(state: &AppState, ctx: &Ctx, id: OrderId, body: &[u8]) -> AppR
     let actor = user.actor();
     state
         .store
-        .write_touching(move |tx, t| orders::add_lines_tx(tx, t, &actor, id, vec![details], ""))
+        .write_touching(move |tx, t| orders::add_lines_tx(tx, t, &actor, id, vec![details.clone()], ""))
         .await?;
     done(state, ctx, id, "lines").await
 }
@@ -92,7 +92,10 @@ async fn add_template(state: &AppState, ctx: &Ctx, id: OrderId, body: &[u8]) -> 
     let lines = template.details.line_details(ctx.settings.labour_rate);
     let what = format!(" [{}]", template.details.name);
     let actor = user.actor();
-    state.store.write_touching(move |tx, t| orders::add_lines_tx(tx, t, &actor, id, lines, &what)).await?;
+    state
+        .store
+        .write_touching(move |tx, t| orders::add_lines_tx(tx, t, &actor, id, lines.clone(), &what))
+        .await?;
     done(state, ctx, id, "lines").await
 }
 
@@ -108,7 +111,10 @@ async fn update_line(state: &AppState, ctx: &Ctx, id: OrderId, no: u32, body: &[
         Err((input, e)) => return Ok(line_page(ctx, &view, line, &input, &e)),
     };
     let actor = user.actor();
-    state.store.write_touching(move |tx, t| orders::update_line_tx(tx, t, &actor, id, no, details)).await?;
+    state
+        .store
+        .write_touching(move |tx, t| orders::update_line_tx(tx, t, &actor, id, no, details.clone()))
+        .await?;
     done(state, ctx, id, "line").await
 }
 

@@ -224,7 +224,7 @@ async fn open(state: &AppState, ctx: &Ctx, body: &[u8]) -> AppResult<Response> {
     let result = state
         .store
         .write_touching(move |tx, t| {
-            orders::open_tx(tx, t, &actor, &settings, vehicle_id, reception, options, Utc::now())
+            orders::open_tx(tx, t, &actor, &settings, vehicle_id, reception.clone(), options, Utc::now())
         })
         .await;
     match result {
@@ -314,7 +314,9 @@ async fn update_reception(state: &AppState, ctx: &Ctx, id: OrderId, body: &[u8])
     let actor = user.actor();
     match state
         .store
-        .write_touching(move |tx, t| orders::update_reception_tx(tx, t, &actor, id, version, reception))
+        .write_touching(move |tx, t| {
+            orders::update_reception_tx(tx, t, &actor, id, version, reception.clone())
+        })
         .await
     {
         Ok(_) => done(state, ctx, id, "saved").await,

@@ -102,7 +102,10 @@ async fn add_diagnosis(state: &AppState, ctx: &Ctx, id: OrderId, body: &[u8]) ->
         }
     };
     let actor = user.actor();
-    state.store.write_touching(move |tx, t| orders::add_diagnosis_tx(tx, t, &actor, id, text)).await?;
+    state
+        .store
+        .write_touching(move |tx, t| orders::add_diagnosis_tx(tx, t, &actor, id, text.clone()))
+        .await?;
     done(state, ctx, id, "diagnosis").await
 }
 

@@ -310,7 +310,11 @@ async fn create(state: &AppState, ctx: &Ctx, body: &[u8]) -> AppResult<Response>
         Err(e) => return Ok(form_page(ctx, None, &input, &suppliers, &e)),
     };
     let actor = user.actor();
-    match state.store.write_touching(move |tx, t: &mut Touched| parts::create_tx(tx, t, &actor, new)).await {
+    match state
+        .store
+        .write_touching(move |tx, t: &mut Touched| parts::create_tx(tx, t, &actor, new.clone()))
+        .await
+    {
         Ok(part) => Ok(redirect_to(&format!("/parts/{}?notice=created", part.id), ctx.htmx)),
         Err(StoreError::Invalid(e)) => Ok(form_page(ctx, None, &input, &suppliers, &e)),
         Err(e) => Err(e.into()),
@@ -331,7 +335,10 @@ async fn update(state: &AppState, ctx: &Ctx, id: PartId, body: &[u8]) -> AppResu
         Err(e) => return Ok(form_page(ctx, Some(&part), &input, &suppliers, &e)),
     };
     let actor = user.actor();
-    match state.store.write_touching(move |tx, t| parts::update_tx(tx, t, &actor, id, version, details)).await
+    match state
+        .store
+        .write_touching(move |tx, t| parts::update_tx(tx, t, &actor, id, version, details.clone()))
+        .await
     {
         Ok(_) => Ok(redirect_to(&format!("/parts/{id}?notice=saved"), ctx.htmx)),
         Err(StoreError::Invalid(e)) => Ok(form_page(ctx, Some(&part), &input, &suppliers, &e)),

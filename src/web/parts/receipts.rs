@@ -229,8 +229,13 @@ async fn post_receipt(state: &AppState, ctx: &Ctx, body: &[u8]) -> AppResult<Res
     let result = state
         .store
         .write_touching(move |tx, t| {
-            let supplier = parts::pick_supplier_tx(tx, &actor, supplier)?;
-            ledger::receive_tx(tx, t, &actor, ReceiptDraft { supplier, invoice_no, date, lines })
+            let supplier = parts::pick_supplier_tx(tx, &actor, supplier.clone())?;
+            ledger::receive_tx(
+                tx,
+                t,
+                &actor,
+                ReceiptDraft { supplier, invoice_no: invoice_no.clone(), date, lines: lines.clone() },
+            )
         })
         .await;
     match result {

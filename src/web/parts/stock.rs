@@ -204,8 +204,9 @@ async fn receive(state: &AppState, ctx: &Ctx, id: PartId, body: &[u8]) -> AppRes
     let result = state
         .store
         .write_touching(move |tx, t| {
-            let supplier = parts::pick_supplier_tx(tx, &actor, supplier)?;
-            let draft = ReceiptDraft { supplier, invoice_no: String::new(), date: today, lines: vec![line] };
+            let supplier = parts::pick_supplier_tx(tx, &actor, supplier.clone())?;
+            let draft =
+                ReceiptDraft { supplier, invoice_no: String::new(), date: today, lines: vec![line.clone()] };
             ledger::receive_tx(tx, t, &actor, draft)
         })
         .await;
@@ -238,7 +239,7 @@ async fn stock_out(state: &AppState, ctx: &Ctx, id: PartId, body: &[u8]) -> AppR
     let actor = user.actor();
     match state
         .store
-        .write_touching(move |tx, t| ledger::stock_out_tx(tx, t, &actor, id, kind, qty, reason))
+        .write_touching(move |tx, t| ledger::stock_out_tx(tx, t, &actor, id, kind, qty, reason.clone()))
         .await
     {
         Ok(_) => Ok(redirect_to(&format!("/parts/{id}?notice=out"), ctx.htmx)),
@@ -263,7 +264,7 @@ async fn customer_return(state: &AppState, ctx: &Ctx, id: PartId, body: &[u8]) -
     let actor = user.actor();
     match state
         .store
-        .write_touching(move |tx, t| ledger::customer_return_tx(tx, t, &actor, id, qty, reason))
+        .write_touching(move |tx, t| ledger::customer_return_tx(tx, t, &actor, id, qty, reason.clone()))
         .await
     {
         Ok(_) => Ok(redirect_to(&format!("/parts/{id}?notice=returned"), ctx.htmx)),

@@ -172,11 +172,14 @@ async fn save(state: &AppState, ctx: &Ctx, id: Option<SupplierId>, body: &[u8]) 
     let result = match (id, checked) {
         (_, Err(e)) => Err(StoreError::Invalid(e)),
         (None, Ok(details)) => {
-            state.store.write(move |tx| parts::create_supplier_tx(tx, &actor, details)).await
+            state.store.write(move |tx| parts::create_supplier_tx(tx, &actor, details.clone())).await
         }
         (Some(id), Ok(details)) => {
             let version: u64 = form.get("version").parse().map_err(|_| AppError::BadRequest)?;
-            state.store.write(move |tx| parts::update_supplier_tx(tx, &actor, id, version, details)).await
+            state
+                .store
+                .write(move |tx| parts::update_supplier_tx(tx, &actor, id, version, details.clone()))
+                .await
         }
     };
     let errors = match result {

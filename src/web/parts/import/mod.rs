@@ -129,7 +129,7 @@ async fn confirm(state: &AppState, ctx: &Ctx, body: &[u8]) -> AppResult<Response
         .store
         .write_touching(move |tx, touched| {
             let (mut created, mut changed) = (0usize, 0usize);
-            for row in rows {
+            for row in rows.clone() {
                 let result = match row {
                     ReadyPart::New(new) => {
                         let number = new.details.number.to_string();
