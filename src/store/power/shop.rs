@@ -1,6 +1,6 @@
 //! A day at the shop, written through the store's real write path (the `_tx` functions the web
-//! layer calls, inside [`Store::write_touching_now`] and [`Store::write_lazy`]), with a
-//! [`Ledger`] of what the store answered.
+//! layer calls, inside [`Store::write_touching`], batched as the server batches them, and
+//! [`Store::write_lazy`]), with a [`Ledger`] of what the store answered.
 //!
 //! Customers and their cars come in; orders are opened, get a labour and a part line, are
 //! approved, clocked (start, pause, start, finish), have their part issued from stock, go to
@@ -148,17 +148,19 @@ impl Till {
         ledger.shapes.insert(seen.commit, seen.shape);
     }
 
-    /// One durable write; `Some` if the store answered "saved", `None` if the shop's rules
-    /// refused it. A storage error fails the test: the simulated disk never fails.
-    fn write<T>(
+    /// One durable write, through the batches the web layer's writes go through (several
+    /// writers' actions share a transaction, see `store::batch`); `Some` if the store answered
+    /// "saved", `None` if the shop's rules refused it. A storage error fails the test: the
+    /// simulated disk never fails.
+    fn write<T: Send + 'static>(
         &self,
         what: &'static str,
-        f: impl FnOnce(&WriteTransaction, &mut Touched) -> StoreResult<(T, Option<Record>)>,
+        f: impl Fn(&WriteTransaction, &mut Touched) -> StoreResult<(T, Option<Record>)> + Send + 'static,
     ) -> Option<T> {
-        let written = self.store.write_touching_now(|tx, t| {
+        let written = self.runtime.block_on(self.store.write_touching(move |tx, t| {
             let (out, record) = f(tx, t)?;
             Ok((out, record, next_commit_tx(tx)?))
-        });
+        }));
         match written {
             Ok((out, record, commit)) => {
                 let answered_at = Some(self.disk.calls());
@@ -214,7 +216,6 @@ pub struct Staff {
 
 /// Hires the staff, signs them in and stocks the shelves: the first writes on a new database.
 pub fn open_shop(till: &Till, technicians: usize) -> Staff {
-    let cap = Roles::of(&[Role::Admin]).admin_cap().expect("an admin may");
     let admin = Actor::system();
     let hire = |name: String, role: Role| {
         let roles = Roles::of(&[role]);
@@ -225,8 +226,12 @@ pub fn open_shop(till: &Till, technicians: usize) -> Staff {
             roles,
             must_change_password: false,
         };
+        let admin = admin.clone();
         let user = till
-            .write("user", |tx, _| Ok((users::create_tx(tx, &cap, &admin, new)?, None)))
+            .write("user", move |tx, _| {
+                let cap = Roles::of(&[Role::Admin]).admin_cap().expect("an admin may");
+                Ok((users::create_tx(tx, &cap, &admin, new.clone())?, None))
+            })
             .expect("a new user is hired");
         (Actor::user(user.id, &user.display_name), roles)
     };
@@ -248,7 +253,8 @@ pub fn open_shop(till: &Till, technicians: usize) -> Staff {
             last_seen: now,
             expires_at: now + chrono::Duration::hours(12),
         };
-        till.write("sign-in", |tx, _| Ok((sessions::insert_tx(tx, *id, &session)?, None)));
+        let id = *id;
+        till.write("sign-in", move |tx, _| Ok((sessions::insert_tx(tx, id, &session)?, None)));
     }
     let settings = till.store.read_now(settings::get).unwrap();
     let mut staff = Staff { advisor, cashier, clerk, technicians, sessions, parts: vec![], settings };
@@ -271,8 +277,8 @@ fn new_part(till: &Till, staff: &mut Staff, n: usize) {
     };
     let new = PartDetails::check(&input, &staff.settings.part_units, &[], true).expect("a valid part");
     let (clerk, _) = staff.clerk.clone();
-    if let Some(part) = till.write("part", |tx, t| {
-        let part = parts::create_tx(tx, t, &clerk, new)?;
+    if let Some(part) = till.write("part", move |tx, t| {
+        let part = parts::create_tx(tx, t, &clerk, new.clone())?;
         Ok((part.id, Some(Record::Part(part.id))))
     }) {
         staff.parts.push(part);
@@ -287,8 +293,10 @@ fn receive(till: &Till, staff: &Staff, part: PartId, qty: i64) {
         date: Utc::now().date_naive(),
         lines: vec![ReceiptLine { part, qty: Decimal::from(qty), unit_cost: Decimal::new(3400, 2) }],
     };
-    let (clerk, _) = &staff.clerk;
-    till.write("stock receipt", |tx, t| Ok((receive_tx(tx, t, clerk, draft)?, Some(Record::Part(part)))));
+    let (clerk, _) = staff.clerk.clone();
+    till.write("stock receipt", move |tx, t| {
+        Ok((receive_tx(tx, t, &clerk, draft.clone())?, Some(Record::Part(part))))
+    });
 }
 
 /// Where an order is in its day.
@@ -343,8 +351,9 @@ pub fn work(till: &Till, staff: &Staff, writer: usize, seed: u64, writes: usize)
             )
             .expect("a valid customer");
             let (advisor, _) = staff.advisor.clone();
-            let Some(customer) = till.write("customer", |tx, t| {
-                let c = customers::create_tx(tx, t, &advisor, details)?;
+            let a = advisor.clone();
+            let Some(customer) = till.write("customer", move |tx, t| {
+                let c = customers::create_tx(tx, t, &a, details.clone())?;
                 Ok((c.id, Some(Record::Customer(c.id))))
             }) else {
                 continue;
@@ -352,8 +361,8 @@ pub fn work(till: &Till, staff: &Staff, writer: usize, seed: u64, writes: usize)
             let plate = format!("粤{}{n:05}", ["A", "B", "C", "D", "E", "F"][writer % 6]);
             let input = VehicleInput { plate, mileage: format!("{}", 20_000 + n), ..Default::default() };
             let details = VehicleDetails::check(&input, today).expect("a valid car");
-            if let Some(car) = till.write("vehicle", |tx, t| {
-                let v = vehicles::create_tx(tx, t, &advisor, customer, details)?;
+            if let Some(car) = till.write("vehicle", move |tx, t| {
+                let v = vehicles::create_tx(tx, t, &advisor, customer, details.clone())?;
                 Ok((v.id, Some(Record::Vehicle(v.id))))
             }) {
                 cars.push(car);
@@ -385,7 +394,7 @@ pub fn work(till: &Till, staff: &Staff, writer: usize, seed: u64, writes: usize)
 }
 
 fn open(till: &Till, staff: &Staff, rng: &mut Rng, car: VehicleId) -> Option<Job> {
-    let (advisor, _) = &staff.advisor;
+    let (advisor, _) = staff.advisor.clone();
     let reception = Reception {
         mileage: None,
         fuel: Some(rng.below(5) as u8),
@@ -395,9 +404,9 @@ fn open(till: &Till, staff: &Staff, rng: &mut Rng, car: VehicleId) -> Option<Job
         advisor: advisor.user_id,
     };
     let options = orders::OpenOptions { confirm_second: true, ..Default::default() };
-    let settings = &staff.settings;
-    let order = till.write("order", |tx, t| {
-        let o = orders::open_tx(tx, t, advisor, settings, car, reception, options, Utc::now())?;
+    let settings = staff.settings.clone();
+    let order = till.write("order", move |tx, t| {
+        let o = orders::open_tx(tx, t, &advisor, &settings, car, reception.clone(), options, Utc::now())?;
         Ok((o.id, Some(Record::Order(o.id))))
     })?;
     let technician = rng.below(staff.technicians.len());
@@ -407,22 +416,24 @@ fn open(till: &Till, staff: &Staff, rng: &mut Rng, car: VehicleId) -> Option<Job
 /// Moves a job one step on; `true` once it is over (handed over or cancelled).
 fn advance(till: &Till, staff: &Staff, rng: &mut Rng, job: &mut Job) -> bool {
     let id = job.order;
-    let (advisor, advisor_roles) = &staff.advisor;
-    let (tech, tech_roles) = &staff.technicians[job.technician];
+    let (advisor, advisor_roles) = staff.advisor.clone();
+    let (tech, tech_roles) = staff.technicians[job.technician].clone();
     let unpaid = !matches!(job.step, Step::Pay | Step::Deliver);
     if unpaid && (job.refused >= 3 || rng.chance(3)) {
-        let cancelled = till.write("cancel", |tx, t| {
-            let o =
-                orders::transition_tx(tx, t, advisor, *advisor_roles, id, OrderState::Cancelled, "客户取消")?;
+        let a = advisor.clone();
+        let cancelled = till.write("cancel", move |tx, t| {
+            let o = orders::transition_tx(tx, t, &a, advisor_roles, id, OrderState::Cancelled, "客户取消")?;
             Ok((o, Some(Record::Order(id))))
         });
         if cancelled.is_some() {
             return true;
         }
     }
+    let labour = job.labour;
     let clock = |what, action| {
-        till.write(what, |tx, t| {
-            let (o, _) = orders::clock_tx(tx, t, tech, *tech_roles, id, job.labour, action)?;
+        let tech = tech.clone();
+        till.write(what, move |tx, t| {
+            let (o, _) = orders::clock_tx(tx, t, &tech, tech_roles, id, labour, action)?;
             Ok((o, Some(Record::Order(id))))
         })
     };
@@ -450,8 +461,9 @@ fn advance(till: &Till, staff: &Staff, rng: &mut Rng, job: &mut Job) -> bool {
                 };
                 lines.push(LineDetails::check(&input, staff.settings.labour_rate, &technicians).unwrap());
             }
-            till.write("lines", |tx, t| {
-                let o = orders::add_lines_tx(tx, t, advisor, id, lines, "")?;
+            let a = advisor.clone();
+            till.write("lines", move |tx, t| {
+                let o = orders::add_lines_tx(tx, t, &a, id, lines.clone(), "")?;
                 Ok((o, Some(Record::Order(id))))
             })
             .map(|o| {
@@ -468,7 +480,8 @@ fn advance(till: &Till, staff: &Staff, rng: &mut Rng, job: &mut Job) -> bool {
         }
         Step::Approve => {
             let method = if rng.chance(50) { ApprovalMethod::Phone } else { ApprovalMethod::InPerson };
-            till.write("approval", |tx, t| {
+            let a = advisor.clone();
+            till.write("approval", move |tx, t| {
                 let order = orders::get_tx(tx, id)?;
                 let details = ApprovalDetails {
                     estimate_version: order.estimate_version,
@@ -482,7 +495,7 @@ fn advance(till: &Till, staff: &Staff, rng: &mut Rng, job: &mut Job) -> bool {
                     }),
                     note: String::new(),
                 };
-                Ok((orders::approve_tx(tx, t, advisor, id, details)?, Some(Record::Order(id))))
+                Ok((orders::approve_tx(tx, t, &a, id, details)?, Some(Record::Order(id))))
             })
             .map(|_| Step::Start)
         }
@@ -495,9 +508,9 @@ fn advance(till: &Till, staff: &Staff, rng: &mut Rng, job: &mut Job) -> bool {
             .map(|_| if job.part.is_some() { Step::Issue } else { Step::QualityCheck }),
         Step::Issue => {
             let (no, part) = job.part.expect("a part line");
-            let (clerk, _) = &staff.clerk;
-            let issued = till.write("stock issue", |tx, t| {
-                let o = orders::issue_line_tx(tx, t, clerk, id, no, None, false, Utc::now())?;
+            let (clerk, _) = staff.clerk.clone();
+            let issued = till.write("stock issue", move |tx, t| {
+                let o = orders::issue_line_tx(tx, t, &clerk, id, no, None, false, Utc::now())?;
                 Ok((o, Some(Record::Part(part))))
             });
             if issued.is_none() {
@@ -509,19 +522,20 @@ fn advance(till: &Till, staff: &Staff, rng: &mut Rng, job: &mut Job) -> bool {
         Step::QualityCheck | Step::Complete => {
             let to =
                 if job.step == Step::Complete { OrderState::Completed } else { OrderState::QualityCheck };
-            till.write("state change", |tx, t| {
-                let o = orders::transition_tx(tx, t, advisor, *advisor_roles, id, to, "")?;
+            let a = advisor.clone();
+            till.write("state change", move |tx, t| {
+                let o = orders::transition_tx(tx, t, &a, advisor_roles, id, to, "")?;
                 Ok((o, Some(Record::Order(id))))
             })
             .map(|_| if to == OrderState::Completed { Step::Pay } else { Step::Complete })
         }
         Step::Pay => {
-            let (cashier, cashier_roles) = &staff.cashier;
+            let (cashier, cashier_roles) = staff.cashier.clone();
             let method = *rng.pick(&["cash", "wechat", "alipay", "card", "transfer", "on_account"]);
             let split = rng.chance(40);
-            let settings = &staff.settings;
-            till.write("payment", |tx, t| {
-                let balance = checkout::balance_tx(tx, id, settings)?;
+            let settings = staff.settings.clone();
+            till.write("payment", move |tx, t| {
+                let balance = checkout::balance_tx(tx, id, &settings)?;
                 let amount = if split && balance > Decimal::from(10) {
                     (balance / Decimal::TWO).round_dp(2)
                 } else {
@@ -532,15 +546,15 @@ fn advance(till: &Till, staff: &Staff, rng: &mut Rng, job: &mut Job) -> bool {
                     amount: amount.to_string(),
                     reference: String::new(),
                 };
-                let paid = checkout::pay_tx(tx, t, cashier, *cashier_roles, id, &input, settings)?;
+                let paid = checkout::pay_tx(tx, t, &cashier, cashier_roles, id, &input, &settings)?;
                 let record = Some(Record::Payment(paid.payment.id));
                 Ok((paid.settled, record))
             })
             .map(|settled| if settled { Step::Deliver } else { Step::Pay })
         }
         Step::Deliver => {
-            let delivered = till.write("hand-over", |tx, t| {
-                let o = orders::transition_tx(tx, t, advisor, *advisor_roles, id, OrderState::Delivered, "")?;
+            let delivered = till.write("hand-over", move |tx, t| {
+                let o = orders::transition_tx(tx, t, &advisor, advisor_roles, id, OrderState::Delivered, "")?;
                 Ok((o, Some(Record::Order(id))))
             });
             job.refused += 1;
