@@ -101,7 +101,7 @@ impl Store {
                 queue.waiting.drain(..n).collect()
             };
             let answers = {
-                let _unlead = Unlead(&self.inner.batcher);
+                let _unlead = Unlead(&self);
                 self.inner.run_batch(batch)
             };
             let last = {
@@ -119,14 +119,23 @@ impl Store {
     }
 }
 
-/// Hands the lead back if running a batch panics, so the next write leads instead of waiting
-/// for a leader that is gone.
-struct Unlead<'a>(&'a Batcher);
+/// If running a batch panics: a new leader takes what still waits, or the next write leads,
+/// so no write waits for a leader that is gone.
+struct Unlead<'a>(&'a Store);
 
 impl Drop for Unlead<'_> {
     fn drop(&mut self) {
-        if std::thread::panicking() {
-            self.0.lock().leading = false;
+        if !std::thread::panicking() {
+            return;
+        }
+        let mut queue = self.0.inner.batcher.lock();
+        let handle = tokio::runtime::Handle::try_current();
+        match handle {
+            Ok(handle) if !queue.waiting.is_empty() => {
+                let store = self.0.clone();
+                handle.spawn_blocking(move || store.lead());
+            }
+            _ => queue.leading = false,
         }
     }
 }
