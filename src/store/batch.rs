@@ -27,11 +27,10 @@ use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::Ordering;
 
-use redb::{Database, Durability, ReadableTable, WriteTransaction};
+use redb::{Database, Durability, WriteTransaction};
 use tokio::sync::oneshot;
 
-use super::flush::COMMIT_KEY;
-use super::{Detail, Inner, Store, StoreError, StoreResult, Touched, tables};
+use super::{Detail, Inner, Store, StoreError, StoreResult, Touched};
 
 /// An action's result, of the type its caller expects (see [`Store::write_touching`]).
 type Output = Box<dyn Any + Send>;
@@ -260,17 +259,8 @@ impl Inner {
                 Err(_) => return Ok(Run::Failed(i, StoreError::Internal("the write panicked".into()))),
             }
         }
-        let commit = {
-            let mut meta = tx.open_table(tables::META)?;
-            let next = meta.get(COMMIT_KEY)?.map(|v| v.value()).unwrap_or(0) + 1;
-            meta.insert(COMMIT_KEY, next)?;
-            next
-        };
-        tx.commit()?;
-        if super::sessions::take_changed() {
-            self.sessions.clear();
-        }
-        Ok(Run::Committed { outs, touched, commit, seq: self.flusher.committed() })
+        let (commit, seq) = self.commit_numbered(tx)?;
+        Ok(Run::Committed { outs, touched, commit, seq })
     }
 }
 
@@ -289,7 +279,7 @@ mod tests {
     use std::sync::Arc;
     use std::sync::atomic::AtomicUsize;
 
-    use redb::ReadableTableMetadata;
+    use redb::{ReadableTable, ReadableTableMetadata};
 
     use super::*;
     use crate::store::testing::temp_store;

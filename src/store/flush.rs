@@ -107,6 +107,23 @@ pub(super) enum Written<T> {
 pub(super) const COMMIT_KEY: &str = "commit_number";
 
 impl Inner {
+    /// Commits `tx` (without syncing) with the next commit number in `meta`, and empties the
+    /// session cache if it changed a session or a user; returns the commit number and the
+    /// commit's place in the group commit.
+    pub(super) fn commit_numbered(&self, tx: WriteTransaction) -> StoreResult<(u64, u64)> {
+        let commit = {
+            let mut meta = tx.open_table(tables::META)?;
+            let next = meta.get(COMMIT_KEY)?.map(|v| v.value()).unwrap_or(0) + 1;
+            meta.insert(COMMIT_KEY, next)?;
+            next
+        };
+        tx.commit()?;
+        if super::sessions::take_changed() {
+            self.sessions.clear();
+        }
+        Ok((commit, self.flusher.committed()))
+    }
+
     /// Every write goes through here: one transaction, committed only if `f` succeeds, and
     /// then, if `f` changed a session or a user, the session cache is emptied, so no cached
     /// session or user outlives a committed change (other writes leave it: every request reads
@@ -126,17 +143,7 @@ impl Inner {
         tx.set_durability(Durability::None)?;
         super::sessions::take_changed();
         let out = f(&tx)?;
-        let commit = {
-            let mut meta = tx.open_table(tables::META)?;
-            let next = meta.get(COMMIT_KEY)?.map(|v| v.value()).unwrap_or(0) + 1;
-            meta.insert(COMMIT_KEY, next)?;
-            next
-        };
-        tx.commit()?;
-        if super::sessions::take_changed() {
-            self.sessions.clear();
-        }
-        let seq = self.flusher.committed();
+        let (commit, seq) = self.commit_numbered(tx)?;
         if matches!(durability, Durability::Immediate)
             && let Err(error) = self.flusher.wait_durable(db, seq)
         {
