@@ -1,5 +1,5 @@
-//! The command line: `serve` (the default), `init`, `demo`, `seed`, `check`, `backup`, `restore`
-//! and `user`. Every option also reads `WRENCHDESK_<OPTION>`.
+//! The command line: `serve` (the default), `init`, `demo`, `seed`, `check`, `backup`, `restore`,
+//! `export` and `user`. Every option also reads `WRENCHDESK_<OPTION>`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -69,6 +69,15 @@ enum Command {
         #[command(flatten)]
         data: DataArgs,
     },
+    /// Export every record as CSV files in one zip, with a README (with the server stopped;
+    /// while it runs, Administration → Export downloads the same zip).
+    Export {
+        /// The zip to write.
+        #[arg(long)]
+        to: PathBuf,
+        #[command(flatten)]
+        data: DataArgs,
+    },
     /// Manage users from the shop's box (with the server stopped).
     #[command(subcommand)]
     User(UserCommand),
@@ -126,6 +135,7 @@ where
         Command::Check { repair_reports, data } => check(data, repair_reports),
         Command::Backup { to, data } => backup(to, data),
         Command::Restore { file, data } => restore(&file, data),
+        Command::Export { to, data } => export(&to, data),
         Command::Seed { profile, data } => seed(&profile, &data.data).map(|_| ExitCode::SUCCESS),
         Command::Demo { addr, data } => demo(addr, data),
         Command::User(UserCommand::ResetPassword { name, data }) => reset_password(&name, data),
@@ -281,6 +291,67 @@ fn backup(to: Option<PathBuf>, data: DataArgs) -> Result<ExitCode, String> {
         info.schema_version,
         started.elapsed().as_secs_f64(),
         info.timing()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `wrenchdesk export --to FILE`: the zip is written to `FILE.partial` and renamed when whole,
+/// with progress on standard error.
+fn export(to: &std::path::Path, data: DataArgs) -> Result<ExitCode, String> {
+    let store = match open(&data) {
+        Ok(store) => store,
+        Err(store::StoreError::InUse(_)) => {
+            return Err(format!(
+                "the server is running on {}: download the export from Administration → Export, or stop \
+                 the server first",
+                data.data.display()
+            ));
+        }
+        Err(e) => return Err(e.to_string()),
+    };
+    let tz = store.read_now(store::settings::get).map_err(|e| e.to_string())?.tz();
+    let mut partial = to.as_os_str().to_owned();
+    partial.push(".partial");
+    let partial = PathBuf::from(partial);
+    let file =
+        std::fs::File::create(&partial).map_err(|e| format!("cannot create {}: {e}", partial.display()))?;
+    let started = std::time::Instant::now();
+    let mut last = std::time::Instant::now();
+    let mut progress = |p: store::export::Progress<'_>| {
+        if last.elapsed().as_millis() >= 500 || (p.total > 0 && p.done == p.total) {
+            if p.total > 0 {
+                eprintln!("exporting {}: {} of {} rows", p.file, p.done, p.total);
+            } else {
+                eprintln!("exporting {}: {} rows", p.file, p.done);
+            }
+            last = std::time::Instant::now();
+        }
+    };
+    let written = store.read_now(|tx| {
+        let out = std::io::BufWriter::with_capacity(1 << 20, &file);
+        store::export::export_tx(tx, out, tz, &mut progress)
+    });
+    let summary = match written.and_then(|s| {
+        file.sync_all().map_err(|e| store::StoreError::storage("syncing the export", e))?;
+        Ok(s)
+    }) {
+        Ok(summary) => summary,
+        Err(e) => {
+            let _ = std::fs::remove_file(&partial);
+            return Err(e.to_string());
+        }
+    };
+    std::fs::rename(&partial, to)
+        .map_err(|e| format!("cannot rename {} to {}: {e}", partial.display(), to.display()))?;
+    let rows: u64 = summary.files.iter().map(|f| f.rows).sum();
+    println!(
+        "export written: {} ({:.1} MB, {} files, {} rows, {} photos) in {:.1} s",
+        to.display(),
+        summary.bytes as f64 / 1e6,
+        summary.files.len(),
+        rows,
+        summary.photos,
+        started.elapsed().as_secs_f64()
     );
     Ok(ExitCode::SUCCESS)
 }

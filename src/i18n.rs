@@ -208,6 +208,11 @@ catalog! {
     CardUsers => "添加用户、分配角色、重置密码、停用账号。", "Add users, assign roles, reset passwords, deactivate accounts.";
     CardSettings => "门店信息、时区、密码与会话规则、二维码地址。", "Shop profile, time zone, password and session rules, QR address.";
     CardAudit => "谁在何时做了什么。", "Who did what, and when.";
+    CardExport => "把全部数据导出为 CSV 文件（一个压缩包）。", "Take every record out as CSV files in one zip.";
+    ExportTitle => "导出数据", "Export";
+    ExportLead => "下载门店的全部记录：每类记录一个 CSV 文件（UTF-8，Excel 可直接打开中文），连同说明文件 README.txt，打包为一个 zip。照片也在其中。", "Download every record of the shop: one CSV file per kind (UTF-8, Excel opens the Chinese text), with a README.txt describing each file and its columns, in one zip. Photos are included.";
+    ExportTimes => "金额为十进制文本；时间同时给出 UTC 和门店当地时间。大型数据库需要几分钟，下载期间门店照常工作。", "Money is plain decimal text; times are given in UTC and in the shop's time. A large database takes a few minutes; the shop keeps working meanwhile.";
+    ExportDownload => "下载导出文件", "Download the export";
     HomeGreeting => "您好，{}", "Hello, {}";
     HomeLead => "今天要做什么？", "What would you like to do?";
 

@@ -24,7 +24,7 @@
 //!   with its stockroom in `seed/parts.rs`, the due lists' worked entries in `seed/care.rs` and
 //!   the inspections in `seed/inspections.rs`.
 //! - [`cli`]: the command line (`serve`, `init`, `demo`, `seed`, `check`, `backup`, `restore`,
-//!   `user`);
+//!   `export`, `user`);
 //!   `main.rs` only calls [`cli::main`].
 //! - `src/bin/bench.rs`: the load benchmark, a separate binary driving a running server.
 //!

@@ -8,6 +8,7 @@
 //! - [`care`]: the due lists (提醒): kinds, the km estimate from odometer readings, birthdays
 //!   and dormancy windows, outcomes and how long they snooze an entry, message templates.
 //! - [`contact`]: phone numbers and e-mail addresses.
+//! - [`csv`]: one CSV line: quoting, and formulas defused for spreadsheets.
 //! - [`vehicle`]: vehicles and their insurance, inspection and service due dates.
 //! - [`plate`]: licence plates and VINs.
 //! - [`work_order`]: work orders: lines, estimate, approvals, the state machine, the customer's
@@ -33,6 +34,7 @@ pub mod checkout;
 pub mod clock;
 mod code;
 pub mod contact;
+pub mod csv;
 pub mod customer;
 pub mod field;
 pub mod inspection;

@@ -36,6 +36,7 @@
 //! - [`audit`]: the append-only audit log.
 //! - [`backup`]: verified copies of the database, listing and rotating them.
 //! - [`check`]: `wrenchdesk check`: integrity and invariants.
+//! - [`export`]: the shop's own export: every record as CSV files in one zip, with a README.
 //! - [`faults`]: storage fault injection for the reliability tests.
 //! - `power` (tests only): a simulated disk that loses power, and the test that every write
 //!   answered "saved" survives the cut.
@@ -49,6 +50,7 @@ pub mod checkout;
 pub mod codec;
 pub mod customers;
 mod error;
+pub mod export;
 pub mod faults;
 mod flush;
 pub mod inspections;

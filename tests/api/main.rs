@@ -19,6 +19,7 @@ mod checkout;
 mod crash;
 mod customer;
 mod customers;
+mod export;
 mod floor;
 mod hostile;
 mod inspections;

@@ -159,6 +159,7 @@ fn doors(s: &Targets, x: &Extra) -> Vec<Door> {
         get(format!("/admin/users/{victim}"), ADMIN),
         get("/admin/settings", ADMIN),
         get("/admin/audit", ADMIN),
+        get("/admin/export", ADMIN),
         get("/admin/backups", ADMIN),
         get(format!("/admin/backups/restore/{backup}"), ADMIN),
         get(format!("/admin/backups/files/{backup}"), ADMIN)
@@ -183,6 +184,7 @@ fn doors(s: &Targets, x: &Extra) -> Vec<Door> {
         post(format!("/admin/users/{victim}/active"), ADMIN, &[("active", "false")]),
         post("/admin/settings", ADMIN, &settings),
         post("/admin/display-key", ADMIN, &[("action", "revoke")]),
+        post("/admin/export", ADMIN, &[]),
         post("/admin/backups", ADMIN, &[]),
         // Never confirmed: a restore replaces the data by design.
         post(format!("/admin/backups/restore/{backup}"), ADMIN, &[("confirm", "0")]),

@@ -7,12 +7,15 @@
 //! - `audit`: the audit log, newest first, filtered by user, action, record and day; the
 //!   history link that customer, vehicle and order pages show administrators.
 //! - `display`: the wall display's key (POST /admin/display-key), made and revoked here.
+//! - `export`: the shop's own export (`/admin/export`): every record as CSV files in a zip,
+//!   streamed.
 //!
 //! Backups (`/admin/backups`) are `web/backups`; the customer import is `web/import`.
 
 mod audit;
 pub(crate) use audit::history_link;
 mod display;
+mod export;
 mod settings;
 mod user_actions;
 mod users;
@@ -127,6 +130,7 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
         settings_page,
         save_settings,
         display::routes(&state),
+        export::routes(&state),
         audit_page
     )
 }
@@ -139,6 +143,7 @@ fn admin_home(ctx: &Ctx) -> AppResult<Response> {
         (Msg::NavSettings, Msg::CardSettings, "/admin/settings"),
         (Msg::NavAudit, Msg::CardAudit, "/admin/audit"),
         (Msg::NavBackups, Msg::CardBackups, "/admin/backups"),
+        (Msg::ExportTitle, Msg::CardExport, "/admin/export"),
     ];
     let body = html! {
         h1 { (lang.t(Msg::NavAdmin)) }
