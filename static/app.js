@@ -274,3 +274,32 @@
     layout();
   }, 8000);
 })();
+
+// The walk-around: a tap on the car's outline chooses the spot of the next mark (in the
+// drawing's own coordinates, whatever its size on screen); the server checks it is on the car.
+(function () {
+  "use strict";
+  document.addEventListener("click", function (evt) {
+    var svg = evt.target.closest && evt.target.closest("svg[data-outline]");
+    var form = document.getElementById("mark-form");
+    if (!svg || !form) return;
+    var pt = svg.createSVGPoint();
+    pt.x = evt.clientX;
+    pt.y = evt.clientY;
+    var p = pt.matrixTransform(svg.getScreenCTM().inverse());
+    var x = Math.max(0, Math.round(p.x)), y = Math.max(0, Math.round(p.y));
+    form.querySelector('[name="x"]').value = x;
+    form.querySelector('[name="y"]').value = y;
+    var spot = document.getElementById("pending-spot");
+    if (spot) {
+      spot.setAttribute("cx", x);
+      spot.setAttribute("cy", y);
+      spot.setAttribute("visibility", "visible");
+    }
+    var status = document.getElementById("spot-status");
+    if (status) {
+      status.textContent = status.getAttribute("data-chosen-text");
+      status.classList.add("chosen");
+    }
+  });
+})();

@@ -16,6 +16,8 @@
 //! - [`clock`]: the shop floor's side of an order: each labour line's time clock, parts requests.
 //! - [`template`]: service templates (named sets of lines).
 //! - [`inspection`]: inspection checklists, an order's inspection item by item, deferred work.
+//! - [`walkaround`]: the walk-around at reception: damage marked on a car's outline, warning
+//!   lights, items left in the car, the customer's signature.
 //! - [`part`]: the parts catalog and suppliers: part numbers, units, the part form.
 //! - [`pinyin`]: pinyin initials of Chinese text (quick search finds 机油滤清器 by `jyl`).
 //! - [`stock`]: stock arithmetic (moving-average cost), the ledger's movements, receipts and
@@ -50,6 +52,7 @@ pub mod stock;
 pub mod template;
 pub mod user;
 pub mod vehicle;
+pub mod walkaround;
 pub mod work_order;
 
 pub use contact::Phone;

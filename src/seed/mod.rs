@@ -9,6 +9,7 @@ mod care;
 mod checkout;
 mod inspections;
 mod parts;
+mod walkarounds;
 
 use std::time::Instant;
 
@@ -111,6 +112,7 @@ pub struct Summary {
     pub voids: usize,
     pub refunds: usize,
     pub inspections: usize,
+    pub walkarounds: usize,
     pub seconds: f64,
 }
 
@@ -643,6 +645,9 @@ pub fn run(store: &Store, profile: Profile, progress: &mut dyn FnMut(&str)) -> S
     let every = if profile == Profile::Demo { 3 } else { 12 };
     summary.inspections = inspections::run(store, every, &front)?;
     progress(&format!("inspections {}", summary.inspections));
+    // The walk-around at reception: every car in the shop, and one order in 4 (demo) or 6.
+    summary.walkarounds = walkarounds::run(store, if profile == Profile::Demo { 4 } else { 6 }, &front)?;
+    progress(&format!("walk-arounds {}", summary.walkarounds));
     summary.stock_moves = store.read_now(crate::store::parts::stock::count)?;
     (summary.voids, summary.refunds) = store.read_now(checkout::tally)?;
     summary.seconds = started.elapsed().as_secs_f64();

@@ -72,6 +72,9 @@ pub fn invariants(tx: &ReadTransaction, report: &mut Report) -> StoreResult<()> 
     guarded(report, "inspections, their photos and their order and vehicle indexes", || {
         super::inspections::verify(tx)
     });
+    guarded(report, "walk-arounds at reception: marks on the car, photos, signatures", || {
+        super::orders::walkaround::verify(tx)
+    });
     guarded(report, "audit log and id sequences", || check_sequences(tx));
     Ok(())
 }

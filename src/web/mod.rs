@@ -30,6 +30,9 @@
 //! - [`templates`]: service templates (保养套餐) kept by managers.
 //! - [`inspections`]: inspections (多项检测): checklists, the check on the phone, findings to
 //!   recommended lines, deferred work, the report, the vehicle's history and trends.
+//! - [`walkaround`]: the walk-around at reception (接车环检) on the kiosk: damage tapped on the
+//!   car's outline with photos, warning lights, items left, fuel, the customer's signature;
+//!   its sections of the order page, the printed order and the customer's page.
 //! - [`parts`]: the parts inventory: catalog, stock in and out, the to-pick list, stocktakes,
 //!   suppliers, low stock, valuation.
 //! - [`reports`]: the reports (revenue, volume, customers, technicians, parts, receivables) with
@@ -104,6 +107,7 @@ pub mod serve;
 pub mod show;
 pub mod templates;
 pub mod vehicles;
+pub mod walkaround;
 pub mod wall;
 
 use std::convert::Infallible;
@@ -281,6 +285,7 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
         checkout::routes(state.clone()),
         // Before the orders' routes: they answer any other POST /orders/{id}/… with 404.
         inspections::routes(state.clone()),
+        walkaround::routes(state.clone()),
         orders::routes(state.clone()),
         board::routes(state.clone()),
         wall::routes(state.clone()),

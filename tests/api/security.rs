@@ -54,6 +54,8 @@ const REPORTS: Access = Access::Areas(&[Area::Reports]);
 const PARTS_LOOKUP: Access = Access::Areas(&[Area::Parts, Area::Orders]);
 const CHECKOUT: Access = Access::Areas(&[Area::Checkout]);
 const BOARD: Access = Access::Areas(&[Area::Board]);
+/// Managers and admins (a signed walk-around reopened).
+const MANAGERS: Access = Access::Areas(&[Area::Reports]);
 /// The phone pages: technicians, and the desk, who may act on any line.
 const FLOOR: Access = Access::Areas(&[Area::MyJobs, Area::Orders]);
 
@@ -284,6 +286,28 @@ fn doors(s: &Targets, x: &Extra) -> Vec<Door> {
         post(format!("/orders/{o}/lines/2/issue"), PARTS_LOOKUP, &[("qty", "1")]),
         post(format!("/orders/{o}/lines/2/return"), PARTS_LOOKUP, &[("qty", "1"), ("reason", "越权")]),
         post(format!("/orders/{o}/lines/2/unused"), PARTS_LOOKUP, &[("unused", "1")]),
+        // The walk-around at reception: the desk; reopening a signed one, managers.
+        get(format!("/orders/{o}/walkaround"), ORDERS),
+        get(format!("/orders/{o}/walkaround/sign"), ORDERS),
+        post(
+            format!("/orders/{o}/walkaround/marks"),
+            ORDERS,
+            &[("x", "200"), ("y", "400"), ("kind", "dent")],
+        )
+        .upload(),
+        post(format!("/orders/{o}/walkaround/marks/1/remove"), ORDERS, &[]),
+        post(format!("/orders/{o}/walkaround/checks"), ORDERS, &[("fuel", "2"), ("lights", "abs")]),
+        post(
+            format!("/orders/{o}/walkaround/sign"),
+            ORDERS,
+            &[("signer", "越权"), ("signature", crate::walkaround::SIGNATURE)],
+        ),
+        post(format!("/orders/{o}/walkaround/reopen"), MANAGERS, &[("reason", "越权")]),
+        get(
+            format!("/orders/{o}/walkaround/photos/{}", x.photo),
+            Access::Areas(&[Area::MyJobs, Area::Orders, Area::Checkout]),
+        )
+        .note("404 for a photo that is no mark's"),
         // Parts inventory.
         get("/parts", PARTS_LOOKUP),
         get("/parts/options?part_q=x", PARTS_LOOKUP),

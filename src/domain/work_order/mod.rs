@@ -161,6 +161,10 @@ pub struct WorkOrder {
     /// How many times the sheet was printed again with a new QR.
     #[serde(default)]
     pub reprints: u32,
+    /// The walk-around at reception: damage already on the car, lights, items left, the
+    /// customer's signature.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub walkaround: Option<crate::domain::walkaround::Walkaround>,
     pub created_at: DateTime<Utc>,
     pub created_by: Option<UserId>,
     pub updated_at: DateTime<Utc>,
@@ -308,6 +312,7 @@ impl WorkOrder {
             part_requests: vec![],
             history: vec![],
             reprints: 0,
+            walkaround: None,
             created_at: at,
             created_by: by,
             updated_at: at,

@@ -16,6 +16,8 @@
 //! requests.rs   parts requests from the floor
 //! parts.rs      issuing catalog part lines from stock, returns, "not needed"
 //! query.rs      the order list's filters and pages
+//! walkaround.rs the walk-around at reception: marks and their photos, lights and items, the
+//!               customer's signature, a manager's reopening
 //! ```
 
 use chrono::Utc;
@@ -37,6 +39,7 @@ mod parts;
 mod query;
 mod requests;
 mod status;
+pub mod walkaround;
 
 pub use approvals::{approve_tx, customer_approve_tx};
 pub use floor::{

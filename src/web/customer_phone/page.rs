@@ -115,6 +115,7 @@ pub(super) fn customer_page(lang: Lang, view: &CustomerView, outcome: &Outcome) 
             (live(lang, view, &token))
             (approve_section(lang, view, &token, &link.csrf_hex(), outcome.answer.as_ref(), false))
             (crate::web::inspections::customer_section(lang, &view.inspections, o, &token))
+            (crate::web::walkaround::customer_section(lang, view.settings.tz(), o, &token))
             (receipt_section(lang, view))
             (shop_contact(lang, &view.settings))
         }
@@ -349,7 +350,11 @@ async fn photo(state: &AppState, ctx: &Ctx, token: &str, id: u64, q: &Query) -> 
         Ok(link) => link,
         Err(page) => return Ok(page),
     };
+    // The walk-around's photos once the customer signed it.
+    let signed = order.walkaround.as_ref().is_some_and(|w| w.is_signed());
+    let walk_photo = signed && orders::walkaround::has_photo(&order, id);
     if !orders::shared_photo(&order, id)
+        && !walk_photo
         && !crate::web::inspections::customer_photo(state, order.id, id).await?
     {
         return Err(AppError::NotFound);

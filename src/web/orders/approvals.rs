@@ -145,7 +145,7 @@ pub(super) fn approval_form(ctx: &Ctx, view: &OrderView, forms: &Forms) -> Marku
 }
 
 /// The signature as an inline SVG (numbers only, parsed on the way in).
-pub(super) fn signature_svg(sig: &Signature) -> Markup {
+pub fn signature_svg(sig: &Signature) -> Markup {
     html! {
         svg.signature xmlns="http://www.w3.org/2000/svg" viewBox={ "0 0 " (Signature::WIDTH) " " (Signature::HEIGHT) } role="img" {
             path d=(sig.svg_path()) fill="none" stroke="currentColor" stroke-width="6" stroke-linecap="round" stroke-linejoin="round" {}

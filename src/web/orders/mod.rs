@@ -46,6 +46,7 @@ use super::{AppState, BODY_LIMIT};
 use crate::domain::{Area, OrderId, Role, Roles, User, UserId};
 use crate::i18n::Msg;
 
+pub use approvals::signature_svg;
 pub use list::today_in;
 pub use requests::request_form;
 pub use stock::line_stock;

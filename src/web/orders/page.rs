@@ -150,6 +150,7 @@ pub(super) fn order_page(ctx: &Ctx, view: &OrderView, note: Option<Msg>, forms: 
             @if takes_work { (diagnosis_form(ctx, o, forms)) }
             @if desk || roles.has(Role::Cashier) { (status_form(ctx, o, roles, forms)) }
             (requests_section(ctx, o, desk || roles.may(Area::Parts)))
+            @if desk { (crate::web::walkaround::order_section(ctx, o)) }
             @if desk { (crate::web::inspections::order_section(ctx, o)) }
             (crate::web::floor::notes_section(ctx, o, &FieldErrors::new(), desk && !o.state.is_closed()))
             @if desk { (customer_link_panel(ctx, view)) }

@@ -274,6 +274,7 @@ fn print_view(ctx: &Ctx, sheet: &Sheet) -> Markup {
                 h2 { (lang.t(Msg::Lines)) }
                 (sheet_lines(ctx, order))
                 (inspection)
+                (crate::web::walkaround::print_section(ctx, order))
                 div.signatures {
                     div.sig {
                         @if let Some(sig) = signature { (signature_svg(sig)) }
