@@ -20,6 +20,9 @@
 //!   staff PIN's hash and a kiosk's key, so they stay out the day they exist).
 //! - What is derived from the records (indexes, report totals, the due lists) is not exported:
 //!   the records hold it all. Photos are exported as files (`photos/{id}.jpg`).
+//!
+//! The file is long because it lists every kind of record with its columns and its README
+//! text, a few lines each, kept together as one catalog.
 
 use std::collections::BTreeSet;
 use std::io::{self, Write};
