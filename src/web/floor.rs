@@ -567,6 +567,65 @@ pub(crate) async fn read_part(part: &mut warp::multipart::Part, limit: usize) ->
     if too_big { PartRead::TooBig } else { PartRead::Data(data) }
 }
 
+/// A multipart form with photos (an inspection item's card, a walk-around mark): its text
+/// fields, and the photos kept (each read through [`read_part`] and refused once over
+/// [`PHOTO_LIMIT`]).
+#[derive(Default)]
+pub(crate) struct Upload {
+    pub(crate) fields: HashMap<String, String>,
+    pub(crate) photos: Vec<Vec<u8>>,
+    pub(crate) problem: Option<(&'static str, Msg)>,
+}
+
+impl Upload {
+    pub(crate) fn get(&self, name: &str) -> &str {
+        self.fields.get(name).map(String::as_str).unwrap_or("")
+    }
+}
+
+/// Reads `form`, keeping at most `most_photos` photos.
+pub(crate) async fn read_upload(mut form: warp::multipart::FormData, most_photos: usize) -> Upload {
+    let mut out = Upload::default();
+    while let Some(part) = form.next().await {
+        let Ok(mut part) = part else {
+            out.problem.get_or_insert(("photo", Msg::PhotoTooLarge));
+            break;
+        };
+        let field = part.name().to_string();
+        let limit = if field == "photo" { PHOTO_LIMIT as usize } else { BODY_LIMIT as usize };
+        let data = match read_part(&mut part, limit).await {
+            PartRead::Data(data) => data,
+            PartRead::TooBig => {
+                out.problem.get_or_insert(if field == "photo" {
+                    ("photo", Msg::PhotoTooLarge)
+                } else {
+                    ("note", Msg::TooLargeLead)
+                });
+                continue;
+            }
+            PartRead::Broken => {
+                out.problem.get_or_insert(("photo", Msg::PhotoTooLarge));
+                return out;
+            }
+        };
+        if field == "photo" {
+            if !data.is_empty() && out.photos.len() < most_photos {
+                out.photos.push(data);
+            }
+            continue;
+        }
+        match String::from_utf8(data) {
+            Ok(text) => {
+                out.fields.insert(field, text);
+            }
+            Err(_) => {
+                out.problem.get_or_insert(("note", Msg::BadRequestLead));
+            }
+        }
+    }
+    out
+}
+
 /// Reads the multipart note form; each part through [`read_part`], so an oversized upload never
 /// sits whole in memory.
 async fn read_note(mut form: warp::multipart::FormData) -> NoteUpload {

@@ -27,17 +27,15 @@ mod templates;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use futures_util::StreamExt;
 use warp::Filter;
 use warp::filters::BoxedFilter;
 use warp::http::HeaderValue;
 use warp::reply::{Reply, Response};
 
+use super::AppState;
 use super::ctx::Ctx;
 use super::error::{AppError, AppResult};
-use super::{AppState, BODY_LIMIT};
 use crate::domain::Area;
-use crate::i18n::Msg;
 use crate::store::{inspections, orders};
 
 pub use desk::order_section;
@@ -100,63 +98,4 @@ pub(crate) fn jpeg(bytes: Vec<u8>) -> Response {
     headers.insert("content-type", HeaderValue::from_static("image/jpeg"));
     headers.insert("cache-control", HeaderValue::from_static("private, max-age=86400"));
     response
-}
-
-/// A multipart form as sent by an item's card: its text fields, and photos up to the photo
-/// limit each (read chunk by chunk and dropped once over it, as note photos are).
-#[derive(Default)]
-struct Upload {
-    fields: HashMap<String, String>,
-    photos: Vec<Vec<u8>>,
-    problem: Option<(&'static str, Msg)>,
-}
-
-impl Upload {
-    fn get(&self, name: &str) -> &str {
-        self.fields.get(name).map(String::as_str).unwrap_or("")
-    }
-}
-
-const PHOTO_LIMIT: usize = super::floor::PHOTO_LIMIT as usize;
-
-async fn read_upload(mut form: warp::multipart::FormData) -> Upload {
-    let mut out = Upload::default();
-    while let Some(part) = form.next().await {
-        let Ok(mut part) = part else {
-            out.problem.get_or_insert(("photo", Msg::PhotoTooLarge));
-            break;
-        };
-        let field = part.name().to_string();
-        let limit = if field == "photo" { PHOTO_LIMIT } else { BODY_LIMIT as usize };
-        let data = match super::floor::read_part(&mut part, limit).await {
-            super::floor::PartRead::Data(data) => data,
-            super::floor::PartRead::TooBig => {
-                out.problem.get_or_insert(if field == "photo" {
-                    ("photo", Msg::PhotoTooLarge)
-                } else {
-                    ("note", Msg::TooLargeLead)
-                });
-                continue;
-            }
-            super::floor::PartRead::Broken => {
-                out.problem.get_or_insert(("photo", Msg::PhotoTooLarge));
-                return out;
-            }
-        };
-        if field == "photo" {
-            if !data.is_empty() && out.photos.len() < inspections::PHOTOS_PER_ITEM {
-                out.photos.push(data);
-            }
-            continue;
-        }
-        match String::from_utf8(data) {
-            Ok(text) => {
-                out.fields.insert(field, text);
-            }
-            Err(_) => {
-                out.problem.get_or_insert(("note", Msg::BadRequestLead));
-            }
-        }
-    }
-    out
 }

@@ -12,7 +12,7 @@ use warp::filters::BoxedFilter;
 use warp::hyper::body::Bytes;
 use warp::reply::Response;
 
-use super::{Query, Upload, read_upload};
+use super::Query;
 use crate::domain::inspection::{
     Inspection, InspectionItem, InspectionTemplate, ItemInput, ItemKind, Rating, check_item,
 };
@@ -22,6 +22,7 @@ use crate::store::inspections::{self, Filler};
 use crate::store::{StoreError, vehicles};
 use crate::web::ctx::Ctx;
 use crate::web::error::{AppError, AppResult, redirect_to};
+use crate::web::floor::{Upload, read_upload};
 use crate::web::floor::{floor_user, resolve, token_of};
 use crate::web::layout::{self, csrf_field, notice};
 use crate::web::{AppState, BODY_LIMIT, html_response};
@@ -322,7 +323,7 @@ async fn save_item(
     form: warp::multipart::FormData,
 ) -> AppResult<Response> {
     floor_user(ctx)?;
-    let upload: Upload = read_upload(form).await;
+    let upload: Upload = read_upload(form, inspections::PHOTOS_PER_ITEM).await;
     save(state, ctx, token, id, n, upload).await
 }
 

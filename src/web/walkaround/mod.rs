@@ -29,7 +29,6 @@ mod sections;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use futures_util::StreamExt;
 use warp::Filter;
 use warp::filters::BoxedFilter;
 use warp::hyper::body::Bytes;
@@ -181,63 +180,6 @@ fn answer(ctx: &Ctx, view: &WalkView, part: &str, refused: Refused) -> Response 
     response
 }
 
-/// The mark form as sent: its fields and at most one photo, each part read through the note
-/// photos' limited reader.
-#[derive(Default)]
-struct Upload {
-    fields: HashMap<String, String>,
-    photo: Option<Vec<u8>>,
-    problem: Option<(&'static str, Msg)>,
-}
-
-impl Upload {
-    fn get(&self, name: &str) -> &str {
-        self.fields.get(name).map(String::as_str).unwrap_or("")
-    }
-}
-
-async fn read_upload(mut form: warp::multipart::FormData) -> Upload {
-    let mut out = Upload::default();
-    while let Some(part) = form.next().await {
-        let Ok(mut part) = part else {
-            out.problem.get_or_insert(("photo", Msg::PhotoTooLarge));
-            break;
-        };
-        let field = part.name().to_string();
-        let limit = if field == "photo" { super::floor::PHOTO_LIMIT as usize } else { BODY_LIMIT as usize };
-        let data = match super::floor::read_part(&mut part, limit).await {
-            super::floor::PartRead::Data(data) => data,
-            super::floor::PartRead::TooBig => {
-                out.problem.get_or_insert(if field == "photo" {
-                    ("photo", Msg::PhotoTooLarge)
-                } else {
-                    ("note", Msg::TooLargeLead)
-                });
-                continue;
-            }
-            super::floor::PartRead::Broken => {
-                out.problem.get_or_insert(("photo", Msg::PhotoTooLarge));
-                return out;
-            }
-        };
-        if field == "photo" {
-            if !data.is_empty() && out.photo.is_none() {
-                out.photo = Some(data);
-            }
-            continue;
-        }
-        match String::from_utf8(data) {
-            Ok(text) => {
-                out.fields.insert(field, text);
-            }
-            Err(_) => {
-                out.problem.get_or_insert(("note", Msg::BadRequestLead));
-            }
-        }
-    }
-    out
-}
-
 /// POST /orders/{id}/walkaround/marks: a mark where the advisor tapped (`x`, `y`), its `kind`,
 /// `note` and `photo`.
 async fn add_mark(
@@ -247,7 +189,7 @@ async fn add_mark(
     form: warp::multipart::FormData,
 ) -> AppResult<Response> {
     let user = desk(ctx)?;
-    let upload = read_upload(form).await;
+    let upload = super::floor::read_upload(form, 1).await;
     ctx.check_csrf(upload.get("csrf"))?;
     let view = load(state, id).await?;
     let input = MarkInput {
@@ -266,7 +208,7 @@ async fn add_mark(
         Ok(m) => m,
         Err(errors) => return refuse(input, errors),
     };
-    let photo = match upload.photo {
+    let photo = match upload.photos.into_iter().next() {
         Some(bytes) => match super::photo::scale_photo(state, bytes).await? {
             Ok(p) => Some(p),
             Err(msg) => return refuse(input, FieldErrors::one("photo", Problem::new(msg))),
