@@ -97,7 +97,7 @@ pub async fn spawn_child_on(data: &std::path::Path) -> (TestApp, ChildServer) {
         .expect("start the server binary");
     let guard = ChildServer(child);
     let base = format!("http://{addr}");
-    for _ in 0..400 {
+    for _ in 0..2400 {
         if reqwest::get(format!("{base}/healthz")).await.is_ok_and(|r| r.status().is_success()) {
             let app = TestApp { base, addr, data, _dir: None, server: None };
             return (app, guard);

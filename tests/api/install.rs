@@ -223,7 +223,7 @@ fn the_installer_refuses_what_it_cannot_do() {
 }
 
 async fn wait_for_health(app: &TestApp) {
-    for _ in 0..400 {
+    for _ in 0..2400 {
         if reqwest::get(app.url("/healthz")).await.is_ok_and(|r| r.status().is_success()) {
             return;
         }

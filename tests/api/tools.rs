@@ -115,7 +115,7 @@ async fn an_admin_makes_lists_and_downloads_backups_and_the_daily_one_runs() {
     assert!(!dailies(&backups));
     app.restart_with_daily_backups().await;
     let mut daily = false;
-    for _ in 0..100 {
+    for _ in 0..600 {
         daily = dailies(&backups);
         if daily {
             break;
