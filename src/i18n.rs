@@ -1157,6 +1157,8 @@ catalog! {
     CareInspection => "年检到期", "Annual inspection";
     CareBirthday => "近期生日", "Birthdays";
     CareDormant => "休眠客户", "Dormant customers";
+    CareDeferred => "延期维修项目", "Deferred work";
+    CareDeferredFrom => "{}：{}（{}，{}）", "{}: {} ({}, {})";
     OutcomeCalled => "已致电", "Called";
     OutcomeMessaged => "已发消息", "Messaged";
     OutcomeBooked => "已预约", "Booked";
@@ -1166,6 +1168,7 @@ catalog! {
     CareTplInsurance => "{name}您好，{shop}提醒您：爱车{plate}的保险将于{due}到期，续保可来电咨询：{shop_phone}。", "Hello {name}, this is {shop}: the insurance of {plate} expires on {due}. Call us about renewing: {shop_phone}.";
     CareTplInspection => "{name}您好，{shop}提醒您：爱车{plate}的年检在{due}到期，可提前来店检测：{shop_phone}。", "Hello {name}, this is {shop}: the annual inspection of {plate} is due on {due}. Come in for a check first: {shop_phone}.";
     CareTplBirthday => "{name}您好，{shop}全体员工祝您{due}生日快乐！{shop_phone}", "Happy birthday for {due}, {name}! Best wishes from everyone at {shop}. {shop_phone}";
+    CareTplDeferred => "{name}您好，{shop}提醒您：上次检查时发现爱车{plate}有建议维修的项目尚未处理，为了行车安全，建议在{due}前来店处理：{shop_phone}。", "Hello {name}, this is {shop}: at the last check we found work on {plate} that is still to be done. For your safety, please come in before {due}: {shop_phone}.";
     CareTplDormant => "{name}您好，好久不见！{shop}想念您和您的爱车{plate}，欢迎回来做个免费检查：{shop_phone}。", "Hello {name}, it has been a while! {shop} would be glad to see you and {plate} again for a free check: {shop_phone}.";
     CareDueCol => "到期", "Due";
     CareFrom => "从", "From";

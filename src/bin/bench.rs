@@ -410,6 +410,7 @@ impl Kind {
                     DueKind::Inspection => "due list: inspection",
                     DueKind::Birthday => "due list: birthdays",
                     DueKind::Dormant => "due list: dormant customers",
+                    DueKind::Deferred => "due list: deferred work",
                 }
             }
             Kind::CareOutcome => "durable write: a due-list outcome",
@@ -855,6 +856,7 @@ fn run(o: Options) -> ExitCode {
             Kind::Care(wrenchdesk::domain::care::DueKind::Inspection),
             Kind::Care(wrenchdesk::domain::care::DueKind::Birthday),
             Kind::Care(wrenchdesk::domain::care::DueKind::Dormant),
+            Kind::Care(wrenchdesk::domain::care::DueKind::Deferred),
             Kind::CareOutcome,
             Kind::RateItem,
             Kind::InspectionPage,

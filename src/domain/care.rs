@@ -1,8 +1,10 @@
 //! Customer care (客户关怀): the due lists (提醒) an advisor works through, and the rules behind
 //! them. Pure: the store keeps each entry indexed by the day it falls due (see `store::care`).
 //!
-//! - [`DueKind`]: the six lists. Vehicle lists are keyed by the vehicle, the others by the
+//! - [`DueKind`]: the seven lists. Vehicle lists are keyed by the vehicle, the others by the
 //!   customer.
+//! - [`deferred_due_day`]: when work a customer declined is followed up (a red finding sooner
+//!   than a yellow one).
 //! - [`km_due_day`]: the day a car is expected to reach its next service mileage, from its
 //!   odometer readings (km per day), with irregular readings handled.
 //! - [`birthday_key`] and [`birthday_keys`]: birthdays by month and day, a window that runs across
@@ -15,6 +17,7 @@ use chrono::{Datelike, Duration, Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use super::customer::ContactKind;
+use super::inspection::Rating;
 use crate::i18n::{Lang, Msg};
 
 super::code::code_enum!(
@@ -26,6 +29,7 @@ super::code::code_enum!(
         Inspection = "inspection" => CareInspection,
         Birthday = "birthday" => CareBirthday,
         Dormant = "dormant" => CareDormant,
+        Deferred = "deferred" => CareDeferred,
     }
 );
 
@@ -39,6 +43,7 @@ impl DueKind {
             DueKind::Inspection => 4,
             DueKind::Birthday => 5,
             DueKind::Dormant => 6,
+            DueKind::Deferred => 7,
         }
     }
 
@@ -48,11 +53,36 @@ impl DueKind {
 
     /// Whether entries of the list are vehicles (else customers).
     pub fn per_vehicle(self) -> bool {
-        matches!(self, DueKind::ServiceDate | DueKind::ServiceKm | DueKind::Insurance | DueKind::Inspection)
+        matches!(
+            self,
+            DueKind::ServiceDate
+                | DueKind::ServiceKm
+                | DueKind::Insurance
+                | DueKind::Inspection
+                | DueKind::Deferred
+        )
     }
 
-    pub const VEHICLE: [DueKind; 4] =
-        [DueKind::ServiceDate, DueKind::ServiceKm, DueKind::Insurance, DueKind::Inspection];
+    pub const VEHICLE: [DueKind; 5] = [
+        DueKind::ServiceDate,
+        DueKind::ServiceKm,
+        DueKind::Insurance,
+        DueKind::Inspection,
+        DueKind::Deferred,
+    ];
+}
+
+/// Days after the customer declined a red finding's work until the shop asks again.
+pub const DEFERRED_RED_DAYS: i64 = 14;
+/// Days after the customer declined a yellow (or unrated) finding's work until the shop asks.
+pub const DEFERRED_OTHER_DAYS: i64 = 42;
+
+/// The day work the customer declined on `declined_on` is followed up: two weeks on for a red
+/// finding (a safety matter), six weeks for the others. A car's entry on the list falls due on
+/// the earliest of its deferred findings' days.
+pub fn deferred_due_day(declined_on: NaiveDate, rating: Option<Rating>) -> NaiveDate {
+    let days = if rating == Some(Rating::Red) { DEFERRED_RED_DAYS } else { DEFERRED_OTHER_DAYS };
+    declined_on + Duration::days(days)
 }
 
 /// One odometer reading: the shop-local day it was taken and the km shown.
@@ -250,6 +280,7 @@ fn template_msg(kind: DueKind) -> Msg {
         DueKind::Inspection => Msg::CareTplInspection,
         DueKind::Birthday => Msg::CareTplBirthday,
         DueKind::Dormant => Msg::CareTplDormant,
+        DueKind::Deferred => Msg::CareTplDeferred,
     }
 }
 
@@ -323,6 +354,16 @@ mod tests {
         assert_eq!(next_birthday(d("1990-01-02"), d("2026-12-29")), d("2027-01-02"));
         assert_eq!(next_birthday(d("1992-02-29"), d("2027-02-01")), d("2027-02-28"));
         assert_eq!(age_on(d("1990-01-02"), d("2027-01-02")), 37);
+    }
+
+    #[test]
+    fn declined_red_work_is_followed_up_sooner_than_yellow() {
+        let declined = d("2026-12-20");
+        assert_eq!(deferred_due_day(declined, Some(Rating::Red)), d("2027-01-03"));
+        assert_eq!(deferred_due_day(declined, Some(Rating::Yellow)), d("2027-01-31"));
+        assert_eq!(deferred_due_day(declined, None), d("2027-01-31"));
+        assert!(DueKind::Deferred.per_vehicle() && DueKind::VEHICLE.contains(&DueKind::Deferred));
+        assert_eq!(DueKind::from_key(7), Some(DueKind::Deferred));
     }
 
     #[test]

@@ -12,7 +12,10 @@
 //!   its odometer readings (each work order's mileage at reception, and the vehicle's own);
 //! - birthdays: month × 100 + day of the customer's birthday;
 //! - dormant: the shop-local day of the customer's last visit (their newest work order, or the
-//!   day they were registered without one).
+//!   day they were registered without one);
+//! - deferred work: the earliest follow-up day of the car's findings whose recommended work
+//!   the customer declined and no later order took up (see `domain::care::deferred_due_day`);
+//!   kept by the order saves that change which lines are declined, and by taking work up.
 //!
 //! Working an entry (an outcome) logs a contact and snoozes the entry until a day: the snooze
 //! is stored with the entry and ends when its due day moves (a new due date is a new reminder).
@@ -23,10 +26,14 @@ use redb::{ReadTransaction, ReadableTable, ReadableTableMetadata, WriteTransacti
 use super::audit::{Actor, append_tx};
 use super::codec::Msgpack;
 use super::tables::{
-    CARE_DUE, CARE_DUE_BY_SUBJECT, CUSTOMERS, ORDERS, ORDERS_BY_CUSTOMER, ORDERS_BY_VEHICLE, VEHICLES,
+    CARE_DUE, CARE_DUE_BY_SUBJECT, CUSTOMERS, INSPECTIONS, INSPECTIONS_BY_VEHICLE, ORDERS,
+    ORDERS_BY_CUSTOMER, ORDERS_BY_VEHICLE, VEHICLES,
 };
 use super::{StoreError, StoreResult, customers, vehicles};
-use crate::domain::care::{DueKind, Outcome, Reading, birthday_key, birthday_keys, km_due_day};
+use crate::domain::care::{
+    DueKind, Outcome, Reading, birthday_key, birthday_keys, deferred_due_day, km_due_day,
+};
+use crate::domain::inspection::Inspection;
 use crate::domain::report::local_day;
 use crate::domain::{ContactKind, CustomerId, CustomerStatus, Vehicle, VehicleId, WorkOrder};
 
@@ -88,6 +95,39 @@ fn readings_in(
     Ok(out)
 }
 
+/// The day the car's deferred work falls due: the earliest follow-up day of its findings whose
+/// recommended work the customer declined (on the day of that answer) and no later order took
+/// up; `None` when there is none.
+fn deferred_day_in(
+    by_vehicle: &impl ReadableTable<(u64, u64), ()>,
+    inspections: &impl ReadableTable<u64, Msgpack<Inspection>>,
+    orders: &impl ReadableTable<u64, Msgpack<WorkOrder>>,
+    vehicle: VehicleId,
+    tz: chrono_tz::Tz,
+) -> StoreResult<Option<NaiveDate>> {
+    let mut earliest: Option<NaiveDate> = None;
+    for row in by_vehicle.range((vehicle.0, 0)..=(vehicle.0, u64::MAX))? {
+        let Some(inspection) = inspections.get(row?.0.value().1)? else { continue };
+        let inspection = inspection.value();
+        if inspection.items.iter().all(|i| i.line_no.is_none()) {
+            continue;
+        }
+        let Some(order) = orders.get(inspection.order_id.0)? else { continue };
+        let order = order.value();
+        for (_, item) in inspection.deferred(&order) {
+            let declined_at = item
+                .line_no
+                .and_then(|no| order.line(no))
+                .and_then(|line| line.decided_in)
+                .and_then(|no| order.approvals.iter().find(|a| a.no == no))
+                .map_or(order.updated_at, |a| a.at);
+            let day = deferred_due_day(local_day(declined_at, tz), item.rating);
+            earliest = Some(earliest.map_or(day, |e| e.min(day)));
+        }
+    }
+    Ok(earliest)
+}
+
 /// The day each vehicle list holds the vehicle under (none where it has no such date).
 pub fn vehicle_days_tx(
     tx: &WriteTransaction,
@@ -114,6 +154,16 @@ pub fn vehicle_days_tx(
     if let Some(target) = d.next_service_km {
         put(DueKind::ServiceKm, km_due_day(&readings_tx(tx, vehicle, tz)?, target));
     }
+    put(
+        DueKind::Deferred,
+        deferred_day_in(
+            &tx.open_table(INSPECTIONS_BY_VEHICLE)?,
+            &tx.open_table(INSPECTIONS)?,
+            &tx.open_table(ORDERS)?,
+            vehicle.id,
+            tz,
+        )?,
+    );
     Ok(out)
 }
 
@@ -200,7 +250,8 @@ fn place_tx(
     Ok(())
 }
 
-/// Re-indexes a vehicle's lists after it was created, saved, read at reception or deleted.
+/// Re-indexes a vehicle's lists after it was created, saved, read at reception or deleted, or
+/// its deferred work changed (a recommendation declined or taken up).
 pub fn vehicle_changed_tx(tx: &WriteTransaction, id: VehicleId) -> StoreResult<()> {
     let tz = super::settings::get_tx(tx)?.tz();
     let days = match vehicles::get_tx(tx, id).map(Some).or_else(not_found_none)? {
@@ -236,6 +287,31 @@ pub fn rebuild_tx(tx: &WriteTransaction) -> StoreResult<(usize, usize)> {
         place_tx(tx, &[DueKind::Birthday, DueKind::Dormant], *id, &days)?;
     }
     Ok((vehicle_ids.len(), customer_ids.len()))
+}
+
+/// Indexes every car's deferred work, leaving the other lists (and their snoozes) as they are:
+/// the step that brought the list to a database indexed before it existed. Returns how many
+/// cars are on it.
+pub fn index_deferred_tx(tx: &WriteTransaction) -> StoreResult<usize> {
+    let mut vehicles_with_inspections: Vec<u64> = Vec::new();
+    for row in tx.open_table(INSPECTIONS_BY_VEHICLE)?.iter()? {
+        let (vehicle, _) = row?.0.value();
+        if vehicles_with_inspections.last() != Some(&vehicle) {
+            vehicles_with_inspections.push(vehicle);
+        }
+    }
+    let tz = super::settings::get_tx(tx)?.tz();
+    let mut listed = 0;
+    for id in vehicles_with_inspections {
+        let Some(vehicle) = vehicles::get_tx(tx, VehicleId(id)).map(Some).or_else(not_found_none)? else {
+            continue;
+        };
+        let days: Vec<(DueKind, i32)> =
+            vehicle_days_tx(tx, &vehicle, tz)?.into_iter().filter(|(k, _)| *k == DueKind::Deferred).collect();
+        listed += days.len();
+        place_tx(tx, &[DueKind::Deferred], id, &days)?;
+    }
+    Ok(listed)
 }
 
 /// Which entries of a list to read: due from `from` to `to` (both included; for birthdays
@@ -388,6 +464,9 @@ pub fn verify(tx: &ReadTransaction) -> StoreResult<Vec<String>> {
     // The dates copied from the records must match them (the km and visit days are derived
     // from many records and checked by the tests of the write paths).
     let customers = tx.open_table(CUSTOMERS)?;
+    let (inspections_by_vehicle, inspections, orders) =
+        (tx.open_table(INSPECTIONS_BY_VEHICLE)?, tx.open_table(INSPECTIONS)?, tx.open_table(ORDERS)?);
+    let tz = super::settings::get(tx)?.tz();
     for row in tx.open_table(VEHICLES)?.iter()? {
         let (_, v) = row?;
         let v = v.value();
@@ -402,6 +481,11 @@ pub fn verify(tx: &ReadTransaction) -> StoreResult<Vec<String>> {
             if stored != day.filter(|_| listed).map(day_key) {
                 problems.push(format!("care index: vehicle {} {} is out of step", v.id, kind.code()));
             }
+        }
+        let deferred = deferred_day_in(&inspections_by_vehicle, &inspections, &orders, v.id, tz)?;
+        let stored = by_subject.get((DueKind::Deferred.key(), v.id.0))?.map(|x| x.value().0);
+        if stored != deferred.filter(|_| listed).map(day_key) {
+            problems.push(format!("care index: vehicle {} deferred work is out of step", v.id));
         }
     }
     for row in tx.open_table(CUSTOMERS)?.iter()? {

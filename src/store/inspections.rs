@@ -292,6 +292,7 @@ pub fn take_up_tx(
     let order = orders::add_lines_tx(tx, touched, actor, order_id, lines, &what)?;
     inspection.items[index].taken_up_in = Some(order_id);
     put_tx(tx, &mut inspection)?;
+    super::care::vehicle_changed_tx(tx, inspection.vehicle_id)?;
     append_tx(
         tx,
         actor,

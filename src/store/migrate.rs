@@ -11,7 +11,7 @@ use super::tables::*;
 use super::{StoreError, StoreResult};
 
 /// The schema version this program writes.
-pub const CURRENT: u64 = 10;
+pub const CURRENT: u64 = 11;
 
 type Step = fn(&WriteTransaction) -> StoreResult<()>;
 
@@ -27,6 +27,7 @@ const STEPS: [Step; CURRENT as usize] = [
     v8_customer_links,
     v9_care,
     v10_inspections,
+    v11_deferred_work_due,
 ];
 
 /// The schema version of an open database, `0` for a new, empty one.
@@ -236,6 +237,14 @@ fn v10_inspections(tx: &WriteTransaction) -> StoreResult<()> {
     tx.open_table(INSPECTIONS_BY_ORDER)?;
     tx.open_table(INSPECTIONS_BY_VEHICLE)?;
     super::inspections::create_starters_tx(tx)
+}
+
+/// Deferred work on the due lists: each car whose customer declined recommended work gets its
+/// entry; the other lists and their snoozes stay as they are.
+fn v11_deferred_work_due(tx: &WriteTransaction) -> StoreResult<()> {
+    let cars = super::care::index_deferred_tx(tx)?;
+    tracing::info!(cars, "deferred work indexed");
+    Ok(())
 }
 
 #[cfg(test)]

@@ -343,7 +343,23 @@ async fn a_finding_becomes_a_line_for_approval_and_a_declined_one_is_deferred_to
     .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
 
-    // Deferred work: on the vehicle's page, and at the car's next order, not on this one.
+    // Deferred work: on the due list, two weeks after the "no" for a red finding.
+    let today = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+    let entry = format!("data-entry=\"{vehicle}\" data-due=\"{}\"", today + chrono::Duration::days(14));
+    let (status, list) = app.get_text(&s.advisor, "/care/deferred").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(list.contains(&entry) && list.contains("前刹车片"), "{list}");
+    crate::checkout::check_passes(app);
+    // Working it logs a call in the customer's history and snoozes it.
+    let outcome =
+        post(app, &s.advisor, &format!("/care/deferred/{vehicle}/outcome"), &[("outcome", "called")]).await;
+    assert_eq!(outcome.status(), StatusCode::SEE_OTHER);
+    let (_, list) = app.get_text(&s.advisor, "/care/deferred?snoozed=1").await;
+    assert!(list.contains(&entry), "still listed among the snoozed");
+    let (_, list) = app.get_text(&s.advisor, "/care/deferred").await;
+    assert!(!list.contains(&entry), "snoozed");
+
+    // On the vehicle's page, and at the car's next order, not on this one.
     let (_, html) = app.get_text(&s.advisor, &page).await;
     assert!(!html.contains("data-deferred="), "not deferred on its own order");
     let (_, vehicle_page) = app.get_text(&s.advisor, &format!("/vehicles/{vehicle}")).await;
@@ -362,6 +378,9 @@ async fn a_finding_becomes_a_line_for_approval_and_a_declined_one_is_deferred_to
     assert!(html.contains("前刹车片") && html.contains("data-line=\"1\" data-decision=\"pending\""));
     let (_, vehicle_page) = app.get_text(&s.advisor, &format!("/vehicles/{vehicle}")).await;
     assert!(!vehicle_page.contains(&deferred));
+    let (_, list) = app.get_text(&s.advisor, "/care/deferred?snoozed=1").await;
+    assert!(!list.contains(&format!("data-entry=\"{vehicle}\"")), "taken up: off the due list");
+    crate::checkout::check_passes(app);
     let again =
         post(app, &s.advisor, &format!("/orders/{next}/deferred/{inspection}/{FRONT_PADS}"), &[]).await;
     assert_eq!(again.status(), StatusCode::NOT_FOUND);

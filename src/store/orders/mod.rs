@@ -28,6 +28,7 @@ use super::tables::{
     ORDERS_BY_TECHNICIAN, ORDERS_BY_TOKEN, ORDERS_BY_VEHICLE, RETIRED_CUSTOMER_TOKENS, RETIRED_TOKENS,
 };
 use super::{StoreError, StoreResult, Touched};
+use crate::domain::work_order::Decision;
 use crate::domain::{CustomerId, OrderId, OrderState, UserId, VehicleId, WorkOrder};
 use crate::i18n::Msg;
 
@@ -357,8 +358,18 @@ fn save_tx(
     after.updated_at = Utc::now();
     crate::store::reports::order_saved_tx(tx, Some(before), after)?;
     tx.open_table(ORDERS)?.insert(after.id.0, &*after)?;
+    // A line declined, or no longer (asked again, removed): the car's deferred work may have
+    // changed, and with it its entry on the due list.
+    if declined(before).ne(declined(after)) {
+        crate::store::care::vehicle_changed_tx(tx, after.vehicle_id)?;
+    }
     touched.order(after.id);
     Ok(())
+}
+
+/// The numbers of the order's declined lines, in order.
+fn declined(order: &WorkOrder) -> impl Iterator<Item = u32> + '_ {
+    order.lines.iter().filter(|l| l.decision == Decision::Declined).map(|l| l.no)
 }
 
 /// Loads an order that may still take work (new or changed lines, diagnosis): not a completed

@@ -13,12 +13,14 @@ use crate::domain::field::Problem;
 use crate::domain::{Area, Customer, FieldErrors, Vehicle, VehicleId};
 use crate::i18n::{Lang, Msg};
 use crate::store::care::{self, DueEntry, Window};
+use crate::store::inspections::{self, Deferred};
 use crate::store::{StoreResult, customers, vehicles};
 use crate::web::AppState;
 use crate::web::ctx::Ctx;
 use crate::web::error::{AppError, AppResult, encode, redirect_to};
 use crate::web::html_response;
 use crate::web::layout::{self, Field, csrf_field, notice};
+use crate::web::show::Money;
 
 /// Entries one page shows.
 pub const PAGE_SIZE: usize = 50;
@@ -42,7 +44,8 @@ pub(super) struct Filters {
 }
 
 impl Filters {
-    /// The default window: the date lists from 30 days ago to 30 days on, birthdays in the
+    /// The default window: the date lists from 30 days ago to 30 days on, deferred work from
+    /// the year before on (declined work stays worth a call for months), birthdays in the
     /// coming week, dormant customers last seen in the year before the cut-off.
     pub fn parse(kind: DueKind, q: &Query, today: NaiveDate) -> Filters {
         let mut errors = FieldErrors::new();
@@ -63,6 +66,7 @@ impl Filters {
                 let cutoff = dormant_cutoff(today, months);
                 (cutoff - Duration::days(365), cutoff)
             }
+            DueKind::Deferred => (today - Duration::days(330), today + Duration::days(30)),
             _ => (today - Duration::days(30), today + Duration::days(30)),
         };
         let mut date = |name: &'static str, default: NaiveDate| match get(name).as_str() {
@@ -123,6 +127,8 @@ pub(super) struct Row {
     pub vehicle: Option<Vehicle>,
     /// For the km list: the km expected today and the car's km a day.
     pub km_now: Option<(u32, f64)>,
+    /// For the deferred work list: the findings the customer declined, newest first.
+    pub deferred: Vec<Deferred>,
 }
 
 fn kind_of(code: &str) -> AppResult<DueKind> {
@@ -155,7 +161,11 @@ fn rows(
             }
             _ => None,
         };
-        out.push(Row { entry, due, customer, vehicle, km_now });
+        let deferred = match (&vehicle, kind) {
+            (Some(v), DueKind::Deferred) => inspections::deferred_for_vehicle(tx, v.id)?,
+            _ => vec![],
+        };
+        out.push(Row { entry, due, customer, vehicle, km_now, deferred });
     }
     Ok((out, total))
 }
@@ -317,6 +327,19 @@ fn detail(lang: Lang, r: &Row) -> String {
             .map(|b| lang.fmt(Msg::CareTurns, &[&age_on(b, r.due)]))
             .unwrap_or_default(),
         DueKind::Dormant => format!("{} {}", lang.t(Msg::CareLastVisit), r.due),
+        DueKind::Deferred => r
+            .deferred
+            .iter()
+            .map(|d| {
+                let (work, total) = d.line.clone().unwrap_or_default();
+                let label = match d.item.rating {
+                    Some(rating) => format!("{}（{}）", d.item.item.label, lang.t(rating.label())),
+                    None => d.item.item.label.clone(),
+                };
+                lang.fmt(Msg::CareDeferredFrom, &[&label, &work, &d.order_number, &Money(total)])
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
     }
 }
 
