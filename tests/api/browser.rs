@@ -43,7 +43,7 @@ impl Browser {
             return None;
         }
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let driver = Command::new(CHROMEDRIVER)
+        let mut driver = Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -90,6 +90,8 @@ impl Browser {
                 }
             }
         }
+        let _ = driver.kill();
+        let _ = driver.wait();
         panic!("chromedriver did not answer: {last_error:?}");
     }
 
