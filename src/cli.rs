@@ -472,6 +472,8 @@ fn check(args: DataArgs, repair_reports: bool) -> Result<ExitCode, String> {
         let store = open(&args).map_err(|e| e.to_string())?;
         store.write_now(store::reports::repair_tx).map_err(|e| e.to_string())?;
         println!("report totals rebuilt from the records");
+        store.write_now(|tx| store::care::reindex_tx(tx).map(|_| ())).map_err(|e| e.to_string())?;
+        println!("due lists placed again in the shop's time zone");
     }
     let report = store::check::run(&args.data).map_err(|e| e.to_string())?;
     for line in &report.checked {

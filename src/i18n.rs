@@ -1158,7 +1158,7 @@ catalog! {
     CareBirthday => "近期生日", "Birthdays";
     CareDormant => "休眠客户", "Dormant customers";
     CareDeferred => "延期维修项目", "Deferred work";
-    CareDeferredFrom => "{}：{}（{}，{}）", "{}: {} ({}, {})";
+    CareDeferredFrom => "{}：{}（工单 {}，{}）", "{}: {} (order {}, {})";
     OutcomeCalled => "已致电", "Called";
     OutcomeMessaged => "已发消息", "Messaged";
     OutcomeBooked => "已预约", "Booked";

@@ -2,7 +2,9 @@
 //! starts with, filled as a technician would. Tread depth and pad thickness follow the car's
 //! mileage (worn down between changes), so a car's history shows a trend; the colours follow
 //! the hints' thresholds. Cars still in the shop are partly checked, and their worst finding is
-//! recommended as a line; the customer declined about half, which become deferred work.
+//! recommended as a line; the customer declined about half, which become deferred work. On
+//! cars that came and went in the last year, the customer declined the worst finding's work
+//! four times in ten: the deferred work the due list and the next visit show.
 //!
 //! It runs after the orders, with its own random stream, so the rest of the data is the same
 //! with or without it.
@@ -30,6 +32,9 @@ pub fn run(store: &Store, every: u64, advisor: &Actor) -> StoreResult<usize> {
         Ok(seq.get("order")?.map(|v| v.value()).unwrap_or(0))
     })?;
     let settings = Settings::default();
+    // Deferred work is generated on the orders of the last year only: older declined work was
+    // long done elsewhere or forgotten.
+    let recent = chrono::Utc::now() - Duration::days(365);
     let staff = store.read_now(crate::store::users::list)?;
     let mut made = 0;
     let mut batches = Vec::new();
@@ -116,14 +121,28 @@ pub fn run(store: &Store, every: u64, advisor: &Actor) -> StoreResult<usize> {
                 }
                 insp.updated_at = insp.created_at + Duration::minutes(45);
                 let insp = inspections::record_tx(tx, insp)?;
+                // The worst finding: a red one, else a yellow one.
+                let worst = [Rating::Red, Rating::Yellow]
+                    .iter()
+                    .find_map(|r| insp.items.iter().position(|i| i.rating == Some(*r)));
                 if in_shop && order.state.takes_work() {
-                    // The worst finding so far: a red one, else a yellow one.
-                    let worst = [Rating::Red, Rating::Yellow]
-                        .iter()
-                        .find_map(|r| insp.items.iter().position(|i| i.rating == Some(*r)));
                     if let Some(n) = worst {
                         recommend.push((insp.id, n, order.id, insp.items[n].item.label.clone()));
                     }
+                } else if let Some(n) = worst.filter(|_| order.created_at > recent)
+                    && rng.chance(40)
+                {
+                    // In the last year, now and then the customer said "not this time" to the
+                    // worst finding's work: deferred work for the due list and the next visit.
+                    let label = insp.items[n].item.label.clone();
+                    let answer = inspections::Declined {
+                        at: insp.updated_at + Duration::minutes(20),
+                        approver: "车主".into(),
+                        note: "这次先不做，下次再说".into(),
+                        by: order.created_by,
+                        by_name: "王接待".into(),
+                    };
+                    inspections::record_declined_tx(tx, insp.id, n, work_for(&label, &settings), answer)?;
                 }
                 made += 1;
             }
@@ -132,14 +151,7 @@ pub fn run(store: &Store, every: u64, advisor: &Actor) -> StoreResult<usize> {
         // Recommendations on cars in the shop go through the store's own actions: a line that
         // waits for the customer, and now and then their "not this time".
         for (insp, n, order, label) in recommend {
-            let line = LineDetails {
-                kind: LineKind::Labor,
-                description: format!("{label} 处理"),
-                qty: Decimal::new(5, 1),
-                unit_price: settings.labour_rate,
-                part_id: None,
-                technician: None,
-            };
+            let line = work_for(&label, &settings);
             let declined = rng.chance(50);
             store.write_touching_now(|tx, touched| {
                 let (_, o) = inspections::recommend_tx(tx, touched, advisor, insp, n, vec![line])?;
@@ -160,6 +172,18 @@ pub fn run(store: &Store, every: u64, advisor: &Actor) -> StoreResult<usize> {
         }
     }
     Ok(made)
+}
+
+/// The work recommended for a finding: half an hour's labour to deal with it.
+fn work_for(label: &str, settings: &Settings) -> LineDetails {
+    LineDetails {
+        kind: LineKind::Labor,
+        description: format!("{label} 处理"),
+        qty: Decimal::new(5, 1),
+        unit_price: settings.labour_rate,
+        part_id: None,
+        technician: None,
+    }
 }
 
 /// A measurement as the car's mileage makes it, and its colour by the starter hints.

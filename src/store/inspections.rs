@@ -182,6 +182,61 @@ pub fn record_tx(tx: &WriteTransaction, mut inspection: Inspection) -> StoreResu
     Ok(inspection)
 }
 
+/// Who declined recommended work, when, and who wrote it down (see [`record_declined_tx`]).
+pub struct Declined {
+    pub at: chrono::DateTime<Utc>,
+    /// The customer, or whoever answered for them.
+    pub approver: String,
+    pub note: String,
+    pub by: Option<UserId>,
+    pub by_name: String,
+}
+
+/// Records, for an inspection recorded earlier (the generator; an import), that the customer
+/// was offered `line` for finding `index` and declined it: the line and their answer
+/// are added to the order as they were (a declined line is not billed, so its totals and
+/// payments stay right), the finding is linked to the line, and the car's deferred work is
+/// indexed for the due list.
+pub fn record_declined_tx(
+    tx: &WriteTransaction,
+    id: u64,
+    index: usize,
+    line: LineDetails,
+    answer: Declined,
+) -> StoreResult<()> {
+    use crate::domain::work_order::{Approval, ApprovalMethod, Decision, Line};
+    let mut inspection = get_tx(tx, id)?;
+    if index >= inspection.items.len() {
+        return Err(StoreError::NotFound);
+    }
+    let mut order = orders::get_tx(tx, inspection.order_id)?;
+    let no = order.next_line;
+    order.next_line += 1;
+    let answer_no = order.approvals.len() as u32 + 1;
+    let mut offered = Line::new(no, line, answer.at, answer.by);
+    offered.decision = Decision::Declined;
+    offered.decided_in = Some(answer_no);
+    order.lines.push(offered);
+    order.approvals.push(Approval {
+        no: answer_no,
+        estimate_version: order.estimate_version,
+        method: ApprovalMethod::Phone,
+        approver: answer.approver,
+        approved: vec![],
+        declined: vec![no],
+        approved_total: rust_decimal::Decimal::ZERO,
+        signature: None,
+        note: answer.note,
+        at: answer.at,
+        recorded_by: answer.by,
+        recorded_by_name: answer.by_name,
+    });
+    tx.open_table(ORDERS)?.insert(order.id.0, &order)?;
+    inspection.items[index].line_no = Some(no);
+    tx.open_table(INSPECTIONS)?.insert(inspection.id, &inspection)?;
+    super::care::vehicle_changed_tx(tx, inspection.vehicle_id)
+}
+
 /// Who is filling in an item: the user and whether they work at the desk.
 pub struct Filler {
     pub user: UserId,
