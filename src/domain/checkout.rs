@@ -492,16 +492,50 @@ impl Bill {
     /// The bill of `order` from its checkout record and its payments; `current` are the
     /// shop's rules now, used until the record has frozen its own.
     pub fn of(order: &WorkOrder, checkout: &Checkout, payments: &[Payment], current: CheckoutRules) -> Bill {
+        let briefs: Vec<PaymentBrief> = payments
+            .iter()
+            .filter(|p| p.kind == PaymentKind::Order && p.order == Some(order.id))
+            .map(Payment::brief)
+            .collect();
+        Bill::of_briefs(order, checkout, &briefs, current)
+    }
+
+    /// [`Bill::of`] from the briefs of the order's payments (the index keeps them, so a
+    /// payment at the till reads no payment record).
+    pub fn of_briefs(
+        order: &WorkOrder,
+        checkout: &Checkout,
+        briefs: &[PaymentBrief],
+        current: CheckoutRules,
+    ) -> Bill {
         let rules = checkout.rules.unwrap_or(current);
         let settlement = Settlement::compute(order, &checkout.discounts, &rules);
-        let order_payments =
-            payments.iter().filter(|p| p.kind == PaymentKind::Order && p.order == Some(order.id));
-        let paid: Decimal = order_payments.clone().map(|p| p.amount).sum();
-        let voided: Vec<u64> = payments.iter().filter_map(|p| p.voids).collect();
-        let change =
-            order_payments.filter(|p| p.voids.is_none() && !voided.contains(&p.id)).map(|p| p.change).sum();
+        let paid: Decimal = briefs.iter().map(|p| p.amount).sum();
+        let change = effective(briefs).map(|p| p.change).sum();
         Bill { rules, balance: settlement.total - paid, settlement, paid, change }
     }
+}
+
+/// What an order's bill needs of one of its payments: kept with the payments-by-order index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentBrief {
+    pub id: u64,
+    /// Signed, as the payment's (a void is negative).
+    pub amount: Decimal,
+    pub change: Decimal,
+    /// The payment this one voids.
+    pub voids: Option<u64>,
+}
+
+impl Payment {
+    pub fn brief(&self) -> PaymentBrief {
+        PaymentBrief { id: self.id, amount: self.amount, change: self.change, voids: self.voids }
+    }
+}
+
+/// The payments that still count: neither voids nor voided.
+pub fn effective(briefs: &[PaymentBrief]) -> impl Iterator<Item = &PaymentBrief> {
+    briefs.iter().filter(|p| p.voids.is_none() && !briefs.iter().any(|v| v.voids == Some(p.id)))
 }
 
 /// Whether `payment` was voided by one of `payments`.

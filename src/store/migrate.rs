@@ -11,7 +11,7 @@ use super::tables::*;
 use super::{StoreError, StoreResult};
 
 /// The schema version this program writes.
-pub const CURRENT: u64 = 11;
+pub const CURRENT: u64 = 12;
 
 type Step = fn(&WriteTransaction) -> StoreResult<()>;
 
@@ -28,6 +28,7 @@ const STEPS: [Step; CURRENT as usize] = [
     v9_care,
     v10_inspections,
     v11_deferred_work_due,
+    v12_payment_briefs,
 ];
 
 /// The schema version of an open database, `0` for a new, empty one.
@@ -137,7 +138,7 @@ fn v5_checkout(tx: &WriteTransaction) -> StoreResult<()> {
     use redb::ReadableTable;
     tx.open_table(CHECKOUTS)?;
     tx.open_table(PAYMENTS)?;
-    tx.open_table(PAYMENTS_BY_ORDER)?;
+    tx.open_table(LEGACY_PAYMENTS_BY_ORDER)?;
     tx.open_table(LEGACY_PAYMENTS_BY_CUSTOMER)?;
     tx.open_table(PAYMENTS_BY_DAY)?;
     tx.open_table(RECEIVABLES)?;
@@ -247,6 +248,30 @@ fn v11_deferred_work_due(tx: &WriteTransaction) -> StoreResult<()> {
     Ok(())
 }
 
+/// The order index of versions 5 to 11: (order id, payment id) → ().
+const LEGACY_PAYMENTS_BY_ORDER: redb::TableDefinition<(u64, u64), ()> =
+    redb::TableDefinition::new("payments_by_order");
+
+/// An order's payments are indexed with what its bill needs of each (amount, change, what it
+/// voids), so taking a payment reads one range instead of every payment record of the order:
+/// the new index is built from the payments and the old one dropped.
+fn v12_payment_briefs(tx: &WriteTransaction) -> StoreResult<()> {
+    use redb::ReadableTable;
+    let mut index = tx.open_table(PAYMENTS_BY_ORDER)?;
+    let mut indexed = 0u64;
+    for row in tx.open_table(PAYMENTS)?.iter()? {
+        let p = row?.1.value();
+        if let Some(order) = p.order {
+            index.insert((order.0, p.id), &p.brief())?;
+            indexed += 1;
+        }
+    }
+    drop(index);
+    tx.delete_table(LEGACY_PAYMENTS_BY_ORDER)?;
+    tracing::info!(indexed, "payments indexed by order with their amounts");
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -303,6 +328,52 @@ mod tests {
         assert_eq!(version(&db).unwrap(), CURRENT + 2);
         let tx = db.begin_read().unwrap();
         assert_eq!(tx.open_table(NOTES).unwrap().get("step").unwrap().unwrap().value(), "3");
+    }
+
+    #[test]
+    fn version_12_indexes_each_order_payment_with_its_brief_and_drops_the_old_index() {
+        use crate::domain::checkout::{PayMethod, Payment, PaymentKind};
+        use crate::domain::{CustomerId, OrderId};
+        let (db, _dir) = temp_db();
+        run_to(&db, 11).unwrap();
+        let tx = db.begin_write().unwrap();
+        let at = chrono::Utc::now();
+        let pay = |id: u64, order: Option<u64>, amount: i64, voids: Option<u64>| Payment {
+            id,
+            kind: if order.is_some() { PaymentKind::Order } else { PaymentKind::Receivable },
+            order: order.map(OrderId),
+            order_number: String::new(),
+            customer: CustomerId(1),
+            method: PayMethod::Cash,
+            amount: rust_decimal::Decimal::new(amount, 2),
+            change: rust_decimal::Decimal::new(if voids.is_none() { 50 } else { 0 }, 2),
+            reference: String::new(),
+            voids,
+            reason: String::new(),
+            day: at.date_naive(),
+            at,
+            by: None,
+            by_name: String::new(),
+        };
+        let payments =
+            [pay(1, Some(7), 10_000, None), pay(2, Some(7), -10_000, Some(1)), pay(3, None, 500, None)];
+        for p in &payments {
+            tx.open_table(PAYMENTS).unwrap().insert(p.id, p).unwrap();
+            if let Some(order) = p.order {
+                tx.open_table(LEGACY_PAYMENTS_BY_ORDER).unwrap().insert((order.0, p.id), ()).unwrap();
+            }
+        }
+        tx.commit().unwrap();
+        assert_eq!(run(&db).unwrap(), 11);
+        let tx = db.begin_read().unwrap();
+        let index = tx.open_table(PAYMENTS_BY_ORDER).unwrap();
+        let found: Vec<_> =
+            index.iter().unwrap().map(|r| r.map(|(k, v)| (k.value(), v.value())).unwrap()).collect();
+        assert_eq!(found, vec![((7, 1), payments[0].brief()), ((7, 2), payments[1].brief())]);
+        assert!(matches!(
+            tx.open_table(LEGACY_PAYMENTS_BY_ORDER),
+            Err(redb::TableError::TableDoesNotExist(_))
+        ));
     }
 
     #[test]

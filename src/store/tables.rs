@@ -6,7 +6,7 @@
 use redb::TableDefinition;
 
 use super::codec::Msgpack;
-use crate::domain::checkout::{Checkout, DayClose, Payment};
+use crate::domain::checkout::{Checkout, DayClose, Payment, PaymentBrief};
 use crate::domain::inspection::{Inspection, InspectionTemplate};
 use crate::domain::part::{Part, Supplier};
 use crate::domain::report::{DayTotals, PartUse};
@@ -155,8 +155,10 @@ pub const CHECKOUTS: TableDefinition<u64, Msgpack<Checkout>> = TableDefinition::
 /// Payments (and voids) by id. Ids grow with time. Never changed once written.
 pub const PAYMENTS: TableDefinition<u64, Msgpack<Payment>> = TableDefinition::new("payments");
 
-/// Index: (order id, payment id) → (), an order's payments.
-pub const PAYMENTS_BY_ORDER: TableDefinition<(u64, u64), ()> = TableDefinition::new("payments_by_order");
+/// Index: (order id, payment id) → what the order's bill needs of the payment (its amount,
+/// change and what it voids), so taking a payment reads the order's payments from one range.
+pub const PAYMENTS_BY_ORDER: TableDefinition<(u64, u64), Msgpack<PaymentBrief>> =
+    TableDefinition::new("payments_by_order_brief");
 
 /// Index: (customer id, shop-local day as days from the common era, payment id) → (), a
 /// customer's payments and receivable by day, so a statement reads from its first day on.

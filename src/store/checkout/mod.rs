@@ -32,8 +32,8 @@ use super::tables::{
 };
 use super::{StoreError, StoreResult, Touched, next_id_tx, orders, reports};
 use crate::domain::checkout::{
-    Bill, Checkout, CheckoutRules, Discount, DiscountInput, NewPayment, Payment, PaymentInput, PaymentKind,
-    is_voided,
+    Bill, Checkout, CheckoutRules, Discount, DiscountInput, NewPayment, Payment, PaymentBrief, PaymentInput,
+    PaymentKind, effective, is_voided,
 };
 use crate::domain::{FieldErrors, OrderId, OrderState, Role, Roles, Settings, WorkOrder};
 use crate::i18n::Msg;
@@ -54,14 +54,6 @@ pub fn day_key(day: chrono::NaiveDate) -> i32 {
     day.num_days_from_ce()
 }
 
-fn ids_of(table: &impl ReadableTable<(u64, u64), ()>, key: u64) -> StoreResult<Vec<u64>> {
-    let mut out = Vec::new();
-    for row in table.range((key, 0)..=(key, u64::MAX))? {
-        out.push(row?.0.value().1);
-    }
-    Ok(out)
-}
-
 fn load(table: &impl ReadableTable<u64, Msgpack<Payment>>, ids: Vec<u64>) -> StoreResult<Vec<Payment>> {
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
@@ -70,13 +62,27 @@ fn load(table: &impl ReadableTable<u64, Msgpack<Payment>>, ids: Vec<u64>) -> Sto
     Ok(out)
 }
 
+/// The briefs of an order's payments, oldest first: one range of the index.
+fn briefs_of(
+    table: &impl ReadableTable<(u64, u64), Msgpack<PaymentBrief>>,
+    order: OrderId,
+) -> StoreResult<Vec<PaymentBrief>> {
+    let mut out = Vec::new();
+    for row in table.range((order.0, 0)..=(order.0, u64::MAX))? {
+        out.push(row?.1.value());
+    }
+    Ok(out)
+}
+
 /// An order's payments, oldest first.
 pub fn order_payments(tx: &ReadTransaction, id: OrderId) -> StoreResult<Vec<Payment>> {
-    load(&tx.open_table(PAYMENTS)?, ids_of(&tx.open_table(PAYMENTS_BY_ORDER)?, id.0)?)
+    let ids = briefs_of(&tx.open_table(PAYMENTS_BY_ORDER)?, id)?.iter().map(|b| b.id).collect();
+    load(&tx.open_table(PAYMENTS)?, ids)
 }
 
 fn order_payments_tx(tx: &WriteTransaction, id: OrderId) -> StoreResult<Vec<Payment>> {
-    load(&tx.open_table(PAYMENTS)?, ids_of(&tx.open_table(PAYMENTS_BY_ORDER)?, id.0)?)
+    let ids = briefs_of(&tx.open_table(PAYMENTS_BY_ORDER)?, id)?.iter().map(|b| b.id).collect();
+    load(&tx.open_table(PAYMENTS)?, ids)
 }
 
 /// The ids of a customer's payments taken on or after the shop-local day `from` (all of them
@@ -115,8 +121,8 @@ pub fn payment(tx: &ReadTransaction, id: u64) -> StoreResult<Option<Payment>> {
 
 /// Whether an order has payments that were not voided (its lines are then locked).
 pub fn has_payments_tx(tx: &WriteTransaction, id: OrderId) -> StoreResult<bool> {
-    let payments = order_payments_tx(tx, id)?;
-    Ok(payments.iter().any(|p| p.voids.is_none() && !is_voided(p, &payments)))
+    let briefs = briefs_of(&tx.open_table(PAYMENTS_BY_ORDER)?, id)?;
+    Ok(effective(&briefs).next().is_some())
 }
 
 /// Marks an order as settled without payments recorded here (see [`SETTLED_ELSEWHERE`]).
@@ -139,23 +145,32 @@ pub fn order_checkout(
     Ok(Some(OrderCheckout { order, checkout, payments, bill, settled_elsewhere }))
 }
 
-/// The same inside a write transaction, for an order that must exist.
-pub(super) fn order_checkout_tx(
+/// An order with its checkout record and bill as a write needs them: the payments as their
+/// briefs from the index, not the records.
+pub(super) struct OrderBill {
+    pub order: WorkOrder,
+    pub checkout: Checkout,
+    /// Oldest first, voids included.
+    pub briefs: Vec<PaymentBrief>,
+    pub bill: Bill,
+}
+
+/// [`order_checkout`] inside a write transaction, for an order that must exist.
+pub(super) fn order_bill_tx(
     tx: &WriteTransaction,
     id: OrderId,
     settings: &Settings,
-) -> StoreResult<OrderCheckout> {
+) -> StoreResult<OrderBill> {
     let order = orders::get_tx(tx, id)?;
     let checkout = tx.open_table(CHECKOUTS)?.get(id.0)?.map(|v| v.value()).unwrap_or_default();
-    let payments = order_payments_tx(tx, id)?;
-    let settled_elsewhere = tx.open_table(SETTLED_ELSEWHERE)?.get(id.0)?.is_some();
-    let bill = Bill::of(&order, &checkout, &payments, CheckoutRules::of(settings));
-    Ok(OrderCheckout { order, checkout, payments, bill, settled_elsewhere })
+    let briefs = briefs_of(&tx.open_table(PAYMENTS_BY_ORDER)?, id)?;
+    let bill = Bill::of_briefs(&order, &checkout, &briefs, CheckoutRules::of(settings));
+    Ok(OrderBill { order, checkout, briefs, bill })
 }
 
 /// What is left to pay on an order that must exist.
 pub fn balance_tx(tx: &WriteTransaction, id: OrderId, settings: &Settings) -> StoreResult<Decimal> {
-    Ok(order_checkout_tx(tx, id, settings)?.bill.balance)
+    Ok(order_bill_tx(tx, id, settings)?.bill.balance)
 }
 
 /// Saves the checkout record with the rules its bill is computed with from now on.
@@ -193,9 +208,9 @@ pub fn discount_tx(
     input: &DiscountInput,
     settings: &Settings,
 ) -> StoreResult<Discount> {
-    let oc = order_checkout_tx(tx, id, settings)?;
+    let oc = order_bill_tx(tx, id, settings)?;
     require_completed(&oc.order)?;
-    if !oc.payments.is_empty() {
+    if !oc.briefs.is_empty() {
         return Err(StoreError::Refused(Msg::OrderHasPayments));
     }
     let discount = Discount::check(
@@ -259,7 +274,7 @@ pub fn record_payment_at_tx(
     settings: &Settings,
     at: DateTime<Utc>,
 ) -> StoreResult<Paid> {
-    let oc = order_checkout_tx(tx, id, settings)?;
+    let oc = order_bill_tx(tx, id, settings)?;
     require_completed(&oc.order)?;
     let new = NewPayment::check(input, oc.bill.balance, true).map_err(StoreError::Invalid)?;
     let paid_for = PaidFor {
@@ -310,7 +325,7 @@ pub fn settle_paid_at_tx(
     settings: &Settings,
     at: DateTime<Utc>,
 ) -> StoreResult<WorkOrder> {
-    let oc = order_checkout_tx(tx, id, settings)?;
+    let oc = order_bill_tx(tx, id, settings)?;
     require_completed(&oc.order)?;
     if oc.bill.balance > Decimal::ZERO {
         return Err(StoreError::Refused(Msg::SettleOnlyWhenPaid));
@@ -364,7 +379,7 @@ pub(crate) fn take_tx(
 pub(crate) fn write_payment_tx(tx: &WriteTransaction, p: &Payment) -> StoreResult<()> {
     tx.open_table(PAYMENTS)?.insert(p.id, p)?;
     if let Some(order) = p.order {
-        tx.open_table(PAYMENTS_BY_ORDER)?.insert((order.0, p.id), ())?;
+        tx.open_table(PAYMENTS_BY_ORDER)?.insert((order.0, p.id), &p.brief())?;
     }
     tx.open_table(PAYMENTS_BY_CUSTOMER)?.insert((p.customer.0, day_key(p.day), p.id), ())?;
     tx.open_table(PAYMENTS_BY_DAY)?.insert((day_key(p.day), p.id), ())?;

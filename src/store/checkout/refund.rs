@@ -12,8 +12,8 @@
 use chrono::{DateTime, Utc};
 use redb::WriteTransaction;
 
-use super::{order_checkout_tx, require_completed, senior};
-use crate::domain::checkout::{LineRefund, is_voided};
+use super::{order_bill_tx, require_completed, senior};
+use crate::domain::checkout::{LineRefund, effective};
 use crate::domain::{OrderId, Roles, Settings};
 use crate::i18n::Msg;
 use crate::store::audit::{Actor, append_tx};
@@ -51,12 +51,12 @@ pub fn refund_line_at_tx(
     if !senior(roles) {
         return Err(StoreError::Refused(Msg::TransitionRole));
     }
-    let oc = order_checkout_tx(tx, id, settings)?;
+    let oc = order_bill_tx(tx, id, settings)?;
     require_completed(&oc.order)?;
     if oc.checkout.recognised.is_empty() {
         return Err(StoreError::Refused(Msg::RefundOnlyReopened));
     }
-    if oc.payments.iter().any(|p| p.voids.is_none() && !is_voided(p, &oc.payments)) {
+    if effective(&oc.briefs).next().is_some() {
         return Err(StoreError::Refused(Msg::OrderHasPayments));
     }
     let line = oc.order.line(no).ok_or(StoreError::NotFound)?;

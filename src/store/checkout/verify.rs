@@ -18,7 +18,7 @@ use crate::store::tables::{
 
 pub fn check_payments(tx: &ReadTransaction) -> StoreResult<Vec<String>> {
     let mut problems = Vec::new();
-    let (mut by_order, mut by_customer, mut by_day) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+    let (mut by_order, mut by_customer, mut by_day) = (BTreeMap::new(), BTreeSet::new(), BTreeSet::new());
     let mut owed: BTreeMap<u64, Decimal> = BTreeMap::new();
     let mut of_order: BTreeMap<u64, Vec<Payment>> = BTreeMap::new();
     let mut all = BTreeMap::new();
@@ -32,7 +32,7 @@ pub fn check_payments(tx: &ReadTransaction) -> StoreResult<Vec<String>> {
             problems.push(format!("payment {id} is not in cents or gives negative change"));
         }
         if let Some(order) = p.order {
-            by_order.insert((order.0, id));
+            by_order.insert((order.0, id), p.brief());
             of_order.entry(order.0).or_default().push(p.clone());
         }
         by_customer.insert((p.customer.0, day_key(p.day), id));
@@ -48,14 +48,12 @@ pub fn check_payments(tx: &ReadTransaction) -> StoreResult<Vec<String>> {
             }
         }
     }
-    let pairs = |table| -> StoreResult<BTreeSet<(u64, u64)>> {
-        let mut found = BTreeSet::new();
-        for row in tx.open_table(table)?.iter()? {
-            found.insert(row?.0.value());
-        }
-        Ok(found)
-    };
-    if by_order != pairs(PAYMENTS_BY_ORDER)? {
+    let mut indexed = BTreeMap::new();
+    for row in tx.open_table(PAYMENTS_BY_ORDER)?.iter()? {
+        let (k, v) = row?;
+        indexed.insert(k.value(), v.value());
+    }
+    if by_order != indexed {
         problems.push("the payments-by-order index does not match the payments".into());
     }
     let mut customers = BTreeSet::new();
