@@ -356,8 +356,9 @@ pub(crate) fn password_page_for(ctx: &Ctx, errors: &FieldErrors, note: Option<Ms
     let user = ctx.user.as_ref().ok_or(AppError::Unauthenticated)?;
     let lang = ctx.lang;
     let min = ctx.settings.password_min_len;
+    let with_pin = !user.user.must_change_password;
     let body = html! {
-        section.auth-page {
+        section.auth-page.account-page[with_pin] {
             div.panel {
                 h1 { (lang.t(Msg::ChangePassword)) }
                 @if user.user.must_change_password {
@@ -377,7 +378,7 @@ pub(crate) fn password_page_for(ctx: &Ctx, errors: &FieldErrors, note: Option<Ms
                     button.wide type="submit" { (lang.t(Msg::ChangePassword)) }
                 }
             }
-            @if !user.user.must_change_password {
+            @if with_pin {
                 (crate::web::kiosk::pin::panel(ctx, &user.user, errors))
             }
         }
