@@ -303,3 +303,54 @@
     }
   });
 })();
+
+// The reception kiosk's lock. On the kiosk (the page's body carries data-kiosk-lock, in
+// seconds), no touch, key or scroll for that long posts /kiosk/lock with the page it was on
+// and shows the lock screen; the server holds the lock from then on. While someone uses the
+// page, it tells the server at most every 30 s (GET /kiosk/alive), so the server's own idle
+// check never locks them out, and a lock made elsewhere (another tab) shows here too. Nothing
+// is kept in the browser's storage.
+(function () {
+  "use strict";
+  // The lock screen leaves nothing of the pages before it in this origin's storage (htmx keeps
+  // the last page's address, search words included, in sessionStorage).
+  if (document.body && document.body.classList.contains("lock-screen")) {
+    try { sessionStorage.clear(); localStorage.clear(); } catch (e) { /* storage disabled */ }
+  }
+  function limit() {
+    var s = Number(document.body && document.body.getAttribute("data-kiosk-lock"));
+    return s > 0 ? s * 1000 : 0;
+  }
+  function token() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute("content") : "";
+  }
+  function toLockScreen(url) {
+    if (url && url.indexOf("/kiosk/locked") < 0 && url.indexOf("/login") < 0) return;
+    location.replace(url || "/kiosk/locked");
+  }
+  var last = Date.now(), told = Date.now(), locking = false;
+  function used() {
+    last = Date.now();
+    if (!limit() || last - told < 30000) return;
+    told = last;
+    fetch("/kiosk/alive", { credentials: "same-origin", headers: { "HX-Current-URL": location.href } })
+      .then(function (r) { if (r.redirected) toLockScreen(r.url); })
+      .catch(function () {});
+  }
+  ["pointerdown", "keydown", "touchstart", "wheel", "input"].forEach(function (name) {
+    document.addEventListener(name, used, { passive: true, capture: true });
+  });
+  setInterval(function () {
+    var ms = limit();
+    if (!ms || locking || Date.now() - last < ms) return;
+    locking = true;
+    var form = new URLSearchParams();
+    form.set("csrf", token());
+    form.set("next", location.pathname + location.search);
+    form.set("why", "idle");
+    fetch("/kiosk/lock", { method: "POST", body: form, credentials: "same-origin" })
+      .catch(function () {})
+      .then(function () { location.replace("/kiosk/locked"); });
+  }, 1000);
+})();

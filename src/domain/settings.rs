@@ -54,6 +54,12 @@ pub struct Settings {
     /// with it instead of a person's sign-in. Empty: no wall display. Made and revoked in
     /// Administration, never typed in the settings form.
     pub display_key: String,
+    /// Minutes without use after which a reception kiosk locks (0: never; see `web::kiosk`).
+    pub kiosk_lock_minutes: u32,
+    /// The value a device's `wd_kiosk` cookie must carry to be the reception kiosk (256 random
+    /// bits; empty: no kiosk). Made in Administration, never typed in the settings form; a new
+    /// one un-kiosks every device.
+    pub kiosk_key: String,
 }
 
 /// The built-in customer sources and levels, with their labels.
@@ -104,6 +110,8 @@ impl Default for Settings {
             cash_rounding: rust_decimal::Decimal::new(1, 2),
             customer_link_days: 30,
             display_key: String::new(),
+            kiosk_lock_minutes: 0,
+            kiosk_key: String::new(),
         }
     }
 }
@@ -137,6 +145,7 @@ pub struct SettingsInput {
     pub tax_rate: String,
     pub cash_rounding: String,
     pub customer_link_days: String,
+    pub kiosk_lock_minutes: String,
 }
 
 impl Settings {
@@ -174,6 +183,7 @@ impl Settings {
             tax_rate: self.tax_rate.to_string(),
             cash_rounding: self.cash_rounding.normalize().to_string(),
             customer_link_days: self.customer_link_days.to_string(),
+            kiosk_lock_minutes: self.kiosk_lock_minutes.to_string(),
         }
     }
 
@@ -219,6 +229,18 @@ impl Settings {
             "" => Some(Settings::default().customer_link_days),
             t => e.check("customer_link_days", number_in(t, 0, 365)),
         };
+        // A form without the field (an older page) keeps "never". A lock that comes after the
+        // session's own idle timeout would never show: the session ends first.
+        let kiosk_lock_minutes = match input.kiosk_lock_minutes.trim() {
+            "" => Some(0),
+            t => e.check("kiosk_lock_minutes", number_in(t, 0, 24 * 60)).and_then(|m| match idle {
+                Some(idle) if m > 0 && m >= idle => {
+                    e.add("kiosk_lock_minutes", Problem::with(Msg::KioskLockTooLong, &[&idle]));
+                    None
+                }
+                _ => Some(m),
+            }),
+        };
         e.into_result(|| Settings {
             shop_name: shop_name.unwrap_or_default(),
             shop_address: shop_address.unwrap_or_default(),
@@ -244,6 +266,8 @@ impl Settings {
             cash_rounding: checkout.3,
             customer_link_days: customer_link_days.unwrap_or_default(),
             display_key: String::new(),
+            kiosk_lock_minutes: kiosk_lock_minutes.unwrap_or_default(),
+            kiosk_key: String::new(),
         })
     }
 }
@@ -379,6 +403,26 @@ mod tests {
         assert_eq!(errors.get("password_min_len").unwrap().msg, Msg::NumberRange);
         assert_eq!(errors.get("public_base_url").unwrap().msg, Msg::UrlInvalid);
         assert!(errors.get("session_idle_minutes").is_none());
+    }
+
+    #[test]
+    fn the_kiosk_lock_is_never_or_shorter_than_the_idle_timeout() {
+        let mut input = Settings::default().to_input();
+        input.session_idle_minutes = "30".into();
+        for (typed, ok) in [("0", Some(0)), ("", Some(0)), ("5", Some(5)), ("29", Some(29))] {
+            input.kiosk_lock_minutes = typed.into();
+            assert_eq!(Settings::check(&input).map(|s| s.kiosk_lock_minutes).ok(), ok, "{typed}");
+        }
+        input.kiosk_lock_minutes = "30".into();
+        assert_eq!(
+            Settings::check(&input).unwrap_err().get("kiosk_lock_minutes").unwrap().msg,
+            Msg::KioskLockTooLong
+        );
+        input.kiosk_lock_minutes = "五".into();
+        assert_eq!(
+            Settings::check(&input).unwrap_err().get("kiosk_lock_minutes").unwrap().msg,
+            Msg::NumberInvalid
+        );
     }
 
     #[test]

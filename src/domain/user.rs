@@ -59,6 +59,10 @@ pub struct User {
     pub must_change_password: bool,
     #[serde(default)]
     pub lang: Option<Lang>,
+    /// The argon2id PHC string of the user's kiosk PIN, if they set one: it unlocks a locked
+    /// reception kiosk as this user (see `web::kiosk`). Never the PIN itself.
+    #[serde(default)]
+    pub pin_hash: Option<String>,
     pub version: u64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -90,6 +94,21 @@ impl PasswordPolicy {
     }
 }
 
+/// A staff PIN as typed: 4 to 8 digits, not a run anyone would guess first (`0000`,
+/// `1234`, `9876`). Only its argon2 hash is kept.
+pub fn check_pin(raw: &str) -> Result<(), Problem> {
+    if raw.is_empty() {
+        return Err(Problem::new(Msg::Required));
+    }
+    if !(4..=8).contains(&raw.len()) || !raw.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Problem::new(Msg::PinInvalid));
+    }
+    let digits: Vec<i8> = raw.bytes().map(|b| (b - b'0') as i8).collect();
+    let steps: Vec<i8> = digits.windows(2).map(|w| w[1] - w[0]).collect();
+    let run = steps.iter().all(|s| *s == steps[0]) && steps[0].abs() <= 1;
+    if run { Err(Problem::new(Msg::PinTooSimple)) } else { Ok(()) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,6 +119,20 @@ mod tests {
         assert_eq!(Username::parse("").unwrap_err().msg, Msg::Required);
         for bad in ["ab", "has space", "王伟", "a/b", &"x".repeat(33)] {
             assert_eq!(Username::parse(bad).unwrap_err().msg, Msg::UsernameInvalid, "{bad}");
+        }
+    }
+
+    #[test]
+    fn pins_are_four_to_eight_digits_and_not_a_run() {
+        for good in ["4829", "73915284", "1122", "2468"] {
+            assert!(check_pin(good).is_ok(), "{good}");
+        }
+        assert_eq!(check_pin("").unwrap_err().msg, Msg::Required);
+        for bad in ["123", "123456789", "12a4", " 4829", "４８２９"] {
+            assert_eq!(check_pin(bad).unwrap_err().msg, Msg::PinInvalid, "{bad}");
+        }
+        for simple in ["0000", "1234", "98765", "55555555"] {
+            assert_eq!(check_pin(simple).unwrap_err().msg, Msg::PinTooSimple, "{simple}");
         }
     }
 

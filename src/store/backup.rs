@@ -743,6 +743,8 @@ mod tests {
                     created_at: now,
                     last_seen: now,
                     expires_at: now + chrono::Duration::hours(1),
+                    locked: false,
+                    return_to: None,
                 };
                 crate::store::sessions::insert_tx(tx, 7, &session)
             })

@@ -15,9 +15,8 @@
 //!   (`1234.50`). Every time column (`at`, `…_at`, `until`) is written twice: as stored, in UTC
 //!   (RFC 3339, ending in `Z`), and as `…_local` in the shop's time zone. Nested lists (an
 //!   order's history, a stocktake's counts…) are one cell of JSON, their times in UTC.
-//! - Secrets are never exported: password hashes, QR and customer-link tokens, the wall
-//!   display's key, sessions (the list below also names fields planned for the kiosk lock, a
-//!   staff PIN's hash and a kiosk's key, so they stay out the day they exist).
+//! - Secrets are never exported: password hashes, the staff's kiosk PIN hashes, QR and
+//!   customer-link tokens, the wall display's key, the kiosk key, sessions.
 //! - What is derived from the records (indexes, report totals, the due lists) is not exported:
 //!   the records hold it all. Photos are exported as files (`photos/{id}.jpg`).
 //!
@@ -167,13 +166,13 @@ const INSPECTIONS_FILE: Kind = Kind {
 };
 const USERS_FILE: Kind = Kind {
     file: "users.csv",
-    zh: "用户与角色（roles 以空格分隔；不含密码哈希）。",
-    en: "Users and their roles (`roles` separated by spaces; without password hashes).",
+    zh: "用户与角色（roles 以空格分隔；不含密码和 PIN 码的哈希）。",
+    en: "Users and their roles (`roles` separated by spaces; without password and PIN hashes).",
 };
 const SETTINGS_FILE: Kind = Kind {
     file: "settings.csv",
-    zh: "门店参数（一行，不含墙面显示的密钥）。",
-    en: "The shop's parameters (one row, without the wall display's key).",
+    zh: "门店参数（一行，不含墙面显示和前台一体机的密钥）。",
+    en: "The shop's parameters (one row, without the wall display's and the kiosk's keys).",
 };
 const AUDIT_FILE: Kind = Kind {
     file: "audit_log.csv",
@@ -596,7 +595,7 @@ fn readme(files: &[(&'static Kind, ExportedFile)], photos: u64, tz: Tz) -> Strin
          \x20 （{tz}）的当地时间。\r\n\
          - 嵌套的列表（工单历史、审批、备注、盘点明细等）为单元格内的 JSON，其中时间为 UTC。\r\n\
          - 以 =、+、-、@ 开头且不是数字的文本前加了 '，防止表格软件当作公式执行。\r\n\
-         - 不导出：密码哈希、二维码和客户链接的令牌、墙面显示的密钥、登录会话，\r\n\
+         - 不导出：密码和 PIN 码的哈希、二维码和客户链接的令牌、墙面显示和前台一体机的密钥、登录会话，\r\n\
          \x20 以及可由记录重新计算的索引和报表汇总。照片在 photos/ 目录，文件名为照片 id。\r\n\
          - 没有记录的文件只有 BOM，没有表头。\r\n\r\n\
          Every record of the shop, one CSV file per kind (UTF-8 with a byte-order mark, so Excel opens \
@@ -612,8 +611,9 @@ fn readme(files: &[(&'static Kind, ExportedFile)], photos: u64, tz: Tz) -> Strin
          \x20 their times in UTC.\r\n\
          - Text starting with =, +, -, @ that is not a number is prefixed with ' so a spreadsheet does\r\n\
          \x20 not run it as a formula.\r\n\
-         - Not exported: password hashes, QR and customer-link tokens, the wall display's key,\r\n\
-         \x20 sign-in sessions, and the indexes and report totals the records give again.\r\n\
+         - Not exported: password and PIN hashes, QR and customer-link tokens, the wall display's and\r\n\
+         \x20 the kiosk's keys, sign-in sessions, and the indexes and report totals the records\r\n\
+         \x20 give again.\r\n\
          \x20 Photos are in photos/, named by their id.\r\n\
          - A file of a kind with no records holds only the byte-order mark, no header.\r\n\r\n"
     ));

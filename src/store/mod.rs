@@ -637,6 +637,8 @@ mod tests {
             created_at: now,
             last_seen: now,
             expires_at: now + chrono::Duration::hours(8),
+            locked: false,
+            return_to: None,
         };
         store
             .write_now(|tx| {

@@ -1,4 +1,5 @@
-//! Login sessions, stored so they survive a restart.
+//! Login sessions, stored so they survive a restart, and the reception kiosk's lock on them
+//! (locking, unlocking with a PIN, taking a kiosk over as another user).
 
 use std::cell::Cell;
 use std::collections::HashMap;
@@ -9,6 +10,7 @@ use chrono::{DateTime, Utc};
 use redb::{ReadTransaction, ReadableTable, WriteTransaction};
 
 use super::StoreResult;
+use super::audit::{Actor, append_tx};
 use super::tables::{SESSIONS, SESSIONS_BY_USER};
 use crate::domain::{Session, User, UserId};
 
@@ -100,6 +102,79 @@ pub fn touch_tx(tx: &WriteTransaction, id: u128, now: DateTime<Utc>) -> StoreRes
         table.insert(id, session)?;
     }
     Ok(())
+}
+
+/// Locks a reception kiosk's session (its page's idle timer, or the server seeing it idle) and
+/// keeps the page to come back to; audited. `false` if the session has ended or was locked
+/// already (then nothing is written).
+pub fn lock_tx(
+    tx: &WriteTransaction,
+    actor: &Actor,
+    id: u128,
+    return_to: Option<String>,
+    why: &str,
+) -> StoreResult<bool> {
+    let mut table = tx.open_table(SESSIONS)?;
+    let current = table.get(id)?.map(|v| v.value());
+    let Some(mut session) = current.filter(|s| !s.locked) else { return Ok(false) };
+    mark_changed();
+    session.locked = true;
+    session.return_to = return_to;
+    table.insert(id, session)?;
+    drop(table);
+    append_tx(tx, actor, "kiosk.lock", &user_record(actor), why.to_string())?;
+    Ok(true)
+}
+
+/// Unlocks a locked kiosk session with the PIN of `actor`: the same user's session goes on;
+/// another user's PIN puts `replace_with` (a new session of theirs, with a new id) in its
+/// place. Audited; returns the page the kiosk was on. A session that has ended is not found.
+pub fn unlock_tx(
+    tx: &WriteTransaction,
+    actor: &Actor,
+    id: u128,
+    replace_with: Option<(u128, &Session)>,
+    now: DateTime<Utc>,
+    client: &str,
+) -> StoreResult<Option<String>> {
+    let current = get_tx(tx, id)?.ok_or(super::StoreError::NotFound)?;
+    let summary = match replace_with {
+        None => {
+            let mut session = current.clone();
+            session.locked = false;
+            session.return_to = None;
+            session.last_seen = now;
+            mark_changed();
+            tx.open_table(SESSIONS)?.insert(id, session)?;
+            format!("PIN from {client}")
+        }
+        Some((new_id, new)) => {
+            remove_tx(tx, id)?;
+            insert_tx(tx, new_id, new)?;
+            format!("PIN from {client}, took over from user:{}", current.user_id)
+        }
+    };
+    append_tx(tx, actor, "kiosk.unlock", &user_record(actor), summary)?;
+    Ok(current.return_to)
+}
+
+/// A wrong PIN typed on a locked kiosk: audited against the user whose PIN it was tried as,
+/// by the kiosk session's user.
+pub fn unlock_failed_tx(
+    tx: &WriteTransaction,
+    actor: &Actor,
+    target: UserId,
+    client: &str,
+) -> StoreResult<()> {
+    append_tx(tx, actor, "kiosk.unlock_failed", &format!("user:{target}"), format!("wrong PIN from {client}"))
+}
+
+fn user_record(actor: &Actor) -> String {
+    actor.user_id.map(|id| format!("user:{id}")).unwrap_or_else(|| "settings:shop".into())
+}
+
+pub fn get_tx(tx: &WriteTransaction, id: u128) -> StoreResult<Option<Session>> {
+    Ok(tx.open_table(SESSIONS)?.get(id)?.map(|v| v.value()))
 }
 
 /// Ends every session of a user (deactivation, password change elsewhere).

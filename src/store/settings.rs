@@ -47,6 +47,22 @@ pub fn set_display_key_tx(
     Ok(settings)
 }
 
+/// Sets the reception kiosk's key (a new one un-kiosks every device that had the old) and
+/// audits why; returns the settings as saved.
+pub fn set_kiosk_key_tx(
+    tx: &WriteTransaction,
+    _cap: &AdminCap,
+    actor: &Actor,
+    key: String,
+    why: &str,
+) -> StoreResult<Settings> {
+    let mut settings = get_tx(tx)?;
+    settings.kiosk_key = key;
+    tx.open_table(SETTINGS)?.insert(SETTINGS_KEY, &settings)?;
+    append_tx(tx, actor, "settings.kiosk_key", "settings:shop", why.to_string())?;
+    Ok(settings)
+}
+
 fn changed_fields(old: &Settings, new: &Settings) -> Vec<&'static str> {
     let (a, b) = (old.to_input(), new.to_input());
     [
@@ -67,6 +83,7 @@ fn changed_fields(old: &Settings, new: &Settings) -> Vec<&'static str> {
         ("backup_time", a.backup_time != b.backup_time),
         ("backup_keep", a.backup_keep != b.backup_keep),
         ("customer_link_days", a.customer_link_days != b.customer_link_days),
+        ("kiosk_lock_minutes", a.kiosk_lock_minutes != b.kiosk_lock_minutes),
     ]
     .into_iter()
     .filter_map(|(name, changed)| changed.then_some(name))

@@ -97,6 +97,7 @@ fn insert_tx(tx: &WriteTransaction, actor: &Actor, new: NewUser) -> StoreResult<
         active: true,
         must_change_password: new.must_change_password,
         lang: None,
+        pin_hash: None,
         version: 1,
         created_at: now,
         updated_at: now,
@@ -192,7 +193,8 @@ pub fn set_password_tx(
 }
 
 /// An administrator sets a new password for a user, who must change it at the next sign-in;
-/// the user's sessions end.
+/// the user's sessions end and their kiosk PIN is removed (a reset means the account's secrets
+/// are in doubt; they set a new PIN after choosing their password).
 pub fn reset_password_tx(
     tx: &WriteTransaction,
     _cap: &AdminCap,
@@ -200,9 +202,42 @@ pub fn reset_password_tx(
     id: UserId,
     password_hash: String,
 ) -> StoreResult<User> {
-    let user = set_password_tx(tx, actor, id, None, password_hash, true)?;
+    let mut user = set_password_tx(tx, actor, id, None, password_hash, true)?;
+    if user.pin_hash.is_some() {
+        user.pin_hash = None;
+        user = save_tx(tx, user)?;
+    }
     sessions::end_all_for_user_tx(tx, id)?;
     Ok(user)
+}
+
+/// Sets (`Some` argon2 hash) or removes (`None`) the user's own kiosk PIN, audited without it.
+pub fn set_pin_tx(
+    tx: &WriteTransaction,
+    actor: &Actor,
+    id: UserId,
+    pin_hash: Option<String>,
+) -> StoreResult<User> {
+    let mut user = get_tx(tx, id)?;
+    let action = match (&user.pin_hash, &pin_hash) {
+        (_, None) => "user.pin_remove",
+        (None, Some(_)) => "user.pin_set",
+        (Some(_), Some(_)) => "user.pin_change",
+    };
+    user.pin_hash = pin_hash;
+    let user = save_tx(tx, user)?;
+    append_tx(tx, actor, action, &format!("user:{id}"), user.username.to_string())?;
+    Ok(user)
+}
+
+/// The staff a locked kiosk offers to unlock it: active users with a PIN who may work (not
+/// waiting for a password change), as (id, display name), by username.
+pub fn with_pin(tx: &ReadTransaction) -> StoreResult<Vec<(UserId, String)>> {
+    Ok(list(tx)?
+        .into_iter()
+        .filter(|u| u.active && u.pin_hash.is_some() && !u.must_change_password)
+        .map(|u| (u.id, u.display_name))
+        .collect())
 }
 
 /// Activates or deactivates a user; deactivating ends all of their sessions at once.
@@ -252,6 +287,23 @@ mod tests {
             roles: Roles::of(roles),
             must_change_password: true,
         }
+    }
+
+    #[test]
+    fn a_pin_is_set_listed_and_dropped_by_an_admin_reset() {
+        let (store, _dir) = temp_store();
+        let cap = Roles::of(&[Role::Admin]).admin_cap().unwrap();
+        let admin = Actor::system();
+        let user =
+            store.write_now(|tx| create_tx(tx, &cap, &admin, new_user("wang", &[Role::Advisor]))).unwrap();
+        store.write_now(|tx| set_password_tx(tx, &admin, user.id, None, "h".into(), false)).unwrap();
+        assert!(store.read_now(with_pin).unwrap().is_empty());
+        store.write_now(|tx| set_pin_tx(tx, &admin, user.id, Some("$argon2id$pin".into()))).unwrap();
+        assert_eq!(store.read_now(with_pin).unwrap(), vec![(user.id, "WANG".to_string())]);
+        store.write_now(|tx| reset_password_tx(tx, &cap, &admin, user.id, "h2".into())).unwrap();
+        let after = store.read_now(|tx| get(tx, user.id)).unwrap().unwrap();
+        assert_eq!(after.pin_hash, None);
+        assert!(store.read_now(with_pin).unwrap().is_empty());
     }
 
     #[test]

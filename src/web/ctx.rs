@@ -23,6 +23,9 @@ pub const SESSION_COOKIE: &str = "wd_session";
 pub const LANG_COOKIE: &str = "wd_lang";
 /// Double-submit token that protects the login form, which has no session yet.
 pub const PRE_COOKIE: &str = "wd_pre";
+/// Marks the reception kiosk's browser: its value must be the shop's `kiosk_key` (see
+/// `web::kiosk`).
+pub const KIOSK_COOKIE: &str = "wd_kiosk";
 
 /// The signed-in user of a request.
 #[derive(Clone, Debug)]
@@ -49,6 +52,8 @@ pub struct Ctx {
     pub client: IpAddr,
     /// Whether the page was reached over HTTPS (through a reverse proxy), for `Secure` cookies.
     pub https: bool,
+    /// Whether this browser is the reception kiosk (its `wd_kiosk` cookie matches the key).
+    pub kiosk: bool,
     headers: HeaderMap,
 }
 
@@ -211,6 +216,7 @@ async fn build(
     let https = settings.public_base_url.starts_with("https://")
         || headers.get("x-forwarded-proto").is_some_and(|v| v == "https");
     let path_and_query = if query.is_empty() { path.to_string() } else { format!("{path}?{query}") };
+    let kiosk = is_kiosk(&headers, &settings);
     Ctx {
         lang,
         htmx,
@@ -219,8 +225,16 @@ async fn build(
         settings,
         client: remote.map(|a| a.ip()).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
         https,
+        kiosk,
         headers,
     }
+}
+
+/// Whether the request comes from the reception kiosk: a `wd_kiosk` cookie equal to the
+/// shop's kiosk key, which must exist.
+pub fn is_kiosk(headers: &HeaderMap, settings: &Settings) -> bool {
+    let key = settings.kiosk_key.as_bytes();
+    !key.is_empty() && cookie(headers, KIOSK_COOKIE).is_some_and(|v| ct_eq(v.as_bytes(), key))
 }
 
 /// The live session's user, ending a session that has timed out or whose user was
@@ -260,6 +274,7 @@ impl Ctx {
             settings: Arc::new(Settings::default()),
             client: IpAddr::V4(Ipv4Addr::LOCALHOST),
             https: false,
+            kiosk: false,
             headers: HeaderMap::new(),
         }
     }

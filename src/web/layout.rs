@@ -46,11 +46,44 @@ pub fn page(ctx: &Ctx, title: &str, body: Markup) -> Markup {
                 script src=(assets::htmx_path()) defer {}
                 script src=(assets::js_path()) defer {}
             }
-            body data-network-error=(lang.t(Msg::NetworkError)) {
+            body data-network-error=(lang.t(Msg::NetworkError)) data-kiosk-lock=[kiosk_lock_seconds(ctx)] {
                 a.skip href="#main" { (lang.t(Msg::SkipToContent)) }
                 (header(ctx))
                 main id="main" { (body) }
                 div id="toasts" aria-live="polite" {}
+            }
+        }
+    }
+}
+
+/// On the reception kiosk with someone signed in and a lock time set: the seconds without a
+/// touch or a key after which the page locks the kiosk (read by `static/app.js`).
+fn kiosk_lock_seconds(ctx: &Ctx) -> Option<u32> {
+    let minutes = ctx.settings.kiosk_lock_minutes;
+    (ctx.kiosk && minutes > 0 && ctx.user.is_some()).then_some(minutes * 60)
+}
+
+/// A page without the navigation (the kiosk's lock screen): the same head, then `body` alone.
+pub fn bare_page(ctx: &Ctx, title: &str, class: &str, body: Markup) -> Markup {
+    if ctx.htmx {
+        return body;
+    }
+    html! {
+        (DOCTYPE)
+        html lang=(ctx.lang.html_lang()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                @if let Some(token) = ctx.csrf_token() {
+                    meta name="csrf-token" content=(token);
+                }
+                meta name="htmx-config" content=r#"{"historyCacheSize":0,"historyRestoreAsHxRequest":false,"includeIndicatorStyles":false,"defaultSettleDelay":0}"#;
+                title { (title) " · " (ctx.settings.shop_name) }
+                link rel="stylesheet" href=(assets::css_path());
+                script src=(assets::js_path()) defer {}
+            }
+            body class=(class) data-network-error=(ctx.lang.t(Msg::NetworkError)) {
+                main id="main" { (body) }
             }
         }
     }
@@ -77,6 +110,13 @@ fn header(ctx: &Ctx) -> Markup {
             div.account {
                 (lang_switch(ctx))
                 @if let Some(user) = &ctx.user {
+                    @if ctx.kiosk {
+                        form method="post" action="/kiosk/lock" {
+                            (csrf_field(ctx))
+                            input type="hidden" name="next" value=(ctx.path_and_query);
+                            button.linklike type="submit" data-kiosk-lock-now { (lang.t(Msg::KioskLockNow)) }
+                        }
+                    }
                     a.who href="/account/password" title=(lang.t(Msg::ChangePassword)) {
                         (user.user.display_name)
                     }

@@ -37,7 +37,10 @@
 //!   suppliers, low stock, valuation.
 //! - [`reports`]: the reports (revenue, volume, customers, technicians, parts, receivables) with
 //!   charts and CSV/XLSX export, and the manager's panel on the home page.
-//! - [`admin`]: users and their roles, the shop's parameters, the audit log.
+//! - [`admin`]: users and their roles, the shop's parameters, the audit log, which browser is
+//!   the reception kiosk.
+//! - [`kiosk`]: the reception kiosk's lock: the check in front of every route ([`kiosk::gate`]),
+//!   the lock screen, unlocking with a staff PIN, and setting one's PIN on the account page.
 //! - [`backups`]: the backups page: back up now, download, restore.
 //! - [`assets`]: static files embedded in the binary, under hashed paths.
 //!
@@ -98,6 +101,7 @@ pub mod form;
 pub mod home;
 pub mod import;
 pub mod inspections;
+pub mod kiosk;
 pub mod layout;
 pub mod orders;
 pub mod parts;
@@ -139,6 +143,8 @@ pub struct AppState {
     pub throttle: Throttle,
     /// The customers' approvals, per link and per address (see [`customer_phone`]).
     pub customer_throttle: Throttle,
+    /// Wrong kiosk PINs, per user and per address (see [`kiosk`]).
+    pub pin_throttle: Throttle,
     /// Checked customer imports waiting for their confirmation.
     pub(crate) imports: import::PendingImports<import::ReadyRow>,
     /// Checked parts catalog imports waiting for their confirmation.
@@ -170,6 +176,7 @@ impl AppState {
             hasher: Hasher::new(),
             throttle: Throttle::default(),
             customer_throttle: customer_phone::throttle(),
+            pin_throttle: kiosk::throttle(),
             imports: import::PendingImports::default(),
             part_imports: import::PendingImports::default(),
             lan_base_url,
@@ -273,10 +280,13 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
     });
 
     let app = any_of!(
+        // First: a locked kiosk session gets the lock screen from every route but its own.
+        kiosk::gate(state.clone()),
         healthz.boxed(),
         assets::routes(),
         home::routes(state.clone()),
         auth::routes(state.clone()),
+        kiosk::routes(state.clone()),
         backups::routes(state.clone()),
         admin::routes(state.clone()),
         import::routes(state.clone()),

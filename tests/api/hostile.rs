@@ -342,6 +342,17 @@ fn routes(s: &Targets) -> Vec<Route> {
             ],
         ),
         route("/account/lang", &[("lang", "zh", Typed), ("next", "/", Quiet)]),
+        // The kiosk PIN: with a wrong current password, never stored.
+        route(
+            "/account/pin",
+            &[
+                ("action", "set", Typed),
+                ("password", "not-my-password", Quiet),
+                ("pin", "86420", Typed),
+                ("confirm_pin", "86420", Typed),
+            ],
+        )
+        .effect(Effect::Never),
         // Administration.
         route(
             "/admin/users",

@@ -58,6 +58,8 @@ const BOARD: Access = Access::Areas(&[Area::Board]);
 const MANAGERS: Access = Access::Areas(&[Area::Reports]);
 /// The phone pages: technicians, and the desk, who may act on any line.
 const FLOOR: Access = Access::Areas(&[Area::MyJobs, Area::Orders]);
+/// No role: only the browser marked as the reception kiosk (a cookie, not a role).
+const KIOSK_ONLY: Access = Access::Areas(&[]);
 
 #[derive(Clone, Copy, PartialEq, Debug)]
 enum Method {
@@ -382,6 +384,13 @@ fn doors(s: &Targets, x: &Extra) -> Vec<Door> {
                 ("unit_price_0", "1"),
             ],
         ),
+        // The reception kiosk's lock (the walker's browsers are not the kiosk).
+        get("/kiosk/locked", Access::SignedIn).note("home again when the session is not locked"),
+        get("/kiosk/alive", Access::SignedIn),
+        post("/kiosk/unlock", Access::SignedIn, &[]).note("home again when the session is not locked"),
+        post("/kiosk/lock", KIOSK_ONLY, &[("next", "/")]).note("only on the kiosk browser"),
+        post("/account/pin", Access::SignedIn, &[]),
+        post("/admin/kiosk-device", ADMIN, &[("action", "renew")]),
         get("/lang/zh?next=/", Access::Public),
         post("/logout", Access::SignedIn, &[]),
     ]
@@ -576,6 +585,64 @@ async fn signed_out_visitors_are_sent_to_sign_in_from_every_private_route() {
     eprintln!("signed out: {checked} private routes checked");
     assert!(problems.is_empty(), "not sent to sign in:\n{}", problems.join("\n"));
     assert_eq!(app.fingerprint().await, before, "signed-out requests changed nothing");
+}
+
+/// A locked kiosk session: every route but the lock screen's own (and signing out, static
+/// files, the health check) answers with the lock screen, a 303 for a plain request and
+/// `HX-Redirect` for htmx, with no page in the answer and nothing stored; a PIN opens it.
+#[tokio::test]
+async fn a_locked_kiosk_session_gets_the_lock_screen_from_every_route() {
+    use crate::kiosk_lock::{kiosk_pair, lock, mark_kiosk, set_pin, unlock};
+    let s = targets().await;
+    let app = &s.app;
+    let x = extra(&s).await;
+    let key = mark_kiosk(app, &s.admin).await;
+    let (kiosk, kiosk_htmx) = kiosk_pair(app, &key);
+    assert_eq!(app.login(&kiosk, "admin", ADMIN_PASSWORD).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(set_pin(app, &kiosk, ADMIN_PASSWORD, "60317").await.status(), StatusCode::SEE_OTHER);
+    let admin_id = app.user_id(&kiosk, "admin").await;
+    assert_eq!(location(&lock(app, &kiosk, &format!("/customers/{}", s.customer)).await), "/kiosk/locked");
+    let token = app.csrf(&kiosk, "/kiosk/locked").await;
+
+    let before = app.fingerprint().await;
+    let open = |path: &str| {
+        path == "/healthz"
+            || path.starts_with("/static/")
+            || path == "/logout"
+            || path == "/kiosk/locked"
+            || path == "/kiosk/unlock"
+    };
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    for door in doors(&s, &x).iter().filter(|d| !open(&d.path)) {
+        for (how, c) in [("plain", &kiosk), ("htmx", &kiosk_htmx)] {
+            let response = knock(app, c, door, &door.form, Some(&token), None).await;
+            checked += 1;
+            let (status, to) = (response.status(), location(&response));
+            let hx = response.headers().get("hx-redirect").map(|v| v.to_str().unwrap().to_string());
+            let body = response.text().await.unwrap();
+            let held = match how {
+                "plain" => status == StatusCode::SEE_OTHER && to == "/kiosk/locked",
+                _ => hx.as_deref() == Some("/kiosk/locked"),
+            };
+            if !held || !body.is_empty() {
+                problems.push(format!(
+                    "{how} {:?} {}: {status} {to} {hx:?} ({} bytes)",
+                    door.method,
+                    door.path,
+                    body.len()
+                ));
+            }
+        }
+    }
+    eprintln!("locked kiosk: {checked} requests, every one held: {}", problems.is_empty());
+    assert!(problems.is_empty(), "not held by the lock:\n{}", problems.join("\n"));
+    assert_eq!(app.fingerprint().await, before, "nothing sent to a locked kiosk was stored");
+
+    // The PIN opens it, back on the customer's page.
+    let response = unlock(app, &kiosk, admin_id, "60317").await;
+    assert_eq!(location(&response), format!("/customers/{}", s.customer));
+    assert_eq!(app.get(&kiosk, &format!("/customers/{}", s.customer)).await.status(), StatusCode::OK);
 }
 
 // ---------------------------------------------------------------------------------------------

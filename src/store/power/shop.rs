@@ -252,6 +252,8 @@ pub fn open_shop(till: &Till, technicians: usize) -> Staff {
             created_at: now,
             last_seen: now,
             expires_at: now + chrono::Duration::hours(12),
+            locked: false,
+            return_to: None,
         };
         let id = *id;
         till.write("sign-in", move |tx, _| Ok((sessions::insert_tx(tx, id, &session)?, None)));

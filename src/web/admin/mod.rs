@@ -7,6 +7,8 @@
 //! - `audit`: the audit log, newest first, filtered by user, action, record and day; the
 //!   history link that customer, vehicle and order pages show administrators.
 //! - `display`: the wall display's key (POST /admin/display-key), made and revoked here.
+//! - `kiosk_device`: which browser is the reception kiosk (POST /admin/kiosk-device): marking
+//!   this one, forgetting it, a new key that forgets them all.
 //! - `export`: the shop's own export (`/admin/export`): every record as CSV files in a zip,
 //!   streamed.
 //!
@@ -16,6 +18,7 @@ mod audit;
 pub(crate) use audit::history_link;
 mod display;
 mod export;
+mod kiosk_device;
 mod settings;
 mod user_actions;
 mod users;
@@ -130,6 +133,7 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
         settings_page,
         save_settings,
         display::routes(&state),
+        kiosk_device::routes(&state),
         export::routes(&state),
         audit_page
     )

@@ -89,11 +89,14 @@ pub(super) fn settings_page(
                     (Field::text("session_idle_minutes", lang.t(Msg::SessionIdleMinutes), &typed.session_idle_minutes).kind("number").required().render(lang, errors))
                     (Field::text("session_absolute_hours", lang.t(Msg::SessionAbsoluteHours), &typed.session_absolute_hours).kind("number").required().render(lang, errors))
                     (Field::text("technician_session_hours", lang.t(Msg::TechnicianSessionHours), &typed.technician_session_hours).kind("number").required().render(lang, errors))
+                    (Field::text("kiosk_lock_minutes", lang.t(Msg::KioskLockMinutes), &typed.kiosk_lock_minutes)
+                        .kind("number").hint(lang.t(Msg::KioskLockMinutesHelp).to_string()).render(lang, errors))
                 }
             }
             div.actions { button type="submit" { (lang.t(Msg::Save)) } }
         }
         (super::display::panel(ctx, &state.public_base_url()))
+        (super::kiosk_device::panel(ctx))
     };
     unprocessable_if(!errors.is_empty(), html_response(layout::page(ctx, lang.t(Msg::SettingsTitle), body)))
 }
@@ -125,6 +128,7 @@ pub(super) async fn save_settings(state: &AppState, ctx: &Ctx, body: &[u8]) -> A
         tax_rate: form.owned("tax_rate"),
         cash_rounding: form.owned("cash_rounding"),
         customer_link_days: form.owned("customer_link_days"),
+        kiosk_lock_minutes: form.owned("kiosk_lock_minutes"),
     };
     let settings = match Settings::check(&typed) {
         Ok(settings) => settings,
@@ -134,9 +138,11 @@ pub(super) async fn save_settings(state: &AppState, ctx: &Ctx, body: &[u8]) -> A
     let saved = state
         .store
         .write(move |tx| {
-            // The wall display's key is not in the form: it stays as it is.
+            // The wall display's and the kiosk's keys are not in the form: they stay as they are.
             let mut settings = settings.clone();
-            settings.display_key = settings_store::get_tx(tx)?.display_key;
+            let stored = settings_store::get_tx(tx)?;
+            settings.display_key = stored.display_key;
+            settings.kiosk_key = stored.kiosk_key;
             settings_store::save_tx(tx, &cap, &actor, &settings)?;
             Ok(settings)
         })

@@ -59,9 +59,13 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
         },
     );
 
-    let password_page =
-        warp::path!("account" / "password").and(warp::get()).and(ctx.clone()).then(|ctx: Ctx| async move {
-            let result = password_page_for(&ctx, &FieldErrors::new());
+    let password_page = warp::path!("account" / "password")
+        .and(warp::get())
+        .and(ctx.clone())
+        .and(warp::query::<HashMap<String, String>>().or(warp::any().map(HashMap::new)).unify())
+        .then(|ctx: Ctx, q: HashMap<String, String>| async move {
+            let note = q.get("notice").and_then(|n| notice_msg(n));
+            let result = password_page_for(&ctx, &FieldErrors::new(), note);
             run(&ctx, result)
         });
 
@@ -138,6 +142,8 @@ pub fn notice_msg(code: &str) -> Option<Msg> {
         "expired" => Msg::SessionExpired,
         "saved" => Msg::Saved,
         "restored" => Msg::RestoredNotice,
+        "pin_saved" => Msg::PinSaved,
+        "pin_removed" => Msg::PinRemoved,
         _ => return None,
     })
 }
@@ -147,7 +153,7 @@ fn lang_cookie(ctx: &Ctx, lang: Lang) -> String {
     format!("{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Strict{secure}", lang.code())
 }
 
-fn random_hex() -> String {
+pub(crate) fn random_hex() -> String {
     format!("{:032x}", rand::random::<u128>())
 }
 
@@ -279,6 +285,8 @@ async fn start_session(
         created_at: now,
         last_seen: now,
         expires_at: now + rules.absolute,
+        locked: false,
+        return_to: None,
     };
     let actor = crate::store::Actor::user(user.id, user.username.as_str());
     let client = ctx.client.to_string();
@@ -309,16 +317,18 @@ async fn start_session(
         next
     };
     let mut response = redirect_to(target, false);
-    let secure = if ctx.https { "; Secure" } else { "" };
-    set_cookie(
-        &mut response,
-        &format!(
-            "{SESSION_COOKIE}={id:032x}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
-            rules.absolute.num_seconds()
-        ),
-    );
+    set_cookie(&mut response, &session_cookie(ctx, id, rules));
     set_cookie(&mut response, &format!("{PRE_COOKIE}=; Path=/; Max-Age=0"));
     Ok(response)
+}
+
+/// The `Set-Cookie` value that gives the browser the session `id`.
+pub(crate) fn session_cookie(ctx: &Ctx, id: u128, rules: crate::domain::SessionRules) -> String {
+    let secure = if ctx.https { "; Secure" } else { "" };
+    format!(
+        "{SESSION_COOKIE}={id:032x}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
+        rules.absolute.num_seconds()
+    )
 }
 
 async fn logout(state: &AppState, ctx: &Ctx, body: &[u8]) -> AppResult<Response> {
@@ -340,18 +350,23 @@ async fn logout(state: &AppState, ctx: &Ctx, body: &[u8]) -> AppResult<Response>
     Ok(response)
 }
 
-fn password_page_for(ctx: &Ctx, errors: &FieldErrors) -> AppResult<Response> {
+/// The account page: changing one's password and, once it is one's own, the kiosk PIN
+/// (`web::kiosk::pin`). `errors` belong to whichever of the two forms was sent.
+pub(crate) fn password_page_for(ctx: &Ctx, errors: &FieldErrors, note: Option<Msg>) -> AppResult<Response> {
     let user = ctx.user.as_ref().ok_or(AppError::Unauthenticated)?;
     let lang = ctx.lang;
     let min = ctx.settings.password_min_len;
+    let with_pin = !user.user.must_change_password;
     let body = html! {
-        section.auth-page {
+        section.auth-page.account-page[with_pin] {
             div.panel {
                 h1 { (lang.t(Msg::ChangePassword)) }
                 @if user.user.must_change_password {
                     (notice("info", lang.t(Msg::MustChangePassword)))
                 } @else if !errors.is_empty() {
                     (notice("error", lang.t(Msg::FormHasErrors)))
+                } @else if let Some(msg) = note {
+                    (notice("ok", lang.t(msg)))
                 }
                 form method="post" action="/account/password" novalidate {
                     (csrf_field(ctx))
@@ -362,6 +377,9 @@ fn password_page_for(ctx: &Ctx, errors: &FieldErrors) -> AppResult<Response> {
                     (Field::password("confirm_password", lang.t(Msg::ConfirmPassword), "new-password").render(lang, errors))
                     button.wide type="submit" { (lang.t(Msg::ChangePassword)) }
                 }
+            }
+            @if with_pin {
+                (crate::web::kiosk::pin::panel(ctx, &user.user, errors))
             }
         }
     };
@@ -395,7 +413,7 @@ async fn change_password(state: &AppState, ctx: &Ctx, body: &[u8]) -> AppResult<
         }
     }
     if !errors.is_empty() {
-        return password_page_for(ctx, &errors);
+        return password_page_for(ctx, &errors, None);
     }
 
     let hash = state.hasher.hash(new.to_string()).await?;
