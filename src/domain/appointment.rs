@@ -324,7 +324,7 @@ mod tests {
         assert!(!within_hours(local(2026, 12, 8, 7, 45), 30, &r));
         assert!(!within_hours(local(2026, 12, 8, 17, 30), 60, &r));
         let input = BookingInput {
-            start: "2026-12-08T07:00".into(),
+            start: "明天七点".into(),
             minutes: "50".into(),
             bay: "9".into(),
             ..Default::default()
@@ -333,6 +333,13 @@ mod tests {
         for field in ["start", "minutes", "work", "bay"] {
             assert!(e.get(field).is_some(), "{field}");
         }
+        let early = BookingInput {
+            start: "2026-12-08T07:00".into(),
+            minutes: "60".into(),
+            work: "x".into(),
+            ..input
+        };
+        assert_eq!(Booking::check(&early, &r).unwrap_err().get("start").unwrap().msg, Msg::ApptOutsideHours);
     }
 
     #[test]

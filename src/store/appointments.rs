@@ -446,3 +446,74 @@ pub fn verify(tx: &ReadTransaction) -> StoreResult<Vec<String>> {
     }
     Ok(problems)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::vehicle::VehicleInput;
+    use crate::store::testing::temp_store;
+
+    fn booking(start: DateTime<Utc>, bay: &str) -> Booking {
+        Booking {
+            start,
+            minutes: 60,
+            work: "保养".into(),
+            template_id: None,
+            bay: Some(bay.into()),
+            technician: None,
+            notes: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_clash_is_refused_unless_confirmed_and_check_finds_a_broken_index() {
+        let (store, _dir) = temp_store();
+        let settings = Settings::default();
+        let today = Utc::now().date_naive();
+        let who = || Who::New {
+            customer: Box::new(CustomerDetails::person("周敏", "13800001111")),
+            vehicle: Box::new(
+                VehicleDetails::check(
+                    &VehicleInput { plate: "粤B12345".into(), ..Default::default() },
+                    today,
+                )
+                .unwrap(),
+            ),
+        };
+        let start = Utc::now() + Duration::days(1);
+        let first = store
+            .write_touching_now(|tx, t| {
+                book_tx(
+                    tx,
+                    t,
+                    &Actor::system(),
+                    &settings,
+                    who(),
+                    booking(start, "1"),
+                    false,
+                    None,
+                    Utc::now(),
+                )
+            })
+            .unwrap();
+        let again = |overbook| {
+            store.write_touching_now(|tx, t| {
+                let who = Who::Vehicle(first.vehicle_id);
+                let b = booking(start + Duration::minutes(30), "1");
+                book_tx(tx, t, &Actor::system(), &settings, who, b, overbook, None, Utc::now())
+            })
+        };
+        let Err(StoreError::Invalid(errors)) = again(false) else { panic!("a clash is refused") };
+        assert!(errors.get("bay").is_some() && errors.get("overbook").is_some());
+        assert!(again(true).unwrap().overbooked);
+        assert!(store.read_now(verify).unwrap().is_empty());
+        store
+            .write_now(|tx| {
+                tx.open_table(APPOINTMENTS_BY_START)?.remove(key(&first))?;
+                Ok(())
+            })
+            .unwrap();
+        let problems = store.read_now(verify).unwrap();
+        assert!(problems.iter().any(|p| p.contains("start index")), "{problems:?}");
+    }
+}
