@@ -1195,6 +1195,7 @@ catalog! {
     // Appointments (预约).
     ApptTitle => "预约", "Appointments";
     ApptCalendar => "预约日历", "Appointments";
+    ApptNav => "预约", "Bookings";
     Appointment => "预约", "Appointment";
     ApptBooked => "已预约", "Booked";
     ApptArrived => "已到店", "Arrived";

@@ -35,7 +35,7 @@ pub async fn todays(state: &AppState, ctx: &Ctx) -> AppResult<Vec<Shown>> {
 }
 
 /// How many arrivals the kiosk lists above the plate lookup (the rest are in the calendar).
-const KIOSK_LIST: usize = 5;
+const KIOSK_LIST: usize = 3;
 
 /// The kiosk's list of today's arrivals, those still to come first: each with a big button
 /// that opens its work order (or the order it already became).

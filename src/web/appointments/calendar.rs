@@ -178,7 +178,7 @@ fn day_grid(ctx: &Ctx, v: &View) -> Markup {
                 @let at = row_of(start, open, rows);
                 @let len = (row_of(end, open, rows + 1).saturating_sub(at)).max(1);
                 @let past = a.booking.end().with_timezone(&tz).naive_local() <= local_now;
-                article class={ (status_class(a.status)) " at-" (at + 1) " len-" (len) " col-" (i + 2) @if past { " past" } @if a.overbooked { " over" } }
+                article class={ (status_class(a.status)) " at-" (at + 1) " len-" (len) " col-" (i + 2) @if past { " past" } @if a.overbooked { " over" } @if len <= 2 { " short" } }
                     data-appointment=(a.id) data-status=(a.status.code()) {
                     (card(lang, tz, s, cols[*i].name()))
                 }
