@@ -222,7 +222,7 @@ fn seed(profile: &str, data: &std::path::Path) -> Result<(), String> {
     println!(
         "seeded {} users, {} customers, {} vehicles, {} contacts, {} work orders with {} lines, {} parts from {} \
          suppliers with {} stock movements and {} stocktakes, {} payments ({} of them voids) and {} refunded \
-         part lines in {:.1} s into {}",
+         part lines, {} appointments in {:.1} s into {}",
         summary.users,
         summary.customers,
         summary.vehicles,
@@ -236,6 +236,7 @@ fn seed(profile: &str, data: &std::path::Path) -> Result<(), String> {
         summary.payments,
         summary.voids,
         summary.refunds,
+        summary.appointments,
         summary.seconds,
         data.display()
     );

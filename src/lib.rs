@@ -22,8 +22,8 @@
 //! - [`server`]: start and stop: store, first administrator, listener, background jobs.
 //! - [`seed`]: deterministic generated data (the demo shop, the ten-years reference dataset),
 //!   with its stockroom in `seed/parts.rs`, the due lists' worked entries in `seed/care.rs` and
-//!   the inspections in `seed/inspections.rs` and the walk-arounds at reception in
-//!   `seed/walkarounds.rs`.
+//!   the inspections in `seed/inspections.rs`, the walk-arounds at reception in
+//!   `seed/walkarounds.rs` and the appointments around today in `seed/appointments.rs`.
 //! - [`cli`]: the command line (`serve`, `init`, `demo`, `seed`, `check`, `backup`, `restore`,
 //!   `export`, `user`);
 //!   `main.rs` only calls [`cli::main`].

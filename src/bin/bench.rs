@@ -374,6 +374,10 @@ enum Kind {
     CareOutcome,
     RateItem,
     InspectionPage,
+    /// The appointment calendar's week (by bay), a week around today.
+    WeekCalendar,
+    /// Booking an appointment (overbooking confirmed, so every one is stored).
+    Book,
     Mixed,
 }
 
@@ -416,6 +420,8 @@ impl Kind {
             Kind::CareOutcome => "durable write: a due-list outcome",
             Kind::RateItem => "durable write: rate an inspection item (phone)",
             Kind::InspectionPage => "inspection page (phone)",
+            Kind::WeekCalendar => "appointments: the week calendar",
+            Kind::Book => "durable write: book an appointment",
             Kind::Mixed => "busy Saturday (mixed)",
         }
     }
@@ -527,6 +533,28 @@ fn request(kind: Kind, s: &Samples, csrf: &str, rng: &mut wrenchdesk::seed::Rng)
         Kind::InspectionPage => {
             let (token, id, _) = &s.inspections[rng.below(s.inspections.len())];
             Req::get(format!("/t/{token}/inspection?i={id}"))
+        }
+        Kind::WeekCalendar => {
+            let day = chrono::Utc::now().date_naive() + chrono::Duration::days(rng.below(21) as i64 - 14);
+            Req::get(format!("/appointments?view=week&day={day}"))
+        }
+        Kind::Book => {
+            // A day in the coming two months, a quarter hour between 08:00 and 16:45 (the
+            // default opening hours), an hour long, in one of the default bays.
+            let day = chrono::Utc::now().date_naive() + chrono::Duration::days(1 + rng.below(60) as i64);
+            let q = rng.below(36);
+            let start = format!("{day}T{:02}:{:02}", 8 + q / 4, (q % 4) * 15);
+            Req {
+                method: "POST",
+                path: "/appointments".into(),
+                body: Some(format!(
+                    "csrf={csrf}&vehicle_id={}&start={}&minutes=60&work=bench+service&bay={}&overbook=1",
+                    s.vehicle_ids[rng.below(s.vehicle_ids.len())],
+                    urlencode(&start),
+                    urlencode(&format!("{}号位", 1 + rng.below(4)))
+                )),
+                htmx_target: None,
+            }
         }
         Kind::Mixed => {
             let roll = rng.below(100);
@@ -860,6 +888,8 @@ fn run(o: Options) -> ExitCode {
             Kind::CareOutcome,
             Kind::RateItem,
             Kind::InspectionPage,
+            Kind::WeekCalendar,
+            Kind::Book,
             Kind::Mixed,
         ] {
             if !o.only.is_empty() && !o.only.iter().any(|word| kind.name().contains(word.as_str())) {

@@ -4,6 +4,8 @@
 //! and are valid from then on. Rules that the store applies inside a transaction live here so
 //! they can be unit-tested without a database.
 //!
+//! - [`appointment`]: appointments (预约): bookings, their checks (opening hours, the shop's time
+//!   zone, quarter hours), clashes of a bay or a technician, statuses.
 //! - [`customer`]: customers (people and companies), their status and contact history.
 //! - [`care`]: the due lists (提醒): kinds, the km estimate from odometer readings, birthdays
 //!   and dormancy windows, outcomes and how long they snooze an entry, message templates.
@@ -31,6 +33,7 @@
 //! - [`field`]: field-level validation results ([`FieldErrors`], [`Problem`]).
 //! - `code`: `code_enum!`, a closed list of choices with stored codes and labels.
 
+pub mod appointment;
 pub mod care;
 pub mod checkout;
 pub mod clock;

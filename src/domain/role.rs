@@ -83,6 +83,7 @@ impl Roles {
         let allowed: &[Role] = match area {
             Area::Customers | Area::Vehicles | Area::Reception | Area::Orders => &[Admin, Manager, Advisor],
             Area::Board => &[Admin, Manager, Advisor, Technician, Cashier, Parts],
+            Area::Calendar => &[Admin, Manager, Advisor, Technician],
             Area::MyJobs => &[Technician],
             Area::Checkout => &[Admin, Manager, Cashier],
             Area::Parts => &[Admin, Manager, Parts],
@@ -106,6 +107,8 @@ pub enum Area {
     Reception,
     Orders,
     Board,
+    /// The appointment calendar, read (booking is [`Area::Reception`]'s).
+    Calendar,
     MyJobs,
     Checkout,
     Parts,
@@ -116,12 +119,13 @@ pub enum Area {
 }
 
 impl Area {
-    pub const ALL: [Area; 11] = [
+    pub const ALL: [Area; 12] = [
         Area::Customers,
         Area::Vehicles,
         Area::Reception,
         Area::Orders,
         Area::Board,
+        Area::Calendar,
         Area::MyJobs,
         Area::Checkout,
         Area::Parts,
@@ -166,9 +170,9 @@ mod tests {
     }
 
     #[test]
-    fn technicians_see_their_jobs_and_the_board_only() {
+    fn technicians_see_their_jobs_the_board_and_the_calendar_only() {
         let tech = Roles::of(&[Role::Technician]);
         let allowed: Vec<Area> = Area::ALL.into_iter().filter(|a| tech.may(*a)).collect();
-        assert_eq!(allowed, vec![Area::Board, Area::MyJobs]);
+        assert_eq!(allowed, vec![Area::Board, Area::Calendar, Area::MyJobs]);
     }
 }

@@ -60,6 +60,13 @@ pub struct Settings {
     /// bits; empty: no kiosk). Made in Administration, never typed in the settings form; a new
     /// one un-kiosks every device.
     pub kiosk_key: String,
+    /// The appointment calendar's columns: the bays below or the technicians.
+    pub calendar_by: super::appointment::CalendarBy,
+    /// The shop's bays (工位), by name, for appointments.
+    pub bays: Vec<String>,
+    /// Opening hours, `HH:MM`: appointments lie between them.
+    pub opening_time: String,
+    pub closing_time: String,
 }
 
 /// The built-in customer sources and levels, with their labels.
@@ -112,6 +119,10 @@ impl Default for Settings {
             display_key: String::new(),
             kiosk_lock_minutes: 0,
             kiosk_key: String::new(),
+            calendar_by: super::appointment::CalendarBy::Bay,
+            bays: ["1号位", "2号位", "3号位", "4号位"].map(String::from).to_vec(),
+            opening_time: "08:00".into(),
+            closing_time: "18:00".into(),
         }
     }
 }
@@ -146,6 +157,12 @@ pub struct SettingsInput {
     pub cash_rounding: String,
     pub customer_link_days: String,
     pub kiosk_lock_minutes: String,
+    /// `bay` or `technician`.
+    pub calendar_by: String,
+    /// One bay per line.
+    pub bays: String,
+    pub opening_time: String,
+    pub closing_time: String,
 }
 
 impl Settings {
@@ -184,6 +201,10 @@ impl Settings {
             cash_rounding: self.cash_rounding.normalize().to_string(),
             customer_link_days: self.customer_link_days.to_string(),
             kiosk_lock_minutes: self.kiosk_lock_minutes.to_string(),
+            calendar_by: self.calendar_by.code().into(),
+            bays: self.bays.join("\n"),
+            opening_time: self.opening_time.clone(),
+            closing_time: self.closing_time.clone(),
         }
     }
 
@@ -241,6 +262,7 @@ impl Settings {
                 _ => Some(m),
             }),
         };
+        let calendar = check_calendar_fields(input, &mut e);
         e.into_result(|| Settings {
             shop_name: shop_name.unwrap_or_default(),
             shop_address: shop_address.unwrap_or_default(),
@@ -268,8 +290,43 @@ impl Settings {
             display_key: String::new(),
             kiosk_lock_minutes: kiosk_lock_minutes.unwrap_or_default(),
             kiosk_key: String::new(),
+            calendar_by: calendar.0,
+            bays: calendar.1,
+            opening_time: calendar.2,
+            closing_time: calendar.3,
         })
     }
+}
+
+/// The appointment calendar's parameters. A form without them (an older page) keeps the
+/// defaults.
+fn check_calendar_fields(
+    input: &SettingsInput,
+    e: &mut FieldErrors,
+) -> (super::appointment::CalendarBy, Vec<String>, String, String) {
+    use super::appointment::CalendarBy;
+    let d = Settings::default();
+    let by = match input.calendar_by.trim() {
+        "" => d.calendar_by,
+        t => CalendarBy::parse(t).unwrap_or_else(|| {
+            e.add("calendar_by", Msg::ChoiceInvalid);
+            d.calendar_by
+        }),
+    };
+    let bays = match input.bays.trim() {
+        "" => d.bays,
+        t => e.check("bays", choice_list(t)).unwrap_or_default(),
+    };
+    let mut time = |name: &'static str, raw: &str, default: String| match raw.trim() {
+        "" => default,
+        t => e.check(name, parse_time_of_day(t)).unwrap_or(default),
+    };
+    let opening = time("opening_time", &input.opening_time, d.opening_time);
+    let closing = time("closing_time", &input.closing_time, d.closing_time);
+    if closing <= opening && e.get("closing_time").is_none() && e.get("opening_time").is_none() {
+        e.add("closing_time", Msg::ApptHoursInvalid);
+    }
+    (by, bays, opening, closing)
 }
 
 /// The checkout parameters of the form. A form without them (an older page) keeps the
@@ -346,6 +403,15 @@ fn parse_time_of_day(raw: &str) -> Result<String, Problem> {
 }
 
 impl Settings {
+    /// The opening hours of each day.
+    pub fn opening_hours(&self) -> (chrono::NaiveTime, chrono::NaiveTime) {
+        let t = |s: &str, h| {
+            chrono::NaiveTime::parse_from_str(s, "%H:%M")
+                .unwrap_or(chrono::NaiveTime::from_hms_opt(h, 0, 0).expect("valid"))
+        };
+        (t(&self.opening_time, 8), t(&self.closing_time, 18))
+    }
+
     /// The daily backup's time of day.
     pub fn backup_at(&self) -> chrono::NaiveTime {
         chrono::NaiveTime::parse_from_str(&self.backup_time, "%H:%M")

@@ -5,6 +5,7 @@
 //! only what the modules that exist can hold (today: users, customers, vehicles, contact
 //! history) and grows with them. (Long: a data generator, best read from top to bottom.)
 
+mod appointments;
 mod care;
 mod checkout;
 mod inspections;
@@ -113,6 +114,7 @@ pub struct Summary {
     pub refunds: usize,
     pub inspections: usize,
     pub walkarounds: usize,
+    pub appointments: usize,
     pub seconds: f64,
 }
 
@@ -648,6 +650,9 @@ pub fn run(store: &Store, profile: Profile, progress: &mut dyn FnMut(&str)) -> S
     // The walk-around at reception: every car in the shop, and one order in 4 (demo) or 6.
     summary.walkarounds = walkarounds::run(store, if profile == Profile::Demo { 4 } else { 6 }, &front)?;
     progress(&format!("walk-arounds {}", summary.walkarounds));
+    // Appointments around today: the calendar and the kiosk's arrivals are never empty.
+    summary.appointments = appointments::run(store, if profile == Profile::Demo { 6 } else { 12 }, &front)?;
+    progress(&format!("appointments {}", summary.appointments));
     summary.stock_moves = store.read_now(crate::store::parts::stock::count)?;
     (summary.voids, summary.refunds) = store.read_now(checkout::tally)?;
     summary.seconds = started.elapsed().as_secs_f64();

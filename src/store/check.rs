@@ -69,6 +69,7 @@ pub fn invariants(tx: &ReadTransaction, report: &mut Report) -> StoreResult<()> 
     });
     guarded(report, "report totals per day and month equal their records", || super::reports::verify(tx));
     guarded(report, "due lists indexed as their records say", || super::care::verify(tx));
+    guarded(report, "appointments and their indexes", || super::appointments::verify(tx));
     guarded(report, "inspections, their photos and their order and vehicle indexes", || {
         super::inspections::verify(tx)
     });

@@ -164,6 +164,11 @@ const INSPECTIONS_FILE: Kind = Kind {
     zh: "车辆检测：order_id、vehicle_id，检测项为 JSON。",
     en: "Inspections: `order_id`, `vehicle_id`; the items found are a JSON cell.",
 };
+const APPOINTMENTS_FILE: Kind = Kind {
+    file: "appointments.csv",
+    zh: "预约：start 为预约时间，minutes 为时长，status 为状态，order_id 为开出的工单。",
+    en: "Appointments: `start` and `minutes`, `status`, the `order_id` it became.",
+};
 const USERS_FILE: Kind = Kind {
     file: "users.csv",
     zh: "用户与角色（roles 以空格分隔；不含密码和 PIN 码的哈希）。",
@@ -242,6 +247,7 @@ pub fn export_tx<W: Write>(
         done.push(e.table(&TEMPLATES_FILE, TEMPLATES, |_| vec![], none, keep)?);
         done.push(e.table(&INSPECTION_TEMPLATES_FILE, INSPECTION_TEMPLATES, |_| vec![], none, keep)?);
         done.push(e.table(&INSPECTIONS_FILE, INSPECTIONS, |_| vec![], none, keep)?);
+        done.push(e.table(&APPOINTMENTS_FILE, APPOINTMENTS, |_| vec![], none, keep)?);
         let role_names = |user: &crate::domain::User, cells: &mut Map<String, Value>| {
             let names: Vec<&str> = user.roles.iter().map(|r| r.code()).collect();
             cells.insert("roles".into(), Value::String(names.join(" ")));
@@ -464,7 +470,7 @@ fn to_map<T: Serialize>(record: &T) -> StoreResult<Map<String, Value>> {
 
 /// Whether a column holds a time (written twice: UTC and the shop's local time).
 fn is_time(column: &str) -> bool {
-    column == "at" || column.ends_with("_at") || column == "until"
+    column == "at" || column.ends_with("_at") || column == "until" || column == "start"
 }
 
 /// One CSV file being written into the zip.

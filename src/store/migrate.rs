@@ -11,7 +11,7 @@ use super::tables::*;
 use super::{StoreError, StoreResult};
 
 /// The schema version this program writes.
-pub const CURRENT: u64 = 12;
+pub const CURRENT: u64 = 13;
 
 type Step = fn(&WriteTransaction) -> StoreResult<()>;
 
@@ -29,6 +29,7 @@ const STEPS: [Step; CURRENT as usize] = [
     v10_inspections,
     v11_deferred_work_due,
     v12_payment_briefs,
+    v13_appointments,
 ];
 
 /// The schema version of an open database, `0` for a new, empty one.
@@ -269,6 +270,15 @@ fn v12_payment_briefs(tx: &WriteTransaction) -> StoreResult<()> {
     drop(index);
     tx.delete_table(LEGACY_PAYMENTS_BY_ORDER)?;
     tracing::info!(indexed, "payments indexed by order with their amounts");
+    Ok(())
+}
+
+/// Appointments (预约): the records and their three indexes, empty.
+fn v13_appointments(tx: &WriteTransaction) -> StoreResult<()> {
+    tx.open_table(APPOINTMENTS)?;
+    tx.open_table(APPOINTMENTS_BY_START)?;
+    tx.open_table(APPOINTMENTS_BY_VEHICLE)?;
+    tx.open_table(APPOINTMENTS_BY_CUSTOMER)?;
     Ok(())
 }
 

@@ -28,6 +28,8 @@
 //!   in-memory parts index (issuing parts to order lines lives in [`orders`]).
 //! - [`checkout`]: bills, discounts, payments and voids, part lines refunded on a reopened order,
 //!   receivables (挂账), the day-end (日结) and customer statements (对账单).
+//! - [`appointments`]: appointments (预约): booking, moving, no-shows, turning one into an order;
+//!   indexed by start, vehicle and customer.
 //! - [`care`]: the due lists (提醒), indexed by due day with the records that move them.
 //! - [`inspections`]: inspection checklists, an order's inspections item by item, findings
 //!   turned into lines, a vehicle's deferred work.
@@ -41,6 +43,7 @@
 //! - `power` (tests only): a simulated disk that loses power, and the test that every write
 //!   answered "saved" survives the cut.
 
+pub mod appointments;
 pub mod audit;
 pub mod backup;
 mod batch;

@@ -6,6 +6,7 @@
 use redb::TableDefinition;
 
 use super::codec::Msgpack;
+use crate::domain::appointment::Appointment;
 use crate::domain::checkout::{Checkout, DayClose, Payment, PaymentBrief};
 use crate::domain::inspection::{Inspection, InspectionTemplate};
 use crate::domain::part::{Part, Supplier};
@@ -213,6 +214,22 @@ pub const INSPECTIONS_BY_ORDER: TableDefinition<(u64, u64), ()> =
 /// Index: (vehicle id, inspection id) → (), a vehicle's inspection history.
 pub const INSPECTIONS_BY_VEHICLE: TableDefinition<(u64, u64), ()> =
     TableDefinition::new("inspections_by_vehicle");
+
+/// Appointments (预约) by id.
+pub const APPOINTMENTS: TableDefinition<u64, Msgpack<Appointment>> = TableDefinition::new("appointments");
+
+/// Index: (start as UTC seconds, appointment id) → (): a day or a week of the calendar is one
+/// range, and a clash check reads the hours before a booking's end.
+pub const APPOINTMENTS_BY_START: TableDefinition<(i64, u64), ()> =
+    TableDefinition::new("appointments_by_start");
+
+/// Index: (vehicle id, appointment id) → (), for the vehicle's page.
+pub const APPOINTMENTS_BY_VEHICLE: TableDefinition<(u64, u64), ()> =
+    TableDefinition::new("appointments_by_vehicle");
+
+/// Index: (customer id, appointment id) → (), for the customer's page.
+pub const APPOINTMENTS_BY_CUSTOMER: TableDefinition<(u64, u64), ()> =
+    TableDefinition::new("appointments_by_customer");
 
 /// Runs `$body` once for every table, with `$t` bound to its definition. Everything that must
 /// touch every table (creating, copying for backups, checking coverage) goes through this one
@@ -447,6 +464,22 @@ macro_rules! for_each_table {
         }
         {
             let $t = INSPECTIONS_BY_VEHICLE;
+            $body
+        }
+        {
+            let $t = APPOINTMENTS;
+            $body
+        }
+        {
+            let $t = APPOINTMENTS_BY_START;
+            $body
+        }
+        {
+            let $t = APPOINTMENTS_BY_VEHICLE;
+            $body
+        }
+        {
+            let $t = APPOINTMENTS_BY_CUSTOMER;
             $body
         }
     }};

@@ -19,6 +19,7 @@ const NAV: &[(Area, Msg, &str)] = &[
     (Area::Customers, Msg::NavCustomers, "/customers"),
     (Area::Vehicles, Msg::NavVehicles, "/vehicles"),
     (Area::Customers, Msg::CareTitle, "/care"),
+    (Area::Calendar, Msg::ApptNav, "/appointments"),
     (Area::Parts, Msg::NavParts, "/parts"),
     (Area::Templates, Msg::NavTemplates, "/templates"),
     (Area::Admin, Msg::NavAdmin, "/admin"),

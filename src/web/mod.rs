@@ -27,6 +27,9 @@
 //!   its state, lines, shared photos and receipt, and approving pending lines with a signature.
 //! - [`care`]: customer care: the due lists (提醒) with their outcomes, exports and message
 //!   texts, and the advisor's panel on the home page.
+//! - [`appointments`]: appointments (预约): the day and week calendar (by bay or technician),
+//!   booking (from a car, a customer, a due-list entry, or a new caller), changes, no-shows,
+//!   today's arrivals on the kiosk and one tap from an appointment to its work order.
 //! - [`templates`]: service templates (保养套餐) kept by managers.
 //! - [`inspections`]: inspections (多项检测): checklists, the check on the phone, findings to
 //!   recommended lines, deferred work, the report, the vehicle's history and trends.
@@ -84,6 +87,7 @@ macro_rules! any_of {
 }
 
 pub mod admin;
+pub mod appointments;
 pub mod assets;
 pub mod auth;
 pub mod backups;
@@ -305,6 +309,7 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
         parts::routes(state.clone()),
         reports::routes(state.clone()),
         care::routes(state.clone()),
+        appointments::routes(state.clone()),
     );
 
     // Server-Timing: how long the server worked on the request, shown by browsers' developer

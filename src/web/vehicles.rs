@@ -152,11 +152,14 @@ async fn find_page(state: &AppState, ctx: &Ctx, q: &Query, path: &'static str) -
     }
     let title = if path == "/lookup" { lang.t(Msg::NavReception) } else { lang.t(Msg::NavVehicles) };
     let errors = problem.map(|m| FieldErrors::one("plate", m)).unwrap_or_default();
+    let arrivals =
+        if path == "/lookup" { Some(super::appointments::todays(state, ctx).await?) } else { None };
     let body = html! {
         div.page-head {
             h1 { (title) }
             @if path == "/vehicles" { div.actions { a.button href="/vehicles/new" { "+ " (lang.t(Msg::NewVehicle)) } } }
         }
+        @if let Some(list) = &arrivals { (super::appointments::arrivals_panel(ctx, list)) }
         form.panel.lookup method="get" action=(path) {
             p.lead { (lang.t(Msg::LookupLead)) }
             div.plate-entry {
@@ -444,6 +447,7 @@ async fn view_page(state: &AppState, ctx: &Ctx, id: VehicleId, q: &Query) -> App
     let (v, owner, previous) = load(state, id).await?;
     let history = state.store.read(move |tx| crate::store::orders::for_vehicle(tx, id)).await?;
     let care = super::care::vehicle_panel(state, ctx, id).await?;
+    let appointments = super::appointments::owner_panel(state, ctx, Some(id), None).await?;
     let inspections = super::inspections::vehicle_section(state, ctx, id).await?;
     let d = &v.details;
     let tz = ctx.settings.tz();
@@ -510,6 +514,7 @@ async fn view_page(state: &AppState, ctx: &Ctx, id: VehicleId, q: &Query) -> App
             }
         }
         (care)
+        (appointments)
         (inspections)
         section.panel {
             h2 { (lang.t(Msg::TransferOwnership)) }

@@ -1,6 +1,7 @@
 //! The advisor works through a due list at the kiosk (1280×800): from the home page's panel to
-//! the list, the message text opened and copied, one customer booked in one tap (the entry
-//! turns into its outcome in place), the next one called; both land in the contact history.
+//! the list, the message text opened and copied, one customer not interested in one tap (the
+//! entry turns into its outcome in place), the next one called; both land in the contact
+//! history. Booking from a list goes through the booking form (`browser_appointments.rs`).
 
 use chrono::{Duration, Utc};
 use wrenchdesk::domain::{ContactKind, CustomerId};
@@ -11,7 +12,7 @@ use crate::fixtures::*;
 use crate::helpers::location;
 
 #[tokio::test]
-async fn the_advisor_works_the_inspection_list_and_books_one() {
+async fn the_advisor_works_the_inspection_list() {
     let s = shop().await;
     let (app, desk) = (&s.app, &s.advisor);
     let today = Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
@@ -72,12 +73,12 @@ async fn the_advisor_works_the_inspection_list_and_books_one() {
     );
     kiosk.screenshot("care-list-1280x800").await;
 
-    // Booked, in one tap: the entry becomes its outcome without leaving the list.
-    kiosk.click(&format!("[data-entry=\"{first}\"] button[value=booked]")).await;
+    // Not interested, in one tap: the entry becomes its outcome without leaving the list.
+    kiosk.click(&format!("[data-entry=\"{first}\"] button[value=not_interested]")).await;
     assert!(
         wait_until(
             &kiosk,
-            &format!("document.querySelector('[data-entry=\"{first}\"][data-outcome=booked]')")
+            &format!("document.querySelector('[data-entry=\"{first}\"][data-outcome=not_interested]')")
         )
         .await
     );

@@ -84,6 +84,7 @@ async fn counts(app: &TestApp) -> HashMap<&'static str, u64> {
             c.insert("service_templates.csv", n(tx.open_table(TEMPLATES)?.len()));
             c.insert("inspection_templates.csv", n(tx.open_table(INSPECTION_TEMPLATES)?.len()));
             c.insert("inspections.csv", n(tx.open_table(INSPECTIONS)?.len()));
+            c.insert("appointments.csv", n(tx.open_table(APPOINTMENTS)?.len()));
             Ok(c)
         })
         .await

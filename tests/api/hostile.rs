@@ -300,6 +300,9 @@ fn routes(s: &Targets) -> Vec<Route> {
     let (c, v, v2, o, o2) = (s.customer, s.vehicle, s.spare_vehicle, s.order, s.spare_order);
     let (tech, victim, t, tpl) = (s.tech_id.to_string(), s.victim, &s.token, s.template);
     let (c2, v_) = (s.customer2.to_string(), v.to_string());
+    let tomorrow = (chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive()
+        + chrono::Duration::days(1))
+    .to_string();
     let order_page = format!("/orders/{o}");
     let customer_page = format!("/customers/{c}");
     let settings = [
@@ -421,6 +424,33 @@ fn routes(s: &Targets) -> Vec<Route> {
             ),
         )
         .shown_on(&["/customers?status=any"]),
+        // Appointments (overbooking confirmed: every stored probe is another booking).
+        route(
+            "/appointments",
+            &[
+                ("vehicle_id", &v_, Fixed),
+                ("start", &format!("{tomorrow}T10:00"), Typed),
+                ("minutes", "60", Typed),
+                ("work", "¤保养", Shown),
+                ("bay", "1号位", Typed),
+                ("notes", "¤", Shown),
+                ("overbook", "1", Fixed),
+            ],
+        )
+        .shown_on(&[&format!("/appointments?day={tomorrow}"), &format!("/vehicles/{v}")]),
+        route(
+            "/appointments",
+            &[
+                ("name", "¤", Shown),
+                ("phone", "137100#", Both),
+                ("plate", "京D#", Shown),
+                ("start", &format!("{tomorrow}T11:00"), Typed),
+                ("minutes", "30", Typed),
+                ("work", "检查", Shown),
+                ("overbook", "1", Fixed),
+            ],
+        )
+        .shown_on(&[&format!("/appointments?day={tomorrow}&view=week")]),
         // Work orders.
         route(
             format!("/orders/{o}/approvals"),

@@ -6,9 +6,11 @@ mod helpers;
 
 mod accounts;
 mod admin;
+mod appointments;
 mod audit_viewer;
 mod box_backups;
 mod browser;
+mod browser_appointments;
 mod browser_care;
 mod browser_checkout;
 mod browser_customer;

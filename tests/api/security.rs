@@ -54,6 +54,8 @@ const REPORTS: Access = Access::Areas(&[Area::Reports]);
 const PARTS_LOOKUP: Access = Access::Areas(&[Area::Parts, Area::Orders]);
 const CHECKOUT: Access = Access::Areas(&[Area::Checkout]);
 const BOARD: Access = Access::Areas(&[Area::Board]);
+/// The appointment calendar, read by technicians too (booking is the desk's: RECEPTION).
+const CALENDAR: Access = Access::Areas(&[Area::Calendar]);
 /// Managers and admins (a signed walk-around reopened).
 const MANAGERS: Access = Access::Areas(&[Area::Reports]);
 /// The phone pages: technicians, and the desk, who may act on any line.
@@ -121,6 +123,11 @@ struct Extra {
     victim_version: String,
     template_version: String,
     order_version: String,
+    /// A booking of the target car tomorrow (its car has an order open, so turning it into
+    /// another is refused whoever asks).
+    appointment: u64,
+    appointment_version: String,
+    tomorrow: String,
 }
 
 /// Every route of the app (the `routes()` of each `src/web/*.rs`), GET pages and POST actions,
@@ -391,6 +398,49 @@ fn doors(s: &Targets, x: &Extra) -> Vec<Door> {
         post("/kiosk/lock", KIOSK_ONLY, &[("next", "/")]).note("only on the kiosk browser"),
         post("/account/pin", Access::SignedIn, &[]),
         post("/admin/kiosk-device", ADMIN, &[("action", "renew")]),
+        // Appointments.
+        get("/appointments", CALENDAR),
+        get(format!("/appointments?view=week&day={}", x.tomorrow), CALENDAR),
+        get(format!("/appointments/{}", x.appointment), CALENDAR),
+        get(format!("/appointments/new?vehicle_id={v}"), RECEPTION),
+        post(
+            "/appointments",
+            RECEPTION,
+            &[
+                ("vehicle_id", &vs),
+                ("start", &format!("{}T15:00", x.tomorrow)),
+                ("minutes", "60"),
+                ("work", "越权"),
+                ("overbook", "1"),
+            ],
+        ),
+        post(
+            format!("/appointments/{}", x.appointment),
+            RECEPTION,
+            &[
+                ("version", &x.appointment_version),
+                ("start", &format!("{}T16:00", x.tomorrow)),
+                ("minutes", "60"),
+                ("work", "越权"),
+            ],
+        ),
+        post(
+            format!("/appointments/{}/arrived", x.appointment),
+            RECEPTION,
+            &[("version", &x.appointment_version)],
+        ),
+        post(
+            format!("/appointments/{}/no_show", x.appointment),
+            RECEPTION,
+            &[("version", &x.appointment_version)],
+        )
+        .note("only once its time has come"),
+        post(
+            format!("/appointments/{}/cancel", x.appointment),
+            RECEPTION,
+            &[("version", &x.appointment_version), ("reason", "越权")],
+        ),
+        post(format!("/appointments/{}/order", x.appointment), RECEPTION, &[]),
         get("/lang/zh?next=/", Access::Public),
         post("/logout", Access::SignedIn, &[]),
     ]
@@ -422,7 +472,23 @@ async fn extra(s: &Targets) -> Extra {
         let (_, page) = app.get_text(&s.admin, &path).await;
         hidden_value(&page, "version").unwrap_or_else(|| panic!("a version on {path}"))
     };
+    let tomorrow = (chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive()
+        + chrono::Duration::days(1))
+    .to_string();
+    let (vs, start) = (s.vehicle.to_string(), format!("{tomorrow}T10:00"));
+    let booked = app
+        .post_form(
+            &s.admin,
+            "/",
+            "/appointments",
+            &[("vehicle_id", vs.as_str()), ("start", start.as_str()), ("minutes", "60"), ("work", "保养")],
+        )
+        .await;
+    let appointment = location(&booked).split("booked=").nth(1).and_then(|n| n.parse().ok()).expect("booked");
     Extra {
+        appointment,
+        appointment_version: version(format!("/appointments/{appointment}")).await,
+        tomorrow,
         photo,
         asset: format!("/static/{asset}"),
         customer_version: version(format!("/customers/{}/edit", s.customer)).await,

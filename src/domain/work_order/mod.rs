@@ -165,6 +165,9 @@ pub struct WorkOrder {
     /// customer's signature.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub walkaround: Option<crate::domain::walkaround::Walkaround>,
+    /// The appointment this order was opened from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub appointment: Option<crate::domain::appointment::AppointmentId>,
     pub created_at: DateTime<Utc>,
     pub created_by: Option<UserId>,
     pub updated_at: DateTime<Utc>,
@@ -313,6 +316,7 @@ impl WorkOrder {
             history: vec![],
             reprints: 0,
             walkaround: None,
+            appointment: None,
             created_at: at,
             created_by: by,
             updated_at: at,

@@ -26,6 +26,8 @@ pub struct OpenOptions {
     pub confirm_second: bool,
     /// The odometer reads lower than the last recorded mileage, and that is right.
     pub confirm_mileage: bool,
+    /// The appointment the order is opened from.
+    pub appointment: Option<crate::domain::appointment::AppointmentId>,
 }
 
 /// Opens a work order for a vehicle. Its number follows the shop's format with the day's
@@ -57,7 +59,8 @@ pub fn open_tx(
         vehicles::set_mileage_tx(tx, touched, actor, vehicle_id, reception.mileage)?;
     }
     let state = if options.draft { OrderState::Draft } else { OrderState::Open };
-    let order = WorkOrder::new(vehicle_id, vehicle.customer_id, state, reception, at, actor.user_id);
+    let mut order = WorkOrder::new(vehicle_id, vehicle.customer_id, state, reception, at, actor.user_id);
+    order.appointment = options.appointment;
     let order = insert_new_tx(tx, settings, order)?;
     let id = order.id;
     append_tx(

@@ -24,6 +24,10 @@ pub(super) fn settings_page(
     let langs = [("zh", Lang::Zh.t(Msg::LangName)), ("en", Lang::En.t(Msg::LangName))];
     let tax_modes = [("included", lang.t(Msg::TaxModeIncluded)), ("added", lang.t(Msg::TaxModeAdded))];
     let steps = crate::domain::checkout::CASH_STEPS.map(|s| (s, s));
+    let calendar_by = crate::domain::appointment::CalendarBy::ALL
+        .iter()
+        .map(|c| (c.code(), lang.t(c.label())))
+        .collect::<Vec<_>>();
     let body = html! {
         h1 { (lang.t(Msg::SettingsTitle)) }
         @if saved { (notice("ok", lang.t(Msg::SettingsSaved))) }
@@ -57,6 +61,15 @@ pub(super) fn settings_page(
                         .required().hint(lang.t(Msg::OrderNumberFormatHelp).to_string()).render(lang, errors))
                     (Field::text("customer_link_days", lang.t(Msg::CustomerLinkDays), &typed.customer_link_days)
                         .kind("number").hint(lang.t(Msg::CustomerLinkDaysHelp).to_string()).render(lang, errors))
+                }
+            }
+            fieldset {
+                legend { (lang.t(Msg::ApptSettingsSection)) }
+                div.form-grid {
+                    (select("calendar_by", lang.t(Msg::ApptCalendarBy), &typed.calendar_by, &calendar_by, errors, lang))
+                    (textarea("bays", lang.t(Msg::ApptBays), &typed.bays, Some(lang.t(Msg::OnePerLine)), errors, lang))
+                    (Field::text("opening_time", lang.t(Msg::ApptOpening), &typed.opening_time).kind("time").render(lang, errors))
+                    (Field::text("closing_time", lang.t(Msg::ApptClosing), &typed.closing_time).kind("time").render(lang, errors))
                 }
             }
             fieldset {
@@ -129,6 +142,10 @@ pub(super) async fn save_settings(state: &AppState, ctx: &Ctx, body: &[u8]) -> A
         cash_rounding: form.owned("cash_rounding"),
         customer_link_days: form.owned("customer_link_days"),
         kiosk_lock_minutes: form.owned("kiosk_lock_minutes"),
+        calendar_by: form.owned("calendar_by"),
+        bays: form.owned("bays"),
+        opening_time: form.owned("opening_time"),
+        closing_time: form.owned("closing_time"),
     };
     let settings = match Settings::check(&typed) {
         Ok(settings) => settings,

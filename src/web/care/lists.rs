@@ -445,7 +445,12 @@ fn entry_card(ctx: &Ctx, kind: DueKind, r: &Row, today: NaiveDate, query: &str) 
                 (csrf_field(ctx))
                 input type="hidden" name="back" value=(query);
                 @for o in Outcome::ALL {
-                    button.secondary type="submit" name="outcome" value=(o.code()) { (lang.t(o.label())) }
+                    @if *o == Outcome::Booked {
+                        // Booking leads to the booking form; the outcome is recorded with it.
+                        a.button.secondary href=(book_href(kind, id)) data-outcome-link=(o.code()) { (lang.t(o.label())) }
+                    } @else {
+                        button.secondary type="submit" name="outcome" value=(o.code()) { (lang.t(o.label())) }
+                    }
                 }
             }
             details.care-message {
@@ -455,6 +460,13 @@ fn entry_card(ctx: &Ctx, kind: DueKind, r: &Row, today: NaiveDate, query: &str) 
             }
         }
     }
+}
+
+/// The booking form for an entry: its car (or its customer), the list and the entry, so the
+/// booking records the outcome.
+fn book_href(kind: DueKind, subject: u64) -> String {
+    let who = if kind.per_vehicle() { "vehicle_id" } else { "customer_id" };
+    format!("/appointments/new?{who}={subject}&care={}&subject={subject}", kind.code())
 }
 
 /// The list's address with its default filters, for links from elsewhere.

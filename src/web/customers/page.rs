@@ -78,10 +78,11 @@ pub(super) async fn view_page(state: &AppState, ctx: &Ctx, id: CustomerId, q: &Q
         _ => None,
     });
     let is_admin = user.user.roles.admin_cap().is_some();
+    let appointments = crate::web::appointments::owner_panel(state, ctx, None, Some(id)).await?;
     Ok(html_response(layout::page(
         ctx,
         &view.customer.details.name,
-        customer_body(ctx, &view, note, refused, is_admin),
+        customer_body(ctx, &view, note, refused, is_admin, appointments),
     )))
 }
 
@@ -91,6 +92,7 @@ fn customer_body(
     note: Option<Msg>,
     refused: Option<Msg>,
     is_admin: bool,
+    appointments: Markup,
 ) -> Markup {
     let lang = ctx.lang;
     let c = &view.customer;
@@ -118,6 +120,7 @@ fn customer_body(
             (consumption_panel(ctx, view))
         }
         (vehicles_panel(ctx, view))
+        (appointments)
         (contacts_panel(ctx, view))
         (status_panel(ctx, view, is_admin))
     }

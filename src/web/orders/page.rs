@@ -137,7 +137,12 @@ pub(super) fn order_page(ctx: &Ctx, view: &OrderView, note: Option<Msg>, forms: 
         div #order-page data-state=(o.state.code()) data-version=(o.version) {
             div.page-head {
                 h1 data-number=(o.number) { (title) " " (StateBadge(lang, o.state)) }
-                div.actions { (crate::web::admin::history_link(ctx, &format!("order:{}", o.id))) }
+                div.actions {
+                    @if let Some(a) = o.appointment {
+                        a.button.secondary href={ "/appointments/" (a) } data-appointment-link=(a) { (lang.t(Msg::ApptFromBooking)) }
+                    }
+                    (crate::web::admin::history_link(ctx, &format!("order:{}", o.id)))
+                }
             }
             // Only an admin can fix the address phones reach (Administration → parameters).
             @if loopback && roles.has(Role::Admin) { (notice("warn", &lang.fmt(Msg::LoopbackWarning, &[base]))) }

@@ -211,6 +211,7 @@ async fn open(state: &AppState, ctx: &Ctx, body: &[u8]) -> AppResult<Response> {
         draft: form.get("draft") == "1",
         confirm_second: form.get("confirm_second") == "1",
         confirm_mileage: form.get("confirm_mileage") == "1",
+        appointment: None,
     };
     let advisors = ids_with_role(&desk.users, Role::Advisor);
     let reception = match Reception::check(&input, desk.now, ctx.settings.tz(), &advisors) {
