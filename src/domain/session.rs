@@ -46,6 +46,20 @@ pub fn session_rules(settings: &Settings, user: &User) -> SessionRules {
 }
 
 impl Session {
+    /// A new, unlocked session of `user` signed in at `now`, with its CSRF token, ending at the
+    /// latest after the rules' absolute timeout.
+    pub fn new(user: UserId, csrf: String, now: DateTime<Utc>, rules: SessionRules) -> Session {
+        Session {
+            user_id: user,
+            csrf,
+            created_at: now,
+            last_seen: now,
+            expires_at: now + rules.absolute,
+            locked: false,
+            return_to: None,
+        }
+    }
+
     /// Live while neither timeout has passed; the absolute one is checked against both the
     /// expiry set at sign-in and the rules now in force (a shortened shift applies at once).
     pub fn is_live(&self, now: DateTime<Utc>, rules: SessionRules) -> bool {

@@ -34,19 +34,7 @@ pub fn page(ctx: &Ctx, title: &str, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang=(lang.html_lang()) {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                @if let Some(token) = ctx.csrf_token() {
-                    meta name="csrf-token" content=(token);
-                }
-                // Kiosk pages keep no customer data in the browser's history cache.
-                meta name="htmx-config" content=r#"{"historyCacheSize":0,"historyRestoreAsHxRequest":false,"includeIndicatorStyles":false,"defaultSettleDelay":0}"#;
-                title { (title) " · " (ctx.settings.shop_name) }
-                link rel="stylesheet" href=(assets::css_path());
-                script src=(assets::htmx_path()) defer {}
-                script src=(assets::js_path()) defer {}
-            }
+            (head(ctx, title, true))
             body data-network-error=(lang.t(Msg::NetworkError)) data-kiosk-lock=[kiosk_lock_seconds(ctx)] {
                 a.skip href="#main" { (lang.t(Msg::SkipToContent)) }
                 (header(ctx))
@@ -72,20 +60,30 @@ pub fn bare_page(ctx: &Ctx, title: &str, class: &str, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang=(ctx.lang.html_lang()) {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                @if let Some(token) = ctx.csrf_token() {
-                    meta name="csrf-token" content=(token);
-                }
-                meta name="htmx-config" content=r#"{"historyCacheSize":0,"historyRestoreAsHxRequest":false,"includeIndicatorStyles":false,"defaultSettleDelay":0}"#;
-                title { (title) " · " (ctx.settings.shop_name) }
-                link rel="stylesheet" href=(assets::css_path());
-                script src=(assets::js_path()) defer {}
-            }
+            (head(ctx, title, false))
             body class=(class) data-network-error=(ctx.lang.t(Msg::NetworkError)) {
                 main id="main" { (body) }
             }
+        }
+    }
+}
+
+/// The pages' `<head>`: the CSRF token for scripts, the htmx settings, the title, the styles
+/// and scripts (`htmx` only where the page uses it).
+fn head(ctx: &Ctx, title: &str, htmx: bool) -> Markup {
+    html! {
+        head {
+            meta charset="utf-8";
+            meta name="viewport" content="width=device-width, initial-scale=1";
+            @if let Some(token) = ctx.csrf_token() {
+                meta name="csrf-token" content=(token);
+            }
+            // Kiosk pages keep no customer data in the browser's history cache.
+            meta name="htmx-config" content=r#"{"historyCacheSize":0,"historyRestoreAsHxRequest":false,"includeIndicatorStyles":false,"defaultSettleDelay":0}"#;
+            title { (title) " · " (ctx.settings.shop_name) }
+            link rel="stylesheet" href=(assets::css_path());
+            @if htmx { script src=(assets::htmx_path()) defer {} }
+            script src=(assets::js_path()) defer {}
         }
     }
 }

@@ -279,15 +279,7 @@ async fn start_session(
     let id = rand::random::<u128>();
     let now = Utc::now();
     let rules = session_rules(&ctx.settings, &user);
-    let session = Session {
-        user_id: user.id,
-        csrf: random_hex(),
-        created_at: now,
-        last_seen: now,
-        expires_at: now + rules.absolute,
-        locked: false,
-        return_to: None,
-    };
+    let session = Session::new(user.id, random_hex(), now, rules);
     let actor = crate::store::Actor::user(user.id, user.username.as_str());
     let client = ctx.client.to_string();
     state

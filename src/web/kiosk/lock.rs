@@ -184,15 +184,7 @@ async fn open(state: &AppState, ctx: &Ctx, id: u128, session: &Session, target: 
     // Another user's PIN: a session of theirs, with a new id, in place of the locked one.
     let replacement = (target.id != session.user_id).then(|| {
         let rules = session_rules(&ctx.settings, &target);
-        let new = Session {
-            user_id: target.id,
-            csrf: random_hex(),
-            created_at: now,
-            last_seen: now,
-            expires_at: now + rules.absolute,
-            locked: false,
-            return_to: None,
-        };
+        let new = Session::new(target.id, random_hex(), now, rules);
         (rand::random::<u128>(), new, rules)
     });
     let replace = replacement.as_ref().map(|(new_id, new, _)| (*new_id, new.clone()));
