@@ -531,13 +531,6 @@ async fn request_part(state: &AppState, ctx: &Ctx, token: &str, body: &[u8]) -> 
 }
 
 /// What the note form sent, or the problem with it.
-struct NoteUpload {
-    csrf: String,
-    text: String,
-    photos: Vec<Vec<u8>>,
-    problem: Option<(&'static str, Msg)>,
-}
-
 /// One part of a multipart form, read with a limit by [`read_part`].
 pub(crate) enum PartRead {
     Data(Vec<u8>),
@@ -583,8 +576,14 @@ impl Upload {
     }
 }
 
-/// Reads `form`, keeping at most `most_photos` photos.
-pub(crate) async fn read_upload(mut form: warp::multipart::FormData, most_photos: usize) -> Upload {
+/// Reads a multipart form with photos (`photo` parts), keeping at most `most_photos` of them;
+/// each part through [`read_part`], so an oversized upload never sits whole in memory. A text
+/// part that is too large or not UTF-8 is said beside `text_field`.
+pub(crate) async fn read_upload(
+    mut form: warp::multipart::FormData,
+    most_photos: usize,
+    text_field: &'static str,
+) -> Upload {
     let mut out = Upload::default();
     while let Some(part) = form.next().await {
         let Ok(mut part) = part else {
@@ -599,7 +598,7 @@ pub(crate) async fn read_upload(mut form: warp::multipart::FormData, most_photos
                 out.problem.get_or_insert(if field == "photo" {
                     ("photo", Msg::PhotoTooLarge)
                 } else {
-                    ("note", Msg::TooLargeLead)
+                    (text_field, Msg::TooLargeLead)
                 });
                 continue;
             }
@@ -618,53 +617,10 @@ pub(crate) async fn read_upload(mut form: warp::multipart::FormData, most_photos
             Ok(text) => {
                 out.fields.insert(field, text);
             }
+            // Not text a phone would send: never stored as `�`.
             Err(_) => {
-                out.problem.get_or_insert(("note", Msg::BadRequestLead));
+                out.problem.get_or_insert((text_field, Msg::BadRequestLead));
             }
-        }
-    }
-    out
-}
-
-/// Reads the multipart note form; each part through [`read_part`], so an oversized upload never
-/// sits whole in memory.
-async fn read_note(mut form: warp::multipart::FormData) -> NoteUpload {
-    let mut out = NoteUpload { csrf: String::new(), text: String::new(), photos: vec![], problem: None };
-    while let Some(part) = form.next().await {
-        let Ok(mut part) = part else {
-            // Past the form's own limit: stop reading; the answer says it was too large.
-            out.problem.get_or_insert(("photo", Msg::PhotoTooLarge));
-            break;
-        };
-        let field = part.name().to_string();
-        let limit = if field == "photo" { PHOTO_LIMIT as usize } else { BODY_LIMIT as usize };
-        let data = match read_part(&mut part, limit).await {
-            PartRead::Data(data) => data,
-            PartRead::TooBig => {
-                out.problem.get_or_insert(if field == "photo" {
-                    ("photo", Msg::PhotoTooLarge)
-                } else {
-                    ("text", Msg::TooLargeLead)
-                });
-                continue;
-            }
-            PartRead::Broken => {
-                out.problem.get_or_insert(("photo", Msg::PhotoTooLarge));
-                return out;
-            }
-        };
-        if out.problem.is_some() {
-            continue;
-        }
-        match field.as_str() {
-            "csrf" => out.csrf = String::from_utf8_lossy(&data).into_owned(),
-            "text" => match String::from_utf8(data) {
-                Ok(text) => out.text = text,
-                // Not text a phone would send: never stored as `�`.
-                Err(_) => out.problem = Some(("text", Msg::BadRequestLead)),
-            },
-            "photo" if !data.is_empty() && out.photos.len() < PHOTOS_PER_NOTE => out.photos.push(data),
-            _ => {}
         }
     }
     out
@@ -677,9 +633,9 @@ async fn add_note(
     form: warp::multipart::FormData,
 ) -> AppResult<Response> {
     let user = floor_user(ctx)?;
-    let upload = read_note(form).await;
+    let upload = read_upload(form, PHOTOS_PER_NOTE, "text").await;
     // The form sends its token first, so it is read even when a photo is refused.
-    ctx.check_csrf(&upload.csrf)?;
+    ctx.check_csrf(upload.get("csrf"))?;
     let order = match resolve(state, ctx, token).await? {
         Ok(order) => order,
         Err(page) => return Ok(page),
@@ -688,7 +644,7 @@ async fn add_note(
     if let Some((field, msg)) = upload.problem {
         return phone_page(state, ctx, order, None, None, &again(field, Problem::new(msg))).await;
     }
-    let text = match crate::domain::field::optional_text(&upload.text, 2000) {
+    let text = match crate::domain::field::optional_text(upload.get("text"), 2000) {
         Ok(t) => t,
         Err(p) => return phone_page(state, ctx, order, None, None, &again("text", p)).await,
     };

@@ -341,3 +341,21 @@ impl TestApp {
 /// Held by tests that decode pictures or measure the process's memory, so that one's
 /// allocations do not show up in another's measurement (tests share one process).
 pub static MEMORY_HEAVY: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Posts a multipart form as a phone sends one: its CSRF token, `fields` and perhaps a photo.
+pub async fn post_with_photo(
+    app: &TestApp,
+    c: &Client,
+    path: &str,
+    fields: &[(&str, &str)],
+    photo: Option<reqwest::multipart::Part>,
+) -> Response {
+    let mut form = reqwest::multipart::Form::new().text("csrf", app.csrf(c, "/").await);
+    for (k, v) in fields {
+        form = form.text(k.to_string(), v.to_string());
+    }
+    if let Some(p) = photo {
+        form = form.part("photo", p);
+    }
+    c.post(app.url(path)).multipart(form).send().await.expect("POST a form with a photo")
+}

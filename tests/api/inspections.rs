@@ -53,18 +53,7 @@ async fn rate(
     fields: &[(&str, &str)],
     photo: Option<Part>,
 ) -> Response {
-    let mut form = Form::new().text("csrf", app.csrf(c, "/").await);
-    for (k, v) in fields {
-        form = form.text(k.to_string(), v.to_string());
-    }
-    if let Some(p) = photo {
-        form = form.part("photo", p);
-    }
-    c.post(app.url(&format!("/t/{token}/inspections/{inspection}/items/{n}")))
-        .multipart(form)
-        .send()
-        .await
-        .expect("POST item")
+    post_with_photo(app, c, &format!("/t/{token}/inspections/{inspection}/items/{n}"), fields, photo).await
 }
 
 /// The phone page of an inspection as `c` sees it.

@@ -24,18 +24,7 @@ async fn mark(
     fields: &[(&str, &str)],
     photo: Option<Part>,
 ) -> Response {
-    let mut form = Form::new().text("csrf", app.csrf(c, "/").await);
-    for (k, v) in fields {
-        form = form.text(k.to_string(), v.to_string());
-    }
-    if let Some(p) = photo {
-        form = form.part("photo", p);
-    }
-    c.post(app.url(&format!("/orders/{order}/walkaround/marks")))
-        .multipart(form)
-        .send()
-        .await
-        .expect("POST mark")
+    post_with_photo(app, c, &format!("/orders/{order}/walkaround/marks"), fields, photo).await
 }
 
 /// The order's walk-around as stored.

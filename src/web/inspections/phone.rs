@@ -323,7 +323,7 @@ async fn save_item(
     form: warp::multipart::FormData,
 ) -> AppResult<Response> {
     floor_user(ctx)?;
-    let upload: Upload = read_upload(form, inspections::PHOTOS_PER_ITEM).await;
+    let upload: Upload = read_upload(form, inspections::PHOTOS_PER_ITEM, "note").await;
     save(state, ctx, token, id, n, upload).await
 }
 

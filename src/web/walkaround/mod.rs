@@ -189,7 +189,7 @@ async fn add_mark(
     form: warp::multipart::FormData,
 ) -> AppResult<Response> {
     let user = desk(ctx)?;
-    let upload = super::floor::read_upload(form, 1).await;
+    let upload = super::floor::read_upload(form, 1, "note").await;
     ctx.check_csrf(upload.get("csrf"))?;
     let view = load(state, id).await?;
     let input = MarkInput {
