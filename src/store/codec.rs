@@ -62,6 +62,59 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, rmp_serde::decode:
     rmp_serde::from_slice(bytes)
 }
 
+/// A table's keys or values as the bytes stored, under the type name of `T` so redb opens the
+/// table `T` was declared for: backups copy and checksum rows without decoding and re-encoding
+/// each record (which was most of a backup's time), and what they protect is exactly the bytes
+/// in the file. Keys compare as `T` does, so a copy's rows keep their order.
+#[derive(Debug)]
+pub struct Raw<T>(PhantomData<T>);
+
+impl<T: Value> Value for Raw<T> {
+    type SelfType<'a>
+        = &'a [u8]
+    where
+        Self: 'a;
+    type AsBytes<'a>
+        = &'a [u8]
+    where
+        Self: 'a;
+
+    fn fixed_width() -> Option<usize> {
+        T::fixed_width()
+    }
+
+    fn from_bytes<'a>(data: &'a [u8]) -> &'a [u8]
+    where
+        Self: 'a,
+    {
+        data
+    }
+
+    fn as_bytes<'a, 'b: 'a>(value: &'a &'b [u8]) -> &'a [u8]
+    where
+        Self: 'b,
+    {
+        value
+    }
+
+    fn type_name() -> TypeName {
+        T::type_name()
+    }
+}
+
+impl<T: redb::Key> redb::Key for Raw<T> {
+    fn compare(data1: &[u8], data2: &[u8]) -> std::cmp::Ordering {
+        T::compare(data1, data2)
+    }
+}
+
+/// `table` opened as its stored bytes (see [`Raw`]).
+pub fn raw<'a, K: redb::Key + 'static, V: Value + 'static>(
+    table: &'a redb::TableDefinition<'static, K, V>,
+) -> redb::TableDefinition<'a, Raw<K>, Raw<V>> {
+    redb::TableDefinition::new(redb::TableHandle::name(table))
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::{DateTime, NaiveDate, Utc};
