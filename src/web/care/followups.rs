@@ -339,7 +339,7 @@ fn unhappy_item(ctx: &Ctx, u: &Unhappy, note: &str, errors: &FieldErrors) -> Mar
     html! {
         article.unhappy-item data-followup=(c.id) data-swap-invalid {
             p {
-                strong.score-low { (c.score.unwrap_or_default()) "/5" } " · "
+                strong.score-low[c.score.is_some_and(|s| s <= 2)] { (c.score.unwrap_or_default()) "/5" } " · "
                 a href={ "/orders/" (c.order_id) } { (c.order_number) } " · "
                 span.plate { (u.plate) } " · "
                 a href={ "/customers/" (c.customer_id) } { (u.customer) } " · "
