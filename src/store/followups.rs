@@ -314,7 +314,7 @@ mod tests {
     use crate::domain::{CustomerId, OrderState, VehicleId};
     use crate::store::testing::temp_store;
 
-    fn delivered(id: u64) -> WorkOrder {
+    fn delivered(id: u64, customer: CustomerId) -> WorkOrder {
         let reception = Reception {
             mileage: None,
             fuel: None,
@@ -337,12 +337,26 @@ mod tests {
         let now = Utc::now();
         let sys = Actor::system();
         let ids: Vec<u64> = store
-            .write_now(|tx| {
+            .write_touching_now(|tx, t| {
+                let input = crate::domain::customer::CustomerInput {
+                    kind: "person".into(),
+                    name: "周敏".into(),
+                    phone: "13800138000".into(),
+                    ..Default::default()
+                };
+                let details = crate::domain::CustomerDetails::check(
+                    &input,
+                    now.date_naive(),
+                    &["walk_in".into()],
+                    &["ordinary".into()],
+                )
+                .unwrap();
+                let customer = customers::create_tx(tx, t, &sys, details)?.id;
                 let mut ids = vec![];
                 for n in 1..=4 {
-                    ids.push(schedule_tx(tx, &delivered(n), now - Duration::days(5))?.unwrap().id);
+                    ids.push(schedule_tx(tx, &delivered(n, customer), now - Duration::days(5))?.unwrap().id);
                 }
-                assert!(schedule_tx(tx, &delivered(1), now)?.is_none(), "once per order");
+                assert!(schedule_tx(tx, &delivered(1, customer), now)?.is_none(), "once per order");
                 Ok(ids)
             })
             .unwrap();
