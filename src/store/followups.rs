@@ -324,7 +324,7 @@ mod tests {
             advisor: None,
         };
         let mut o =
-            WorkOrder::new(VehicleId(1), CustomerId(1), OrderState::Delivered, reception, Utc::now(), None);
+            WorkOrder::new(VehicleId(1), customer, OrderState::Delivered, reception, Utc::now(), None);
         o.id = OrderId(id);
         o.number = format!("N{id}");
         o
