@@ -1477,6 +1477,48 @@ catalog! {
     StockroomHome => "配件库", "The stockroom";
     MoreActions => "其他操作", "More actions";
     WorkFinished => "工单已完工，不能再加项目或诊断；需要返工请店长重新开工。", "The work is finished: no more lines or diagnosis. A manager can reopen the order for more work.";
+
+    // issue 16: follow-up calls
+    FollowUpTitle => "回访", "Follow-up calls";
+    FollowUpLead => "交车后致电客户，了解维修是否满意；未接通的次日再拨，三次未接通即结束。", "Call the customer a few days after delivery and ask how it went; nobody answering is tried again the next day, three times at most.";
+    FollowUpOpen => "待回访", "To call";
+    FollowUpReached => "已联系", "Reached";
+    FollowUpUnreached => "未接通", "Not reached";
+    FollowUpWrongNumber => "号码错误", "Wrong number";
+    FollowUpOutcomeReached => "已联系", "Reached";
+    FollowUpOutcomeNotReached => "未接通", "No answer";
+    FollowUpOutcomeWrongNumber => "号码错误", "Wrong number";
+    FollowUpOutcomeMissing => "请选择回访结果。", "Choose what came of the call.";
+    FollowUpScoreMissing => "请选择满意度（1–5）。", "Choose a score from 1 to 5.";
+    FollowUpFlagNeedsComment => "请写下需要店长关注的客户意见。", "Write down what the manager should know.";
+    FollowUpClosed => "这次回访已结束。", "This follow-up is already closed.";
+    FollowUpNotWaiting => "这条回访无需店长处理，或已处理。", "This answer does not wait for a manager, or was handled already.";
+    FollowUpSummary => "回访（工单 {}）：{}", "Follow-up (order {}): {}";
+    FollowUpSummaryScore => "满意度 {}/5", "score {}/5";
+    FollowUpSummaryScoreComment => "满意度 {}/5，{}", "score {}/5, {}";
+    FollowUpDays => "交车后几天回访", "Follow-up call, days after delivery";
+    FollowUpDaysHelp => "0 表示不安排回访。", "0: no follow-up calls.";
+    FollowUpDueNow => "今天该打的", "Due now";
+    FollowUpComing => "接下来几天", "Coming days";
+    FollowUpEmpty => "今天没有待回访的客户。", "Nobody to call today.";
+    FollowUpScore => "满意度", "Satisfaction";
+    FollowUpComment => "客户意见", "What they said";
+    FollowUpFlag => "需店长关注", "For the manager";
+    FollowUpTries => "已拨 {} 次未接通", "{} calls unanswered";
+    FollowUpDeliveredOn => "{} 交车", "delivered {}";
+    FollowUpSave => "保存", "Save";
+    FollowUpSaved => "已记录回访结果。", "The follow-up is recorded.";
+    FollowUpCount => "{} 个待回访", "{} to call";
+    FollowUpUnhappyTitle => "不满意的回访", "Unhappy customers";
+    FollowUpHandle => "标记已处理", "Mark handled";
+    FollowUpNote => "处理说明", "What was done";
+    FollowUpHandledBy => "{} 已处理：{}", "Handled by {}: {}";
+    FollowUpReport => "回访统计", "Follow-up calls";
+    FollowUpReportLead => "每月联系成功率与平均满意度。", "Customers reached and their average score, month by month.";
+    FollowUpClosedCol => "已结束回访", "Calls closed";
+    FollowUpReachedShare => "联系成功率", "Reached";
+    FollowUpAverage => "平均满意度", "Average score";
+    FollowUpUnhappyCol => "不满意", "Unhappy";
 }
 
 #[cfg(test)]

@@ -23,7 +23,9 @@
 //! - [`seed`]: deterministic generated data (the demo shop, the ten-years reference dataset),
 //!   with its stockroom in `seed/parts.rs`, the due lists' worked entries in `seed/care.rs` and
 //!   the inspections in `seed/inspections.rs`, the walk-arounds at reception in
-//!   `seed/walkarounds.rs` and the appointments around today in `seed/appointments.rs`.
+//!   `seed/walkarounds.rs`, the appointments around today in `seed/appointments.rs`, the work
+//!   each complaint calls for (the service templates) in `seed/jobs.rs` and the last year's
+//!   follow-up calls in `seed/followups.rs`.
 //! - [`cli`]: the command line (`serve`, `init`, `demo`, `seed`, `check`, `backup`, `restore`,
 //!   `export`, `user`);
 //!   `main.rs` only calls [`cli::main`].

@@ -125,6 +125,53 @@ struct Samples {
     /// Inspections of orders still being worked on: the order's QR token, the inspection's id,
     /// and each item's kind code.
     inspections: Vec<(String, u64, Vec<&'static str>)>,
+    /// Follow-up calls made for the answer scenario (see [`prepare_followups`]): each id with
+    /// the version its next answer is checked against, taken in turn.
+    followups: Vec<(u64, std::sync::atomic::AtomicU64)>,
+    followup_next: std::sync::atomic::AtomicUsize,
+}
+
+/// Follow-up calls for the answer scenario, on the copy before the server starts: calls for
+/// delivered orders that have none (older than the generator's year of calls), due a month
+/// on, beyond the list's week, so the list scenario reads what the shop's advisors see. Each
+/// takes three honest answers ("no answer" twice, then the third closes it as unreached), each
+/// checked against the version the one before left.
+fn prepare_followups(
+    store: &wrenchdesk::store::Store,
+    want: usize,
+) -> Vec<(u64, std::sync::atomic::AtomicU64)> {
+    use wrenchdesk::store::tables::{FOLLOWUPS_BY_ORDER, ORDERS_BY_STATE};
+    let ids: Vec<u64> = store
+        .read_now(|tx| {
+            let by_order = tx.open_table(FOLLOWUPS_BY_ORDER)?;
+            let mut out = Vec::new();
+            for row in tx.open_table(ORDERS_BY_STATE)?.range(("delivered", 0)..=("delivered", u64::MAX))? {
+                let id = row?.0.value().1;
+                if by_order.get(id)?.is_none() {
+                    out.push(id);
+                }
+                if out.len() >= want {
+                    break;
+                }
+            }
+            Ok(out)
+        })
+        .expect("read delivered orders");
+    let later = chrono::Utc::now() + chrono::Duration::days(30);
+    store
+        .write_now(|tx| {
+            let mut made = Vec::new();
+            for id in &ids {
+                if let Some(order) =
+                    wrenchdesk::store::orders::get_tx(tx, wrenchdesk::domain::OrderId(*id)).ok()
+                    && let Some(call) = wrenchdesk::store::followups::schedule_tx(tx, &order, later)?
+                {
+                    made.push((call.id, std::sync::atomic::AtomicU64::new(call.version)));
+                }
+            }
+            Ok(made)
+        })
+        .expect("prepare follow-up calls")
 }
 
 fn samples(data: &Path) -> Samples {
@@ -304,7 +351,10 @@ fn samples(data: &Path) -> Samples {
             Ok(out)
         })
         .expect("read inspection samples");
+    let followups = prepare_followups(&store, 8_000);
     Samples {
+        followups,
+        followup_next: std::sync::atomic::AtomicUsize::new(0),
         inspections,
         report_date,
         customer_ids,
@@ -378,6 +428,10 @@ enum Kind {
     WeekCalendar,
     /// Booking an appointment (overbooking confirmed, so every one is stored).
     Book,
+    /// The follow-up list (回访): the calls due now and in the coming week.
+    FollowUps,
+    /// Answering a follow-up call (durable, with its version check).
+    FollowUpAnswer,
     Mixed,
 }
 
@@ -422,6 +476,8 @@ impl Kind {
             Kind::InspectionPage => "inspection page (phone)",
             Kind::WeekCalendar => "appointments: the week calendar",
             Kind::Book => "durable write: book an appointment",
+            Kind::FollowUps => "follow-up list",
+            Kind::FollowUpAnswer => "durable write: answer a follow-up call",
             Kind::Mixed => "busy Saturday (mixed)",
         }
     }
@@ -553,6 +609,19 @@ fn request(kind: Kind, s: &Samples, csrf: &str, rng: &mut wrenchdesk::seed::Rng)
                     urlencode(&start),
                     urlencode(&format!("{}号位", 1 + rng.below(4)))
                 )),
+                htmx_target: None,
+            }
+        }
+        Kind::FollowUps => Req::get("/care/followups".into()),
+        Kind::FollowUpAnswer => {
+            use std::sync::atomic::Ordering;
+            let n = s.followup_next.fetch_add(1, Ordering::Relaxed);
+            let (id, version) = &s.followups[n % s.followups.len()];
+            let version = version.fetch_add(1, Ordering::Relaxed);
+            Req {
+                method: "POST",
+                path: format!("/care/followups/{id}/outcome"),
+                body: Some(format!("csrf={csrf}&version={version}&outcome=not_reached")),
                 htmx_target: None,
             }
         }
@@ -890,6 +959,8 @@ fn run(o: Options) -> ExitCode {
             Kind::InspectionPage,
             Kind::WeekCalendar,
             Kind::Book,
+            Kind::FollowUps,
+            Kind::FollowUpAnswer,
             Kind::Mixed,
         ] {
             if !o.only.is_empty() && !o.only.iter().any(|word| kind.name().contains(word.as_str())) {
@@ -900,6 +971,7 @@ fn run(o: Options) -> ExitCode {
                 Kind::TakePayment => samples.to_pay.is_empty(),
                 Kind::CustomerPhone => samples.customer_links.is_empty(),
                 Kind::RateItem | Kind::InspectionPage => samples.inspections.is_empty(),
+                Kind::FollowUpAnswer => samples.followups.is_empty(),
                 _ => false,
             };
             if no_samples {

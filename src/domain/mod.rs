@@ -9,6 +9,9 @@
 //! - [`customer`]: customers (people and companies), their status and contact history.
 //! - [`care`]: the due lists (提醒): kinds, the km estimate from odometer readings, birthdays
 //!   and dormancy windows, outcomes and how long they snooze an entry, message templates.
+//! - [`followup`]: follow-up calls (回访) after a delivery: when they fall due, the answers
+//!   (reached with a score, not reached three times, wrong number), unhappy answers, the
+//!   monthly totals.
 //! - [`contact`]: phone numbers and e-mail addresses.
 //! - [`csv`]: one CSV line: quoting, and formulas defused for spreadsheets.
 //! - [`vehicle`]: vehicles and their insurance, inspection and service due dates.
@@ -42,6 +45,7 @@ pub mod contact;
 pub mod csv;
 pub mod customer;
 pub mod field;
+pub mod followup;
 pub mod inspection;
 pub mod part;
 pub mod pinyin;

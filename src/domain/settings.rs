@@ -67,6 +67,8 @@ pub struct Settings {
     /// Opening hours, `HH:MM`: appointments lie between them.
     pub opening_time: String,
     pub closing_time: String,
+    /// Days after a delivery that the customer's follow-up call (回访) falls due (0: no calls).
+    pub followup_days: u32,
 }
 
 /// The built-in customer sources and levels, with their labels.
@@ -123,6 +125,7 @@ impl Default for Settings {
             bays: ["1号位", "2号位", "3号位", "4号位"].map(String::from).to_vec(),
             opening_time: "08:00".into(),
             closing_time: "18:00".into(),
+            followup_days: 3,
         }
     }
 }
@@ -163,6 +166,7 @@ pub struct SettingsInput {
     pub bays: String,
     pub opening_time: String,
     pub closing_time: String,
+    pub followup_days: String,
 }
 
 impl Settings {
@@ -205,6 +209,7 @@ impl Settings {
             bays: self.bays.join("\n"),
             opening_time: self.opening_time.clone(),
             closing_time: self.closing_time.clone(),
+            followup_days: self.followup_days.to_string(),
         }
     }
 
@@ -263,6 +268,11 @@ impl Settings {
             }),
         };
         let calendar = check_calendar_fields(input, &mut e);
+        // A form without the field (an older page) keeps the default.
+        let followup_days = match input.followup_days.trim() {
+            "" => Some(Settings::default().followup_days),
+            t => e.check("followup_days", number_in(t, 0, 90)),
+        };
         e.into_result(|| Settings {
             shop_name: shop_name.unwrap_or_default(),
             shop_address: shop_address.unwrap_or_default(),
@@ -294,6 +304,7 @@ impl Settings {
             bays: calendar.1,
             opening_time: calendar.2,
             closing_time: calendar.3,
+            followup_days: followup_days.unwrap_or_default(),
         })
     }
 }

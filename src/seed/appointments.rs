@@ -16,8 +16,6 @@ use crate::domain::appointment::{Appointment, AppointmentId, AppointmentStatus, 
 use crate::domain::{Role, Settings, UserId, VehicleId};
 use crate::store::{Actor, Store, StoreResult, appointments, orders, templates, users, vehicles};
 
-const WORK: [&str; 8] =
-    ["小保养", "大保养", "更换刹车片", "空调检查", "四轮定位", "更换轮胎", "异响检查", "年检前检测"];
 const MINUTES: [u32; 5] = [30, 60, 60, 90, 120];
 const REASONS: [&str; 3] = ["客户临时出差", "改约下周", "车辆已在外地维修"];
 
@@ -36,7 +34,8 @@ pub fn run(store: &Store, per_day: usize, advisor: &Actor) -> StoreResult<usize>
             .filter(|u| u.active && u.roles.has(Role::Technician))
             .map(|u| u.id)
             .collect();
-        let ids: Vec<u64> = templates::list(tx)?.into_iter().filter(|t| t.active).map(|t| t.id).collect();
+        let ids: Vec<(String, u64)> =
+            templates::list(tx)?.into_iter().filter(|t| t.active).map(|t| (t.details.name, t.id)).collect();
         Ok((fleet, techs, ids))
     })?;
     if fleet == 0 {
@@ -81,11 +80,14 @@ pub fn run(store: &Store, per_day: usize, advisor: &Actor) -> StoreResult<usize>
             let Some(start) = tz.from_local_datetime(&day.and_time(start_local)).earliest() else { continue };
             let start = start.with_timezone(&Utc);
             let vehicle = VehicleId(1 + rng.below(fleet as usize) as u64);
-            let template = (!template_ids.is_empty() && rng.chance(40)).then(|| *rng.pick(&template_ids));
+            // What the caller says, and the template of that job: an arrival turned into an
+            // order carries the template's lines, which match its complaint.
+            let (job, complaint) = super::jobs::pick(&mut rng);
+            let template = template_ids.iter().find(|(name, _)| name == job.template).map(|(_, id)| *id);
             let booking = Booking {
                 start,
                 minutes,
-                work: rng.pick(&WORK).to_string(),
+                work: complaint.to_string(),
                 template_id: template,
                 bay: Some(bay),
                 technician: tech,

@@ -4,11 +4,19 @@
 //! domain checks and store functions the server uses, in batched transactions. It generates
 //! only what the modules that exist can hold (today: users, customers, vehicles, contact
 //! history) and grows with them. (Long: a data generator, best read from top to bottom.)
+//!
+//! The data ends at the moment it is generated, so the demo opens on a working day: the cars
+//! in the shop came in this morning and the days before and are promised around now (a few
+//! late), one open order per car, every order's work the service template of its complaint
+//! (`jobs`), no car with history before its model year, the mileage at reception following
+//! each car's odometer, and a shop profile with a name, an address and a phone.
 
 mod appointments;
 mod care;
 mod checkout;
+mod followups;
 mod inspections;
+pub mod jobs;
 mod parts;
 mod walkarounds;
 
@@ -84,6 +92,16 @@ impl Profile {
         }
     }
 
+    /// The days back the work orders reach: the demo shop's two years are busy enough that
+    /// every recent day has cars delivered (and follow-up calls due); the reference dataset's
+    /// ten years are its size.
+    fn order_days(self) -> usize {
+        match self {
+            Profile::Demo => 730,
+            Profile::TenYears => 3650,
+        }
+    }
+
     /// Orders still in the shop (on the board) at the end of the generated period.
     fn in_shop(self) -> usize {
         match self {
@@ -115,6 +133,7 @@ pub struct Summary {
     pub inspections: usize,
     pub walkarounds: usize,
     pub appointments: usize,
+    pub followups: usize,
     pub seconds: f64,
 }
 
@@ -156,11 +175,16 @@ const SURNAMES: &[&str] = &[
     "卢", "姜", "崔", "钟", "谭", "陆", "汪", "范", "金", "石", "廖", "贾", "夏", "韦", "方", "白", "邹",
     "孟", "熊", "秦", "邱", "江", "尹", "薛", "欧阳",
 ];
-const GIVEN: &[&str] = &[
+/// Given names of one character…
+const GIVEN_ONE: &[&str] = &[
     "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超",
-    "秀英", "霞", "平", "刚", "桂英", "华", "建国", "建华", "志强", "晓东", "海燕", "雪", "慧", "宇", "浩",
-    "婷", "鑫", "俊", "欣怡", "子涵", "梓萱", "宇轩", "浩然", "一鸣", "晨", "凯", "斌", "鹏", "辉", "玲",
+    "霞", "平", "刚", "华", "雪", "慧", "宇", "浩", "婷", "鑫", "俊", "晨", "凯", "斌", "鹏", "辉", "玲",
     "红", "文", "博",
+];
+/// …and of two, each a whole name: a given name is one of these lists, never two glued.
+const GIVEN_TWO: &[&str] = &[
+    "秀英", "桂英", "建国", "建华", "志强", "晓东", "海燕", "欣怡", "子涵", "梓萱", "宇轩", "浩然", "一鸣",
+    "丽华", "国强", "明辉", "文博", "佳怡", "俊杰", "晓燕", "志明", "春梅", "海涛", "雨涵", "子轩", "思远",
 ];
 const PINYIN_GIVEN: &[&str] =
     &["Wei", "Fang", "Na", "Min", "Jing", "Lei", "Jun", "Yang", "Jie", "Tao", "Ming", "Chao", "Hui"];
@@ -202,47 +226,6 @@ pub(crate) const MAKES: &[(&str, &str, &[&str])] = &[
 ];
 const COLORS: &[&str] = &["白色", "黑色", "银色", "灰色", "蓝色", "红色", "珍珠白", "香槟金"];
 const INSURERS: &[&str] = &["中国人保", "平安保险", "太平洋保险", "中国人寿财险", "大地保险"];
-const COMPLAINTS: &[&str] = &[
-    "刹车时有异响",
-    "常规保养",
-    "发动机故障灯亮",
-    "空调不制冷",
-    "方向盘抖动",
-    "怠速不稳",
-    "更换轮胎",
-    "年检前检查",
-    "电瓶亏电，启动困难",
-    "底盘异响，过减速带咯噔响",
-    "变速箱换挡顿挫",
-    "钣金喷漆：左前门刮擦",
-];
-/// Labour: description and hours.
-const LABOUR: &[(&str, &str)] = &[
-    ("保养工时", "0.5"),
-    ("更换刹车片工时", "1"),
-    ("四轮定位", "1"),
-    ("发动机故障诊断", "1.5"),
-    ("空调系统检修", "2"),
-    ("更换减震器工时", "2.5"),
-    ("变速箱油更换", "1"),
-    ("钣金喷漆", "4"),
-];
-/// Parts: description and unit price.
-const PARTS: &[(&str, &str)] = &[
-    ("机油 5W-30 (升)", "58"),
-    ("机油滤清器", "45"),
-    ("空气滤清器", "68"),
-    ("空调滤清器", "75"),
-    ("前刹车片", "380"),
-    ("火花塞", "65"),
-    ("蓄电池 60Ah", "620"),
-    ("雨刮片", "88"),
-    ("防冻液 (升)", "35"),
-    ("轮胎 205/55R16", "520"),
-    ("减震器", "860"),
-];
-const FEES: &[(&str, &str)] = &[("废油处理费", "10"), ("检测费", "50"), ("拖车费", "200")];
-
 const CONTACT_NOTES: &[&str] = &[
     "保养到期提醒，客户说下周来",
     "回访：对上次维修满意",
@@ -259,11 +242,7 @@ pub(crate) fn person_name(rng: &mut Rng) -> String {
     if rng.chance(6) {
         return format!("{} {}", rng.pick(PINYIN_GIVEN), rng.pick(PINYIN_SURNAMES));
     }
-    let given = if rng.chance(60) {
-        format!("{}{}", rng.pick(GIVEN), rng.pick(GIVEN))
-    } else {
-        rng.pick(GIVEN).to_string()
-    };
+    let given = if rng.chance(60) { rng.pick(GIVEN_TWO) } else { rng.pick(GIVEN_ONE) };
     format!("{}{}", rng.pick(SURNAMES), given)
 }
 
@@ -325,8 +304,13 @@ fn vin(rng: &mut Rng, wmi: &str, year: i32) -> String {
 
 /// A moment in the ten years before `end`, busier in spring and before the Spring Festival.
 fn when(rng: &mut Rng, end: DateTime<Utc>) -> DateTime<Utc> {
+    when_within(rng, end, 3650)
+}
+
+/// A moment in opening hours in the `span` days before `end` (never after it).
+fn when_within(rng: &mut Rng, end: DateTime<Utc>, span: usize) -> DateTime<Utc> {
     loop {
-        let days = rng.below(3650) as i64;
+        let days = rng.below(span) as i64;
         let at = end - Duration::days(days) - Duration::minutes(rng.below(9 * 60) as i64);
         let busy = match at.month() {
             1 | 3 | 4 | 12 => 100,
@@ -338,11 +322,14 @@ fn when(rng: &mut Rng, end: DateTime<Utc>) -> DateTime<Utc> {
             let day = at.with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
             let local =
                 day.and_hms_opt(8, 30, 0).expect("valid") + Duration::minutes(rng.below(9 * 60) as i64);
-            return chrono_tz::Asia::Shanghai
+            let at = chrono_tz::Asia::Shanghai
                 .from_local_datetime(&local)
                 .earliest()
                 .map(|t| t.with_timezone(&Utc))
                 .unwrap_or(at);
+            if at < end {
+                return at;
+            }
         }
     }
 }
@@ -363,9 +350,11 @@ pub fn run(store: &Store, profile: Profile, progress: &mut dyn FnMut(&str)) -> S
     }
     let mut rng = Rng::new(0x5EED_2026);
     let mut summary = Summary::default();
-    let settings = Settings::default();
-    let end = Utc.with_ymd_and_hms(2026, 11, 1, 9, 0, 0).single().expect("valid");
-    let today = end.date_naive();
+    let settings = shop_settings();
+    // The data ends now: the cars in the shop were brought in this morning and the days
+    // before, and are promised around today, as on any working day the demo is opened.
+    let end = Utc::now();
+    let today = end.with_timezone(&settings.tz()).date_naive();
 
     // Staff: one hash, shared (hashing 16 passwords would be a third of the demo's time).
     let hash = password::hash(STAFF_PASSWORD);
@@ -397,6 +386,13 @@ pub fn run(store: &Store, profile: Profile, progress: &mut dyn FnMut(&str)) -> S
             };
             users::create_tx(tx, &cap, &system, new)?;
             summary.users += 1;
+        }
+        // The shop's profile, its service templates (one per job), and no follow-up calls
+        // while the history is written: the calls of the last year are made after it.
+        let quiet = Settings { followup_days: 0, ..settings.clone() };
+        crate::store::settings::save_tx(tx, &cap, &system, &quiet)?;
+        for job in jobs::JOBS {
+            crate::store::templates::create_tx(tx, &system, job.template_details(parts::per_order))?;
         }
         Ok(())
     })?;
@@ -485,6 +481,9 @@ pub fn run(store: &Store, profile: Profile, progress: &mut dyn FnMut(&str)) -> S
     let mut made = 0;
     let mut plates = std::collections::HashSet::new();
     let mut fleet: Vec<(VehicleId, CustomerId, DateTime<Utc>)> = Vec::with_capacity(total_vehicles);
+    // Each car's odometer: the day its model year began and the km it runs a day, so every
+    // reading (the car's record, each order's mileage at reception) follows one line.
+    let mut odometers: Vec<Odometer> = Vec::with_capacity(total_vehicles);
     while made < total_vehicles {
         let batch = BATCH.min(total_vehicles - made);
         let mut inputs = Vec::with_capacity(batch);
@@ -508,8 +507,16 @@ pub fn run(store: &Store, profile: Profile, progress: &mut dyn FnMut(&str)) -> S
                 }
             };
             let (wmi, make, models) = *rng.pick(MAKES);
-            let year = 2010 + rng.below(17) as i32;
-            let age = (2026 - year).max(0) as u32;
+            let year = (2010 + rng.below(17) as i32).min((end - Duration::days(60)).year());
+            // A car has no history before its model year.
+            let odometer = Odometer {
+                since: Utc.with_ymd_and_hms(year, 1, 1, 0, 0, 0).single().expect("valid"),
+                km_per_day: 15 + rng.below(26) as u32,
+            };
+            let at = since
+                .max(when(&mut rng, end))
+                .max(odometer.since + Duration::days(rng.below(200) as i64))
+                .min(end - Duration::days(2));
             let input = VehicleInput {
                 plate,
                 vin: vin(&mut rng, wmi, year),
@@ -522,7 +529,7 @@ pub fn run(store: &Store, profile: Profile, progress: &mut dyn FnMut(&str)) -> S
                     ["EA", "2ZR", "L15", "BYD"][rng.below(4)],
                     rng.next_u64() % 10_000_000
                 ),
-                mileage: (age * 12_000 + rng.below(15_000) as u32).to_string(),
+                mileage: odometer.km_on(at).to_string(),
                 insurer: rng.pick(INSURERS).to_string(),
                 policy_no: format!("P{:012}", rng.next_u64() % 1_000_000_000_000),
                 insurance_expiry: date_around(&mut rng, today, 60, 365),
@@ -533,8 +540,8 @@ pub fn run(store: &Store, profile: Profile, progress: &mut dyn FnMut(&str)) -> S
             };
             let details = VehicleDetails::check(&input, today)
                 .map_err(|e| StoreError::Internal(format!("generated vehicle refused: {e:?}").into()))?;
-            let at = since.max(when(&mut rng, end));
             inputs.push((owner, details, at));
+            odometers.push(odometer);
         }
         let created = store.write_touching_now(|tx, touched| {
             let mut out = Vec::with_capacity(inputs.len());
@@ -586,14 +593,33 @@ pub fn run(store: &Store, profile: Profile, progress: &mut dyn FnMut(&str)) -> S
     };
     // The stocktakes run between the orders of their time, in the same transactions.
     let mut counts = parts::stocktake_plan(profile == Profile::Demo, opened, end).into_iter().peekable();
-    let mut plan: Vec<(usize, DateTime<Utc>)> = (0..total_orders)
+    // The orders of the past, handed back at least a day ago; then the cars in the shop now,
+    // each car at most once, brought in over the last few days.
+    let first_in_shop = total_orders.saturating_sub(profile.in_shop());
+    let past_end = end - Duration::hours(30);
+    let mut plan: Vec<(usize, DateTime<Utc>)> = (0..first_in_shop)
         .map(|_| {
+            // Within the span, and after the car came to the shop: a car registered last month
+            // has its visits since then, not all at the moment it was registered.
             let v = rng.below(fleet.len());
-            (v, fleet[v].2.max(when(&mut rng, end)))
+            let from =
+                (fleet[v].2 + Duration::hours(1)).max(past_end - Duration::days(profile.order_days() as i64));
+            let days = (past_end - from).num_days().max(1) as usize;
+            (v, when_within(&mut rng, past_end, days).max(from).min(past_end))
         })
         .collect();
     plan.sort_by_key(|(_, at)| *at);
-    let first_in_shop = total_orders.saturating_sub(profile.in_shop());
+    let mut in_shop = std::collections::HashSet::new();
+    let mut arrivals = Vec::new();
+    while arrivals.len() < total_orders - first_in_shop {
+        let v = rng.below(fleet.len());
+        let at = arrival(&mut rng, end, settings.tz());
+        if fleet[v].2 < at && in_shop.insert(v) {
+            arrivals.push((v, at));
+        }
+    }
+    arrivals.sort_by_key(|(_, at)| *at);
+    plan.extend(arrivals);
     for (batch_no, batch) in plan.chunks(BATCH).enumerate() {
         let mut made = Vec::with_capacity(batch.len());
         for (i, (v, at)) in batch.iter().enumerate() {
@@ -606,9 +632,16 @@ pub fn run(store: &Store, profile: Profile, progress: &mut dyn FnMut(&str)) -> S
                 OrderState::Delivered
             };
             let (vehicle, customer, _) = fleet[*v];
-            let order = generated_order(
-                &mut rng, &settings, &stockroom, vehicle, customer, *at, target, &techs, &advisors,
-            )?;
+            let visit = Visit {
+                vehicle,
+                customer,
+                at: *at,
+                target,
+                mileage: odometers[*v].km_on(*at) + rng.below(40) as u32,
+                promised: (n >= first_in_shop).then(|| promise(&mut rng, *at, end, settings.tz())),
+                until: if n >= first_in_shop { end } else { past_end + Duration::hours(16) },
+            };
+            let order = generated_order(&mut rng, &settings, &stockroom, visit, &techs, &advisors)?;
             summary.lines += order.lines.len();
             made.push((order, target));
         }
@@ -643,6 +676,11 @@ pub fn run(store: &Store, profile: Profile, progress: &mut dyn FnMut(&str)) -> S
         }
         Ok(())
     })?;
+    // From here on deliveries are followed up; the last year's calls, worked as the advisors
+    // would have (see `followups`).
+    store.write_now(|tx| crate::store::settings::save_tx(tx, &cap, &system, &settings).map(|_| ()))?;
+    summary.followups = followups::run(store, &front, &manager, end - Duration::days(365))?;
+    progress(&format!("follow-up calls {}", summary.followups));
     summary.contacts += care::outcomes(store, &mut rng, &front, 40)?;
     let every = if profile == Profile::Demo { 3 } else { 12 };
     summary.inspections = inspections::run(store, every, &front)?;
@@ -659,40 +697,124 @@ pub fn run(store: &Store, profile: Profile, progress: &mut dyn FnMut(&str)) -> S
     Ok(summary)
 }
 
-/// One order as it would have gone through the shop: lines (checked like a typed form),
-/// the customer's approval, and every transition allowed by the state machine up to `target`.
-#[allow(clippy::too_many_arguments)]
-fn generated_order(
-    rng: &mut Rng,
-    settings: &Settings,
-    stockroom: &parts::Stockroom,
+/// The shop's profile as the demo shows it: a name, an address and a phone in Shenzhen.
+fn shop_settings() -> Settings {
+    Settings {
+        shop_name: "顺达汽车维修服务中心".into(),
+        shop_address: "深圳市南山区科技园北区朗山路 18 号".into(),
+        shop_phone: "0755-2660 3188".into(),
+        ..Settings::default()
+    }
+}
+
+/// A car's odometer in the generated data: zero when its model year began, then so many km a day.
+#[derive(Clone, Copy, Debug)]
+struct Odometer {
+    since: DateTime<Utc>,
+    km_per_day: u32,
+}
+
+impl Odometer {
+    fn km_on(&self, at: DateTime<Utc>) -> u32 {
+        let days = (at - self.since).num_days().max(0) as u32;
+        days * self.km_per_day + 80
+    }
+}
+
+/// When a car now in the shop was brought in: most this morning, some the days before (a
+/// longer job, a part on order), in opening hours and before `now`.
+fn arrival(rng: &mut Rng, now: DateTime<Utc>, tz: chrono_tz::Tz) -> DateTime<Utc> {
+    let today = now.with_timezone(&tz).date_naive();
+    let days_back = match rng.below(100) {
+        0..55 => 0,
+        55..80 => 1,
+        80..93 => 2,
+        _ => 3 + rng.below(3) as i64,
+    };
+    let day = today - Duration::days(days_back);
+    let local = day.and_hms_opt(8, 0, 0).expect("valid") + Duration::minutes(rng.below(9 * 60) as i64);
+    let at = tz.from_local_datetime(&local).earliest().map(|t| t.with_timezone(&Utc)).unwrap_or(now);
+    if at < now - Duration::minutes(20) { at } else { now - Duration::minutes(20 + rng.below(100) as i64) }
+}
+
+/// The time promised for a car brought in at `at`, seen `now`, on the half hour within opening
+/// hours: one in eight is late (promised earlier today, or yesterday afternoon), the others
+/// later today or tomorrow.
+fn promise(rng: &mut Rng, at: DateTime<Utc>, now: DateTime<Utc>, tz: chrono_tz::Tz) -> DateTime<Utc> {
+    let local = |day: NaiveDate, half_hours: i64| {
+        let t = day.and_hms_opt(9, 0, 0).expect("valid") + Duration::minutes(30 * half_hours);
+        tz.from_local_datetime(&t).earliest().map(|t| t.with_timezone(&Utc)).unwrap_or(now)
+    };
+    let today = now.with_timezone(&tz).date_naive();
+    // Half hours from 09:00: 0..=18 is 09:00–18:00.
+    let promised = if rng.chance(12) {
+        let earlier = (0..=18)
+            .map(|h| local(today, h))
+            .filter(|t| *t < now - Duration::minutes(30))
+            .collect::<Vec<_>>();
+        if earlier.is_empty() {
+            local(today - Duration::days(1), 14 + rng.below(5) as i64)
+        } else {
+            *rng.pick(&earlier)
+        }
+    } else {
+        let later = (0..=18)
+            .map(|h| local(today, h))
+            .filter(|t| *t > now + Duration::minutes(60))
+            .collect::<Vec<_>>();
+        if later.is_empty() || rng.chance(35) {
+            local(today + Duration::days(1), 1 + rng.below(17) as i64)
+        } else {
+            *rng.pick(&later)
+        }
+    };
+    promised.max(at + Duration::hours(1))
+}
+
+/// One visit of a car to generate: when it came in, how far it got, the odometer at reception,
+/// the promised time (generated for cars still in the shop), and the latest time its history
+/// may reach.
+struct Visit {
     vehicle: VehicleId,
     customer: CustomerId,
     at: DateTime<Utc>,
     target: OrderState,
+    mileage: u32,
+    promised: Option<DateTime<Utc>>,
+    until: DateTime<Utc>,
+}
+
+/// One order as it would have gone through the shop: the lines of the template its complaint
+/// calls for (checked like a typed form), the customer's approval, and every transition
+/// allowed by the state machine up to its target, none later than the visit allows.
+fn generated_order(
+    rng: &mut Rng,
+    settings: &Settings,
+    stockroom: &parts::Stockroom,
+    visit: Visit,
     techs: &[UserId],
     advisors: &[UserId],
 ) -> StoreResult<WorkOrder> {
+    let Visit { vehicle, customer, at, target, mileage, promised, until } = visit;
     let refused = |what: &str, e: &dyn std::fmt::Debug| {
         StoreError::Internal(format!("generated {what} refused: {e:?}").into())
     };
     let advisor = advisors.get(rng.below(advisors.len().max(1))).copied();
+    let (job, complaint) = jobs::pick(rng);
     let mut inputs = Vec::new();
-    for _ in 0..1 + rng.below(2) {
-        let (description, hours) = *rng.pick(LABOUR);
-        let technician = techs.get(rng.below(techs.len().max(1))).map(|t| t.to_string()).unwrap_or_default();
+    let technician = techs.get(rng.below(techs.len().max(1))).map(|t| t.to_string()).unwrap_or_default();
+    for (description, hours) in job.labour {
         inputs.push(LineInput {
             kind: "labor".into(),
-            description: description.into(),
-            hours: hours.into(),
-            technician_id: technician,
+            description: description.to_string(),
+            hours: hours.to_string(),
+            technician_id: technician.clone(),
             ..Default::default()
         });
     }
-    for _ in 0..2 + rng.below(5) {
-        // Mostly catalog parts; now and then a one-off typed by hand.
-        let one_off = rng.chance(5);
-        match stockroom.pick(rng).filter(|_| !one_off) {
+    for (family, price) in job.parts {
+        // A catalog part of the family; typed by hand when the catalog has none.
+        match stockroom.pick_family(rng, family) {
             Some((part, qty)) => inputs.push(LineInput {
                 kind: "part".into(),
                 description: part.name.clone(),
@@ -701,24 +823,20 @@ fn generated_order(
                 unit_price: part.price.to_string(),
                 ..Default::default()
             }),
-            None => {
-                let (description, price) = *rng.pick(PARTS);
-                inputs.push(LineInput {
-                    kind: "part".into(),
-                    description: description.into(),
-                    qty: (1 + rng.below(4)).to_string(),
-                    unit_price: price.into(),
-                    ..Default::default()
-                });
-            }
+            None => inputs.push(LineInput {
+                kind: "part".into(),
+                description: family.to_string(),
+                qty: parts::per_order(family).to_string(),
+                unit_price: price.to_string(),
+                ..Default::default()
+            }),
         }
     }
-    if rng.chance(40) {
-        let (description, price) = *rng.pick(FEES);
+    for (description, price) in job.fees {
         inputs.push(LineInput {
             kind: "fee".into(),
-            description: description.into(),
-            unit_price: price.into(),
+            description: description.to_string(),
+            unit_price: price.to_string(),
             ..Default::default()
         });
     }
@@ -733,11 +851,11 @@ fn generated_order(
         lines.push(Line { assignments, ..Line::new(i as u32 + 1, details, at, advisor) });
     }
     let reception = Reception {
-        mileage: None,
+        mileage: Some(mileage),
         fuel: Some(rng.below(5) as u8),
-        complaint: rng.pick(COMPLAINTS).to_string(),
+        complaint: complaint.to_string(),
         items_left: String::new(),
-        promised_at: Some(at + Duration::hours(2 + rng.below(30) as i64)),
+        promised_at: Some(promised.unwrap_or_else(|| at + Duration::hours(2 + rng.below(30) as i64))),
         advisor,
     };
     let mut order = WorkOrder::new(vehicle, customer, OrderState::Open, reception, at, advisor);
@@ -781,7 +899,10 @@ fn generated_order(
     for to in path {
         let reason = if *to == OrderState::Cancelled { "客户取消" } else { "" };
         check_transition(manager, &order, *to, reason).map_err(|e| refused("transition", &e))?;
-        clock += Duration::minutes(20 + rng.below(240) as i64);
+        // Each step takes a while, but the history never runs past what the visit allows
+        // (a car brought in an hour ago has moved on within that hour).
+        let step = Duration::minutes(20 + rng.below(240) as i64);
+        clock = if clock + step < until { clock + step } else { clock + (until - clock) / 3 };
         if *to == OrderState::QualityCheck {
             // The work was clocked: each labour line took about its estimate.
             let mut start = clock - Duration::minutes(30);
@@ -833,6 +954,126 @@ mod tests {
     }
 
     #[test]
+    fn names_are_a_surname_and_one_given_name() {
+        let mut rng = Rng::new(3);
+        for _ in 0..3_000 {
+            let name = person_name(&mut rng);
+            if name.is_ascii() {
+                continue;
+            }
+            let surname = SURNAMES.iter().filter(|s| name.starts_with(**s)).max_by_key(|s| s.len()).unwrap();
+            let given = &name[surname.len()..];
+            assert!(GIVEN_ONE.contains(&given) || GIVEN_TWO.contains(&given), "{name}");
+        }
+    }
+
+    /// What the demo shows a new user: a shop profile, templates, work that matches each
+    /// complaint, one open order per car, no history before a car's model year, mileage at
+    /// reception that follows the car's odometer, most cars in the shop on time, and
+    /// follow-up calls waiting.
+    fn looks_like_a_real_tuesday(store: &Store) {
+        use std::collections::{HashMap, HashSet};
+        let now = Utc::now();
+        let settings = store.read_now(crate::store::settings::get).unwrap();
+        assert!(
+            settings.shop_name != "wrenchdesk"
+                && !settings.shop_address.is_empty()
+                && !settings.shop_phone.is_empty()
+        );
+        let templates = store.read_now(crate::store::templates::list).unwrap();
+        for job in jobs::JOBS {
+            let t = templates.iter().find(|t| t.details.name == job.template).expect(job.template);
+            let stored: Vec<&str> = t.details.lines.iter().map(|l| l.description.as_str()).collect();
+            assert_eq!(stored, job.descriptions(), "{}", job.template);
+        }
+        let (orders, vehicles, booked) = store
+            .read_now(|tx| {
+                use redb::ReadableTable;
+                let mut orders = Vec::new();
+                for row in tx.open_table(crate::store::tables::ORDERS)?.iter()? {
+                    let o = row?.1.value();
+                    let from_findings: HashSet<u32> = crate::store::inspections::for_order(tx, o.id)?
+                        .iter()
+                        .flat_map(|i| i.items.iter().filter_map(|it| it.line_no))
+                        .collect();
+                    orders.push((o, from_findings));
+                }
+                // Orders opened from a booking at the kiosk: the booking knows no odometer.
+                let mut booked = HashSet::new();
+                for row in tx.open_table(crate::store::tables::APPOINTMENTS)?.iter()? {
+                    booked.extend(row?.1.value().order_id);
+                }
+                let mut vehicles = HashMap::new();
+                for row in tx.open_table(crate::store::tables::VEHICLES)?.iter()? {
+                    let v = row?.1.value();
+                    vehicles.insert(v.id, v);
+                }
+                Ok((orders, vehicles, booked))
+            })
+            .unwrap();
+        let mut open_cars = HashSet::new();
+        let mut readings: HashMap<VehicleId, Vec<(DateTime<Utc>, u32)>> = HashMap::new();
+        let (mut in_shop, mut late) = (0, 0);
+        for (o, from_findings) in &orders {
+            let job = jobs::for_complaint(&o.reception.complaint).unwrap_or_else(|| {
+                panic!("order {} complaint {:?} has no job", o.number, o.reception.complaint)
+            });
+            for line in o.lines.iter().filter(|l| !from_findings.contains(&l.no)) {
+                assert!(
+                    job.descriptions().contains(&line.details.description.as_str()),
+                    "order {} ({}) has {:?}",
+                    o.number,
+                    o.reception.complaint,
+                    line.details.description
+                );
+            }
+            let v = &vehicles[&o.vehicle_id];
+            let year = v.details.year.expect("a model year");
+            assert!(
+                o.created_at.year() >= year as i32,
+                "order {} of a {year} car in {}",
+                o.number,
+                o.created_at
+            );
+            if let Some(km) = o.reception.mileage {
+                readings.entry(o.vehicle_id).or_default().push((o.created_at, km));
+            }
+            if o.state.on_board() {
+                assert!(open_cars.insert(o.vehicle_id), "car {} has two open orders", o.vehicle_id);
+                assert!(
+                    o.reception.mileage.is_some() || booked.contains(&o.id),
+                    "order {} in the shop without mileage",
+                    o.number
+                );
+                in_shop += 1;
+                late += usize::from(o.reception.promised_at.is_some_and(|p| p < now));
+            }
+        }
+        assert!(late * 3 <= in_shop, "{late} of {in_shop} cars late");
+        for (car, mut r) in readings {
+            r.sort();
+            assert!(r.windows(2).all(|w| w[0].1 <= w[1].1 + 40), "car {car}: {r:?}");
+        }
+        let today = now.with_timezone(&settings.tz()).date_naive();
+        let (_, calls, due_now) = store
+            .read_now(|tx| crate::store::followups::list(tx, today, today + Duration::days(7), 0, 10))
+            .unwrap();
+        assert!(calls > 0 && due_now > 0, "{calls} calls listed, {due_now} due now");
+        let month = crate::domain::report::month_key(today);
+        let year: crate::domain::followup::MonthTotals = store
+            .read_now(|tx| crate::store::followups::months(tx, month - 12, month))
+            .unwrap()
+            .iter()
+            .fold(Default::default(), |mut sum, (_, t)| {
+                sum.merge(t);
+                sum
+            });
+        assert!(year.reached * 10 >= year.closed * 7, "{year:?}");
+        assert!(year.average_score().unwrap() >= rust_decimal::Decimal::from(4), "{year:?}");
+        assert!(year.unhappy > 0 && year.closed > year.reached, "{year:?}");
+    }
+
+    #[test]
     fn the_same_seed_gives_the_same_data() {
         let (mut a, mut b) = (Rng::new(1), Rng::new(1));
         let xs: Vec<String> = (0..50).map(|_| person_name(&mut a)).collect();
@@ -848,7 +1089,9 @@ mod tests {
             let summary = run(&store, Profile::Demo, &mut |_| {}).unwrap();
             assert_eq!(store.search(|i| i.len()), 300);
             assert!(run(&store, Profile::Demo, &mut |_| {}).is_err(), "refuses to seed twice");
-            assert_eq!(store.read_now(orders::on_board).unwrap().len(), 24);
+            // The 24 cars brought in, and this morning's bookings turned into orders.
+            assert!(store.read_now(orders::on_board).unwrap().len() >= 24);
+            looks_like_a_real_tuesday(&store);
             // One count posted with its variances, one still open with half its lines counted.
             let takes = store.read_now(|tx| crate::store::parts::stocktake::list(tx, 10)).unwrap();
             let states: Vec<_> = takes.iter().map(|t| t.state).collect();

@@ -315,6 +315,11 @@ fn part_for(rng: &mut Rng, i: usize, suppliers: &[SupplierId]) -> (NewPart, u32,
     (NewPart { details, cost }, f.per_order, family_no)
 }
 
+/// How many of a family's parts an order usually takes (1 for a name not in the catalog).
+pub fn per_order(name: &str) -> u32 {
+    FAMILIES.iter().find(|f| f.name == name).map_or(1, |f| f.per_order)
+}
+
 /// Creates `n_suppliers` suppliers and `n_parts` parts at `at`, all in one transaction.
 pub fn catalog_tx(
     tx: &WriteTransaction,
@@ -370,14 +375,17 @@ pub fn catalog_tx(
 }
 
 impl Stockroom {
-    /// A catalog part of a random family for an order line, with the quantity it takes.
-    pub fn pick(&self, rng: &mut Rng) -> Option<(&Stocked, u32)> {
-        let family = rng.below(FAMILIES.len());
-        let list = &self.by_family[family];
+    /// A catalog part of the family named `name` (any of its specifications), as [`Self::pick`]
+    /// chooses within a family; `None` when the catalog has none active.
+    pub fn pick_family(&self, rng: &mut Rng, name: &str) -> Option<(&Stocked, u32)> {
+        let families: Vec<usize> = (0..FAMILIES.len()).filter(|f| FAMILIES[*f].name == name).collect();
+        if families.is_empty() {
+            return None;
+        }
+        let list = &self.by_family[families[rng.below(families.len())]];
         if list.is_empty() {
             return None;
         }
-        // A few parts per family sell most (the shop's usual brand for the usual cars).
         let index =
             if rng.chance(70) { list[rng.below(list.len().min(6))] } else { list[rng.below(list.len())] };
         let part = &self.parts[index];

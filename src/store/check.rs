@@ -70,6 +70,9 @@ pub fn invariants(tx: &ReadTransaction, report: &mut Report) -> StoreResult<()> 
     guarded(report, "report totals per day and month equal their records", || super::reports::verify(tx));
     guarded(report, "due lists indexed as their records say", || super::care::verify(tx));
     guarded(report, "appointments and their indexes", || super::appointments::verify(tx));
+    guarded(report, "follow-up calls, their list, the manager's list and the monthly totals", || {
+        super::followups::verify(tx)
+    });
     guarded(report, "inspections, their photos and their order and vehicle indexes", || {
         super::inspections::verify(tx)
     });

@@ -272,10 +272,21 @@ pub fn add_contact_tx(
     kind: ContactKind,
     summary: String,
 ) -> StoreResult<()> {
+    add_contact_at_tx(tx, actor, id, kind, summary, Utc::now())
+}
+
+/// [`add_contact_tx`] at a given time (a follow-up call answered at `at`, generated data).
+pub fn add_contact_at_tx(
+    tx: &WriteTransaction,
+    actor: &Actor,
+    id: CustomerId,
+    kind: ContactKind,
+    summary: String,
+    at: chrono::DateTime<Utc>,
+) -> StoreResult<()> {
     get_tx(tx, id)?;
     let seq = next_id_tx(tx, "customer_contact")?;
-    let entry =
-        ContactEntry { kind, summary, at: Utc::now(), by: actor.user_id, by_name: actor.name.clone() };
+    let entry = ContactEntry { kind, summary, at, by: actor.user_id, by_name: actor.name.clone() };
     tx.open_table(CUSTOMER_CONTACTS)?.insert((id.0, seq), &entry)?;
     append_tx(tx, actor, "customer.contact", &format!("customer:{id}"), kind.code())?;
     Ok(())

@@ -169,6 +169,13 @@ const APPOINTMENTS_FILE: Kind = Kind {
     zh: "预约：start 为预约时间，minutes 为时长，status 为状态，order_id 为开出的工单。",
     en: "Appointments: `start` and `minutes`, `status`, the `order_id` it became.",
 };
+const FOLLOWUPS_FILE: Kind = Kind {
+    file: "followups.csv",
+    zh: "回访：order_id、vehicle_id、customer_id；due 为应回访日期，state 为状态（open 待回访、reached 已联系、unreached 未接通、wrong_number 号码错误），tries 为未接通次数，score 为满意度（1–5），handled 为店长的处理（JSON）。",
+    en: "Follow-up calls: `order_id`, `vehicle_id`, `customer_id`; `due` is the day the call is due, `state` \
+         (open, reached, unreached, wrong_number), `tries` the calls that reached nobody, `score` the \
+         satisfaction (1–5), `handled` the manager's note on an unhappy answer (JSON).",
+};
 const USERS_FILE: Kind = Kind {
     file: "users.csv",
     zh: "用户与角色（roles 以空格分隔；不含密码和 PIN 码的哈希）。",
@@ -248,6 +255,7 @@ pub fn export_tx<W: Write>(
         done.push(e.table(&INSPECTION_TEMPLATES_FILE, INSPECTION_TEMPLATES, |_| vec![], none, keep)?);
         done.push(e.table(&INSPECTIONS_FILE, INSPECTIONS, |_| vec![], none, keep)?);
         done.push(e.table(&APPOINTMENTS_FILE, APPOINTMENTS, |_| vec![], none, keep)?);
+        done.push(e.table(&FOLLOWUPS_FILE, FOLLOWUPS, |_| vec![], none, keep)?);
         let role_names = |user: &crate::domain::User, cells: &mut Map<String, Value>| {
             let names: Vec<&str> = user.roles.iter().map(|r| r.code()).collect();
             cells.insert("roles".into(), Value::String(names.join(" ")));

@@ -31,6 +31,8 @@
 //! - [`appointments`]: appointments (预约): booking, moving, no-shows, turning one into an order;
 //!   indexed by start, vehicle and customer.
 //! - [`care`]: the due lists (提醒), indexed by due day with the records that move them.
+//! - [`followups`]: follow-up calls (回访): scheduled with a delivery, answered from the list,
+//!   unhappy answers for the manager, totals per month for the report.
 //! - [`inspections`]: inspection checklists, an order's inspections item by item, findings
 //!   turned into lines, a vehicle's deferred work.
 //! - [`reports`]: report totals per day and per month, kept with the records that move them.
@@ -56,6 +58,7 @@ mod error;
 pub mod export;
 pub mod faults;
 mod flush;
+pub mod followups;
 pub mod inspections;
 pub mod migrate;
 pub mod orders;

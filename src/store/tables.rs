@@ -8,6 +8,7 @@ use redb::TableDefinition;
 use super::codec::Msgpack;
 use crate::domain::appointment::Appointment;
 use crate::domain::checkout::{Checkout, DayClose, Payment, PaymentBrief};
+use crate::domain::followup::{FollowUp, MonthTotals as FollowUpMonth};
 use crate::domain::inspection::{Inspection, InspectionTemplate};
 use crate::domain::part::{Part, Supplier};
 use crate::domain::report::{DayTotals, PartUse};
@@ -230,6 +231,23 @@ pub const APPOINTMENTS_BY_VEHICLE: TableDefinition<(u64, u64), ()> =
 /// Index: (customer id, appointment id) → (), for the customer's page.
 pub const APPOINTMENTS_BY_CUSTOMER: TableDefinition<(u64, u64), ()> =
     TableDefinition::new("appointments_by_customer");
+
+/// Follow-up calls (回访) by id, one per delivered order (see `store::followups`).
+pub const FOLLOWUPS: TableDefinition<u64, Msgpack<FollowUp>> = TableDefinition::new("followups");
+
+/// Index: (due day as days from the common era, follow-up id) → (), the open calls only: the
+/// follow-up list is one range of it.
+pub const FOLLOWUPS_DUE: TableDefinition<(i32, u64), ()> = TableDefinition::new("followups_due");
+
+/// Index: order id → follow-up id (an order is followed up once).
+pub const FOLLOWUPS_BY_ORDER: TableDefinition<u64, u64> = TableDefinition::new("followups_by_order");
+
+/// Index: follow-up id → (), the unhappy answers no manager has handled yet (the manager's home).
+pub const FOLLOWUPS_UNHAPPY: TableDefinition<u64, ()> = TableDefinition::new("followups_unhappy");
+
+/// The follow-up calls closed per shop-local month (`report::month_key`): the monthly report.
+pub const FOLLOWUP_MONTHS: TableDefinition<i32, Msgpack<FollowUpMonth>> =
+    TableDefinition::new("followup_months");
 
 /// Runs `$body` once for every table, with `$t` bound to its definition. Everything that must
 /// touch every table (creating, copying for backups, checking coverage) goes through this one
@@ -480,6 +498,26 @@ macro_rules! for_each_table {
         }
         {
             let $t = APPOINTMENTS_BY_CUSTOMER;
+            $body
+        }
+        {
+            let $t = FOLLOWUPS;
+            $body
+        }
+        {
+            let $t = FOLLOWUPS_DUE;
+            $body
+        }
+        {
+            let $t = FOLLOWUPS_BY_ORDER;
+            $body
+        }
+        {
+            let $t = FOLLOWUPS_UNHAPPY;
+            $body
+        }
+        {
+            let $t = FOLLOWUP_MONTHS;
             $body
         }
     }};

@@ -41,6 +41,7 @@ pub const PANELS: &[Panel] = &[
     |s, c| Box::pin(requests_panel(s, c)),
     |s, c| Box::pin(glance_panel(s, c)),
     |s, c| Box::pin(super::care::home_panel(s, c)),
+    |s, c| Box::pin(super::care::unhappy_panel(s, c)),
 ];
 
 /// The orders on the board for one version of the orders, shared by the home page's panels

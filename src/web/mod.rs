@@ -26,7 +26,8 @@
 //! - [`customer_phone`]: the customer's own phone page for one order (`/c/{token}`, no sign-in):
 //!   its state, lines, shared photos and receipt, and approving pending lines with a signature.
 //! - [`care`]: customer care: the due lists (提醒) with their outcomes, exports and message
-//!   texts, and the advisor's panel on the home page.
+//!   texts, and the advisor's panel on the home page; the follow-up calls (回访) after a
+//!   delivery, and the manager's panel of unhappy answers.
 //! - [`appointments`]: appointments (预约): the day and week calendar (by bay or technician),
 //!   booking (from a car, a customer, a due-list entry, or a new caller), changes, no-shows,
 //!   today's arrivals on the kiosk and one tap from an appointment to its work order.

@@ -108,3 +108,57 @@ async fn the_advisor_works_the_inspection_list() {
     assert!(wait_until(&kiosk, "document.querySelector('.care-empty')").await);
     kiosk.close().await;
 }
+
+/// The advisor records follow-up calls at the kiosk (1280×800): a score without one is
+/// refused in place with the comment kept, then the call is recorded and the card turns into
+/// its answer; the customer's contact history has it.
+#[tokio::test]
+async fn the_advisor_records_a_follow_up_call() {
+    let s = shop().await;
+    let app = &s.app;
+    let v = car(app, &s.advisor, "韩梅", "13800006671", "粤B60011").await;
+    let order = crate::orders::order_in_state(app, &s.admin, v, s.tech_id, "delivered").await;
+    let call = app
+        .store()
+        .read_now(|tx| wrenchdesk::store::followups::for_order(tx, wrenchdesk::domain::OrderId(order)))
+        .unwrap()
+        .expect("a call scheduled with the delivery");
+    let id = call.id;
+
+    let Some(kiosk) = Browser::start(1280, 800).await else { return };
+    kiosk.client.goto(&app.url("/login")).await.unwrap();
+    kiosk.sign_in("advisor1", "advisor1-password").await;
+    kiosk.client.goto(&app.url("/care/followups")).await.unwrap();
+    let card = format!("[data-followup=\"{id}\"]");
+    assert!(wait_until(&kiosk, &format!("document.querySelector('{card} [data-tel]')")).await);
+    kiosk.screenshot("followups-1280x800").await;
+
+    // Reached, a comment, but no score: the card says so beside the score and keeps the text.
+    kiosk.fill(&format!("{card} input[name=comment]"), "师傅讲解很清楚").await;
+    kiosk.click(&format!("{card} button[value=reached]")).await;
+    assert!(wait_until(&kiosk, &format!("document.querySelector('{card} [data-field-msg=score]')")).await);
+    let kept = kiosk
+        .client
+        .execute(&format!("return document.querySelector('{card} input[name=comment]').value"), vec![])
+        .await
+        .unwrap();
+    assert_eq!(kept.as_str(), Some("师傅讲解很清楚"));
+    kiosk.screenshot("followups-refused-1280x800").await;
+
+    kiosk.click(&format!("{card} label.score:nth-child(4)")).await;
+    kiosk.click(&format!("{card} button[value=reached]")).await;
+    assert!(wait_until(&kiosk, &format!("document.querySelector('{card}[data-state=reached]')")).await);
+    kiosk.screenshot("followups-recorded-1280x800").await;
+    let width = kiosk.client.execute("return document.documentElement.scrollWidth", vec![]).await.unwrap();
+    assert!(width.as_u64().unwrap() <= 1280, "nothing wider than the kiosk: {width}");
+    let after = app
+        .store()
+        .read_now(|tx| wrenchdesk::store::followups::for_order(tx, wrenchdesk::domain::OrderId(order)))
+        .unwrap()
+        .unwrap();
+    assert_eq!((after.score, after.comment.as_str()), (Some(4), "师傅讲解很清楚"));
+    let contacts =
+        app.store().read_now(|tx| wrenchdesk::store::customers::contacts(tx, after.customer_id, 5)).unwrap();
+    assert!(contacts[0].summary.contains(&after.order_number), "{:?}", contacts[0]);
+    kiosk.close().await;
+}

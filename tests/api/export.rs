@@ -85,6 +85,7 @@ async fn counts(app: &TestApp) -> HashMap<&'static str, u64> {
             c.insert("inspection_templates.csv", n(tx.open_table(INSPECTION_TEMPLATES)?.len()));
             c.insert("inspections.csv", n(tx.open_table(INSPECTIONS)?.len()));
             c.insert("appointments.csv", n(tx.open_table(APPOINTMENTS)?.len()));
+            c.insert("followups.csv", n(tx.open_table(FOLLOWUPS)?.len()));
             Ok(c)
         })
         .await

@@ -25,6 +25,7 @@ mod customer;
 mod customers;
 mod export;
 mod floor;
+mod followups;
 mod hostile;
 mod inspections;
 mod install;

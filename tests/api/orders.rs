@@ -276,7 +276,13 @@ const NEEDS_REASON: &str = "请填写原因。";
 const SETTLE_AT_CHECKOUT: &str = "工单在收款付清后才结算，请在结算单上收款。";
 
 /// An order driven by the admin into `state`, with a labour line dispatched to `tech`.
-async fn order_in_state(app: &TestApp, admin: &Client, vehicle: u64, tech: u64, state: &str) -> u64 {
+pub(crate) async fn order_in_state(
+    app: &TestApp,
+    admin: &Client,
+    vehicle: u64,
+    tech: u64,
+    state: &str,
+) -> u64 {
     if state == "draft" {
         let response = open_with(app, admin, vehicle, &[("draft", "1"), ("confirm_second", "1")]).await;
         return id_in(&location(&response), "/orders/");

@@ -128,6 +128,8 @@ struct Extra {
     appointment: u64,
     appointment_version: String,
     tomorrow: String,
+    /// A follow-up call about the target order (made in the store: the order is still open).
+    followup: u64,
 }
 
 /// Every route of the app (the `routes()` of each `src/web/*.rs`), GET pages and POST actions,
@@ -338,6 +340,18 @@ fn doors(s: &Targets, x: &Extra) -> Vec<Door> {
         get("/reports/technicians", REPORTS),
         get("/reports/parts?period=year", REPORTS),
         get("/reports/receivables", REPORTS),
+        get("/reports/followups", REPORTS),
+        get("/care/followups", CUSTOMERS),
+        post(
+            format!("/care/followups/{}/outcome", x.followup),
+            CUSTOMERS,
+            &[("version", "1"), ("outcome", "reached"), ("score", "5")],
+        ),
+        post(
+            format!("/care/followups/{}/handled", x.followup),
+            MANAGERS,
+            &[("version", "1"), ("note", "已处理")],
+        ),
         get("/parts/receipts", PARTS),
         get("/parts/receipts/new", PARTS),
         get("/parts/stocktakes", PARTS),
@@ -485,7 +499,16 @@ async fn extra(s: &Targets) -> Extra {
         )
         .await;
     let appointment = location(&booked).split("booked=").nth(1).and_then(|n| n.parse().ok()).expect("booked");
+    let order = wrenchdesk::domain::OrderId(s.order);
+    let followup = app
+        .store()
+        .write_now(|tx| {
+            let o = wrenchdesk::store::orders::get_tx(tx, order)?;
+            Ok(wrenchdesk::store::followups::schedule_tx(tx, &o, chrono::Utc::now())?.expect("a call").id)
+        })
+        .unwrap();
     Extra {
+        followup,
         appointment,
         appointment_version: version(format!("/appointments/{appointment}")).await,
         tomorrow,

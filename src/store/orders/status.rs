@@ -134,6 +134,10 @@ fn move_tx(
         reason: reason.trim().to_string(),
     });
     save_tx(tx, touched, &before, &mut order)?;
+    if to == OrderState::Delivered {
+        // The customer's follow-up call (回访), in the same write as the delivery.
+        crate::store::followups::schedule_tx(tx, &order, at)?;
+    }
     let mut summary = format!("{}: {} → {}", order.number, before.state.code(), to.code());
     if !reason.trim().is_empty() {
         summary.push_str(&format!(" ({})", reason.trim()));

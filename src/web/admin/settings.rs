@@ -61,6 +61,8 @@ pub(super) fn settings_page(
                         .required().hint(lang.t(Msg::OrderNumberFormatHelp).to_string()).render(lang, errors))
                     (Field::text("customer_link_days", lang.t(Msg::CustomerLinkDays), &typed.customer_link_days)
                         .kind("number").hint(lang.t(Msg::CustomerLinkDaysHelp).to_string()).render(lang, errors))
+                    (Field::text("followup_days", lang.t(Msg::FollowUpDays), &typed.followup_days)
+                        .kind("number").hint(lang.t(Msg::FollowUpDaysHelp).to_string()).render(lang, errors))
                 }
             }
             fieldset {
@@ -146,6 +148,7 @@ pub(super) async fn save_settings(state: &AppState, ctx: &Ctx, body: &[u8]) -> A
         bays: form.owned("bays"),
         opening_time: form.owned("opening_time"),
         closing_time: form.owned("closing_time"),
+        followup_days: form.owned("followup_days"),
     };
     let settings = match Settings::check(&typed) {
         Ok(settings) => settings,

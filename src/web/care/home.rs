@@ -22,13 +22,16 @@ pub async fn home_panel(state: &AppState, ctx: &Ctx) -> AppResult<Option<Markup>
     }
     let lang = ctx.lang;
     let today = ctx.today();
-    let counts = state.store.read(move |tx| care::counts(tx, today, 30, 7)).await?;
+    let (counts, calls) = state
+        .store
+        .read(move |tx| Ok((care::counts(tx, today, 30, 7)?, crate::store::followups::count_due(tx, today)?)))
+        .await?;
     // Each button opens its list over the days it counts.
     let link = |kind: DueKind| match kind {
         DueKind::Birthday => href(kind),
         _ => format!("{}?from={}&to={}", href(kind), today - Duration::days(30), today + Duration::days(7)),
     };
-    let waiting: usize = counts.iter().map(|(_, n)| n).sum();
+    let waiting: usize = counts.iter().map(|(_, n)| n).sum::<usize>() + calls;
     Ok(Some(html! {
         section.panel.care-home data-care-home {
             h2 { (lang.t(Msg::CareHome)) " " span.badge.warn[waiting > 0] { (waiting) } }
@@ -39,6 +42,11 @@ pub async fn home_panel(state: &AppState, ctx: &Ctx) -> AppResult<Option<Markup>
                     @for (kind, n) in counts.iter().filter(|(_, n)| *n > 0) {
                         a.button.secondary href=(link(*kind)) data-care-list=(kind.code()) data-count=(n) {
                             (lang.t(kind.label())) " " span.badge { (n) }
+                        }
+                    }
+                    @if calls > 0 {
+                        a.button.secondary href="/care/followups" data-care-list="followups" data-count=(calls) {
+                            (lang.t(Msg::FollowUpTitle)) " " span.badge { (calls) }
                         }
                     }
                 }

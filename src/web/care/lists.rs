@@ -177,13 +177,14 @@ pub(super) async fn overview(state: &AppState, ctx: &Ctx) -> AppResult<Response>
     let today = ctx.today();
     let empty = Query::new();
     let filters: Vec<Filters> = DueKind::ALL.iter().map(|k| Filters::parse(*k, &empty, today)).collect();
-    let counts = state
+    let (counts, calls) = state
         .store
         .read(move |tx| {
-            filters
+            let counts = filters
                 .iter()
                 .map(|f| Ok((f.kind, care::list(tx, f.kind, &f.window(today, 0, 0))?.1)))
-                .collect::<StoreResult<Vec<_>>>()
+                .collect::<StoreResult<Vec<_>>>()?;
+            Ok((counts, crate::store::followups::count_due(tx, today)?))
         })
         .await?;
     let body = html! {
@@ -195,6 +196,10 @@ pub(super) async fn overview(state: &AppState, ctx: &Ctx) -> AppResult<Response>
                     h3 { (lang.t(kind.label())) }
                     p.care-count { span.big { (n) } }
                 }
+            }
+            a.card href="/care/followups" data-care-list="followups" data-count=(calls) {
+                h3 { (lang.t(Msg::FollowUpTitle)) }
+                p.care-count { span.big { (calls) } }
             }
         }
     };
@@ -302,6 +307,18 @@ pub(super) async fn outcome(
     Ok(redirect_to(&format!("/care/{}?{back}&snoozed_until={until}", kind.code()), false))
 }
 
+/// The tabs over every list: the due lists, then the follow-up calls (`current` is `None`).
+pub(super) fn tabs(lang: Lang, current: Option<DueKind>) -> Markup {
+    html! {
+        nav.care-tabs.no-print {
+            @for k in DueKind::ALL {
+                a href={ "/care/" (k.code()) } aria-current=[(Some(*k) == current).then_some("page")] { (lang.t(k.label())) }
+            }
+            a href="/care/followups" data-tab="followups" aria-current=[current.is_none().then_some("page")] { (lang.t(Msg::FollowUpTitle)) }
+        }
+    }
+}
+
 /// What the list says about an entry besides its due day.
 fn detail(lang: Lang, r: &Row) -> String {
     match r.entry.kind {
@@ -378,11 +395,7 @@ fn list_view(
             }
         }
         @if let Some(until) = saved { (notice("ok", &lang.fmt(Msg::CareOutcomeSaved, &[&until]))) }
-        nav.care-tabs.no-print {
-            @for k in DueKind::ALL {
-                a href={ "/care/" (k.code()) } aria-current=[(*k == kind).then_some("page")] { (lang.t(k.label())) }
-            }
-        }
+        (tabs(lang, Some(kind)))
         form.filters.care-filters method="get" action={ "/care/" (kind.code()) } {
             (Field::text("from", lang.t(Msg::CareFrom), &from).kind("date").render(lang, &f.errors))
             (Field::text("to", lang.t(Msg::CareTo), &to).kind("date").render(lang, &f.errors))

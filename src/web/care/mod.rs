@@ -3,12 +3,17 @@
 //! - `lists`: `GET /care` (every list with how many entries wait), `GET /care/{list}` (one list,
 //!   filtered by dates, months away or snoozed entries), `GET /care/{list}/export.csv`, and
 //!   `POST /care/{list}/{id}/outcome` (one tap: the contact logged, the entry snoozed).
+//! - `followups`: the follow-up calls (回访): `GET /care/followups` (the calls due, oldest
+//!   first, then the coming days'), `POST /care/followups/{id}/outcome` (reached with a score,
+//!   no answer, wrong number), `POST /care/followups/{id}/handled` (a manager's note on an
+//!   unhappy answer), and [`unhappy_panel`] for the manager's home page.
 //! - `home`: the advisor's panel on the home page (what waits on each list), and the panel on
 //!   a vehicle's page (the lists it is on).
 //!
 //! The lists read the due-day index the store keeps with the records (`store::care`); a page
 //! reads one range of it and the records of the entries it shows, never every vehicle.
 
+mod followups;
 mod home;
 mod lists;
 
@@ -23,6 +28,7 @@ use warp::reply::Response;
 use super::ctx::Ctx;
 use super::{AppState, BODY_LIMIT};
 
+pub use followups::unhappy_panel;
 pub use home::{home_panel, vehicle_panel};
 
 type Query = HashMap<String, String>;
@@ -54,5 +60,25 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
                 &state, &ctx, &kind, id, &body
             )),
         );
-    any_of!(overview, export, list, outcome)
+    let followups = warp::path!("care" / "followups")
+        .and(warp::get())
+        .and(ctx.clone())
+        .and(query)
+        .then(handler!(state, ctx, |ctx: Ctx, q: Query| followups::list_page(&state, &ctx, &q)));
+    let answer = warp::path!("care" / "followups" / u64 / "outcome")
+        .and(warp::post())
+        .and(ctx.clone())
+        .and(body)
+        .then(handler!(state, ctx, |id: u64, ctx: Ctx, body: Bytes| followups::outcome(
+            &state, &ctx, id, &body
+        )));
+    let handled = warp::path!("care" / "followups" / u64 / "handled")
+        .and(warp::post())
+        .and(ctx.clone())
+        .and(body)
+        .then(handler!(state, ctx, |id: u64, ctx: Ctx, body: Bytes| followups::handled(
+            &state, &ctx, id, &body
+        )));
+    // The follow-up routes come first: `/care/{list}` would take `followups` for a list.
+    any_of!(followups, answer, handled, overview, export, list, outcome)
 }

@@ -10,6 +10,7 @@
 //! technicians.rs  GET /reports/technicians    billed against clocked hours, comebacks
 //! parts.rs        GET /reports/parts          usage and margin by part and category, slow movers
 //! receivables.rs  GET /reports/receivables    what customers owe, by age
+//! followups.rs    GET /reports/followups      follow-up calls: reached, average score, per month
 //! glance.rs       the manager's panel on the home page: today and this month
 //! ```
 //!
@@ -18,6 +19,7 @@
 //! `format=csv&table=NAME` one table.
 
 mod customers;
+mod followups;
 pub mod glance;
 mod parts;
 mod receivables;
@@ -85,7 +87,14 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
         .and(ctx())
         .and(query())
         .then(handler!(state, ctx, |ctx: Ctx, q: Query| receivables::page(&state, &ctx, &q)));
+    let followups = warp::path!("reports" / "followups")
+        .and(warp::get())
+        .and(ctx())
+        .and(query())
+        .then(handler!(state, ctx, |ctx: Ctx, q: Query| followups::page(&state, &ctx, &q)));
     index
+        .or(followups)
+        .unify()
         .or(revenue)
         .unify()
         .or(volume)
@@ -102,13 +111,14 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
 }
 
 /// The reports, each with a line on what it answers.
-const REPORTS: [(&str, Msg, Msg); 6] = [
+const REPORTS: [(&str, Msg, Msg); 7] = [
     ("revenue", Msg::ReportRevenue, Msg::ReportRevenueLead),
     ("volume", Msg::ReportVolume, Msg::ReportVolumeLead),
     ("customers", Msg::ReportCustomers, Msg::ReportCustomersLead),
     ("technicians", Msg::ReportTechnicians, Msg::ReportTechniciansLead),
     ("parts", Msg::ReportParts, Msg::ReportPartsLead),
     ("receivables", Msg::ReportReceivables, Msg::ReportReceivablesLead),
+    ("followups", Msg::FollowUpReport, Msg::FollowUpReportLead),
 ];
 
 /// GET /reports: the list of reports.
