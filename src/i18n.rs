@@ -1477,6 +1477,17 @@ catalog! {
     StockroomHome => "配件库", "The stockroom";
     MoreActions => "其他操作", "More actions";
     WorkFinished => "工单已完工，不能再加项目或诊断；需要返工请店长重新开工。", "The work is finished: no more lines or diagnosis. A manager can reopen the order for more work.";
+    // issue 18: board, homes, lists, kiosk
+    VehicleSearchHint => "车牌、车架号或品牌", "Plate, VIN or make";
+    SearchBy => "查找方式", "Search by";
+    SearchByAny => "自动判断", "Any";
+    NoVehiclesFound => "没有找到车辆。", "No vehicles found.";
+    FirstPage => "第一页", "First page";
+    TakingsToday => "今日收款", "Taken today";
+    ReceiptsToday => "今日入库单", "Receipts today";
+    FinishedToday => "今天已完成 ({})", "Finished today ({})";
+    OpenJobs => "待做的活", "Jobs to do";
+    NoOpenJobs => "暂时没有待做的活。", "No jobs to do right now.";
 }
 
 #[cfg(test)]

@@ -221,6 +221,7 @@ fn doors(s: &Targets, x: &Extra) -> Vec<Door> {
         post(format!("/customers/{c2}/delete"), ADMIN, &[]).note("customers first, then admin only"),
         // Vehicles and the kiosk.
         get("/vehicles", VEHICLES),
+        get("/vehicles?q=%E5%A4%A7%E4%BC%97&by=make", VEHICLES),
         get("/vehicles/new", VEHICLES),
         get(format!("/vehicles/{v}"), VEHICLES),
         get(format!("/vehicles/{v}/edit"), VEHICLES),
@@ -339,6 +340,7 @@ fn doors(s: &Targets, x: &Extra) -> Vec<Door> {
         get("/reports/parts?period=year", REPORTS),
         get("/reports/receivables", REPORTS),
         get("/parts/receipts", PARTS),
+        get("/parts/receipts?date=2026-11-29", PARTS),
         get("/parts/receipts/new", PARTS),
         get("/parts/stocktakes", PARTS),
         get("/suppliers", PARTS),
