@@ -185,13 +185,15 @@ fn wall_markup(
                                 @let late = r.order.is_late(now);
                                 div.wall-card.late[late] data-order=(r.order.id) {
                                     div.plate-big { (r.vehicle.as_ref().map(|v| v.details.plate.to_string()).unwrap_or_default()) }
-                                    div.model { (r.vehicle.as_ref().map(|v| v.details.title()).unwrap_or_default()) }
+                                    // "Late" beside the model leaves the technicians' names room; dense
+                                    // cards show it by the red border and the red time.
+                                    div.model {
+                                        span { (r.vehicle.as_ref().map(|v| v.details.title()).unwrap_or_default()) }
+                                        @if late { span.badge.bad data-late { (lang.t(Msg::Late)) } }
+                                    }
                                     div.meta {
                                         span.who data-technician { (names(&r.order)) }
-                                        span.when data-promised {
-                                            (promised(&r.order))
-                                            @if late { " " span.badge.bad { (lang.t(Msg::Late)) } }
-                                        }
+                                        span.when data-promised { (promised(&r.order)) }
                                     }
                                 }
                             }
