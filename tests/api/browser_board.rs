@@ -81,7 +81,7 @@ async fn the_kiosk_types_one_province_and_a_new_car_goes_on_to_its_order() {
     kiosk.fill("#f-model", "朗逸").await;
     kiosk.fill("#f-name", "赵女士").await;
     kiosk.fill("#f-phone", "13900002222").await;
-    kiosk.screenshot("kiosk-new-car-1280x800").await;
+    kiosk.screenshot("kiosk-new-car-picker-1280x800").await;
     kiosk.submit("form.kiosk-form button[type=submit]").await;
 
     // Saved: straight on to opening the order for it.
