@@ -1519,6 +1519,18 @@ catalog! {
     FollowUpReachedShare => "联系成功率", "Reached";
     FollowUpAverage => "平均满意度", "Average score";
     FollowUpUnhappyCol => "不满意", "Unhappy";
+
+    // issue 18: board, homes, lists, kiosk
+    VehicleSearchHint => "车牌、车架号或品牌", "Plate, VIN or make";
+    SearchBy => "查找方式", "Search by";
+    SearchByAny => "自动判断", "Any";
+    NoVehiclesFound => "没有找到车辆。", "No vehicles found.";
+    FirstPage => "第一页", "First page";
+    TakingsToday => "今日收款", "Taken today";
+    ReceiptsToday => "今日入库单", "Receipts today";
+    FinishedToday => "今天已完成 ({})", "Finished today ({})";
+    OpenJobs => "待做的活", "Jobs to do";
+    NoOpenJobs => "暂时没有待做的活。", "No jobs to do right now.";
 }
 
 #[cfg(test)]

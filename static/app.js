@@ -40,8 +40,15 @@
     var input = pad && document.getElementById(pad.getAttribute("data-keypad-target"));
     if (!input) return;
     var k = key.getAttribute("data-key");
-    if (k === "⌫") input.value = input.value.slice(0, -1);
+    var provinces = pad.querySelector(".provinces");
+    var isProvince = function (ch) {
+      return !!provinces && !!ch && !!provinces.querySelector('[data-key="' + ch + '"]');
+    };
+    var first = Array.from(input.value)[0];
+    if (k === "⌫") input.value = Array.from(input.value).slice(0, -1).join("");
     else if (k === "clear") input.value = "";
+    // A plate has one province, first: a second tap on a province replaces it.
+    else if (isProvince(k)) input.value = k + (isProvince(first) ? Array.from(input.value).slice(1).join("") : input.value);
     else input.value += k;
     input.dispatchEvent(new Event("input", { bubbles: true }));
   });
@@ -239,6 +246,19 @@
     var again = document.getElementById(anchor.id);
     if (again) window.scrollBy(0, again.getBoundingClientRect().top - anchor.top);
     anchor = null;
+  });
+})();
+
+// The vehicle forms' picker: once a make is typed or chosen, the models offered are that
+// make's (a disabled option is no suggestion); with no make known, every model.
+(function () {
+  "use strict";
+  document.addEventListener("input", function (evt) {
+    if (!evt.target || evt.target.id !== "f-make") return;
+    var make = evt.target.value.trim();
+    var options = document.querySelectorAll("#models-seen option");
+    var known = Array.prototype.some.call(options, function (o) { return o.getAttribute("data-make") === make; });
+    options.forEach(function (o) { o.disabled = known && o.getAttribute("data-make") !== make; });
   });
 })();
 

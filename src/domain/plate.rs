@@ -18,9 +18,10 @@ pub const PROVINCES: &str = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂
 pub struct Plate(String);
 
 impl Plate {
-    pub fn parse(raw: &str) -> Result<Plate, Problem> {
-        let plate: String = raw
-            .chars()
+    /// Typed text as plates are kept: upper case, full-width letters and digits made plain,
+    /// without spaces, dots, dashes or middle dots (also what a plate search compares).
+    pub fn normalise(raw: &str) -> String {
+        raw.chars()
             .filter(|c| !matches!(c, ' ' | '.' | '-' | '·' | '•' | '\u{a0}' | '\u{3000}'))
             .map(|c| match c {
                 // Full-width letters and digits from Chinese input methods.
@@ -30,7 +31,11 @@ impl Plate {
                 c => c,
             })
             .flat_map(char::to_uppercase)
-            .collect();
+            .collect()
+    }
+
+    pub fn parse(raw: &str) -> Result<Plate, Problem> {
+        let plate = Plate::normalise(raw);
         if plate.is_empty() {
             return Err(Problem::new(Msg::Required));
         }

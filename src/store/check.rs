@@ -168,6 +168,8 @@ fn check_vehicles(tx: &ReadTransaction) -> StoreResult<Vec<String>> {
     let by_plate = tx.open_table(VEHICLES_BY_PLATE)?;
     let by_vin = tx.open_table(VEHICLES_BY_VIN)?;
     let by_customer = tx.open_table(VEHICLES_BY_CUSTOMER)?;
+    let by_make = tx.open_table(VEHICLES_BY_MAKE)?;
+    let mut models = std::collections::BTreeMap::<(String, String), u64>::new();
     let mut count = 0u64;
     let mut vins = 0u64;
     for row in vehicles.iter()? {
@@ -189,6 +191,26 @@ fn check_vehicles(tx: &ReadTransaction) -> StoreResult<Vec<String>> {
         if by_customer.get((v.customer_id.0, id))?.is_none() {
             problems.push(format!("vehicle {id} missing from its owner's index"));
         }
+        let (make, model) = (v.details.make.trim(), v.details.model.trim());
+        if !make.is_empty() {
+            if by_make.get((make, id))?.is_none() {
+                problems.push(format!("vehicle {id} missing from the make index"));
+            }
+            *models.entry((make.to_string(), model.to_string())).or_default() += 1;
+        }
+    }
+    let made: u64 = models.values().sum();
+    if by_make.len()? != made {
+        problems.push(format!("{} make index entries for {made} vehicles with a make", by_make.len()?));
+    }
+    let mut counted = std::collections::BTreeMap::new();
+    for row in tx.open_table(VEHICLE_MODELS)?.iter()? {
+        let (key, n) = row?;
+        let (make, model) = key.value();
+        counted.insert((make.to_string(), model.to_string()), n.value());
+    }
+    if counted != models {
+        problems.push("the counts of makes and models differ from the vehicles".to_string());
     }
     use redb::ReadableTableMetadata;
     if by_plate.len()? != count {

@@ -11,7 +11,7 @@ use super::tables::*;
 use super::{StoreError, StoreResult};
 
 /// The schema version this program writes.
-pub const CURRENT: u64 = 14;
+pub const CURRENT: u64 = 15;
 
 type Step = fn(&WriteTransaction) -> StoreResult<()>;
 
@@ -31,6 +31,7 @@ const STEPS: [Step; CURRENT as usize] = [
     v12_payment_briefs,
     v13_appointments,
     v14_followups,
+    v15_vehicles_by_make,
 ];
 
 /// The schema version of an open database, `0` for a new, empty one.
@@ -292,6 +293,14 @@ fn v14_followups(tx: &WriteTransaction) -> StoreResult<()> {
     tx.open_table(FOLLOWUPS_BY_ORDER)?;
     tx.open_table(FOLLOWUPS_UNHAPPY)?;
     tx.open_table(FOLLOWUP_MONTHS)?;
+    Ok(())
+}
+
+/// The vehicle list's search by make and the kiosk's make/model picker: every vehicle indexed
+/// by its make and counted under its make and model.
+fn v15_vehicles_by_make(tx: &WriteTransaction) -> StoreResult<()> {
+    let indexed = super::vehicles::index_makes_tx(tx)?;
+    tracing::info!(indexed, "vehicles indexed by make");
     Ok(())
 }
 

@@ -249,6 +249,14 @@ pub const FOLLOWUPS_UNHAPPY: TableDefinition<u64, ()> = TableDefinition::new("fo
 pub const FOLLOWUP_MONTHS: TableDefinition<i32, Msgpack<FollowUpMonth>> =
     TableDefinition::new("followup_months");
 
+/// Index: (make as typed, vehicle id) → (), the vehicle list's search by make (schema v15).
+pub const VEHICLES_BY_MAKE: TableDefinition<(&str, u64), ()> = TableDefinition::new("vehicles_by_make");
+
+/// (make, model) as typed → how many vehicles have them: the makes and models the shop has
+/// seen, for the kiosk's picker (most common first) and for finding makes by a part of their
+/// name. Vehicles without a make are not counted (schema v15).
+pub const VEHICLE_MODELS: TableDefinition<(&str, &str), u64> = TableDefinition::new("vehicle_models");
+
 /// Runs `$body` once for every table, with `$t` bound to its definition. Everything that must
 /// touch every table (creating, copying for backups, checking coverage) goes through this one
 /// list, so a new table cannot be forgotten by one of them.
@@ -314,6 +322,14 @@ macro_rules! for_each_table {
         }
         {
             let $t = VEHICLES_BY_CUSTOMER;
+            $body
+        }
+        {
+            let $t = VEHICLES_BY_MAKE;
+            $body
+        }
+        {
+            let $t = VEHICLE_MODELS;
             $body
         }
         {

@@ -123,15 +123,18 @@ async fn board_page(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Respons
         return Ok(html_response(board));
     }
     let lang = ctx.lang;
+    // `.board-page` lets the board use the whole window (see `static/app.css`).
     let body = html! {
-        div.page-head {
-            h1 { (lang.t(Msg::NavBoard)) }
-            div.actions.segmented.links {
-                a.button.secondary[list] href="/board" { (lang.t(Msg::BoardCards)) }
-                a.button.secondary[!list] href="/board?view=list" { (lang.t(Msg::BoardList)) }
+        div.board-page {
+            div.page-head {
+                h1 { (lang.t(Msg::NavBoard)) }
+                div.actions.segmented.links {
+                    a.button.secondary[list] href="/board" { (lang.t(Msg::BoardCards)) }
+                    a.button.secondary[!list] href="/board?view=list" { (lang.t(Msg::BoardList)) }
+                }
             }
+            (board)
         }
-        (board)
     };
     Ok(html_response(layout::page(ctx, lang.t(Msg::NavBoard), body)))
 }

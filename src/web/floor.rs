@@ -729,23 +729,46 @@ async fn my_jobs(state: &AppState, ctx: &Ctx) -> AppResult<Response> {
         Progress::Finished => 3,
     };
     jobs.sort_by_key(|(o, _, l)| (rank(l.progress()), o.reception.promised_at, o.id));
+    // Open jobs first; what I finished today folds away below them (earlier days are done with).
+    let today = now.with_timezone(&tz).date_naive();
+    let (done, open): (Vec<_>, Vec<_>) =
+        jobs.iter().partition(|(_, _, l)| l.progress() == Progress::Finished);
+    let done: Vec<_> = done
+        .into_iter()
+        .filter(|(_, _, l)| l.finished_at.is_some_and(|f| f.with_timezone(&tz).date_naive() == today))
+        .collect();
+    let card = |o: &WorkOrder, v: &Option<Vehicle>, l: &Line| {
+        html! {
+            a.job-card.running[l.progress() == Progress::Running] href={ "/t/" (token_of(o)) "?floor=1" } data-job=(l.no) {
+                div.job-head {
+                    span.plate { (v.as_ref().map(|v| v.details.plate.to_string()).unwrap_or_default()) }
+                    (progress_badge(lang, l.progress()))
+                }
+                strong { (l.details.description) }
+                div.muted {
+                    (v.as_ref().map(|v| v.details.title()).unwrap_or_default())
+                    @if let Some(p) = o.reception.promised_at { " · " (lang.t(Msg::PromisedAt)) " " (LocalTime::new(p, tz)) }
+                }
+                div.muted { (lang.fmt(Msg::WorkedOfEstimate, &[&l.worked_hours(now), &l.details.qty])) }
+            }
+        }
+    };
     let body = html! {
         div.phone {
             h1 { (lang.t(Msg::NavMyJobs)) }
-            p.muted { (lang.t(Msg::CardMyJobs)) }
-            @if jobs.is_empty() { div.empty { p { (lang.t(Msg::NoJobs)) } } }
-            @for (o, v, l) in &jobs {
-                a.job-card.running[l.progress() == Progress::Running] href={ "/t/" (token_of(o)) "?floor=1" } {
-                    div.job-head {
-                        span.plate { (v.as_ref().map(|v| v.details.plate.to_string()).unwrap_or_default()) }
-                        (progress_badge(lang, l.progress()))
+            @if jobs.is_empty() {
+                p.muted { (lang.t(Msg::CardMyJobs)) }
+                div.empty { p { (lang.t(Msg::NoJobs)) } }
+            } @else {
+                section.open-jobs data-open-jobs=(open.len()) {
+                    @if open.is_empty() { div.empty { p { (lang.t(Msg::NoOpenJobs)) } } }
+                    @for (o, v, l) in &open { (card(o, v, l)) }
+                }
+                @if !done.is_empty() {
+                    details.finished-jobs data-finished-jobs=(done.len()) {
+                        summary { (lang.fmt(Msg::FinishedToday, &[&done.len()])) }
+                        @for (o, v, l) in &done { (card(o, v, l)) }
                     }
-                    strong { (l.details.description) }
-                    div.muted {
-                        (v.as_ref().map(|v| v.details.title()).unwrap_or_default())
-                        @if let Some(p) = o.reception.promised_at { " · " (lang.t(Msg::PromisedAt)) " " (LocalTime::new(p, tz)) }
-                    }
-                    div.muted { (lang.fmt(Msg::WorkedOfEstimate, &[&l.worked_hours(now), &l.details.qty])) }
                 }
             }
         }

@@ -129,7 +129,7 @@ async fn todays_work(state: &AppState, ctx: &Ctx) -> AppResult<Option<Markup>> {
     }))
 }
 
-/// The cashier's: orders to settle, and what customers owe.
+/// The cashier's: orders to settle, today's takings, and what customers owe.
 async fn till(state: &AppState, ctx: &Ctx) -> AppResult<Option<Markup>> {
     let roles = ctx.user()?.user.roles;
     if !roles.may(Area::Checkout) {
@@ -140,18 +140,24 @@ async fn till(state: &AppState, ctx: &Ctx) -> AppResult<Option<Markup>> {
     let now = Utc::now();
     let counts = count_among(&on_board(state).await?, &[to_settle], now);
     let (owing, owed) = state.store.read(crate::store::reports::receivables_total).await?;
+    // Today's takings: the day's payments (one range of the by-day index), as the day-end sums them.
+    let today = ctx.today();
+    let payments = state.store.read(move |tx| crate::store::checkout::day::day_payments(tx, today)).await?;
+    let takings: rust_decimal::Decimal = payments.iter().filter(|p| p.is_takings()).map(|p| p.amount).sum();
     Ok(Some(html! {
         section.panel.home-work id="till" {
             div.panel-head { h2 { (lang.t(Msg::TillHome)) } a href="/checkout" { (lang.t(Msg::NavCheckout)) " ›" } }
             div.tiles {
                 (figure("to_settle", lang.t(Msg::ToSettle), html! { (counts[0]) }, "/orders?state=completed", false))
+                (figure("takings", lang.t(Msg::TakingsToday), html! { span data-amount=(takings) { (Money(takings)) } }, &format!("/checkout/day-end?date={today}"), false))
                 (figure("receivables", &format!("{} ({owing})", lang.t(Msg::ReceivablesDue)), html! { (Money(owed)) }, "/receivables", false))
             }
         }
     }))
 }
 
-/// The parts clerk's: lines to pick for the cars in the shop, parts low on stock.
+/// The parts clerk's: lines to pick for the cars in the shop, parts low on stock, the stock
+/// receipts posted today.
 async fn stockroom(state: &AppState, ctx: &Ctx) -> AppResult<Option<Markup>> {
     let roles = ctx.user()?.user.roles;
     if !roles.may(Area::Parts) {
@@ -164,12 +170,15 @@ async fn stockroom(state: &AppState, ctx: &Ctx) -> AppResult<Option<Markup>> {
         .map(|o| o.lines.iter().filter(|l| !l.to_issue().is_zero()).count())
         .sum::<usize>();
     let low = state.store.parts(|index| index.low_count());
+    let today = ctx.today();
+    let received = super::parts::receipts::posted_on(state, today, ctx.settings.tz()).await?;
     Ok(Some(html! {
         section.panel.home-work id="stockroom" {
             div.panel-head { h2 { (lang.t(Msg::StockroomHome)) } a href="/parts" { (lang.t(Msg::NavParts)) " ›" } }
             div.tiles {
                 (figure("to_pick", lang.t(Msg::ToPick), html! { (to_pick) }, "/parts/pick", false))
                 (figure("low_stock", lang.t(Msg::LowStockCount), html! { (low) }, "/parts/low", low > 0))
+                (figure("receipts_today", lang.t(Msg::ReceiptsToday), html! { (received) }, &format!("/parts/receipts?date={today}"), false))
             }
         }
     }))

@@ -189,11 +189,23 @@ pub struct Field<'a> {
     pub autocomplete: Option<&'a str>,
     /// The element id when one page holds several forms with this field (else `f-NAME`).
     pub id: Option<String>,
+    /// The id of a `<datalist>` of suggestions.
+    pub list: Option<&'a str>,
 }
 
 impl<'a> Field<'a> {
     pub fn text(name: &'a str, label: &'a str, value: &'a str) -> Self {
-        Field { name, label, value, kind: "text", required: false, hint: None, autocomplete: None, id: None }
+        Field {
+            name,
+            label,
+            value,
+            kind: "text",
+            required: false,
+            hint: None,
+            autocomplete: None,
+            id: None,
+            list: None,
+        }
     }
 
     pub fn password(name: &'a str, label: &'a str, autocomplete: &'a str) -> Self {
@@ -206,6 +218,7 @@ impl<'a> Field<'a> {
             hint: None,
             autocomplete: Some(autocomplete),
             id: None,
+            list: None,
         }
     }
 
@@ -229,6 +242,12 @@ impl<'a> Field<'a> {
         self
     }
 
+    /// Offers the suggestions of the `<datalist>` with this id.
+    pub fn list(mut self, id: &'a str) -> Self {
+        self.list = Some(id);
+        self
+    }
+
     /// Names the element `f-NAME-SUFFIX`, for a field repeated in several forms of one page.
     pub fn id_suffix(mut self, suffix: impl std::fmt::Display) -> Self {
         self.id = Some(format!("f-{}-{suffix}", self.name));
@@ -241,7 +260,7 @@ impl<'a> Field<'a> {
         let msg_id = format!("{id}-msg");
         let control = html! {
             input id=(id) name=(self.name) type=(self.kind) value=(self.value)
-                required[self.required] autocomplete=[self.autocomplete]
+                required[self.required] autocomplete=[self.autocomplete] list=[self.list]
                 aria-invalid=[invalid.then_some("true")]
                 aria-describedby=[invalid.then_some(msg_id.as_str())];
         };

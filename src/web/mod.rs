@@ -6,13 +6,15 @@
 //! matched" and are turned into 404/405/413 pages by [`recover`].
 //!
 //! Areas (each with its routes):
-//! - [`home`]: the home page, one card per area the user may use.
+//! - [`home`]: the home page to act from: each role's day as numbers linking to the lists
+//!   behind them, then one card per area the user may use.
 //! - [`auth`]: signing in and out, changing one's password, choosing a language; its `limits`:
 //!   password hashing a few at a time and throttled failed sign-ins.
 //! - [`customers`]: customers: list and search, CSV export, page, form, status/contacts/delete.
 //! - [`import`]: customer import from CSV/XLSX (read, classify, preview, confirm), XLSX export;
 //!   its reading, waiting previews and workbook writer serve the parts catalog import too.
-//! - [`vehicles`]: vehicles and the kiosk's plate lookup: create, view, edit, transfer.
+//! - [`vehicles`]: vehicles: the list (by plate, VIN or make, paged by key), create, view, edit,
+//!   transfer; the kiosk's plate lookup and its new car going straight on to the order.
 //! - [`orders`]: work orders: reception, page, lines, approvals, status, print, parts issued
 //!   from stock per line.
 //! - [`checkout`]: the till: an order's settlement, payments, voids and part-line refunds, the

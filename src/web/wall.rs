@@ -92,8 +92,53 @@ async fn wall_page(state: &AppState, ctx: &Ctx, key: &str, q: &Query) -> AppResu
     Ok(html_response(page))
 }
 
-/// About how many cards one column of cards holds on a 1080-line screen.
-const CARDS_PER_COLUMN: usize = 7;
+/// How the wall lays its columns out on a 1920×1080 screen: per state, how many columns of
+/// cards side by side (0 for an empty state, drawn narrow), and whether the cards are the
+/// dense kind (plate and one line) rather than the roomy kind (plate and two lines).
+#[derive(Debug, PartialEq)]
+struct WallLayout {
+    dense: bool,
+    spans: Vec<usize>,
+}
+
+/// Widths in CSS pixels of the 1920-pixel screen: the room for columns (less margins and
+/// gaps), an empty state's column, and the narrowest column of cards whose plate still reads
+/// at full size. Cards per column of cards: roomy and dense.
+const ROOM: usize = 1828;
+const EMPTY_WIDTH: usize = 110;
+const CARD_WIDTH: usize = 205;
+const ROOMY_ROWS: usize = 7;
+const DENSE_ROWS: usize = 10;
+
+/// Roomy cards when every car fits so; else dense ones; else dense ones in as many columns as
+/// the screen holds, shared by how many cars each state has (the rest page, see `app.js`).
+fn wall_layout(counts: &[usize]) -> WallLayout {
+    let width = |spans: &[usize]| -> usize {
+        spans.iter().map(|s| if *s == 0 { EMPTY_WIDTH } else { s * CARD_WIDTH }).sum()
+    };
+    for (dense, rows) in [(false, ROOMY_ROWS), (true, DENSE_ROWS)] {
+        let spans: Vec<usize> = counts.iter().map(|n| n.div_ceil(rows)).collect();
+        if width(&spans) <= ROOM {
+            return WallLayout { dense, spans };
+        }
+    }
+    let empty = counts.iter().filter(|n| **n == 0).count();
+    let busy = counts.len() - empty;
+    let columns = ((ROOM - empty * EMPTY_WIDTH) / CARD_WIDTH).max(busy);
+    let total: usize = counts.iter().sum();
+    // At least one column per busy state; the others by share of the cars, largest first.
+    let mut spans: Vec<usize> = counts.iter().map(|n| usize::from(*n > 0)).collect();
+    for _ in busy..columns {
+        let neediest = (0..counts.len())
+            .filter(|i| counts[*i] > spans[*i] * DENSE_ROWS)
+            .max_by_key(|i| counts[*i] * 1000 / total.max(1) / spans[*i].max(1));
+        match neediest {
+            Some(i) => spans[i] += 1,
+            None => break,
+        }
+    }
+    WallLayout { dense: true, spans }
+}
 
 fn wall_markup(
     lang: Lang,
@@ -123,14 +168,16 @@ fn wall_markup(
             })
             .unwrap_or_default()
     };
+    let counts: Vec<usize> =
+        OrderState::BOARD.iter().map(|s| rows.iter().filter(|r| r.order.state == *s).count()).collect();
+    let layout = wall_layout(&counts);
     html! {
-        div id="board" .wall-board hx-get={ (poll) (version) } hx-trigger="every 2s" hx-swap="outerHTML" data-version=(version) data-cars=(rows.len()) {
+        div id="board" .wall-board.dense[layout.dense] hx-get={ (poll) (version) } hx-trigger="every 2s" hx-swap="outerHTML" data-version=(version) data-cars=(rows.len()) {
             div.wall-columns {
-                @for state in OrderState::BOARD {
+                @for (state, span) in OrderState::BOARD.into_iter().zip(&layout.spans) {
                     @let in_state: Vec<&BoardRow> = rows.iter().filter(|r| r.order.state == state).collect();
-                    // A crowded column takes more of the screen, its cards in up to four rows
-                    // side by side; an empty one shrinks to its title.
-                    @let span = in_state.len().div_ceil(CARDS_PER_COLUMN).min(4);
+                    // A crowded column takes more of the screen, its cards in columns side by
+                    // side; an empty one shrinks to its title.
                     section.wall-col data-state=(state.code()) data-span=(span) {
                         h2 { span { (lang.t(state.label())) } span.count { (in_state.len()) } span.pages {} }
                         div.wall-cards {
@@ -138,13 +185,15 @@ fn wall_markup(
                                 @let late = r.order.is_late(now);
                                 div.wall-card.late[late] data-order=(r.order.id) {
                                     div.plate-big { (r.vehicle.as_ref().map(|v| v.details.plate.to_string()).unwrap_or_default()) }
-                                    div.model { (r.vehicle.as_ref().map(|v| v.details.title()).unwrap_or_default()) }
+                                    // "Late" beside the model leaves the technicians' names room; dense
+                                    // cards show it by the red border and the red time.
+                                    div.model {
+                                        span { (r.vehicle.as_ref().map(|v| v.details.title()).unwrap_or_default()) }
+                                        @if late { span.badge.bad data-late { (lang.t(Msg::Late)) } }
+                                    }
                                     div.meta {
                                         span.who data-technician { (names(&r.order)) }
-                                        span.when data-promised {
-                                            (promised(&r.order))
-                                            @if late { " " span.badge.bad { (lang.t(Msg::Late)) } }
-                                        }
+                                        span.when data-promised { (promised(&r.order)) }
                                     }
                                 }
                             }
@@ -158,7 +207,31 @@ fn wall_markup(
 
 #[cfg(test)]
 mod tests {
-    use super::key_matches;
+    use super::{CARD_WIDTH, DENSE_ROWS, EMPTY_WIDTH, ROOM, WallLayout, key_matches, wall_layout};
+
+    #[test]
+    fn a_quiet_shop_gets_roomy_cards_and_a_full_one_dense_cards_that_fit() {
+        assert_eq!(
+            wall_layout(&[3, 5, 0, 2, 1, 0]),
+            WallLayout { dense: false, spans: vec![1, 1, 0, 1, 1, 0] }
+        );
+        // Forty cars, most at work: dense, every car on the screen at once.
+        let forty = wall_layout(&[8, 32, 0, 0, 0, 0]);
+        assert!(forty.dense);
+        assert_eq!(forty.spans, vec![1, 4, 0, 0, 0, 0]);
+        // Far more than fit: every busy state keeps a column, the screen's width is not passed.
+        let crowd = [30, 120, 4, 9, 25, 0];
+        let full = wall_layout(&crowd);
+        assert!(full.dense && full.spans.iter().zip(crowd).all(|(s, n)| (*s > 0) == (n > 0)));
+        let width: usize =
+            full.spans.iter().map(|s| if *s == 0 { EMPTY_WIDTH } else { s * CARD_WIDTH }).sum();
+        assert!(width <= ROOM, "{full:?}");
+        assert!(full.spans[1] > full.spans[2], "the busiest state gets the most room: {full:?}");
+        assert!(
+            full.spans.iter().zip(crowd).all(|(s, n)| *s == 0 || (s - 1) * DENSE_ROWS < n),
+            "no column left empty: {full:?}"
+        );
+    }
 
     #[test]
     fn only_the_set_key_opens_the_wall() {

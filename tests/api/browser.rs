@@ -253,11 +253,14 @@ async fn advisor_registers_a_new_car_and_owner_from_the_kiosk_plate_keypad() {
     kiosk.screenshot("kiosk-new-car-1280x800").await;
     kiosk.submit("form.kiosk-form button[type=submit]").await;
 
+    // Saved: straight on to opening the order for the car.
     let path = kiosk.path().await;
-    assert!(path.starts_with("/vehicles/"), "{path}");
+    assert_eq!(path, "/orders/new");
     let title = kiosk.client.find(Locator::Css("main h1")).await.unwrap().text().await.unwrap();
-    assert!(title.contains("粤B·12345") && title.contains("比亚迪"), "{title}");
-    kiosk.screenshot("vehicle-page-1280x800").await;
+    assert!(title.contains("粤B·12345"), "{title}");
+    let lead = kiosk.client.find(Locator::Css("main p.lead")).await.unwrap().text().await.unwrap();
+    assert!(lead.contains("比亚迪") && lead.contains("陈先生"), "{lead}");
+    kiosk.screenshot("kiosk-open-order-1280x800").await;
 
     // Quick search as you type: with two customers listed, typing narrows to one.
     app.post_form(&admin, "/customers/new", "/customers", &[("name", "王女士"), ("phone", "13700001111")])

@@ -704,7 +704,7 @@ async fn my_jobs_lists_my_lines_with_the_running_one_first() {
     assert!(at("检查底盘") < at("四轮定位"), "paused, then not started");
     assert!(at("四轮定位") < at("更换刹车片"), "not started, then finished");
     let first = &jobs[jobs.find("<a class=\"job-card").unwrap()..];
-    assert!(first.starts_with(&format!("<a class=\"job-card running\" href=\"/t/{tc}?floor=1\">")));
+    assert!(first.starts_with(&format!("<a class=\"job-card running\" href=\"/t/{tc}?floor=1\"")));
     assert!(first.contains("粤B·88888"));
     assert_eq!(jobs.matches("job-card running").count(), 1);
 

@@ -223,6 +223,7 @@ fn doors(s: &Targets, x: &Extra) -> Vec<Door> {
         post(format!("/customers/{c2}/delete"), ADMIN, &[]).note("customers first, then admin only"),
         // Vehicles and the kiosk.
         get("/vehicles", VEHICLES),
+        get("/vehicles?q=%E5%A4%A7%E4%BC%97&by=make", VEHICLES),
         get("/vehicles/new", VEHICLES),
         get(format!("/vehicles/{v}"), VEHICLES),
         get(format!("/vehicles/{v}/edit"), VEHICLES),
@@ -353,6 +354,7 @@ fn doors(s: &Targets, x: &Extra) -> Vec<Door> {
             &[("version", "1"), ("note", "已处理")],
         ),
         get("/parts/receipts", PARTS),
+        get("/parts/receipts?date=2026-11-29", PARTS),
         get("/parts/receipts/new", PARTS),
         get("/parts/stocktakes", PARTS),
         get("/suppliers", PARTS),

@@ -346,6 +346,27 @@ pub fn recent_receipts(tx: &ReadTransaction, limit: usize) -> StoreResult<Vec<St
     Ok(out)
 }
 
+/// The receipts posted from `from` (inclusive) to `to` (exclusive), newest first: receipt ids
+/// grow with the time they are posted, so this reads backwards from the newest and stops at
+/// the first one posted before `from`.
+pub fn receipts_posted(
+    tx: &ReadTransaction,
+    from: chrono::DateTime<chrono::Utc>,
+    to: chrono::DateTime<chrono::Utc>,
+) -> StoreResult<Vec<StockReceipt>> {
+    let mut out = Vec::new();
+    for row in tx.open_table(STOCK_RECEIPTS)?.iter()?.rev() {
+        let receipt = row?.1.value();
+        if receipt.at < from {
+            break;
+        }
+        if receipt.at < to {
+            out.push(receipt);
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;

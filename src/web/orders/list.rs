@@ -188,13 +188,13 @@ fn rows_table(ctx: &Ctx, list: &OrderList) -> Markup {
                     @for row in &list.page.rows {
                         @let o = &row.order;
                         tr data-order=(o.id) {
-                            td { a href={ "/orders/" (o.id) } { (o.number) } }
-                            td { @if let Some(v) = &row.vehicle { span.plate { (v.details.plate) } " " span.muted { (v.details.title()) } } }
+                            td.nowrap { a href={ "/orders/" (o.id) } { (o.number) } }
+                            td { @if let Some(v) = &row.vehicle { span.plate { (v.details.plate) } div.muted.small { (v.details.title()) } } }
                             td { @if let Some(c) = &row.customer { (c.details.name) } }
-                            td { (StateBadge(lang, o.state)) @if o.is_late(now) { " " span.badge.bad { (lang.t(Msg::Late)) } } }
+                            td.chips { (StateBadge(lang, o.state)) @if o.is_late(now) { " " span.badge.bad { (lang.t(Msg::Late)) } } }
                             td.nowrap { @if let Some(p) = o.reception.promised_at { (LocalTime::new(p, tz)) } }
-                            td.num { (Money(o.totals().estimate)) }
-                            td.nowrap { (LocalTime::new(o.created_at, tz)) }
+                            td.num.nowrap { (Money(o.totals().estimate)) }
+                            td.nowrap { (LocalTime::new(o.created_at, tz).to_string().get(..10).unwrap_or_default()) }
                         }
                     }
                 }

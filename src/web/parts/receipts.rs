@@ -2,9 +2,10 @@
 //! `GET /parts/receipts`, `GET /parts/receipts/new`, `POST /parts/receipts`,
 //! `GET /parts/receipts/{id}`.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use maud::html;
 use warp::Filter;
 use warp::filters::BoxedFilter;
@@ -35,11 +36,12 @@ const RECEIPT_ROWS: usize = 8;
 pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
     let ctx = crate::web::ctx::ctx(state.clone());
     let body = warp::body::content_length_limit(BODY_LIMIT).and(warp::body::bytes());
-    let receipts = warp::path!("parts" / "receipts").and(warp::get()).and(ctx.clone()).then(handler!(
-        state,
-        ctx,
-        |ctx: Ctx| receipts_page(&state, &ctx)
-    ));
+    let query = warp::query::<HashMap<String, String>>().or(warp::any().map(HashMap::new)).unify();
+    let receipts = warp::path!("parts" / "receipts")
+        .and(warp::get())
+        .and(ctx.clone())
+        .and(query)
+        .then(handler!(state, ctx, |ctx: Ctx, q: HashMap<String, String>| receipts_page(&state, &ctx, &q)));
     let new_receipt = warp::path!("parts" / "receipts" / "new")
         .and(warp::get())
         .and(ctx.clone())
@@ -245,12 +247,42 @@ async fn post_receipt(state: &AppState, ctx: &Ctx, body: &[u8]) -> AppResult<Res
     }
 }
 
-async fn receipts_page(state: &AppState, ctx: &Ctx) -> AppResult<Response> {
+/// The shop-local day's bounds in UTC.
+fn day_bounds(day: NaiveDate, tz: chrono_tz::Tz) -> (DateTime<Utc>, DateTime<Utc>) {
+    let start = |d: NaiveDate| {
+        d.and_hms_opt(0, 0, 0)
+            .and_then(|t| t.and_local_timezone(tz).earliest())
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_else(|| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
+    };
+    (start(day), start(day.succ_opt().unwrap_or(day)))
+}
+
+/// The receipts posted on the shop's `day`, for the stockroom's number on the home page.
+pub(crate) async fn posted_on(state: &AppState, day: NaiveDate, tz: chrono_tz::Tz) -> AppResult<usize> {
+    let (from, to) = day_bounds(day, tz);
+    Ok(state.store.read(move |tx| ledger::receipts_posted(tx, from, to)).await?.len())
+}
+
+/// GET /parts/receipts: the latest receipts, or (`?date=YYYY-MM-DD`) those posted that day.
+async fn receipts_page(state: &AppState, ctx: &Ctx, q: &HashMap<String, String>) -> AppResult<Response> {
     clerk(ctx)?;
     let lang = ctx.lang;
     let tz = ctx.settings.tz();
-    let (receipts, suppliers) =
-        state.store.read(|tx| Ok((ledger::recent_receipts(tx, 100)?, parts::suppliers(tx)?))).await?;
+    let day = q.get("date").and_then(|d| NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").ok());
+    let (receipts, suppliers) = state
+        .store
+        .read(move |tx| {
+            let receipts = match day {
+                Some(day) => {
+                    let (from, to) = day_bounds(day, tz);
+                    ledger::receipts_posted(tx, from, to)?
+                }
+                None => ledger::recent_receipts(tx, 100)?,
+            };
+            Ok((receipts, parts::suppliers(tx)?))
+        })
+        .await?;
     let name = |id: Option<SupplierId>| {
         id.and_then(|id| suppliers.iter().find(|s| s.id == id))
             .map(|s| s.details.name.clone())
@@ -259,7 +291,7 @@ async fn receipts_page(state: &AppState, ctx: &Ctx) -> AppResult<Response> {
     let body = html! {
         p { a href="/parts" { "← " (lang.t(Msg::PartsTitle)) } }
         div.page-head {
-            h1 { (lang.t(Msg::Receipts)) }
+            h1 { (lang.t(Msg::Receipts)) @if let Some(day) = day { " · " (day) } }
             div.actions { a.button href="/parts/receipts/new" { "+ " (lang.t(Msg::NewReceipt)) } }
         }
         @if receipts.is_empty() {
@@ -269,7 +301,7 @@ async fn receipts_page(state: &AppState, ctx: &Ctx) -> AppResult<Response> {
                 thead { tr { th { "#" } th { (lang.t(Msg::ReceiptDate)) } th { (lang.t(Msg::Supplier)) } th { (lang.t(Msg::InvoiceNo)) } th.num { (lang.t(Msg::Lines)) } th.num { (lang.t(Msg::Total)) } th { (lang.t(Msg::By)) } } }
                 tbody {
                     @for r in &receipts {
-                        tr {
+                        tr data-receipt=(r.id) {
                             td { a href={ "/parts/receipts/" (r.id) } { "#" (r.id) } }
                             td.nowrap { (r.date) }
                             td { (name(r.supplier)) }

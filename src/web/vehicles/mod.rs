@@ -1,5 +1,8 @@
-//! Vehicles (车辆档案) and the kiosk's plate lookup: create, view, edit, transfer ownership,
-//! and the one-screen "unknown plate → new customer and vehicle" form.
+//! Vehicles (车辆档案): create, view, edit, transfer ownership; the make and model fields offer
+//! the shop's own makes and models, most common first.
+//!
+//! - [`list`]: the vehicle list (GET /vehicles), searched by plate, VIN or make, paged by key.
+//! - [`lookup`]: the kiosk's plate lookup and its one form for a new car and owner.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -12,22 +15,22 @@ use warp::hyper::body::Bytes;
 use warp::reply::Response;
 
 use super::ctx::Ctx;
-use super::customers::{customer_fields, due_badges, phone_warning, sharing_phone};
+use super::customers::due_badges;
 use super::error::{AppError, AppResult, redirect_to, unprocessable_if};
 use super::form::Form;
 use super::layout::{self, Field, csrf_field, notice, textarea};
 use super::show::{Money, StateBadge};
 use super::{AppState, BODY_LIMIT, html_response};
-use crate::domain::customer::CustomerInput;
-use crate::domain::plate::PROVINCES;
 use crate::domain::vehicle::VehicleInput;
-use crate::domain::{
-    Area, Customer, CustomerDetails, CustomerId, FieldErrors, Plate, Vehicle, VehicleDetails, VehicleId,
-};
+use crate::domain::{Area, Customer, CustomerId, FieldErrors, Vehicle, VehicleDetails, VehicleId};
 use crate::i18n::{Lang, Msg};
+use crate::store::vehicles::MakeSeen;
 use crate::store::{StoreError, customers, vehicles};
 
-type Query = HashMap<String, String>;
+pub mod list;
+pub mod lookup;
+
+pub(super) type Query = HashMap<String, String>;
 
 pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
     let ctx = super::ctx::ctx(state.clone());
@@ -42,7 +45,7 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
     let list = warp::path!("vehicles").and(warp::get()).and(ctx.clone()).and(query).then(handler!(
         state,
         ctx,
-        |ctx: Ctx, q: Query| find_page(&state, &ctx, &q, "/vehicles")
+        |ctx: Ctx, q: Query| list::list_page(&state, &ctx, &q)
     ));
     let create = warp::path!("vehicles").and(warp::post()).and(ctx.clone()).and(body).then(handler!(
         state,
@@ -76,18 +79,18 @@ pub fn routes(state: Arc<AppState>) -> BoxedFilter<(Response,)> {
     let lookup = warp::path!("lookup").and(warp::get()).and(ctx.clone()).and(query).then(handler!(
         state,
         ctx,
-        |ctx: Ctx, q: Query| find_page(&state, &ctx, &q, "/lookup")
+        |ctx: Ctx, q: Query| lookup::lookup_page(&state, &ctx, &q)
     ));
     let lookup_new = warp::path!("lookup" / "new").and(warp::post()).and(ctx).and(body).then(handler!(
         state,
         ctx,
-        |ctx: Ctx, body: Bytes| lookup_create(&state, &ctx, &body)
+        |ctx: Ctx, body: Bytes| lookup::lookup_create(&state, &ctx, &body)
     ));
 
     any_of!(new, list, create, edit, view, update, transfer, lookup, lookup_new)
 }
 
-fn vehicle_input(form: &Form) -> VehicleInput {
+pub(super) fn vehicle_input(form: &Form) -> VehicleInput {
     VehicleInput {
         plate: form.owned("plate"),
         vin: form.owned("vin"),
@@ -107,120 +110,18 @@ fn vehicle_input(form: &Form) -> VehicleInput {
     }
 }
 
-/// The big touch keypad for plates: province abbreviations, letters and digits, so a plate can
-/// be typed on the kiosk without an input method. `app.js` types into `target`.
-pub fn plate_keypad(lang: Lang, target: &str) -> Markup {
-    html! {
-        div.keypad data-keypad-target=(target) role="group" aria-label=(lang.t(Msg::PlateKeypad)) {
-            div.keys.provinces {
-                @for p in PROVINCES.chars() { button.key type="button" data-key=(p) { (p) } }
-            }
-            div.keys {
-                @for c in "1234567890ABCDEFGHJKLMNPQRSTUVWXYZ".chars() { button.key type="button" data-key=(c) { (c) } }
-                button.key.wide type="button" data-key="⌫" aria-label=(lang.t(Msg::Backspace)) { "⌫" }
-                button.key.wide type="button" data-key="clear" { (lang.t(Msg::Clear)) }
-            }
-        }
-    }
-}
-
-/// `/vehicles` and the kiosk's `/lookup`: a plate opens its vehicle; an unknown plate on the
-/// kiosk opens the form for a new customer and vehicle together.
-async fn find_page(state: &AppState, ctx: &Ctx, q: &Query, path: &'static str) -> AppResult<Response> {
-    let area = if path == "/lookup" { Area::Reception } else { Area::Vehicles };
-    ctx.require(area)?;
-    let lang = ctx.lang;
-    let typed = q.get("plate").map(|p| p.trim().to_string()).unwrap_or_default();
-    let mut problem = None;
-    if !typed.is_empty() {
-        match Plate::parse(&typed) {
-            Ok(plate) => {
-                let found = state.store.read(move |tx| vehicles::find_by_plate(tx, &plate)).await?;
-                match found {
-                    Some(v) if path == "/lookup" => return lookup_found(state, ctx, v).await,
-                    Some(v) => return Ok(redirect_to(&format!("/vehicles/{}", v.id), ctx.htmx)),
-                    None if path == "/lookup" => {
-                        let vehicle = VehicleInput { plate: typed.clone(), ..Default::default() };
-                        let customer = CustomerInput { kind: "person".into(), ..Default::default() };
-                        return Ok(lookup_new_page(ctx, &customer, &vehicle, &FieldErrors::new(), &[]));
-                    }
-                    None => problem = Some(Msg::PlateUnknown),
-                }
-            }
-            Err(p) => problem = Some(p.msg),
-        }
-    }
-    let title = if path == "/lookup" { lang.t(Msg::NavReception) } else { lang.t(Msg::NavVehicles) };
-    let errors = problem.map(|m| FieldErrors::one("plate", m)).unwrap_or_default();
-    let arrivals =
-        if path == "/lookup" { Some(super::appointments::todays(state, ctx).await?) } else { None };
-    let body = html! {
-        div.page-head {
-            h1 { (title) }
-            @if path == "/vehicles" { div.actions { a.button href="/vehicles/new" { "+ " (lang.t(Msg::NewVehicle)) } } }
-        }
-        @if let Some(list) = &arrivals { (super::appointments::arrivals_panel(ctx, list)) }
-        form.panel.lookup method="get" action=(path) {
-            p.lead { (lang.t(Msg::LookupLead)) }
-            div.plate-entry {
-                (Field::text("plate", lang.t(Msg::Plate), &typed).required().autocomplete("off").render(lang, &errors))
-                button.big type="submit" { (lang.t(Msg::Lookup)) }
-            }
-            (plate_keypad(lang, "f-plate"))
-        }
-    };
-    let mut response = html_response(layout::page(ctx, title, body));
-    if problem.is_some() {
-        *response.status_mut() = warp::http::StatusCode::NOT_FOUND;
-    }
-    Ok(response)
-}
-
-async fn lookup_found(state: &AppState, ctx: &Ctx, vehicle: Vehicle) -> AppResult<Response> {
-    let lang = ctx.lang;
-    let (owner_id, vehicle_id) = (vehicle.customer_id, vehicle.id);
-    let (owner, open) = state
-        .store
-        .read(move |tx| {
-            let open = crate::store::orders::open_for_vehicle(tx, vehicle_id, true)?;
-            Ok((customers::get(tx, owner_id)?, open))
-        })
-        .await?;
-    let d = &vehicle.details;
-    let body = html! {
-        p { a href="/lookup" { "← " (lang.t(Msg::LookupAnother)) } }
-        section.panel.found {
-            div.plate-big { (d.plate) }
-            h1 { (d.title()) }
-            @if let Some(owner) = &owner {
-                p.lead { (owner.details.name) " · " (owner.details.phone) }
-            }
-            p { (due_badges(lang, d, ctx.today())) }
-            dl.details {
-                dt { (lang.t(Msg::Mileage)) } dd { (d.mileage.map(|m| lang.fmt(Msg::Km, &[&crate::web::show::Grouped(m)])).unwrap_or("—".into())) }
-                dt { (lang.t(Msg::OpenOrders)) } dd {
-                    @if open.is_empty() { (lang.t(Msg::NoOrdersYet)) }
-                    @for o in &open {
-                        div { a.button.big.secondary href={ "/orders/" (o.id) } { (o.number) " · " (lang.t(o.state.label())) } }
-                    }
-                }
-            }
-            div.actions {
-                a.button.big href={ "/orders/new?vehicle_id=" (vehicle.id) } { "+ " (lang.t(Msg::OpenOrder)) }
-                a.button.big.secondary href={ "/vehicles/" (vehicle.id) } { (lang.t(Msg::VehiclePage)) }
-                @if let Some(owner) = &owner { a.button.big.secondary href={ "/customers/" (owner.id) } { (lang.t(Msg::CustomerPage)) } }
-            }
-        }
-    };
-    Ok(html_response(layout::page(ctx, d.plate.as_str(), body)))
-}
-
-fn vehicle_fields(lang: Lang, input: &VehicleInput, errors: &FieldErrors, short: bool) -> Markup {
+pub(super) fn vehicle_fields(
+    lang: Lang,
+    input: &VehicleInput,
+    errors: &FieldErrors,
+    short: bool,
+    makes: &[MakeSeen],
+) -> Markup {
     html! {
         div.form-grid {
             (Field::text("plate", lang.t(Msg::Plate), &input.plate).required().autocomplete("off").render(lang, errors))
-            (Field::text("make", lang.t(Msg::Make), &input.make).render(lang, errors))
-            (Field::text("model", lang.t(Msg::Model), &input.model).render(lang, errors))
+            (Field::text("make", lang.t(Msg::Make), &input.make).list("makes-seen").autocomplete("off").render(lang, errors))
+            (Field::text("model", lang.t(Msg::Model), &input.model).list("models-seen").autocomplete("off").render(lang, errors))
             (Field::text("color", lang.t(Msg::Color), &input.color).render(lang, errors))
             (Field::text("mileage", lang.t(Msg::MileageKm), &input.mileage).kind("number").render(lang, errors))
             (Field::text("vin", lang.t(Msg::Vin), &input.vin).autocomplete("off").render(lang, errors))
@@ -236,126 +137,41 @@ fn vehicle_fields(lang: Lang, input: &VehicleInput, errors: &FieldErrors, short:
             }
         }
         @if !short { (textarea("notes", lang.t(Msg::Notes), &input.notes, None, errors, lang)) }
+        (makes_picker(makes))
     }
 }
 
-fn lookup_new_page(
-    ctx: &Ctx,
-    customer: &CustomerInput,
-    vehicle: &VehicleInput,
-    errors: &FieldErrors,
-    sharing: &[(CustomerId, String)],
-) -> Response {
-    let lang = ctx.lang;
-    let body = html! {
-        p { a href="/lookup" { "← " (lang.t(Msg::LookupAnother)) } }
-        h1 { (lang.t(Msg::NewCarTitle)) }
-        p.lead { (lang.t(Msg::NewCarLead)) }
-        @if !errors.is_empty() { (notice("error", lang.t(Msg::FormHasErrors))) }
-        form.panel.kiosk-form method="post" action="/lookup/new" novalidate {
-            (csrf_field(ctx))
-            fieldset {
-                legend { (lang.t(Msg::Vehicle)) }
-                (vehicle_fields(lang, vehicle, errors, true))
-            }
-            fieldset {
-                legend { (lang.t(Msg::Owner)) }
-                (phone_warning(ctx, sharing))
-                @if !sharing.is_empty() {
-                    div.choice {
-                        @for (id, name) in sharing {
-                            label.check { input type="radio" name="owner" value=(id); (lang.fmt(Msg::AddToExisting, &[name])) }
-                        }
-                        label.check { input type="radio" name="owner" value="new" checked; (lang.t(Msg::CreateNewCustomer)) }
-                    }
-                }
-                (customer_fields(ctx, customer, errors, true))
-            }
-            div.actions { button.big type="submit" { (lang.t(Msg::SaveCustomerAndVehicle)) } }
+/// The makes and models of the shop's own vehicles, most common first, offered as the make
+/// and model fields are typed; `static/app.js` narrows the models to the make chosen.
+fn makes_picker(makes: &[MakeSeen]) -> Markup {
+    html! {
+        datalist id="makes-seen" { @for m in makes { option value=(m.make) {} } }
+        datalist id="models-seen" {
+            @for m in makes { @for (model, _) in m.models.iter().take(12) { option value=(model) data-make=(m.make) {} } }
         }
-    };
-    unprocessable_if(
-        !errors.is_empty() || !sharing.is_empty(),
-        html_response(layout::page(ctx, lang.t(Msg::NewCarTitle), body)),
-    )
+    }
 }
 
-/// The kiosk's one form: a new customer (or an existing one sharing the phone, if chosen) and
-/// the vehicle, saved together in one transaction.
-async fn lookup_create(state: &AppState, ctx: &Ctx, body: &[u8]) -> AppResult<Response> {
-    let user = ctx.require(Area::Reception)?;
-    let form = ctx.form(body)?;
-    let customer_input = CustomerInput {
-        kind: form.owned("kind"),
-        name: form.owned("name"),
-        phone: form.owned("phone"),
-        ..Default::default()
-    };
-    let vehicle_input = vehicle_input(&form);
-    let s = &ctx.settings;
-    let today = ctx.today();
-    let existing_owner = form.get("owner").parse::<u64>().ok().map(CustomerId);
-    let customer = if existing_owner.is_some() {
-        Ok(None)
-    } else {
-        CustomerDetails::check(&customer_input, today, &s.customer_sources, &s.customer_levels).map(Some)
-    };
-    let vehicle = VehicleDetails::check(&vehicle_input, today);
-    let (customer, vehicle) = match (customer, vehicle) {
-        (Ok(c), Ok(v)) => (c, v),
-        (c, v) => {
-            let mut errors = c.err().unwrap_or_default();
-            for (field, problem) in v.err().unwrap_or_default().iter() {
-                errors.add(field, problem.clone());
-            }
-            return Ok(lookup_new_page(ctx, &customer_input, &vehicle_input, &errors, &[]));
-        }
-    };
-    let unconfirmed = form.get("confirm_phone") != "1" && form.get("owner") != "new";
-    if let Some(details) = customer.as_ref().filter(|_| unconfirmed) {
-        let sharing = sharing_phone(state, &details.phone, None).await?;
-        if !sharing.is_empty() {
-            return Ok(lookup_new_page(ctx, &customer_input, &vehicle_input, &FieldErrors::new(), &sharing));
-        }
-    }
-    let actor = user.actor();
-    let result = state
-        .store
-        .write_touching(move |tx, touched| {
-            let owner = match (existing_owner, customer.clone()) {
-                (Some(id), _) => id,
-                (None, Some(details)) => customers::create_tx(tx, touched, &actor, details)?.id,
-                (None, None) => return Err(StoreError::Invalid(FieldErrors::one("name", Msg::Required))),
-            };
-            vehicles::create_tx(tx, touched, &actor, owner, vehicle.clone())
-        })
-        .await;
-    match result {
-        Ok(vehicle) => Ok(redirect_to(&format!("/vehicles/{}?notice=saved", vehicle.id), ctx.htmx)),
-        Err(StoreError::Invalid(mut errors)) => {
-            // The chosen owner has no field of its own on this form: say it beside the name.
-            if let Some(problem) = errors.get("customer_id").cloned() {
-                errors.add("name", problem);
-            }
-            Ok(lookup_new_page(ctx, &customer_input, &vehicle_input, &errors, &[]))
-        }
-        Err(e) => Err(e.into()),
-    }
+/// The makes and models the shop has seen, for the vehicle forms' picker.
+pub(super) async fn makes_seen(state: &AppState) -> AppResult<Vec<MakeSeen>> {
+    Ok(state.store.read(vehicles::makes_seen).await?)
 }
 
 async fn new_page(state: &AppState, ctx: &Ctx, q: &Query) -> AppResult<Response> {
     ctx.require(Area::Vehicles)?;
+    let makes = makes_seen(state).await?;
     let owner = match q.get("customer_id").and_then(|c| c.parse::<u64>().ok()) {
         Some(id) => state.store.read(move |tx| customers::get(tx, CustomerId(id))).await?,
         None => None,
     };
     let input = VehicleInput { plate: q.get("plate").cloned().unwrap_or_default(), ..Default::default() };
-    Ok(vehicle_form(ctx, owner.as_ref(), None, &input, &FieldErrors::new()))
+    Ok(vehicle_form(ctx, &makes, owner.as_ref(), None, &input, &FieldErrors::new()))
 }
 
 /// The vehicle form; without an owner it first asks for one (a customer search).
 fn vehicle_form(
     ctx: &Ctx,
+    makes: &[MakeSeen],
     owner: Option<&Customer>,
     existing: Option<&Vehicle>,
     input: &VehicleInput,
@@ -384,7 +200,7 @@ fn vehicle_form(
                     input type="hidden" name="customer_id" value=(owner.id);
                     @if let Some(v) = existing { input type="hidden" name="version" value=(v.version); }
                     p { (lang.t(Msg::Owner)) ": " a href={ "/customers/" (owner.id) } { (owner.details.name) } " · " (owner.details.phone) }
-                    (vehicle_fields(lang, input, errors, false))
+                    (vehicle_fields(lang, input, errors, false, makes))
                     @if mileage_back {
                         label.check { input type="checkbox" name="confirm_mileage" value="1"; (lang.t(Msg::ConfirmMileage)) }
                     }
@@ -401,13 +217,14 @@ fn vehicle_form(
 
 async fn create(state: &AppState, ctx: &Ctx, body: &[u8]) -> AppResult<Response> {
     let user = ctx.require(Area::Vehicles)?;
+    let makes = makes_seen(state).await?;
     let form = ctx.form(body)?;
     let owner_id = CustomerId(form.get("customer_id").parse().map_err(|_| AppError::BadRequest)?);
     let owner = state.store.read(move |tx| customers::get(tx, owner_id)).await?.ok_or(AppError::NotFound)?;
     let input = vehicle_input(&form);
     let details = match VehicleDetails::check(&input, ctx.today()) {
         Ok(d) => d,
-        Err(errors) => return Ok(vehicle_form(ctx, Some(&owner), None, &input, &errors)),
+        Err(errors) => return Ok(vehicle_form(ctx, &makes, Some(&owner), None, &input, &errors)),
     };
     let actor = user.actor();
     match state
@@ -416,7 +233,9 @@ async fn create(state: &AppState, ctx: &Ctx, body: &[u8]) -> AppResult<Response>
         .await
     {
         Ok(v) => Ok(redirect_to(&format!("/vehicles/{}?notice=saved", v.id), ctx.htmx)),
-        Err(StoreError::Invalid(errors)) => Ok(vehicle_form(ctx, Some(&owner), None, &input, &errors)),
+        Err(StoreError::Invalid(errors)) => {
+            Ok(vehicle_form(ctx, &makes, Some(&owner), None, &input, &errors))
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -529,12 +348,14 @@ async fn view_page(state: &AppState, ctx: &Ctx, id: VehicleId, q: &Query) -> App
 
 async fn edit_page(state: &AppState, ctx: &Ctx, id: VehicleId) -> AppResult<Response> {
     ctx.require(Area::Vehicles)?;
+    let makes = makes_seen(state).await?;
     let (v, owner, _) = load(state, id).await?;
-    Ok(vehicle_form(ctx, owner.as_ref(), Some(&v), &v.details.to_input(), &FieldErrors::new()))
+    Ok(vehicle_form(ctx, &makes, owner.as_ref(), Some(&v), &v.details.to_input(), &FieldErrors::new()))
 }
 
 async fn update(state: &AppState, ctx: &Ctx, id: VehicleId, body: &[u8]) -> AppResult<Response> {
     let user = ctx.require(Area::Vehicles)?;
+    let makes = makes_seen(state).await?;
     let form = ctx.form(body)?;
     let version: u64 = form.get("version").parse().map_err(|_| AppError::BadRequest)?;
     let (mut v, owner, _) = load(state, id).await?;
@@ -544,7 +365,7 @@ async fn update(state: &AppState, ctx: &Ctx, id: VehicleId, body: &[u8]) -> AppR
     let input = vehicle_input(&form);
     let details = match VehicleDetails::check(&input, ctx.today()) {
         Ok(d) => d,
-        Err(errors) => return Ok(vehicle_form(ctx, owner.as_ref(), Some(&v), &input, &errors)),
+        Err(errors) => return Ok(vehicle_form(ctx, &makes, owner.as_ref(), Some(&v), &input, &errors)),
     };
     let confirm = form.get("confirm_mileage") == "1";
     let actor = user.actor();
@@ -556,9 +377,12 @@ async fn update(state: &AppState, ctx: &Ctx, id: VehicleId, body: &[u8]) -> AppR
         .await
     {
         Ok(_) => Ok(redirect_to(&format!("/vehicles/{id}?notice=saved"), ctx.htmx)),
-        Err(StoreError::Invalid(errors)) => Ok(vehicle_form(ctx, owner.as_ref(), Some(&v), &input, &errors)),
+        Err(StoreError::Invalid(errors)) => {
+            Ok(vehicle_form(ctx, &makes, owner.as_ref(), Some(&v), &input, &errors))
+        }
         Err(StoreError::Stale) => Ok(vehicle_form(
             ctx,
+            &makes,
             owner.as_ref(),
             Some(&v),
             &input,
