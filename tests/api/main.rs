@@ -29,6 +29,7 @@ mod hostile;
 mod inspections;
 mod install;
 mod kiosk_lock;
+mod order_sheet;
 mod orders;
 mod parts;
 mod parts_import;
