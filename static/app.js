@@ -32,6 +32,16 @@
     toast((el && el.textContent || "").trim() || String(evt.detail.xhr.status));
   });
 
+  // A notice with a dismiss button goes away and stays away in this browser (a cookie the
+  // server reads; it holds no customer data).
+  document.addEventListener("click", function (evt) {
+    var btn = evt.target.closest("[data-dismiss]");
+    if (!btn) return;
+    document.cookie = btn.getAttribute("data-dismiss") + "=1; path=/; max-age=31536000; SameSite=Strict";
+    var box = btn.closest(".notice");
+    if (box) box.remove();
+  });
+
   // The plate keypad types into its target field; works with or without htmx.
   document.addEventListener("click", function (evt) {
     var key = evt.target.closest("[data-key]");

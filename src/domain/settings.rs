@@ -69,6 +69,9 @@ pub struct Settings {
     pub closing_time: String,
     /// Days after a delivery that the customer's follow-up call (回访) falls due (0: no calls).
     pub followup_days: u32,
+    /// The terms printed on every work order above the signatures (委托书条款). Empty: the
+    /// catalog's default terms, in the language the sheet is printed in.
+    pub print_terms: String,
 }
 
 /// The built-in customer sources and levels, with their labels.
@@ -84,6 +87,37 @@ pub const BUILT_IN_CHOICES: &[(&str, Msg)] = &[
     ("gold", Msg::LevelGold),
     ("vip", Msg::LevelVip),
 ];
+
+/// The configured choices as the settings form shows them, one per line: built-in codes as
+/// their labels in `lang`, the shop's own as typed (the codes stay the stored keys).
+pub fn choices_as_labels(typed: &str, lang: Lang) -> String {
+    typed.lines().map(|l| choice_label(l.trim(), lang)).collect::<Vec<_>>().join("\n")
+}
+
+/// The choices typed in the settings form back to what is stored: a line that is a built-in
+/// choice's label in either language (or its code) becomes the code.
+pub fn choices_from_labels(typed: &str) -> String {
+    typed
+        .lines()
+        .map(|l| {
+            let l = l.trim();
+            BUILT_IN_CHOICES
+                .iter()
+                .find(|(code, msg)| *code == l || Lang::ALL.iter().any(|lang| lang.t(*msg) == l))
+                .map_or(l, |(code, _)| code)
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The time zones the settings offer: China's first, then every other IANA zone by name.
+pub fn time_zone_choices() -> Vec<&'static str> {
+    const FIRST: [&str; 5] = ["Asia/Shanghai", "Asia/Urumqi", "Asia/Hong_Kong", "Asia/Macau", "Asia/Taipei"];
+    let mut rest: Vec<&'static str> =
+        chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()).filter(|n| !FIRST.contains(n)).collect();
+    rest.sort_unstable();
+    FIRST.into_iter().chain(rest).collect()
+}
 
 /// The label of a configured choice: built-in codes translated, the shop's own as typed.
 pub fn choice_label(code: &str, lang: Lang) -> &str {
@@ -126,6 +160,7 @@ impl Default for Settings {
             opening_time: "08:00".into(),
             closing_time: "18:00".into(),
             followup_days: 3,
+            print_terms: String::new(),
         }
     }
 }
@@ -167,6 +202,8 @@ pub struct SettingsInput {
     pub opening_time: String,
     pub closing_time: String,
     pub followup_days: String,
+    /// The printed order's terms, as typed (several lines).
+    pub print_terms: String,
 }
 
 impl Settings {
@@ -210,7 +247,13 @@ impl Settings {
             opening_time: self.opening_time.clone(),
             closing_time: self.closing_time.clone(),
             followup_days: self.followup_days.to_string(),
+            print_terms: self.print_terms.clone(),
         }
+    }
+
+    /// The terms the printed order carries: the shop's own, else the default in `lang`.
+    pub fn print_terms_or_default(&self, lang: Lang) -> &str {
+        if self.print_terms.trim().is_empty() { lang.t(Msg::PrintTermsDefault) } else { &self.print_terms }
     }
 
     /// Checks every field of the form; all problems are reported at once.
@@ -273,6 +316,7 @@ impl Settings {
             "" => Some(Settings::default().followup_days),
             t => e.check("followup_days", number_in(t, 0, 90)),
         };
+        let print_terms = e.check("print_terms", optional_text(&input.print_terms, 2000));
         e.into_result(|| Settings {
             shop_name: shop_name.unwrap_or_default(),
             shop_address: shop_address.unwrap_or_default(),
@@ -305,6 +349,7 @@ impl Settings {
             opening_time: calendar.2,
             closing_time: calendar.3,
             followup_days: followup_days.unwrap_or_default(),
+            print_terms: print_terms.unwrap_or_default(),
         })
     }
 }
@@ -520,5 +565,25 @@ mod tests {
         let settings: Settings = rmp_serde::from_slice(&bytes).unwrap();
         assert_eq!(settings.shop_name, "老王汽修");
         assert_eq!(settings.password_min_len, 10);
+    }
+
+    #[test]
+    fn built_in_choices_are_edited_as_labels_and_stored_as_codes() {
+        let stored = "walk_in\nvip\n老客户介绍";
+        let zh = choices_as_labels(stored, Lang::Zh);
+        assert!(!zh.contains("walk_in") && !zh.contains("vip"), "no codes shown: {zh}");
+        assert!(zh.ends_with("老客户介绍"), "the shop's own as typed: {zh}");
+        assert_eq!(choices_from_labels(&zh), stored);
+        let en = choices_as_labels(stored, Lang::En);
+        assert_eq!(choices_from_labels(&en), stored, "either language reads back: {en}");
+    }
+
+    #[test]
+    fn the_time_zones_offered_start_with_china_and_all_parse() {
+        let zones = time_zone_choices();
+        assert_eq!(zones[0], "Asia/Shanghai");
+        assert!(zones.len() > 300, "every IANA zone: {}", zones.len());
+        assert!(zones.iter().all(|z| parse_time_zone(z).is_ok()));
+        assert!(parse_time_zone("Mars/Olympus").is_err());
     }
 }

@@ -27,12 +27,15 @@ pub struct AuditEntry {
 #[derive(Clone, Debug)]
 pub struct Actor {
     pub user_id: Option<UserId>,
+    /// The login name, which the audit log keeps (its filter finds people by it).
     pub name: String,
+    /// The name people read on the records the action writes (who noted, approved, paid…).
+    pub display: String,
 }
 
 impl Actor {
     pub fn system() -> Actor {
-        Actor { user_id: None, name: "system".into() }
+        Actor { user_id: None, name: "system".into(), display: "system".into() }
     }
 
     /// The name the audit log gives the customer acting through their own link.
@@ -40,11 +43,20 @@ impl Actor {
 
     /// The customer, through their own link to an order.
     pub fn customer() -> Actor {
-        Actor { user_id: None, name: Self::CUSTOMER.into() }
+        Actor { user_id: None, name: Self::CUSTOMER.into(), display: Self::CUSTOMER.into() }
     }
 
     pub fn user(id: UserId, name: &str) -> Actor {
-        Actor { user_id: Some(id), name: name.to_string() }
+        Actor { user_id: Some(id), name: name.to_string(), display: name.to_string() }
+    }
+
+    /// A signed-in user: the audit log keeps their login, the records their display name.
+    pub fn person(user: &crate::domain::User) -> Actor {
+        Actor {
+            user_id: Some(user.id),
+            name: user.username.as_str().to_string(),
+            display: user.display_name.clone(),
+        }
     }
 }
 

@@ -286,7 +286,7 @@ pub fn add_contact_at_tx(
 ) -> StoreResult<()> {
     get_tx(tx, id)?;
     let seq = next_id_tx(tx, "customer_contact")?;
-    let entry = ContactEntry { kind, summary, at, by: actor.user_id, by_name: actor.name.clone() };
+    let entry = ContactEntry { kind, summary, at, by: actor.user_id, by_name: actor.display.clone() };
     tx.open_table(CUSTOMER_CONTACTS)?.insert((id.0, seq), &entry)?;
     append_tx(tx, actor, "customer.contact", &format!("customer:{id}"), kind.code())?;
     Ok(())

@@ -115,7 +115,7 @@ pub fn record_tx(
     let today = local_day(at, tz);
     let month = month_key(today);
     let mut call = before.clone();
-    call.apply(answer, today, at, month, &actor.name).map_err(StoreError::Refused)?;
+    call.apply(answer, today, at, month, &actor.display).map_err(StoreError::Refused)?;
     let mut due = tx.open_table(FOLLOWUPS_DUE)?;
     due.remove((day_key(before.due), id))?;
     if call.is_open() {
@@ -159,7 +159,7 @@ pub fn handle_tx(
     if !call.waiting_for_manager() {
         return Err(StoreError::Refused(Msg::FollowUpNotWaiting));
     }
-    call.handled = Some(Handled { at, by: actor.user_id, by_name: actor.name.clone(), note });
+    call.handled = Some(Handled { at, by: actor.user_id, by_name: actor.display.clone(), note });
     call.version += 1;
     tx.open_table(FOLLOWUPS)?.insert(id, &call)?;
     tx.open_table(FOLLOWUPS_UNHAPPY)?.remove(id)?;

@@ -282,7 +282,7 @@ pub fn save_item_tx(
     item.answer = result.answer;
     item.note = result.note;
     item.photos.extend(ids);
-    item.by_name = actor.name.clone();
+    item.by_name = actor.display.clone();
     item.at = Some(Utc::now());
     let summary = format!("{} #{} {}: {}", order.number, index + 1, item.item.label, result.rating.code());
     put_tx(tx, &mut inspection)?;

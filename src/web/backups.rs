@@ -14,7 +14,7 @@ use super::ctx::Ctx;
 use super::error::{AppError, AppResult, redirect_to};
 use super::layout::{self, csrf_field, notice};
 use super::{AppState, BODY_LIMIT, html_response, run};
-use crate::i18n::Msg;
+use crate::i18n::{Lang, Msg};
 use crate::store::faults::Faults;
 use crate::store::{StoreError, backup};
 use futures_util::StreamExt;
@@ -244,7 +244,7 @@ async fn list_page(
             }
         }
         p.lead { (lang.fmt(Msg::BackupsLead, &[&s.backup_time, &s.backup_keep])) }
-        @if let Some(name) = made.filter(|n| backup::is_backup_name(n)) { (notice("ok", &lang.fmt(Msg::BackupDone, &[&name]))) }
+        @if let Some(name) = made.filter(|n| backup::is_backup_name(n)) { (notice("ok", &lang.fmt(Msg::BackupDone, &[&shown_name(name, tz, lang)]))) }
         @if files.is_empty() {
             div.empty { p { (lang.t(Msg::NoBackups)) } }
         } @else {
@@ -255,7 +255,7 @@ async fn list_page(
                         @for f in &files {
                             tr {
                                 td {
-                                    code.file { (f.name) }
+                                    span.file title=(f.name) data-file=(f.name) { (shown_name(&f.name, tz, lang)) }
                                     div.row-actions {
                                         a href={ "/admin/backups/files/" (f.name) } download { (lang.t(Msg::Download)) }
                                         a href={ "/admin/backups/restore/" (f.name) } { (lang.t(Msg::Restore)) }
@@ -458,4 +458,41 @@ async fn make(state: &AppState, ctx: &Ctx, body: &[u8]) -> AppResult<Response> {
     let info = state.backup_now("manual", None).await?;
     let name = info.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     Ok(redirect_to(&format!("/admin/backups?made={}", super::error::encode(&name)), ctx.htmx))
+}
+
+/// A backup's name as the page shows it: what made it and when, in the shop's time (the file
+/// name carries the UTC time it was made: `wrenchdesk-<kind>-<YYYYmmdd-HHMMSS>[-n].redb`). A
+/// name that does not read so is shown as it is.
+fn shown_name(name: &str, tz: chrono_tz::Tz, lang: Lang) -> String {
+    let read = || {
+        let middle = name.strip_prefix("wrenchdesk-")?.strip_suffix(".redb")?;
+        let (kind, rest) = middle.split_once('-')?;
+        let stamp = rest.get(..15)?;
+        let at = chrono::NaiveDateTime::parse_from_str(stamp, "%Y%m%d-%H%M%S").ok()?.and_utc();
+        let label = match kind {
+            "daily" => lang.t(Msg::BackupKindDaily),
+            "manual" => lang.t(Msg::BackupKindManual),
+            "upload" => lang.t(Msg::BackupKindUpload),
+            "prerestore" => lang.t(Msg::BackupKindPrerestore),
+            other => other,
+        };
+        Some(format!("{label} · {}", at.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S")))
+    };
+    read().unwrap_or_else(|| name.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_backups_name_shows_its_kind_and_the_shops_time() {
+        let shown = shown_name("wrenchdesk-daily-20261206-180000.redb", chrono_tz::Asia::Shanghai, Lang::En);
+        assert!(shown.ends_with("2026-12-07 02:00:00"), "UTC 18:00 is 02:00 next day in China: {shown}");
+        assert!(!shown.contains("daily-"), "{shown}");
+        assert_eq!(
+            shown_name("wrenchdesk-odd.redb", chrono_tz::Asia::Shanghai, Lang::En),
+            "wrenchdesk-odd.redb"
+        );
+    }
 }

@@ -37,7 +37,7 @@ pub struct CurrentUser {
 
 impl CurrentUser {
     pub fn actor(&self) -> Actor {
-        Actor::user(self.user.id, self.user.username.as_str())
+        Actor::person(&self.user)
     }
 }
 

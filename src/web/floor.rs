@@ -307,7 +307,7 @@ fn phone_body(
                 }
             }
             p { a.button.big.secondary href={ "/t/" (token) "/inspection" } data-inspection-link { (lang.t(Msg::InspTitle)) } }
-            (notes_section(ctx, o, errors, !o.state.is_closed()))
+            (notes_section(ctx, o, all, errors, !o.state.is_closed()))
             @if o.state.is_editable() { (parts_section(ctx, o, errors)) }
         }
     }
@@ -360,7 +360,13 @@ fn job_card(ctx: &Ctx, token: &str, l: &Line, may_work: bool, now: DateTime<Utc>
 }
 
 /// Notes and photos, with the form to add one from the phone's camera.
-pub fn notes_section(ctx: &Ctx, o: &WorkOrder, errors: &FieldErrors, with_form: bool) -> Markup {
+pub fn notes_section(
+    ctx: &Ctx,
+    o: &WorkOrder,
+    people: &[crate::domain::User],
+    errors: &FieldErrors,
+    with_form: bool,
+) -> Markup {
     let lang = ctx.lang;
     let tz = ctx.settings.tz();
     html! {
@@ -396,7 +402,7 @@ pub fn notes_section(ctx: &Ctx, o: &WorkOrder, errors: &FieldErrors, with_form: 
                                 }
                             }
                         }
-                        div.muted { (n.by_name) " · " (LocalTime::new(n.at, tz)) }
+                        div.muted { (crate::web::show::person(people, n.by, &n.by_name)) " · " (LocalTime::new(n.at, tz)) }
                         @if with_form && !n.photos.is_empty() { (share_switch(ctx, o, i + 1, n.shared)) }
                     }
                 }

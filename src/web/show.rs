@@ -18,6 +18,14 @@ pub struct Money(pub Decimal);
 /// A whole number with thousands separators, as people read mileage: 53,000.
 pub struct Grouped<T>(pub T);
 
+/// Who a record names, as people read it: the user's display name today, found by their id;
+/// the name the record kept when the user is gone (or for records made before names were
+/// kept as display names, whose kept name is the login).
+pub fn person(all: &[crate::domain::User], id: Option<crate::domain::UserId>, kept: &str) -> String {
+    id.and_then(|id| all.iter().find(|u| u.id == id))
+        .map_or_else(|| kept.to_string(), |u| u.display_name.clone())
+}
+
 impl<T: std::fmt::Display> std::fmt::Display for Grouped<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let digits = self.0.to_string();

@@ -32,6 +32,7 @@ mod inspections;
 mod install;
 mod kiosk_lock;
 mod lists;
+mod order_sheet;
 mod orders;
 mod parts;
 mod parts_import;

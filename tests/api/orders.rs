@@ -90,7 +90,7 @@ async fn an_advisor_opens_an_order_from_a_vehicle_and_the_odometer_and_second_or
 
     let (status, form) = app.get_text(c, &format!("/orders/new?vehicle_id={vehicle}")).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(form.contains("为 京A·12345 开工单") && form.contains("上次里程 52000 公里"));
+    assert!(form.contains("为 京A·12345 开工单") && form.contains("上次里程 52,000 公里"));
     assert!(form.contains(&format!("<option value=\"{}\" selected>", s.advisor_id)), "the advisor is preset");
 
     // The odometer does not go back unless confirmed; what was typed stays.

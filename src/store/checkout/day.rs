@@ -152,7 +152,7 @@ pub fn close_day_tx(
         note,
         at: Utc::now(),
         by: actor.user_id,
-        by_name: actor.name.clone(),
+        by_name: actor.display.clone(),
     };
     tx.open_table(DAY_CLOSES)?.insert(key, &close)?;
     append_tx(

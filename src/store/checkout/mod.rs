@@ -221,7 +221,7 @@ pub fn discount_tx(
         senior(roles),
         Utc::now(),
         actor.user_id,
-        &actor.name,
+        &actor.display,
     )
     .map_err(StoreError::Invalid)?;
     let mut checkout = oc.checkout;
@@ -369,7 +369,7 @@ pub(crate) fn take_tx(
         day: at.with_timezone(&settings.tz()).date_naive(),
         at,
         by: actor.user_id,
-        by_name: actor.name.clone(),
+        by_name: actor.display.clone(),
     };
     write_payment_tx(tx, &payment)?;
     Ok(payment)
@@ -455,7 +455,7 @@ pub fn void_tx(
         day: at.with_timezone(&settings.tz()).date_naive(),
         at,
         by: actor.user_id,
-        by_name: actor.name.clone(),
+        by_name: actor.display.clone(),
         ..original.clone()
     };
     write_payment_tx(tx, &void)?;

@@ -72,7 +72,7 @@ pub fn refund_line_at_tx(
         reason,
         at,
         by: actor.user_id,
-        by_name: actor.name.clone(),
+        by_name: actor.display.clone(),
     };
     let mut checkout = oc.checkout;
     checkout.refunds.push(refund.clone());

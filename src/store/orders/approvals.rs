@@ -55,7 +55,7 @@ fn record_tx(
     }
     let mut order = before.clone();
     let approval = order
-        .apply_approval(details, Utc::now(), actor.user_id, &actor.name)
+        .apply_approval(details, Utc::now(), actor.user_id, &actor.display)
         .map_err(|p| StoreError::Invalid(FieldErrors::one("decisions", p)))?
         .clone();
     // A declined line is not worked on: its clock stops.

@@ -71,7 +71,7 @@ pub fn clock_tx(
             Some((other, other_line)) if other == id.0 && other_line != no => {
                 if order.line(other_line).is_some_and(|l| l.progress() == Progress::Running) {
                     let pause = ClockAction::Pause(PauseReason::Switched);
-                    order.clock(other_line, pause, who, &actor.name, roles, now).map_err(invalid)?;
+                    order.clock(other_line, pause, who, &actor.display, roles, now).map_err(invalid)?;
                     outcome.switched_from = Some(order.number.clone());
                 } else {
                     tx.open_table(RUNNING)?.remove(clock_of.0)?;
@@ -103,7 +103,7 @@ pub fn clock_tx(
             _ => {}
         }
     }
-    outcome.moved_to = order.clock(no, action, who, &actor.name, roles, now).map_err(invalid)?;
+    outcome.moved_to = order.clock(no, action, who, &actor.display, roles, now).map_err(invalid)?;
     let line = order.line(no).expect("clocked above");
     {
         let mut running = tx.open_table(RUNNING)?;
@@ -158,7 +158,7 @@ pub fn add_note_tx(
     order.notes.push(Note {
         at: Utc::now(),
         by: actor.user_id,
-        by_name: actor.name.clone(),
+        by_name: actor.display.clone(),
         text,
         photos: ids,
         shared: false,

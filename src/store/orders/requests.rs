@@ -30,7 +30,7 @@ pub fn request_part_tx(
         text: text.clone(),
         qty,
         by: actor.user_id,
-        by_name: actor.name.clone(),
+        by_name: actor.display.clone(),
         at: Utc::now(),
         status: RequestStatus::Open,
         line: None,

@@ -23,7 +23,7 @@ pub fn add_diagnosis_tx(
     order.diagnosis.push(Note {
         at: Utc::now(),
         by: actor.user_id,
-        by_name: actor.name.clone(),
+        by_name: actor.display.clone(),
         text,
         photos: vec![],
         shared: false,
@@ -130,7 +130,7 @@ fn move_tx(
         to,
         at,
         by: actor.user_id,
-        by_name: actor.name.clone(),
+        by_name: actor.display.clone(),
         reason: reason.trim().to_string(),
     });
     save_tx(tx, touched, &before, &mut order)?;

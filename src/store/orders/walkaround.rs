@@ -61,7 +61,7 @@ pub fn add_mark_tx(
     };
     let summary = format!("{}: {} at {}", order.number, mark.kind.code(), where_of(mark.x, mark.y));
     let added = walk
-        .add_mark(mark, photo_id, Utc::now(), &actor.name)
+        .add_mark(mark, photo_id, Utc::now(), &actor.display)
         .map_err(|p| StoreError::Invalid(FieldErrors::one("spot", p)))?;
     let summary = format!("{summary} (mark {}{})", added.no, if photo_id.is_some() { ", photo" } else { "" });
     save_tx(tx, touched, &before, &mut order)?;
@@ -145,7 +145,7 @@ pub fn sign_tx(
         signature: signature.clone(),
         at: Utc::now(),
         by: actor.user_id,
-        by_name: actor.name.clone(),
+        by_name: actor.display.clone(),
         fuel,
         mileage,
         items_left,
@@ -175,7 +175,7 @@ pub fn reopen_tx(
     walk.reopened.push(Reopening {
         reason: reason.to_string(),
         at: Utc::now(),
-        by_name: actor.name.clone(),
+        by_name: actor.display.clone(),
         signed,
     });
     save_tx(tx, touched, &before, &mut order)?;

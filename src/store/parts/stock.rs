@@ -74,7 +74,7 @@ pub(crate) fn book_tx(
         reason: refs.reason,
         at,
         by: actor.user_id,
-        by_name: actor.name.clone(),
+        by_name: actor.display.clone(),
     };
     tx.open_table(STOCK_MOVES)?.insert(id, &movement)?;
     tx.open_table(STOCK_MOVES_BY_PART)?.insert((part.id.0, id), ())?;
@@ -147,7 +147,7 @@ pub fn receive_at_tx(
         lines: draft.lines,
         at,
         by: actor.user_id,
-        by_name: actor.name.clone(),
+        by_name: actor.display.clone(),
     };
     tx.open_table(STOCK_RECEIPTS)?.insert(id, &receipt)?;
     if let Some(s) = receipt.supplier {

@@ -71,7 +71,7 @@ pub fn start_at_tx(
         state: StocktakeState::Open,
         lines: n,
         started_at: at,
-        started_by_name: actor.name.clone(),
+        started_by_name: actor.display.clone(),
         closed_at: None,
         closed_by_name: String::new(),
     };
@@ -148,7 +148,7 @@ pub fn count_at_tx(
     line.counted = Some(counted);
     line.book_at_count = now.stock.on_hand;
     line.cost_at_count = now.stock.avg_cost;
-    line.counted_by_name = actor.name.clone();
+    line.counted_by_name = actor.display.clone();
     line.counted_at = Some(at);
     lines.insert((id, part.0), &line)?;
     Ok(line)
@@ -202,7 +202,7 @@ pub fn post_at_tx(
     }
     take.state = StocktakeState::Posted;
     take.closed_at = Some(now);
-    take.closed_by_name = actor.name.clone();
+    take.closed_by_name = actor.display.clone();
     tx.open_table(STOCKTAKES)?.insert(id, &take)?;
     append_tx(
         tx,
@@ -218,7 +218,7 @@ pub fn cancel_tx(tx: &WriteTransaction, actor: &Actor, id: u64) -> StoreResult<S
     let mut take = get_open_tx(tx, id)?;
     take.state = StocktakeState::Cancelled;
     take.closed_at = Some(Utc::now());
-    take.closed_by_name = actor.name.clone();
+    take.closed_by_name = actor.display.clone();
     tx.open_table(STOCKTAKES)?.insert(id, &take)?;
     append_tx(tx, actor, "stocktake.cancel", &format!("stocktake:{id}"), String::new())?;
     Ok(take)

@@ -3,7 +3,7 @@
 use maud::html;
 use warp::reply::Response;
 
-use crate::domain::settings::SettingsInput;
+use crate::domain::settings::{SettingsInput, choices_as_labels, choices_from_labels, time_zone_choices};
 use crate::domain::{FieldErrors, Settings};
 use crate::i18n::{Lang, Msg};
 use crate::store::settings as settings_store;
@@ -28,6 +28,13 @@ pub(super) fn settings_page(
         .iter()
         .map(|c| (c.code(), lang.t(c.label())))
         .collect::<Vec<_>>();
+    // Every IANA zone, China's first; a stored zone the list lacks (an alias) stays choosable.
+    let mut zones: Vec<(&str, &str)> = time_zone_choices().into_iter().map(|z| (z, z)).collect();
+    if !zones.iter().any(|(z, _)| *z == typed.time_zone) {
+        zones.insert(0, (typed.time_zone.as_str(), typed.time_zone.as_str()));
+    }
+    let sources = choices_as_labels(&typed.customer_sources, lang);
+    let levels = choices_as_labels(&typed.customer_levels, lang);
     let body = html! {
         h1 { (lang.t(Msg::SettingsTitle)) }
         @if saved { (notice("ok", lang.t(Msg::SettingsSaved))) }
@@ -41,7 +48,7 @@ pub(super) fn settings_page(
                     (Field::text("shop_phone", lang.t(Msg::ShopPhone), &typed.shop_phone).kind("tel").render(lang, errors))
                     (Field::text("shop_address", lang.t(Msg::ShopAddress), &typed.shop_address).render(lang, errors))
                     (select("default_lang", lang.t(Msg::DefaultLang), &typed.default_lang, &langs, errors, lang))
-                    (Field::text("time_zone", lang.t(Msg::TimeZone), &typed.time_zone).required().render(lang, errors))
+                    (select("time_zone", lang.t(Msg::TimeZone), &typed.time_zone, &zones, errors, lang))
                     (Field::text("public_base_url", lang.t(Msg::PublicBaseUrl), &typed.public_base_url)
                         .kind("url").hint(format!("{} ({})", lang.t(Msg::PublicBaseUrlHelp), state.lan_base_url)).render(lang, errors))
                 }
@@ -49,8 +56,8 @@ pub(super) fn settings_page(
             fieldset {
                 legend { (lang.t(Msg::CustomersSection)) }
                 div.form-grid {
-                    (textarea("customer_sources", lang.t(Msg::CustomerSources), &typed.customer_sources, Some(lang.t(Msg::OnePerLine)), errors, lang))
-                    (textarea("customer_levels", lang.t(Msg::CustomerLevels), &typed.customer_levels, Some(lang.t(Msg::OnePerLine)), errors, lang))
+                    (textarea("customer_sources", lang.t(Msg::CustomerSources), &sources, Some(lang.t(Msg::OnePerLine)), errors, lang))
+                    (textarea("customer_levels", lang.t(Msg::CustomerLevels), &levels, Some(lang.t(Msg::OnePerLine)), errors, lang))
                 }
             }
             fieldset {
@@ -63,6 +70,7 @@ pub(super) fn settings_page(
                         .kind("number").hint(lang.t(Msg::CustomerLinkDaysHelp).to_string()).render(lang, errors))
                     (Field::text("followup_days", lang.t(Msg::FollowUpDays), &typed.followup_days)
                         .kind("number").hint(lang.t(Msg::FollowUpDaysHelp).to_string()).render(lang, errors))
+                    (textarea("print_terms", lang.t(Msg::PrintTermsSetting), &typed.print_terms, Some(lang.t(Msg::PrintTermsHelp)), errors, lang))
                 }
             }
             fieldset {
@@ -130,8 +138,8 @@ pub(super) async fn save_settings(state: &AppState, ctx: &Ctx, body: &[u8]) -> A
         session_absolute_hours: form.owned("session_absolute_hours"),
         technician_session_hours: form.owned("technician_session_hours"),
         public_base_url: form.owned("public_base_url"),
-        customer_sources: form.owned("customer_sources"),
-        customer_levels: form.owned("customer_levels"),
+        customer_sources: choices_from_labels(form.get("customer_sources")),
+        customer_levels: choices_from_labels(form.get("customer_levels")),
         labour_rate: form.owned("labour_rate"),
         order_number_format: form.owned("order_number_format"),
         backup_time: form.owned("backup_time"),
@@ -149,6 +157,7 @@ pub(super) async fn save_settings(state: &AppState, ctx: &Ctx, body: &[u8]) -> A
         opening_time: form.owned("opening_time"),
         closing_time: form.owned("closing_time"),
         followup_days: form.owned("followup_days"),
+        print_terms: form.owned("print_terms"),
     };
     let settings = match Settings::check(&typed) {
         Ok(settings) => settings,

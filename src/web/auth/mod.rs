@@ -280,7 +280,7 @@ async fn start_session(
     let now = Utc::now();
     let rules = session_rules(&ctx.settings, &user);
     let session = Session::new(user.id, random_hex(), now, rules);
-    let actor = crate::store::Actor::user(user.id, user.username.as_str());
+    let actor = crate::store::Actor::person(&user);
     let client = ctx.client.to_string();
     state
         .store

@@ -77,15 +77,27 @@ pub fn customer_fields(ctx: &Ctx, input: &CustomerInput, errors: &FieldErrors, s
     }
 }
 
-/// Other customers with the phone number just typed: a warning to confirm, not a refusal.
-pub fn phone_warning(ctx: &Ctx, sharing: &[(CustomerId, String)]) -> Markup {
+/// Other customers with the phone number just typed: a question, not a refusal, answered
+/// with one control. With `owners` (a new car at the desk) it is one choice: the car goes to one
+/// of them (`owner` = their id) or to a new customer with the same number (`owner=new`);
+/// otherwise one button saves the form again with the shared number (`confirm_phone=1`).
+pub fn phone_warning(ctx: &Ctx, sharing: &[(CustomerId, String)], owners: bool) -> Markup {
     let lang = ctx.lang;
     html! {
         @if !sharing.is_empty() {
-            div.notice.warn role="alert" {
+            div.notice.warn.phone-shared role="alert" data-phone-shared {
                 p { (lang.t(Msg::PhoneShared)) }
-                ul { @for (id, name) in sharing { li { a href={ "/customers/" (id) } target="_blank" { (name) } } } }
-                label.check { input type="checkbox" name="confirm_phone" value="1"; (lang.t(Msg::PhoneSharedConfirm)) }
+                @if owners {
+                    div.choice role="radiogroup" aria-label=(lang.t(Msg::PhoneShared)) {
+                        @for (id, name) in sharing {
+                            label.check { input type="radio" name="owner" value=(id); (lang.fmt(Msg::AddToExisting, &[name])) " " a href={ "/customers/" (id) } target="_blank" { "↗" } }
+                        }
+                        label.check { input type="radio" name="owner" value="new" checked; (lang.t(Msg::CreateNewCustomer)) }
+                    }
+                } @else {
+                    ul { @for (id, name) in sharing { li { a href={ "/customers/" (id) } target="_blank" { (name) } } } }
+                    button.secondary type="submit" name="confirm_phone" value="1" data-confirm-phone { (lang.t(Msg::PhoneSharedConfirm)) }
+                }
             }
         }
     }
@@ -109,7 +121,7 @@ fn form_page(
         form.panel method="post" action=(action) novalidate {
             (csrf_field(ctx))
             @if let Some((_, version)) = existing { input type="hidden" name="version" value=(version); }
-            (phone_warning(ctx, sharing))
+            (phone_warning(ctx, sharing, false))
             (customer_fields(ctx, input, errors, false))
             div.actions {
                 button type="submit" { (lang.t(Msg::Save)) }

@@ -1,4 +1,5 @@
-//! Reading a spreadsheet into rows of text cells: CSV (UTF-8) and the first sheet of an .xlsx
+//! Reading a spreadsheet into rows of text cells: CSV (UTF-8, UTF-16, or GBK/GB18030 as Excel
+//! saves it on a Chinese Windows) and the first sheet of an .xlsx
 //! workbook, and recognising the columns by their English or Chinese headers. Pure functions.
 
 use std::collections::HashMap;
@@ -8,13 +9,10 @@ pub(super) const MAX_ROWS: usize = 20_000;
 /// Most columns read from a spreadsheet.
 const MAX_COLUMNS: usize = 64;
 
-/// A CSV file (RFC 4180: quoted fields, doubled quotes, CRLF or LF) in UTF-8, with or without
-/// a byte-order mark. Other encodings are refused: the page asks for .xlsx or UTF-8 CSV.
+/// A CSV file (RFC 4180: quoted fields, doubled quotes, CRLF or LF) in any encoding that
+/// [`decode_text`] recognises; a file that does not decode cleanly is refused.
 pub fn read_csv(bytes: &[u8]) -> Option<Vec<Vec<String>>> {
-    let text = match std::str::from_utf8(bytes) {
-        Ok(t) => t.trim_start_matches('\u{feff}').to_string(),
-        Err(_) => return None,
-    };
+    let text = decode_text(bytes)?;
     let mut rows = Vec::new();
     let mut row = Vec::new();
     let mut field = String::new();
@@ -51,6 +49,20 @@ pub fn read_csv(bytes: &[u8]) -> Option<Vec<Vec<String>>> {
         }
     }
     Some(rows)
+}
+
+/// The text of a file whose encoding nobody told us: a byte-order mark says UTF-8 or UTF-16;
+/// otherwise text that is valid UTF-8 is UTF-8, and anything else is taken as GB18030 (the
+/// superset of GBK that Excel's "CSV" writes on a Chinese Windows). `None` when the bytes are
+/// not valid in the encoding found.
+pub fn decode_text(bytes: &[u8]) -> Option<String> {
+    let (encoding, bom) = match encoding_rs::Encoding::for_bom(bytes) {
+        Some(found) => found,
+        None if std::str::from_utf8(bytes).is_ok() => (encoding_rs::UTF_8, 0),
+        None => (encoding_rs::GB18030, 0),
+    };
+    let (text, had_errors) = encoding.decode_without_bom_handling(&bytes[bom..]);
+    (!had_errors).then(|| text.into_owned())
 }
 
 /// The first sheet of an .xlsx workbook, every cell as text (numbers without a trailing
@@ -178,6 +190,20 @@ mod tests {
             rows,
             vec![vec!["name", "phone"], vec!["王, 大", "138"], vec!["say \"hi\"", "multi\nline"]]
         );
+    }
+
+    #[test]
+    fn csv_in_gbk_utf16_or_utf8_reads_the_same() {
+        let text = "姓名,手机\r\n王大锤,13800138000\r\n";
+        let want = vec![vec!["姓名", "手机"], vec!["王大锤", "13800138000"]];
+        let (gbk, _, unmappable) = encoding_rs::GBK.encode(text);
+        assert!(!unmappable && std::str::from_utf8(&gbk).is_err(), "a real GBK file");
+        assert_eq!(read_csv(&gbk).unwrap(), want, "GBK as Excel saves it");
+        let mut utf16 = vec![0xff, 0xfe];
+        utf16.extend(text.encode_utf16().flat_map(|u| u.to_le_bytes()));
+        assert_eq!(read_csv(&utf16).unwrap(), want, "UTF-16 with its mark");
+        assert_eq!(read_csv(text.as_bytes()).unwrap(), want);
+        assert!(decode_text(&[0x81, 0x20]).is_none(), "bytes that are no GB18030 are refused");
     }
 
     #[test]

@@ -81,7 +81,7 @@ fn print_view(ctx: &Ctx, r: &Report) -> Markup {
                 div.sheet-meta {
                     span { (lang.fmt(Msg::OrderTitle, &[&o.number])) }
                     span { (LocalTime::new(i.created_at, tz)) }
-                    @if let Some(m) = i.mileage { span { (lang.fmt(Msg::Km, &[&m])) } }
+                    @if let Some(m) = i.mileage { span { (lang.fmt(Msg::Km, &[&crate::web::show::Grouped(m)])) } }
                 }
                 table.facts {
                     tr {
@@ -227,7 +227,7 @@ pub async fn vehicle_section(state: &AppState, ctx: &Ctx, vehicle: VehicleId) ->
                             " " span.dot.red { (red) } span.dot.yellow { (yellow) } span.dot.green { (green) }
                             div.muted {
                                 (i.created_at.with_timezone(&tz).format("%Y-%m-%d"))
-                                @if let Some(m) = i.mileage { " · " (lang.fmt(Msg::Km, &[&m])) }
+                                @if let Some(m) = i.mileage { " · " (lang.fmt(Msg::Km, &[&crate::web::show::Grouped(m)])) }
                             }
                         }
                     }

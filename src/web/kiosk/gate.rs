@@ -67,7 +67,7 @@ async fn held(
             return None;
         }
         let return_to = page_of(headers, path, query, method);
-        let actor = Actor::user(user.id, user.username.as_str());
+        let actor = Actor::person(&user);
         let locked = state
             .store
             .write(move |tx| sessions::lock_tx(tx, &actor, id, return_to.clone(), "idle (server)"))

@@ -179,7 +179,7 @@ pub(super) async fn unlock(state: &AppState, ctx: &Ctx, body: &[u8]) -> AppResul
 /// Unlocks the session `id` as `target` and answers with the way back to the page it was on.
 async fn open(state: &AppState, ctx: &Ctx, id: u128, session: &Session, target: User) -> AppResult<Response> {
     let now = Utc::now();
-    let actor = Actor::user(target.id, target.username.as_str());
+    let actor = Actor::person(&target);
     let client = ctx.client.to_string();
     // Another user's PIN: a session of theirs, with a new id, in place of the locked one.
     let replacement = (target.id != session.user_id).then(|| {

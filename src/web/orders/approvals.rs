@@ -153,7 +153,7 @@ pub fn signature_svg(sig: &Signature) -> Markup {
     }
 }
 
-pub(super) fn approvals_list(ctx: &Ctx, o: &WorkOrder) -> Markup {
+pub(super) fn approvals_list(ctx: &Ctx, o: &WorkOrder, people: &[crate::domain::User]) -> Markup {
     let lang = ctx.lang;
     let tz = ctx.settings.tz();
     html! {
@@ -171,7 +171,7 @@ pub(super) fn approvals_list(ctx: &Ctx, o: &WorkOrder) -> Markup {
                             }
                             @if !a.note.is_empty() { p.notes { (a.note) } }
                             @if let Some(sig) = &a.signature { (signature_svg(sig)) }
-                            div.muted { (a.recorded_by_name) " · " (LocalTime::new(a.at, tz)) }
+                            div.muted { (crate::web::show::person(people, a.recorded_by, &a.recorded_by_name)) " · " (LocalTime::new(a.at, tz)) }
                         }
                     }
                 }

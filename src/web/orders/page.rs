@@ -145,7 +145,13 @@ pub(super) fn order_page(ctx: &Ctx, view: &OrderView, note: Option<Msg>, forms: 
                 }
             }
             // Only an admin can fix the address phones reach (Administration → parameters).
-            @if loopback && roles.has(Role::Admin) { (notice("warn", &lang.fmt(Msg::LoopbackWarning, &[base]))) }
+            // Once dismissed (a cookie of this browser), it stays away.
+            @if loopback && roles.has(Role::Admin) && ctx.cookie(QR_WARNING_SEEN).is_none() {
+                div.notice.warn.dismissible role="status" data-qr-warning {
+                    span { (lang.fmt(Msg::LoopbackWarning, &[base])) " " a href="/admin/settings#f-public_base_url" { (lang.t(Msg::SettingsTitle)) } }
+                    button.linklike type="button" data-dismiss=(QR_WARNING_SEEN) { (lang.t(Msg::DismissForGood)) }
+                }
+            }
             @if let Some(msg) = note { (notice("ok", lang.t(msg))) }
             @if forms.has_errors() { (notice("error", lang.t(Msg::FormHasErrors))) }
             (action_bar(ctx, view, roles))
@@ -154,10 +160,10 @@ pub(super) fn order_page(ctx: &Ctx, view: &OrderView, note: Option<Msg>, forms: 
             @if desk && o.state.is_editable() && o.pending_lines().next().is_some() { (approval_form(ctx, view, forms)) }
             @if takes_work { (diagnosis_form(ctx, o, forms)) }
             @if desk || roles.has(Role::Cashier) { (status_form(ctx, o, roles, forms)) }
-            (requests_section(ctx, o, desk || roles.may(Area::Parts)))
+            (requests_section(ctx, o, &view.users, desk || roles.may(Area::Parts)))
             @if desk { (crate::web::walkaround::order_section(ctx, o)) }
             @if desk { (crate::web::inspections::order_section(ctx, o)) }
-            (crate::web::floor::notes_section(ctx, o, &FieldErrors::new(), desk && !o.state.is_closed()))
+            (crate::web::floor::notes_section(ctx, o, &view.users, &FieldErrors::new(), desk && !o.state.is_closed()))
             @if desk { (customer_link_panel(ctx, view)) }
             @if desk && !o.state.is_closed() { p { a href={ "/t/" (format!("{:032x}", o.token)) "?floor=1" } { (lang.t(Msg::NavMyJobs)) " · " (lang.t(Msg::Start)) " / " (lang.t(Msg::Pause)) " / " (lang.t(Msg::Finish)) } } }
             (history_section(ctx, view))
@@ -169,6 +175,9 @@ pub(super) fn order_page(ctx: &Ctx, view: &OrderView, note: Option<Msg>, forms: 
     }
     response
 }
+
+/// The cookie that says this browser's administrator has read the QR-address warning.
+const QR_WARNING_SEEN: &str = "wd_qr_warning_seen";
 
 /// The one next step for the order's state, always in view (a bar stuck to the bottom of the
 /// window): the customer's answer when lines wait for it, else the moves the state machine
@@ -244,11 +253,11 @@ fn history_section(ctx: &Ctx, view: &OrderView) -> Markup {
                     li {
                         (StateBadge(lang, h.from)) " → " (StateBadge(lang, h.to))
                         @if !h.reason.is_empty() { p.notes { (h.reason) } }
-                        div.muted { (h.by_name) " · " (LocalTime::new(h.at, tz)) }
+                        div.muted { (crate::web::show::person(&view.users, h.by, &h.by_name)) " · " (LocalTime::new(h.at, tz)) }
                     }
                 }
             }
-            (approvals_list(ctx, o))
+            (approvals_list(ctx, o, &view.users))
         }
     }
 }
@@ -309,7 +318,7 @@ fn live_section(ctx: &Ctx, view: &OrderView, stock: Option<&(u32, String, FieldE
                     @if editable { p { a href={ "/orders/" (o.id) "/reception" } { (lang.t(Msg::EditReception)) } } }
                     @if !o.diagnosis.is_empty() {
                         h3 { (lang.t(Msg::Diagnosis)) }
-                        ul.timeline { @for n in &o.diagnosis { li { p.notes { (n.text) } div.muted { (n.by_name) " · " (LocalTime::new(n.at, tz)) } } } }
+                        ul.timeline { @for n in &o.diagnosis { li { p.notes { (n.text) } div.muted { (crate::web::show::person(&view.users, n.by, &n.by_name)) " · " (LocalTime::new(n.at, tz)) } } } }
                     }
                 }
                 dl.details {

@@ -14,7 +14,7 @@ use warp::reply::{Reply, Response};
 
 use super::approvals::signature_svg;
 use super::{Change, Query, begin, body, ctx, desk, may_view, query};
-use crate::domain::work_order::Decision;
+use crate::domain::work_order::{Decision, LineKind};
 use crate::domain::{Area, Customer, OrderId, User, Vehicle, WorkOrder};
 use crate::i18n::Msg;
 use crate::store::{customers, orders, users, vehicles};
@@ -186,7 +186,10 @@ struct Sheet {
     inspection: Markup,
 }
 
-/// The printed order as a page of its own (no navigation; a toolbar hidden when printing).
+/// The printed order as a page of its own (no navigation; a toolbar hidden when printing): a
+/// repair order (委托书) with the shop's header from the parameters, the customer and the car
+/// as taken in (mileage, fuel), the complaint, the labour, the parts and the fees apart, the
+/// totals, the shop's terms and the signatures. No internal state is printed.
 fn print_view(ctx: &Ctx, sheet: &Sheet) -> Markup {
     let lang = ctx.lang;
     let tz = ctx.settings.tz();
@@ -195,14 +198,12 @@ fn print_view(ctx: &Ctx, sheet: &Sheet) -> Markup {
     let layout_kind = *layout_kind;
     let copy = if *customer_copy { "&copy=customer" } else { "" };
     let s = &ctx.settings;
-    let advisor = order
-        .reception
-        .advisor
-        .and_then(|a| all.iter().find(|u| u.id == a))
-        .map(|u| u.display_name.clone())
-        .unwrap_or_default();
+    let advisor = super::name_of(all, order.reception.advisor);
+    let technicians = technicians_of(order, all);
     let signature = order.approvals.iter().rev().find_map(|a| a.signature.as_ref());
     let title = lang.fmt(Msg::OrderTitle, &[&order.number]);
+    let terms = s.print_terms_or_default(lang);
+    let fact = |label: Msg, value: Markup| html! { div.fact { span.fact-label { (lang.t(label)) } span.fact-value { (value) } } };
     crate::web::layout::print_document(
         lang,
         &title,
@@ -228,10 +229,10 @@ fn print_view(ctx: &Ctx, sheet: &Sheet) -> Markup {
             }
             article.sheet {
                 header.sheet-head {
-                    div.shop {
+                    div.shop data-shop {
                         div.shop-name { (s.shop_name) }
-                        @if !s.shop_address.is_empty() { div { (s.shop_address) } }
-                        @if !s.shop_phone.is_empty() { div { (s.shop_phone) } }
+                        @if !s.shop_address.is_empty() { div.shop-address { (s.shop_address) } }
+                        @if !s.shop_phone.is_empty() { div.shop-phone { (lang.t(Msg::Phone)) " " (s.shop_phone) } }
                     }
                     @if !qr.is_empty() {
                         div.qr data-qr=(if *customer_copy { "customer" } else { "floor" }) {
@@ -241,67 +242,126 @@ fn print_view(ctx: &Ctx, sheet: &Sheet) -> Markup {
                         }
                     }
                 }
-                h1 { (lang.fmt(Msg::OrderTitle, &[&order.number])) @if *customer_copy { " · " (lang.t(Msg::CustomerCopy)) } }
+                h1.sheet-title { (lang.t(Msg::PrintRepairOrder)) @if *customer_copy { " · " (lang.t(Msg::CustomerCopy)) } }
                 div.sheet-meta {
-                    span { (lang.t(Msg::Created)) ": " (LocalTime::new(order.created_at, tz)) }
-                    span { (lang.t(Msg::PromisedAt)) ": " (order.reception.promised_at.map(|p| LocalTime::new(p, tz).to_string()).unwrap_or("—".into())) }
-                    span { (lang.t(Msg::Status)) ": " (lang.t(order.state.label())) }
+                    (fact(Msg::PrintOrderNo, html! { strong data-number=(order.number) { (order.number) } }))
+                    (fact(Msg::PrintTakenIn, html! { (LocalTime::new(order.created_at, tz)) }))
+                    (fact(Msg::PromisedAt, html! { (order.reception.promised_at.map(|p| LocalTime::new(p, tz).to_string()).unwrap_or("—".into())) }))
                 }
-                table.facts {
-                    tr {
-                        th { (lang.t(Msg::Owner)) }
-                        td { @if let Some(c) = &customer { (c.details.name) " · " (c.details.phone) } }
-                        th { (lang.t(Msg::Plate)) }
-                        td { @if let Some(v) = &vehicle { strong { (v.details.plate) } } }
-                    }
-                    tr {
-                        th { (lang.t(Msg::Vehicle)) }
-                        td { @if let Some(v) = &vehicle { (v.details.title()) } }
-                        th { (lang.t(Msg::Vin)) }
-                        td { @if let Some(vin) = vehicle.as_ref().and_then(|v| v.details.vin.as_ref()) { (vin) } }
-                    }
-                    tr {
-                        th { (lang.t(Msg::Mileage)) }
-                        td { (order.reception.mileage.map(|m| lang.fmt(Msg::Km, &[&crate::web::show::Grouped(m)])).unwrap_or("—".into())) }
-                        th { (lang.t(Msg::Advisor)) }
-                        td { (advisor) }
+                section.sheet-block.facts-block {
+                    h2 { (lang.t(Msg::PrintCustomerAndCar)) }
+                    div.facts-grid {
+                        (fact(Msg::Owner, html! { @if let Some(c) = &customer { (c.details.name) } }))
+                        (fact(Msg::Phone, html! { @if let Some(c) = &customer { (c.details.phone) } }))
+                        (fact(Msg::Plate, html! { @if let Some(v) = &vehicle { strong { (v.details.plate) } } }))
+                        (fact(Msg::Vehicle, html! { @if let Some(v) = &vehicle { (v.details.title()) } }))
+                        (fact(Msg::Vin, html! { @if let Some(vin) = vehicle.as_ref().and_then(|v| v.details.vin.as_ref()) { (vin) } @else { "—" } }))
+                        (fact(Msg::PrintMileageIn, html! { (order.reception.mileage.map(|m| lang.fmt(Msg::Km, &[&crate::web::show::Grouped(m)])).unwrap_or("—".into())) }))
+                        (fact(Msg::PrintFuelIn, html! { (order.reception.fuel.map(|f| lang.t(super::fuel_label(f))).unwrap_or("—")) }))
+                        (fact(Msg::Advisor, html! { @if advisor.is_empty() { "—" } @else { (advisor) } }))
+                        (fact(Msg::Technician, html! { @if technicians.is_empty() { "—" } @else { (technicians.join(if lang == crate::i18n::Lang::En { ", " } else { "、" })) } }))
                     }
                 }
-                h2 { (lang.t(Msg::Complaint)) }
-                p.notes { (order.reception.complaint) }
-                @if !order.reception.items_left.is_empty() { p { (lang.t(Msg::ItemsLeft)) ": " (order.reception.items_left) } }
-                @for n in &order.diagnosis { p.notes { (lang.t(Msg::Diagnosis)) ": " (n.text) } }
-                h2 { (lang.t(Msg::Lines)) }
-                (sheet_lines(ctx, order))
+                section.sheet-block {
+                    h2 { (lang.t(Msg::Complaint)) }
+                    p.notes { (order.reception.complaint) }
+                    @if !order.reception.items_left.is_empty() { p { (lang.t(Msg::ItemsLeft)) ": " (order.reception.items_left) } }
+                    @if !order.diagnosis.is_empty() {
+                        h2 { (lang.t(Msg::Diagnosis)) }
+                        @for n in &order.diagnosis { p.notes { (n.text) } }
+                    }
+                }
+                (sheet_lines(ctx, order, all))
                 (inspection)
                 (crate::web::walkaround::print_section(ctx, order))
+                section.sheet-terms data-terms {
+                    h2 { (lang.t(Msg::PrintTerms)) }
+                    @for para in terms.lines().filter(|l| !l.trim().is_empty()) { p { (para) } }
+                }
                 div.signatures {
                     div.sig {
-                        @if let Some(sig) = signature { (signature_svg(sig)) }
+                        div.sig-space { @if let Some(sig) = signature { (signature_svg(sig)) } }
                         div.sig-line { (lang.t(Msg::CustomerSignature)) }
+                        div.sig-date { (lang.t(Msg::PrintDate)) }
                     }
-                    div.sig { div.sig-line { (lang.t(Msg::AdvisorSignature)) } }
+                    div.sig {
+                        div.sig-space {}
+                        div.sig-line { (lang.t(Msg::AdvisorSignature)) }
+                        div.sig-date { (lang.t(Msg::PrintDate)) }
+                    }
+                    div.sig {
+                        div.sig-space {}
+                        div.sig-line { (lang.t(Msg::PrintPickupSignature)) }
+                        div.sig-date { (lang.t(Msg::PrintDate)) }
+                    }
                 }
             }
         },
     )
 }
 
-/// The sheet's lines, each with the customer's answer unless approved, and the totals.
-fn sheet_lines(ctx: &Ctx, order: &WorkOrder) -> Markup {
+/// The technicians of the order's labour lines, by display name, each once.
+fn technicians_of(order: &WorkOrder, all: &[User]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for l in order.lines.iter().filter(|l| l.is_labour() && l.decision != Decision::Declined) {
+        let name = super::name_of(all, l.details.technician);
+        if !name.is_empty() && !out.contains(&name) {
+            out.push(name);
+        }
+    }
+    out
+}
+
+/// The sheet's lines as a repair order reads them: labour (hours, rate, technician), parts
+/// (quantity, price) and other fees, each its own table, each line with the customer's answer
+/// unless approved; then the totals.
+fn sheet_lines(ctx: &Ctx, order: &WorkOrder, all: &[User]) -> Markup {
     let lang = ctx.lang;
     let t = order.totals();
+    let hours = |q: &rust_decimal::Decimal| lang.fmt(Msg::HoursQty, &[&q.normalize()]);
+    let answer = |l: &crate::domain::work_order::Line| {
+        html! { @if l.decision != Decision::Approved { " (" (lang.t(l.decision.label())) ")" } }
+    };
+    let of = |kind: LineKind| order.lines.iter().filter(move |l| l.details.kind == kind);
     html! {
-        table.sheet-lines {
-            thead { tr { th { "#" } th { (lang.t(Msg::Description)) } th.num { (lang.t(Msg::Qty)) } th.num { (lang.t(Msg::UnitPrice)) } th.num { (lang.t(Msg::Amount)) } } }
-            tbody {
-                @for l in &order.lines {
-                    tr.declined[l.decision == Decision::Declined] {
-                        td { (l.no) }
-                        td { (l.details.description) @if l.decision != Decision::Approved { " (" (lang.t(l.decision.label())) ")" } }
-                        td.num { (l.details.qty) @if l.is_labour() { " " (lang.t(Msg::HoursUnit)) } }
-                        td.num { (Money(l.details.unit_price)) }
-                        td.num { (Money(l.total())) }
+        @if order.lines.is_empty() { p.muted { (lang.t(Msg::NoLines)) } }
+        @if of(LineKind::Labor).next().is_some() {
+            section.sheet-block data-group="labor" {
+                h2 { (lang.t(Msg::PrintLabour)) }
+                table.sheet-lines {
+                    thead { tr { th.no { "#" } th { (lang.t(Msg::Description)) } th.num { (lang.t(Msg::PrintHours)) } th.num { (lang.t(Msg::PrintRate)) } th.num { (lang.t(Msg::Amount)) } th.tech { (lang.t(Msg::Technician)) } } }
+                    tbody {
+                        @for l in of(LineKind::Labor) {
+                            tr.declined[l.decision == Decision::Declined] data-line=(l.no) {
+                                td.no { (l.no) }
+                                td { (l.details.description) (answer(l)) }
+                                td.num { (hours(&l.details.qty)) }
+                                td.num { (Money(l.details.unit_price)) }
+                                td.num { (Money(l.total())) }
+                                td.tech { (super::name_of(all, l.details.technician)) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        @for (kind, heading) in [(LineKind::Part, Msg::PrintParts), (LineKind::Fee, Msg::PrintFees)] {
+            @if of(kind).next().is_some() {
+                section.sheet-block data-group=(kind.code()) {
+                    h2 { (lang.t(heading)) }
+                    table.sheet-lines {
+                        thead { tr { th.no { "#" } th { (lang.t(Msg::Description)) } th.num { (lang.t(Msg::Qty)) } th.num { (lang.t(Msg::UnitPrice)) } th.num { (lang.t(Msg::Amount)) } } }
+                        tbody {
+                            @for l in of(kind) {
+                                tr.declined[l.decision == Decision::Declined] data-line=(l.no) {
+                                    td.no { (l.no) }
+                                    td { (l.details.description) (answer(l)) }
+                                    td.num { (l.details.qty.normalize()) }
+                                    td.num { (Money(l.details.unit_price)) }
+                                    td.num { (Money(l.total())) }
+                                }
+                            }
+                        }
                     }
                 }
             }

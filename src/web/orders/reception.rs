@@ -162,7 +162,7 @@ fn reception_form(
             }
             div.form-grid {
                 (Field::text("mileage", lang.t(Msg::MileageKm), &input.mileage).kind("number")
-                    .hint(d.mileage.map(|m| lang.fmt(Msg::LastMileage, &[&m])).unwrap_or_default()).render(lang, errors))
+                    .hint(d.mileage.map(|m| lang.fmt(Msg::LastMileage, &[&crate::web::show::Grouped(m)])).unwrap_or_default()).render(lang, errors))
                 (select("advisor_id", lang.t(Msg::Advisor), &input.advisor_id, &advisor_choices, errors, lang))
             }
             @if mileage_back {

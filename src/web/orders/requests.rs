@@ -71,7 +71,12 @@ async fn resolve_request(
 }
 
 /// Parts asked for from the floor; the desk and the parts clerk turn them into lines.
-pub(super) fn requests_section(ctx: &Ctx, o: &WorkOrder, may_resolve: bool) -> Markup {
+pub(super) fn requests_section(
+    ctx: &Ctx,
+    o: &WorkOrder,
+    people: &[crate::domain::User],
+    may_resolve: bool,
+) -> Markup {
     let lang = ctx.lang;
     let tz = ctx.settings.tz();
     html! {
@@ -82,7 +87,7 @@ pub(super) fn requests_section(ctx: &Ctx, o: &WorkOrder, may_resolve: bool) -> M
                     @for r in o.part_requests.iter().rev() {
                         li {
                             strong { (r.text) } " × " (r.qty) " " (crate::web::floor::request_badge(lang, r))
-                            div.muted { (r.by_name) " · " (LocalTime::new(r.at, tz)) }
+                            div.muted { (crate::web::show::person(people, r.by, &r.by_name)) " · " (LocalTime::new(r.at, tz)) }
                             @if may_resolve && r.status == RequestStatus::Open && o.state.is_editable() {
                                 (request_form(ctx, o, r, ""))
                             }

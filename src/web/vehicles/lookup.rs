@@ -141,15 +141,7 @@ fn lookup_new_page(
             }
             fieldset {
                 legend { (lang.t(Msg::Owner)) }
-                (phone_warning(ctx, sharing))
-                @if !sharing.is_empty() {
-                    div.choice {
-                        @for (id, name) in sharing {
-                            label.check { input type="radio" name="owner" value=(id); (lang.fmt(Msg::AddToExisting, &[name])) }
-                        }
-                        label.check { input type="radio" name="owner" value="new" checked; (lang.t(Msg::CreateNewCustomer)) }
-                    }
-                }
+                (phone_warning(ctx, sharing, true))
                 (customer_fields(ctx, customer, errors, true))
             }
             div.actions { button.big type="submit" { (lang.t(Msg::SaveCustomerAndVehicle)) } }
