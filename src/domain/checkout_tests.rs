@@ -241,8 +241,14 @@ proptest! {
 
 #[test]
 fn only_payments_neither_voided_nor_voids_are_effective() {
-    let brief = |id, amount: &str, voids| PaymentBrief { id, amount: amount.parse().unwrap(), change: Decimal::ZERO, voids };
-    let briefs = [brief(1, "100", None), brief(2, "50", None), brief(3, "-100", Some(1)), brief(4, "20", None)];
+    let brief = |id, amount: &str, voids| PaymentBrief {
+        id,
+        amount: amount.parse().unwrap(),
+        change: Decimal::ZERO,
+        voids,
+    };
+    let briefs =
+        [brief(1, "100", None), brief(2, "50", None), brief(3, "-100", Some(1)), brief(4, "20", None)];
     let ids: Vec<u64> = effective(&briefs).map(|p| p.id).collect();
     assert_eq!(ids, vec![2, 4]);
     assert_eq!(effective(&[]).count(), 0);

@@ -99,7 +99,21 @@ impl Browser {
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join(format!("{name}.png"));
-        std::fs::write(&path, self.client.screenshot().await.unwrap()).unwrap();
+        // A page still settling (an htmx swap or a poll landing) can make Chromium drop the
+        // capture ("aborted by navigation"); the picture is not what a test asserts, so it is
+        // taken again until the deadline.
+        let deadline = std::time::Instant::now() + PATIENCE;
+        let png = loop {
+            match self.client.screenshot().await {
+                Ok(png) => break png,
+                Err(e) if std::time::Instant::now() < deadline => {
+                    eprintln!("screenshot {name}: {e}; trying again");
+                    tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+                }
+                Err(e) => panic!("screenshot {name}: {e}"),
+            }
+        };
+        std::fs::write(&path, png).unwrap();
         path
     }
 
