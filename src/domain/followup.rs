@@ -153,6 +153,37 @@ pub struct FollowUp {
 }
 
 impl FollowUp {
+    /// A new, open call about order `order_id` (number `order_number`), delivered at `at`.
+    pub fn scheduled(
+        id: u64,
+        order: (OrderId, &str),
+        vehicle_id: VehicleId,
+        customer_id: CustomerId,
+        at: DateTime<Utc>,
+        due: NaiveDate,
+    ) -> FollowUp {
+        FollowUp {
+            id,
+            order_id: order.0,
+            order_number: order.1.to_string(),
+            vehicle_id,
+            customer_id,
+            delivered_at: at,
+            due,
+            state: FollowUpState::Open,
+            tries: 0,
+            score: None,
+            comment: String::new(),
+            flagged: false,
+            closed_at: None,
+            closed_month: None,
+            by_name: String::new(),
+            handled: None,
+            version: 1,
+            created_at: at,
+        }
+    }
+
     pub fn is_open(&self) -> bool {
         self.state == FollowUpState::Open
     }
@@ -276,26 +307,14 @@ mod tests {
     }
 
     fn call() -> FollowUp {
-        FollowUp {
-            id: 1,
-            order_id: OrderId(7),
-            order_number: "20261201-001".into(),
-            vehicle_id: VehicleId(3),
-            customer_id: CustomerId(2),
-            delivered_at: Utc::now(),
-            due: d("2026-12-04"),
-            state: FollowUpState::Open,
-            tries: 0,
-            score: None,
-            comment: String::new(),
-            flagged: false,
-            closed_at: None,
-            closed_month: None,
-            by_name: String::new(),
-            handled: None,
-            version: 1,
-            created_at: Utc::now(),
-        }
+        FollowUp::scheduled(
+            1,
+            (OrderId(7), "20261201-001"),
+            VehicleId(3),
+            CustomerId(2),
+            Utc::now(),
+            d("2026-12-04"),
+        )
     }
 
     #[test]

@@ -19,7 +19,7 @@ use super::audit::{Actor, append_tx};
 use super::care::{day_key, key_day};
 use super::tables::{FOLLOWUP_MONTHS, FOLLOWUPS, FOLLOWUPS_BY_ORDER, FOLLOWUPS_DUE, FOLLOWUPS_UNHAPPY};
 use super::{StoreError, StoreResult, customers, next_id_tx};
-use crate::domain::followup::{Answer, FollowUp, FollowUpState, Handled, MonthTotals, due_day};
+use crate::domain::followup::{Answer, FollowUp, Handled, MonthTotals, due_day};
 use crate::domain::report::{local_day, month_key};
 use crate::domain::{ContactKind, OrderId, WorkOrder};
 use crate::i18n::{Lang, Msg};
@@ -55,26 +55,14 @@ pub fn schedule_tx(
     if tx.open_table(FOLLOWUPS_BY_ORDER)?.get(order.id.0)?.is_some() {
         return Ok(None);
     }
-    let call = FollowUp {
-        id: next_id_tx(tx, "followup")?,
-        order_id: order.id,
-        order_number: order.number.clone(),
-        vehicle_id: order.vehicle_id,
-        customer_id: order.customer_id,
-        delivered_at: at,
+    let call = FollowUp::scheduled(
+        next_id_tx(tx, "followup")?,
+        (order.id, &order.number),
+        order.vehicle_id,
+        order.customer_id,
+        at,
         due,
-        state: FollowUpState::Open,
-        tries: 0,
-        score: None,
-        comment: String::new(),
-        flagged: false,
-        closed_at: None,
-        closed_month: None,
-        by_name: String::new(),
-        handled: None,
-        version: 1,
-        created_at: at,
-    };
+    );
     tx.open_table(FOLLOWUPS)?.insert(call.id, &call)?;
     tx.open_table(FOLLOWUPS_DUE)?.insert((day_key(due), call.id), ())?;
     tx.open_table(FOLLOWUPS_BY_ORDER)?.insert(order.id.0, call.id)?;
