@@ -20,7 +20,8 @@
 //! - `unfinished`: a new database file whose creation a crash cut short, which redb refuses
 //!   to open although it holds nothing: emptied and created again.
 //! - [`tables`]: every table of the database, the data model at a glance.
-//! - [`codec`]: the one value encoding (MessagePack with field names).
+//! - [`codec`]: the one value encoding (MessagePack with field names), and `Raw`: a table's
+//!   stored bytes, for backups that copy and checksum rows without decoding them.
 //! - [`migrate`]: schema versions and the migration runner.
 //! - [`customers`], [`vehicles`], [`orders`], [`templates`], [`users`], [`sessions`],
 //!   [`settings`]: each record kind's reads and `_tx` writes.
