@@ -215,16 +215,6 @@ async fn a_completed_order_refuses_more_work_and_only_the_admin_is_told_about_th
     assert_eq!(advisor.matches("data-qr-warning").count(), 0, "the advisor cannot fix it");
 }
 
-/// The number a home page shows under `key`.
-fn count_on_home(html: &str, key: &str) -> (String, String) {
-    let marker = format!("data-count=\"{key}\"");
-    let at = html.find(&marker).unwrap_or_else(|| panic!("{key} on the home page"));
-    let tile = &html[..at];
-    let href = tile[tile.rfind("href=\"").unwrap() + 6..].split('"').next().unwrap().replace("&amp;", "&");
-    let value = text_after(&html[at..], "class=\"tile-value\">");
-    (href, value)
-}
-
 #[tokio::test]
 async fn each_number_on_the_home_pages_matches_the_list_it_links_to() {
     let s = shop().await;

@@ -124,6 +124,16 @@ pub(crate) fn text_after(html: &str, marker: &str) -> String {
     html[at..at + html[at..].find('<').unwrap()].to_string()
 }
 
+/// The number a home page's tile shows under `key` (`data-count="key"`), and where it links.
+pub(crate) fn count_on_home(html: &str, key: &str) -> (String, String) {
+    let marker = format!("data-count=\"{key}\"");
+    let at = html.find(&marker).unwrap_or_else(|| panic!("{key} on the home page"));
+    let tile = &html[..at];
+    let href = tile[tile.rfind("href=\"").unwrap() + 6..].split('"').next().unwrap().replace("&amp;", "&");
+    let value = text_after(&html[at..], "class=\"tile-value\">");
+    (href, value)
+}
+
 /// The approval form of an order page as the kiosk would send it: the version it shows, and
 /// `decisions` for lines by number.
 pub(crate) fn approval<'a>(

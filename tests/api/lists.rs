@@ -140,16 +140,6 @@ async fn the_vehicle_list_finds_cars_by_plate_vin_or_make_and_pages_through_them
     assert_eq!(app.get(&s.tech, "/vehicles").await.status(), StatusCode::FORBIDDEN);
 }
 
-/// The value a home page shows under `key`, and where it links.
-fn on_home(html: &str, key: &str) -> (String, String) {
-    let marker = format!("data-count=\"{key}\"");
-    let at = html.find(&marker).unwrap_or_else(|| panic!("{key} on the home page"));
-    let tile = &html[..at];
-    let href = tile[tile.rfind("href=\"").unwrap() + 6..].split('"').next().unwrap().replace("&amp;", "&");
-    let value = text_after(&html[at..], "class=\"tile-value\">");
-    (href, value)
-}
-
 #[tokio::test]
 async fn the_cashiers_and_the_parts_clerks_numbers_match_the_lists_they_link_to() {
     let s = shop().await;
@@ -164,17 +154,17 @@ async fn the_cashiers_and_the_parts_clerks_numbers_match_the_lists_they_link_to(
     assert!(paid.status().is_redirection(), "{}", paid.status());
 
     let (_, home) = app.get_text(&s.cashier, "/").await;
-    let (href, value) = on_home(&home, "to_settle");
+    let (href, value) = count_on_home(&home, "to_settle");
     let (_, list) = app.get_text(&s.cashier, &href).await;
     assert_eq!(value, list.matches("<tr data-order=").count().to_string());
     assert_eq!(value, "2");
-    let (href, _) = on_home(&home, "takings");
+    let (href, _) = count_on_home(&home, "takings");
     let amount = attr(&home, "data-amount=\"");
     let (status, day_end) = app.get_text(&s.cashier, &href).await;
     assert_eq!(status, StatusCode::OK, "{href}");
     assert_eq!(attr(&day_end, "data-takings=\""), amount, "today's takings are the day-end's");
     assert_eq!(amount.parse::<f64>().unwrap(), 50.0);
-    let (href, _) = on_home(&home, "receivables");
+    let (href, _) = count_on_home(&home, "receivables");
     assert_eq!(app.get(&s.cashier, &href).await.status(), StatusCode::OK);
 
     // The parts clerk: a part low on stock, a receipt posted today.
@@ -194,11 +184,11 @@ async fn the_cashiers_and_the_parts_clerks_numbers_match_the_lists_they_link_to(
     .await;
     assert_eq!(made.status(), StatusCode::SEE_OTHER, "part created");
     let (_, home) = app.get_text(&parts, "/").await;
-    let (href, value) = on_home(&home, "low_stock");
+    let (href, value) = count_on_home(&home, "low_stock");
     let (_, list) = app.get_text(&parts, &href).await;
     assert_eq!(value, list.matches("<tr data-part=").count().to_string());
     assert_eq!(value, "1");
-    let (href, value) = on_home(&home, "receipts_today");
+    let (href, value) = count_on_home(&home, "receipts_today");
     let (_, list) = app.get_text(&parts, &href).await;
     assert_eq!(value, list.matches("<tr data-receipt=").count().to_string());
     assert_eq!(value, "0");
@@ -212,11 +202,11 @@ async fn the_cashiers_and_the_parts_clerks_numbers_match_the_lists_they_link_to(
     .await;
     assert!(received.status().is_redirection(), "{}", received.status());
     let (_, home) = app.get_text(&parts, "/").await;
-    let (href, value) = on_home(&home, "receipts_today");
+    let (href, value) = count_on_home(&home, "receipts_today");
     let (_, list) = app.get_text(&parts, &href).await;
     assert_eq!(value, list.matches("<tr data-receipt=").count().to_string());
     assert_eq!(value, "1");
-    let (href, value) = on_home(&home, "to_pick");
+    let (href, value) = count_on_home(&home, "to_pick");
     let (_, list) = app.get_text(&parts, &href).await;
     assert_eq!(value, list.matches("<tr data-order=").count().to_string());
     // Yesterday's receipts are not today's.
